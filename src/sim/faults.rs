@@ -1,0 +1,143 @@
+//! Fault injection: latency, throttling with each service's real code, server errors,
+//! AccessDenied for chosen operations, expired credentials, dropped connections. Set at
+//! start from flags and changed at runtime through `/_sim/faults`. Its random draws use a
+//! generator of their own, so faults never change the course of the world.
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::rng::Rng;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added to every AWS request.
+    pub latency_ms: u64,
+    /// Up to this much more, drawn per request.
+    pub jitter_ms: u64,
+    /// Chance of a throttling error per request.
+    pub throttle_rate: f64,
+    /// Chance of a 5xx per request.
+    pub error_rate: f64,
+    /// Chance that the connection is dropped without an answer.
+    pub drop_rate: f64,
+    /// Operations answered with AccessDenied, as IAM actions: `ecs:DescribeServices`,
+    /// `codedeploy:*`, or `*`.
+    pub deny: Vec<String>,
+    /// Every request fails with ExpiredTokenException.
+    pub expired_credentials: bool,
+    /// When not empty, rates apply only to these services (`ecs`, `codedeploy`,
+    /// `codepipeline`, `elasticloadbalancing`, `sts`).
+    pub services: Vec<String>,
+}
+
+/// What a request meets instead of its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    Error(ApiError),
+    Drop,
+}
+
+impl Faults {
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, rate) in [("throttle_rate", self.throttle_rate), ("error_rate", self.error_rate), ("drop_rate", self.drop_rate)] {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("{name} must be between 0 and 1, not {rate}"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn latency(&self, rng: &mut Rng) -> u64 {
+        if self.jitter_ms == 0 {
+            self.latency_ms
+        } else {
+            self.latency_ms + rng.between(0, self.jitter_ms as i64) as u64
+        }
+    }
+
+    /// Decides the fault, if any, for one request to `service:operation`.
+    pub fn decide(&self, rng: &mut Rng, service: &str, operation: &str, principal: &str) -> Option<Fault> {
+        if self.expired_credentials {
+            return Some(Fault::Error(expired(service)));
+        }
+        let action = format!("{service}:{operation}");
+        let denied = self.deny.iter().any(|d| d == "*" || *d == action || d.strip_suffix(":*") == Some(service));
+        if denied {
+            return Some(Fault::Error(access_denied(service, &action, principal)));
+        }
+        let applies = self.services.is_empty() || self.services.iter().any(|s| s == service);
+        if !applies {
+            return None;
+        }
+        if rng.chance(self.drop_rate) {
+            return Some(Fault::Drop);
+        }
+        if rng.chance(self.throttle_rate) {
+            return Some(Fault::Error(throttled(service)));
+        }
+        if rng.chance(self.error_rate) {
+            return Some(Fault::Error(server_error(service)));
+        }
+        None
+    }
+}
+
+fn is_query(service: &str) -> bool {
+    matches!(service, "elasticloadbalancing" | "sts")
+}
+
+pub fn throttled(service: &str) -> ApiError {
+    let code = if is_query(service) { "Throttling" } else { "ThrottlingException" };
+    ApiError::new(code, "Rate exceeded")
+}
+
+pub fn server_error(service: &str) -> ApiError {
+    let code = match service {
+        "ecs" => "ServerException",
+        "elasticloadbalancing" | "sts" => "InternalFailure",
+        _ => "InternalFailure",
+    };
+    ApiError::new(code, "We encountered an internal error. Please try again.").with_status(500)
+}
+
+pub fn access_denied(service: &str, action: &str, principal: &str) -> ApiError {
+    let code = if is_query(service) { "AccessDenied" } else { "AccessDeniedException" };
+    let status = if is_query(service) { 403 } else { 400 };
+    ApiError::new(
+        code,
+        format!("User: {principal} is not authorized to perform: {action} because no identity-based policy allows the {action} action"),
+    )
+    .with_status(status)
+}
+
+pub fn expired(service: &str) -> ApiError {
+    let (code, status) = if is_query(service) { ("ExpiredToken", 403) } else { ("ExpiredTokenException", 400) };
+    ApiError::new(code, "The security token included in the request is expired").with_status(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_service_is_throttled_with_its_own_code() {
+        assert_eq!(throttled("elasticloadbalancing").code, "Throttling");
+        assert_eq!(throttled("ecs").code, "ThrottlingException");
+    }
+
+    #[test]
+    fn deny_matches_one_action_or_a_whole_service() {
+        let mut rng = Rng::new(1);
+        let faults = Faults { deny: vec!["ecs:DescribeServices".into(), "codedeploy:*".into()], ..Faults::default() };
+        assert!(faults.decide(&mut rng, "ecs", "DescribeServices", "p").is_some());
+        assert!(faults.decide(&mut rng, "ecs", "ListServices", "p").is_none());
+        assert!(faults.decide(&mut rng, "codedeploy", "GetDeployment", "p").is_some());
+    }
+
+    #[test]
+    fn rates_outside_zero_to_one_are_refused() {
+        let faults = Faults { throttle_rate: 1.5, ..Faults::default() };
+        assert!(faults.validate().is_err());
+    }
+}

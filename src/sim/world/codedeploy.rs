@@ -1,0 +1,289 @@
+//! CodeDeploy resources as the simulator holds them: applications, deployment configs,
+//! deployment groups and ECS blue/green deployments with their lifecycle.
+
+use super::Millis;
+
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub name: String,
+    pub id: String,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Routing {
+    AllAtOnce,
+    Canary { percent: u32, minutes: u32 },
+    Linear { percent: u32, minutes: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct DeploymentConfig {
+    pub name: String,
+    pub id: String,
+    pub routing: Routing,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadyAction {
+    Continue,
+    Stop,
+}
+
+impl ReadyAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Continue => "CONTINUE_DEPLOYMENT",
+            Self::Stop => "STOP_DEPLOYMENT",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeploymentGroup {
+    pub application: String,
+    pub name: String,
+    pub id: String,
+    pub config: String,
+    pub service_role_arn: String,
+    pub cluster: String,
+    pub service: String,
+    /// The pair of target group names, as CodeDeploy reports them.
+    pub target_groups: [String; 2],
+    pub prod_listener: String,
+    pub test_listener: Option<String>,
+    pub ready_action: ReadyAction,
+    pub ready_wait_minutes: u32,
+    pub termination_wait_minutes: u32,
+    pub auto_rollback: bool,
+    pub rollback_events: Vec<String>,
+    pub last_successful: Option<String>,
+    pub last_attempted: Option<String>,
+    /// Scenario: the next deployment fails at this lifecycle event.
+    pub fail_next_hook: Option<LifecycleEventName>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LifecycleEventName {
+    BeforeInstall,
+    Install,
+    AfterInstall,
+    AllowTestTraffic,
+    AfterAllowTestTraffic,
+    BeforeAllowTraffic,
+    AllowTraffic,
+    AfterAllowTraffic,
+}
+
+impl LifecycleEventName {
+    pub const ALL: [Self; 8] = [
+        Self::BeforeInstall,
+        Self::Install,
+        Self::AfterInstall,
+        Self::AllowTestTraffic,
+        Self::AfterAllowTestTraffic,
+        Self::BeforeAllowTraffic,
+        Self::AllowTraffic,
+        Self::AfterAllowTraffic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BeforeInstall => "BeforeInstall",
+            Self::Install => "Install",
+            Self::AfterInstall => "AfterInstall",
+            Self::AllowTestTraffic => "AllowTestTraffic",
+            Self::AfterAllowTestTraffic => "AfterAllowTestTraffic",
+            Self::BeforeAllowTraffic => "BeforeAllowTraffic",
+            Self::AllowTraffic => "AllowTraffic",
+            Self::AfterAllowTraffic => "AfterAllowTraffic",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == text)
+    }
+
+    /// Events an AppSpec may attach a hook to.
+    pub fn hookable(self) -> bool {
+        !matches!(self, Self::Install | Self::AllowTestTraffic | Self::AllowTraffic)
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventStatus {
+    Pending,
+    InProgress,
+    Succeeded,
+    Failed,
+    Skipped,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::InProgress => "InProgress",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Skipped => "Skipped",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Diagnostics {
+    pub error_code: &'static str,
+    pub script_name: String,
+    pub message: String,
+    pub log_tail: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct LifecycleEvent {
+    pub name: LifecycleEventName,
+    pub status: EventStatus,
+    pub start: Option<Millis>,
+    pub end: Option<Millis>,
+    pub diagnostics: Option<Diagnostics>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeploymentStatus {
+    Created,
+    InProgress,
+    Ready,
+    Succeeded,
+    Failed,
+    Stopped,
+}
+
+impl DeploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "Created",
+            Self::InProgress => "InProgress",
+            Self::Ready => "Ready",
+            Self::Succeeded => "Succeeded",
+            Self::Failed => "Failed",
+            Self::Stopped => "Stopped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Created,
+            Self::InProgress,
+            Self::Ready,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Stopped,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
+    }
+}
+
+/// Where a deployment is in its run, beyond what the lifecycle events say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Accepted; starts on the next tick.
+    Created,
+    /// Running the lifecycle event with this index.
+    Event(usize),
+    /// Parked in `Ready` until ContinueDeployment(READY_WAIT) or the wait runs out.
+    ReadyWait,
+    /// Traffic is on the replacement; the original task set is kept for the termination wait.
+    TerminationWait,
+    /// The original task set is draining; the deployment succeeds when it is gone.
+    Draining,
+    /// Failed or stopped: the replacement is being removed and traffic is back on the original.
+    Reverting,
+    Done,
+}
+
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub content: String,
+    pub sha256: String,
+    pub task_definition: String,
+    pub hooks: Vec<(LifecycleEventName, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub id: String,
+    pub application: String,
+    pub group: String,
+    pub config: String,
+    pub routing: Routing,
+    pub status: DeploymentStatus,
+    pub creator: &'static str,
+    pub description: Option<String>,
+    pub revision: Revision,
+    pub previous_revision: Option<Revision>,
+    pub created_at: Millis,
+    pub started_at: Option<Millis>,
+    pub completed_at: Option<Millis>,
+    pub error: Option<(&'static str, String)>,
+    pub rollback_deployment: Option<String>,
+    pub rollback_of: Option<String>,
+    pub rollback_message: Option<String>,
+    pub events: Vec<LifecycleEvent>,
+    pub cluster: String,
+    pub service: String,
+    pub ready_action: ReadyAction,
+    pub ready_wait_minutes: u32,
+    pub termination_wait_minutes: u32,
+    pub auto_rollback: bool,
+    pub rollback_events: Vec<String>,
+    /// The task set that served production when the deployment began.
+    pub original_set: Option<String>,
+    /// The task set this deployment moves traffic to.
+    pub replacement_set: Option<String>,
+    pub original_target_group: String,
+    pub replacement_target_group: String,
+    pub phase: Phase,
+    pub phase_since: Millis,
+    /// Percent of production traffic on the replacement.
+    pub shifted: u32,
+    pub next_shift_at: Option<Millis>,
+    pub termination_wait_started: bool,
+    pub fail_at: Option<LifecycleEventName>,
+    pub status_messages: Vec<String>,
+    pub external_id: Option<String>,
+}
+
+impl Deployment {
+    pub fn event(&self, name: LifecycleEventName) -> &LifecycleEvent {
+        &self.events[name.index()]
+    }
+
+    pub fn event_mut(&mut self, name: LifecycleEventName) -> &mut LifecycleEvent {
+        &mut self.events[name.index()]
+    }
+
+    pub fn is_rollback(&self) -> bool {
+        self.rollback_of.is_some()
+    }
+
+    /// The ECS deployment target's status, derived from the deployment's.
+    pub fn target_status(&self) -> &'static str {
+        match self.status {
+            DeploymentStatus::Created => "Pending",
+            DeploymentStatus::InProgress => "InProgress",
+            DeploymentStatus::Ready => "Ready",
+            DeploymentStatus::Succeeded => "Succeeded",
+            DeploymentStatus::Failed | DeploymentStatus::Stopped => "Failed",
+        }
+    }
+}

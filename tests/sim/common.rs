@@ -1,0 +1,89 @@
+//! What every simulator test needs: a simulator on a free loopback port with a manual clock
+//! and no autopilot, and the official SDK clients pointed at it with retries off (a retried
+//! error would hide what the simulator answered).
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_credential_types::Credentials;
+use aws_config::Region;
+
+use cutover::sim::{SimHandle, SimOptions};
+
+pub struct Sim {
+    pub handle: SimHandle,
+    pub config: aws_config::SdkConfig,
+}
+
+impl Sim {
+    /// The default world on a manual clock, autopilot off.
+    pub async fn start() -> Self {
+        Self::start_with(SimOptions { speed: None, autopilot: Some(false), ..options() }).await
+    }
+
+    pub async fn start_with(options: SimOptions) -> Self {
+        let handle = SimHandle::start(&options).expect("simulator starts");
+        let config = sdk_config(&handle.endpoint()).await;
+        Self { handle, config }
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.handle.endpoint()
+    }
+
+    pub fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(&self.config)
+    }
+
+    pub fn codedeploy(&self) -> aws_sdk_codedeploy::Client {
+        aws_sdk_codedeploy::Client::new(&self.config)
+    }
+
+    pub fn codepipeline(&self) -> aws_sdk_codepipeline::Client {
+        aws_sdk_codepipeline::Client::new(&self.config)
+    }
+
+    pub fn elb(&self) -> aws_sdk_elasticloadbalancingv2::Client {
+        aws_sdk_elasticloadbalancingv2::Client::new(&self.config)
+    }
+
+    pub fn sts(&self) -> aws_sdk_sts::Client {
+        aws_sdk_sts::Client::new(&self.config)
+    }
+
+    /// Moves the manual clock and runs the world up to it.
+    pub fn advance(&self, seconds: i64) {
+        self.handle.shared().clock().advance(seconds * 1000);
+        self.handle.shared().catch_up();
+    }
+
+    pub fn invariants(&self) -> Vec<String> {
+        self.handle.shared().with_world(|w| w.check_invariants())
+    }
+
+    /// Requests served so far whose operation changes something.
+    pub fn mutating_requests(&self) -> usize {
+        self.handle.shared().request_log().since(0).iter().filter(|r| r.mutating).count()
+    }
+}
+
+pub fn options() -> SimOptions {
+    SimOptions { addr: "127.0.0.1:0".parse().expect("address"), ..SimOptions::default() }
+}
+
+pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "static"))
+        .retry_config(RetryConfig::disabled())
+        .load()
+        .await
+}
+
+/// The code of an SDK error, whatever the operation.
+pub fn code<E, R>(error: &aws_sdk_ecs::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_ecs::error::ProvideErrorMetadata,
+{
+    error.as_service_error().and_then(|e| e.code()).unwrap_or("<not a service error>").to_owned()
+}
