@@ -60,10 +60,6 @@ impl Sim {
         self.handle.shared().with_world(|w| w.check_invariants())
     }
 
-    /// Requests served so far whose operation changes something.
-    pub fn mutating_requests(&self) -> usize {
-        self.handle.shared().request_log().since(0).iter().filter(|r| r.mutating).count()
-    }
 }
 
 pub fn options() -> SimOptions {

@@ -1,4 +1,4 @@
-//! The CodeDeploy side of a world file: deployment configs, deployment groups, and the one
+//! The CodeDeploy side of a world file: deployment groups, and the one
 //! Succeeded deployment per group that put the running task set in place, so a group has a
 //! `lastSuccessfulDeployment` and a revision (with its hooks) for the next release to reuse.
 //! It must not invent history that contradicts what ECS and ELBv2 show now.
@@ -6,81 +6,18 @@
 use toml::Spanned;
 
 use super::build::{Builder, DAY, HOUR, MINUTE, NameRule, check_name};
-use super::schema::{ConfigKind, ConfigSection, DeploymentSection, Ready};
+use super::configs::MAX_WAIT_MINUTES;
+use super::schema::{DeploymentSection, Ready};
 use super::{BuildResult, Fault};
 use crate::sim::appspec;
 use crate::sim::world::Millis;
 use crate::sim::world::codedeploy::{
-    Application, Deployment, DeploymentConfig, DeploymentGroup, DeploymentStatus, EventStatus, LifecycleEvent,
+    Application, Deployment, DeploymentGroup, DeploymentStatus, EventStatus, LifecycleEvent,
     LifecycleEventName as Ev, Phase, ReadyAction, Routing,
 };
 
-/// When CodeDeploy's ECS configs appeared (2018-11-27), as their creation time.
-const BUILT_IN_CREATED: Millis = 1_543_276_800_000;
 /// How long a lifecycle event without a hook takes, as the engine runs it.
 const QUICK_EVENT: Millis = 2_000;
-/// CodeDeploy's limit on the ready and termination waits: two days.
-const MAX_WAIT_MINUTES: u32 = 2_880;
-
-const BUILT_IN: [(&str, Routing); 5] = [
-    ("CodeDeployDefault.ECSAllAtOnce", Routing::AllAtOnce),
-    ("CodeDeployDefault.ECSCanary10Percent5Minutes", Routing::Canary { percent: 10, minutes: 5 }),
-    ("CodeDeployDefault.ECSCanary10Percent15Minutes", Routing::Canary { percent: 10, minutes: 15 }),
-    ("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", Routing::Linear { percent: 10, minutes: 1 }),
-    ("CodeDeployDefault.ECSLinear10PercentEvery3Minutes", Routing::Linear { percent: 10, minutes: 3 }),
-];
-
-pub(super) fn add_configs(b: &mut Builder, sections: &[ConfigSection]) -> BuildResult<()> {
-    for (name, routing) in BUILT_IN {
-        let id = b.world.rng.uuid();
-        let created_at = b.start.min(BUILT_IN_CREATED);
-        b.world
-            .deployment_configs
-            .insert(name.to_owned(), DeploymentConfig { name: name.to_owned(), id, routing, created_at });
-    }
-    for section in sections {
-        let name = section.name.get_ref();
-        check_name(&section.name, "deployment_config.name", NameRule::Named)?;
-        if name.starts_with("CodeDeployDefault.") {
-            return Err(Fault::at(&section.name, "deployment_config.name", "the prefix CodeDeployDefault. is reserved for AWS"));
-        }
-        if b.world.deployment_configs.contains_key(name) {
-            return Err(Fault::at(&section.name, "deployment_config.name", format!("a deployment config named \"{name}\" is already declared")));
-        }
-        let routing = routing_of(section)?;
-        let id = b.world.rng.uuid();
-        let created_at = b.ago(30 * DAY, 600 * DAY);
-        b.world.deployment_configs.insert(name.clone(), DeploymentConfig { name: name.clone(), id, routing, created_at });
-    }
-    Ok(())
-}
-
-fn routing_of(section: &ConfigSection) -> BuildResult<Routing> {
-    let kind = *section.kind.get_ref();
-    if kind == ConfigKind::AllAtOnce {
-        if let Some(extra) = section.percent.as_ref().or(section.minutes.as_ref()) {
-            return Err(Fault::at(extra, "deployment_config.type", "an all_at_once config takes no percent or minutes"));
-        }
-        return Ok(Routing::AllAtOnce);
-    }
-    let Some(percent) = &section.percent else {
-        return Err(Fault::at(&section.kind, "deployment_config.percent", "a canary or linear config needs percent (1 to 99)"));
-    };
-    let Some(minutes) = &section.minutes else {
-        return Err(Fault::at(&section.kind, "deployment_config.minutes", "a canary or linear config needs minutes"));
-    };
-    if !(1..=99).contains(percent.get_ref()) {
-        return Err(Fault::at(percent, "deployment_config.percent", "expected a percentage from 1 to 99"));
-    }
-    if !(1..=MAX_WAIT_MINUTES).contains(minutes.get_ref()) {
-        return Err(Fault::at(minutes, "deployment_config.minutes", format!("expected 1 to {MAX_WAIT_MINUTES} minutes")));
-    }
-    let (percent, minutes) = (*percent.get_ref(), *minutes.get_ref());
-    Ok(match kind {
-        ConfigKind::Canary => Routing::Canary { percent, minutes },
-        _ => Routing::Linear { percent, minutes },
-    })
-}
 
 /// A `[service.deployment]` table, checked and with its defaults filled in.
 pub(super) struct GroupSpec {
@@ -96,8 +33,16 @@ pub(super) struct GroupSpec {
     pub hooks: Vec<(Ev, String)>,
 }
 
-pub(super) fn resolve_group(b: &Builder, section: &DeploymentSection, service: &str) -> BuildResult<GroupSpec> {
-    check_name(&section.application, "service.deployment.application", NameRule::Named)?;
+pub(super) fn resolve_group(
+    b: &Builder,
+    section: &DeploymentSection,
+    service: &str,
+) -> BuildResult<GroupSpec> {
+    check_name(
+        &section.application,
+        "service.deployment.application",
+        NameRule::Named,
+    )?;
     let application = section.application.get_ref().clone();
     let group = section
         .group
@@ -105,21 +50,37 @@ pub(super) fn resolve_group(b: &Builder, section: &DeploymentSection, service: &
         .unwrap_or_else(|| Spanned::new(section.application.span(), service.to_owned()));
     check_name(&group, "service.deployment.group", NameRule::Named)?;
     let name = group.get_ref().clone();
-    if b.world.deployment_groups.contains_key(&(application.clone(), name.clone())) {
+    if b.world
+        .deployment_groups
+        .contains_key(&(application.clone(), name.clone()))
+    {
         return Err(Fault::at(
             &group,
             "service.deployment.group",
-            format!("application \"{application}\" already has a deployment group named \"{name}\""),
+            format!(
+                "application \"{application}\" already has a deployment group named \"{name}\""
+            ),
         ));
     }
-    let config = section.config.as_ref().map_or("CodeDeployDefault.ECSAllAtOnce", |c| c.get_ref().as_str());
+    let config = section
+        .config
+        .as_ref()
+        .map_or("CodeDeployDefault.ECSAllAtOnce", |c| c.get_ref().as_str());
     let Some(routing) = b.world.deployment_configs.get(config).map(|c| c.routing) else {
-        let known: Vec<&str> = b.world.deployment_configs.keys().map(String::as_str).collect();
+        let known: Vec<&str> = b
+            .world
+            .deployment_configs
+            .keys()
+            .map(String::as_str)
+            .collect();
         let at = section.config.as_ref().unwrap_or(&section.application);
         return Err(Fault::at(
             at,
             "service.deployment.config",
-            format!("no deployment config is named \"{config}\"; known: {}", known.join(", ")),
+            format!(
+                "no deployment config is named \"{config}\"; known: {}",
+                known.join(", ")
+            ),
         ));
     };
     let ready = match section.ready {
@@ -128,10 +89,18 @@ pub(super) fn resolve_group(b: &Builder, section: &DeploymentSection, service: &
     };
     let ready_wait = match (&section.ready_wait_minutes, ready) {
         (Some(m), ReadyAction::Stop) if *m.get_ref() == 0 => {
-            return Err(Fault::at(m, "service.deployment.ready_wait_minutes", "ready = \"stop\" needs a wait of at least 1 minute"));
+            return Err(Fault::at(
+                m,
+                "service.deployment.ready_wait_minutes",
+                "ready = \"stop\" needs a wait of at least 1 minute",
+            ));
         }
         (Some(m), _) if *m.get_ref() > MAX_WAIT_MINUTES => {
-            return Err(Fault::at(m, "service.deployment.ready_wait_minutes", format!("expected at most {MAX_WAIT_MINUTES} minutes")));
+            return Err(Fault::at(
+                m,
+                "service.deployment.ready_wait_minutes",
+                format!("expected at most {MAX_WAIT_MINUTES} minutes"),
+            ));
         }
         (Some(m), _) => *m.get_ref(),
         (None, ReadyAction::Stop) => 60,
@@ -151,15 +120,27 @@ pub(super) fn resolve_group(b: &Builder, section: &DeploymentSection, service: &
     let mut hooks = Vec::new();
     for (event, function) in &section.hooks {
         let Some(parsed) = Ev::parse(event.get_ref()).filter(|e| e.hookable()) else {
-            let hookable: Vec<&str> = Ev::ALL.iter().filter(|e| e.hookable()).map(|e| e.as_str()).collect();
+            let hookable: Vec<&str> = Ev::ALL
+                .iter()
+                .filter(|e| e.hookable())
+                .map(|e| e.as_str())
+                .collect();
             return Err(Fault::at(
                 event,
                 "service.deployment.hooks",
-                format!("\"{}\" is not a hookable lifecycle event; expected one of {}", event.get_ref(), hookable.join(", ")),
+                format!(
+                    "\"{}\" is not a hookable lifecycle event; expected one of {}",
+                    event.get_ref(),
+                    hookable.join(", ")
+                ),
             ));
         };
         if function.trim().is_empty() {
-            return Err(Fault::at(event, "service.deployment.hooks", "a hook names a Lambda function"));
+            return Err(Fault::at(
+                event,
+                "service.deployment.hooks",
+                "a hook names a Lambda function",
+            ));
         }
         hooks.push((parsed, function.clone()));
     }
@@ -325,18 +306,31 @@ pub(super) struct ServiceFacts<'a> {
 
 /// Adds the group, its application if new, and its last (Succeeded) deployment; returns the
 /// deployment's id.
-pub(super) fn add_group(b: &mut Builder, g: &GroupSpec, facts: &ServiceFacts<'_>, timeline: &Timeline) -> String {
+pub(super) fn add_group(
+    b: &mut Builder,
+    g: &GroupSpec,
+    facts: &ServiceFacts<'_>,
+    timeline: &Timeline,
+) -> String {
     if !b.world.applications.contains_key(&g.application) {
         let id = b.world.rng.uuid();
         let created_at = b.ago(100 * DAY, 700 * DAY).min(timeline.created);
-        b.world
-            .applications
-            .insert(g.application.clone(), Application { name: g.application.clone(), id, created_at });
+        b.world.applications.insert(
+            g.application.clone(),
+            Application {
+                name: g.application.clone(),
+                id,
+                created_at,
+            },
+        );
     }
     let name_at = |i: usize| facts.target_groups.get(i).cloned().unwrap_or_default();
     let arn_at = |i: usize| facts.target_group_arns.get(i).cloned().unwrap_or_default();
     let rollback_events: Vec<String> = if g.auto_rollback {
-        vec!["DEPLOYMENT_FAILURE".to_owned(), "DEPLOYMENT_STOP_ON_REQUEST".to_owned()]
+        vec![
+            "DEPLOYMENT_FAILURE".to_owned(),
+            "DEPLOYMENT_STOP_ON_REQUEST".to_owned(),
+        ]
     } else {
         Vec::new()
     };
@@ -346,7 +340,10 @@ pub(super) fn add_group(b: &mut Builder, g: &GroupSpec, facts: &ServiceFacts<'_>
         name: g.name.clone(),
         id: b.world.rng.uuid(),
         config: g.config.clone(),
-        service_role_arn: format!("arn:aws:iam::{}:role/CodeDeployServiceRole", b.world.account),
+        service_role_arn: format!(
+            "arn:aws:iam::{}:role/CodeDeployServiceRole",
+            b.world.account
+        ),
         cluster: facts.cluster.to_owned(),
         service: facts.name.to_owned(),
         target_groups: [name_at(0), name_at(1)],
@@ -366,7 +363,13 @@ pub(super) fn add_group(b: &mut Builder, g: &GroupSpec, facts: &ServiceFacts<'_>
         .into_iter()
         .map(|name| {
             let (start, end) = events[name.index()];
-            LifecycleEvent { name, status: EventStatus::Succeeded, start: Some(start), end: Some(end), diagnostics: None }
+            LifecycleEvent {
+                name,
+                status: EventStatus::Succeeded,
+                start: Some(start),
+                end: Some(end),
+                diagnostics: None,
+            }
         })
         .collect();
     let revision = appspec::revision_for(&b.world, facts.task_definition, &g.hooks);
@@ -410,7 +413,9 @@ pub(super) fn add_group(b: &mut Builder, g: &GroupSpec, facts: &ServiceFacts<'_>
         status_messages: Vec::new(),
         external_id: None,
     };
-    b.world.deployment_groups.insert((g.application.clone(), g.name.clone()), group);
+    b.world
+        .deployment_groups
+        .insert((g.application.clone(), g.name.clone()), group);
     b.world.deployments.insert(id.clone(), deployment);
     id
 }

@@ -5,7 +5,10 @@
 //! A file is refused whole with an error that names the file, the line and the field; the
 //! loader must never half-build a world, nor panic on anything a file says.
 
+mod actions;
 mod build;
+mod configs;
+mod elb;
 mod history;
 mod pipelines;
 mod schema;
@@ -16,8 +19,8 @@ mod tests;
 use std::path::Path;
 
 use thiserror::Error;
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::world::{Millis, World};
 
@@ -35,10 +38,19 @@ pub enum WorldFileError {
     },
     /// The text is not TOML.
     #[error("{file}: line {line}: {message}")]
-    Syntax { file: String, line: usize, message: String },
+    Syntax {
+        file: String,
+        line: usize,
+        message: String,
+    },
     /// A field is missing, unknown, of the wrong type, or says something the world cannot hold.
     #[error("{file}: line {line}: field `{field}`: {message}")]
-    Field { file: String, line: usize, field: String, message: String },
+    Field {
+        file: String,
+        line: usize,
+        field: String,
+        message: String,
+    },
 }
 
 impl WorldFileError {
@@ -82,20 +94,30 @@ impl LoadOptions {
 /// history the file implies (past deployments, running tasks) lies before it.
 pub fn load(path: &Path, start: Millis, seed: u64) -> Result<World, WorldFileError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| WorldFileError::Read { file: file.clone(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| WorldFileError::Read {
+        file: file.clone(),
+        source,
+    })?;
     parse(&file, &text, start, seed)
 }
 
 /// Builds a world from TOML text; `source_name` is what errors call the file.
-pub fn parse(source_name: &str, text: &str, start: Millis, seed: u64) -> Result<World, WorldFileError> {
-    let spec: schema::WorldFile = toml::from_str(text).map_err(|e| from_toml(source_name, text, &e))?;
+pub fn parse(
+    source_name: &str,
+    text: &str,
+    start: Millis,
+    seed: u64,
+) -> Result<World, WorldFileError> {
+    let spec: schema::WorldFile =
+        toml::from_str(text).map_err(|e| from_toml(source_name, text, &e))?;
     build::build(&spec, start, seed).map_err(|e| e.into_error(source_name, text))
 }
 
 /// The embedded default world.
 pub fn default_world(start: Millis, seed: u64) -> World {
     // The file is compiled in and a unit test builds it, so failing here is a build defect.
-    parse(DEFAULT_WORLD_NAME, DEFAULT_WORLD, start, seed).expect("the embedded default world is valid")
+    parse(DEFAULT_WORLD_NAME, DEFAULT_WORLD, start, seed)
+        .expect("the embedded default world is valid")
 }
 
 /// A semantic error found while building, located by the span of the field at fault.
@@ -107,8 +129,16 @@ pub(crate) struct Fault {
 }
 
 impl Fault {
-    pub(crate) fn at<T>(spanned: &Spanned<T>, field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { offset: spanned.span().start, field: field.into(), message: message.into() }
+    pub(crate) fn at<T>(
+        spanned: &Spanned<T>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            offset: spanned.span().start,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     fn into_error(self, file: &str, text: &str) -> WorldFileError {
@@ -124,8 +154,7 @@ impl Fault {
 pub(crate) type BuildResult<T> = Result<T, Fault>;
 
 fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.bytes().take(offset).filter(|b| *b == b'\n').count() + 1
 }
 
 /// Turns a TOML error into one that names the field: the parser reports a byte span, and
@@ -135,7 +164,11 @@ fn from_toml(file: &str, text: &str, error: &toml::de::Error) -> WorldFileError 
     let line = line_of(text, offset);
     let message = error.message().trim().to_owned();
     let Ok(document) = DeTable::parse(text) else {
-        return WorldFileError::Syntax { file: file.to_owned(), line, message };
+        return WorldFileError::Syntax {
+            file: file.to_owned(),
+            line,
+            message,
+        };
     };
     let mut path = locate_in_table(document.get_ref(), offset).unwrap_or_default();
     let message = if let Some(missing) = quoted_after(&message, "missing field ") {
@@ -144,8 +177,17 @@ fn from_toml(file: &str, text: &str, error: &toml::de::Error) -> WorldFileError 
     } else {
         humanize(&message)
     };
-    let field = if path.is_empty() { "(top level)".to_owned() } else { path.join(".") };
-    WorldFileError::Field { file: file.to_owned(), line, field, message }
+    let field = if path.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        path.join(".")
+    };
+    WorldFileError::Field {
+        file: file.to_owned(),
+        line,
+        field,
+        message,
+    }
 }
 
 fn locate_in_table(table: &DeTable<'_>, offset: usize) -> Option<Vec<String>> {
@@ -182,7 +224,9 @@ fn humanize(message: &str) -> String {
     let Some((found, expected)) = message.rsplit_once(", expected ") else {
         return message.to_owned();
     };
-    let found = found.strip_prefix("invalid type: ").or_else(|| found.strip_prefix("invalid value: "));
+    let found = found
+        .strip_prefix("invalid type: ")
+        .or_else(|| found.strip_prefix("invalid value: "));
     let expected = match expected {
         "u16" => "an integer from 0 to 65535",
         "u32" | "u64" | "usize" => "a non-negative integer",

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
 #[derive(Debug, Deserialize)]
@@ -245,7 +245,8 @@ pub enum Provider {
     CodeStarSourceConnection,
     GitHub,
     CodeCommit,
-    ECR,
+    #[serde(rename = "ECR")]
+    Ecr,
     S3,
     CodeBuild,
     Manual,
@@ -259,7 +260,7 @@ impl Provider {
             Self::CodeStarSourceConnection => "CodeStarSourceConnection",
             Self::GitHub => "GitHub",
             Self::CodeCommit => "CodeCommit",
-            Self::ECR => "ECR",
+            Self::Ecr => "ECR",
             Self::S3 => "S3",
             Self::CodeBuild => "CodeBuild",
             Self::Manual => "Manual",
@@ -295,7 +296,9 @@ impl<'de> Deserialize<'de> for Chance {
                 if (0.0..=1.0).contains(&v) {
                     Ok(Chance(v))
                 } else {
-                    Err(E::custom(format!("expected a probability between 0.0 and 1.0, found {v}")))
+                    Err(E::custom(format!(
+                        "expected a probability between 0.0 and 1.0, found {v}"
+                    )))
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Chance, E> {
@@ -326,11 +329,15 @@ impl<'de> Deserialize<'de> for Range {
                 let high: Option<u32> = seq.next_element()?;
                 let extra: Option<u32> = seq.next_element()?;
                 match (low, high, extra) {
-                    (Some(low), Some(high), None) if low <= high => Ok(Range(i64::from(low), i64::from(high))),
+                    (Some(low), Some(high), None) if low <= high => {
+                        Ok(Range(i64::from(low), i64::from(high)))
+                    }
                     (Some(low), Some(high), None) => Err(de::Error::custom(format!(
                         "expected [low, high] with low <= high, found [{low}, {high}]"
                     ))),
-                    _ => Err(de::Error::custom("expected a range [low, high] of exactly two integers")),
+                    _ => Err(de::Error::custom(
+                        "expected a range [low, high] of exactly two integers",
+                    )),
                 }
             }
         }

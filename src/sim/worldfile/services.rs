@@ -4,7 +4,8 @@
 
 use toml::Spanned;
 
-use super::build::{Builder, Claim, DAY, HOUR, MINUTE, NameRule, check_name, tag_list};
+use super::build::{Builder, DAY, HOUR, MINUTE, NameRule, check_name, tag_list};
+use super::elb::Claim;
 use super::history::{self, Timeline};
 use super::schema::{ControllerKind, ServiceSection, TestRoute};
 use super::{BuildResult, Fault};
@@ -21,7 +22,11 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     let cluster = spec.cluster.get_ref().clone();
     let name = spec.name.get_ref().clone();
     if !b.world.clusters.contains_key(&cluster) {
-        return Err(Fault::at(&spec.cluster, "service.cluster", format!("no [[cluster]] is named \"{cluster}\"")));
+        return Err(Fault::at(
+            &spec.cluster,
+            "service.cluster",
+            format!("no [[cluster]] is named \"{cluster}\""),
+        ));
     }
     check_name(&spec.name, "service.name", NameRule::Ecs)?;
     if b.world.service(&cluster, &name).is_some() {
@@ -33,7 +38,11 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     }
     let desired = *spec.desired.get_ref();
     if desired > MAX_DESIRED {
-        return Err(Fault::at(&spec.desired, "service.desired", format!("expected at most {MAX_DESIRED} tasks")));
+        return Err(Fault::at(
+            &spec.desired,
+            "service.desired",
+            format!("expected at most {MAX_DESIRED} tasks"),
+        ));
     }
     let controller = match spec.controller.as_ref().map(|c| *c.get_ref()) {
         Some(ControllerKind::Ecs) => Controller::Ecs,
@@ -41,7 +50,11 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     };
     let lb = match &spec.load_balancer {
         Some(lb_name) => Some(b.load_balancer(lb_name.get_ref()).ok_or_else(|| {
-            Fault::at(lb_name, "service.load_balancer", format!("no [[load_balancer]] is named \"{}\"", lb_name.get_ref()))
+            Fault::at(
+                lb_name,
+                "service.load_balancer",
+                format!("no [[load_balancer]] is named \"{}\"", lb_name.get_ref()),
+            )
         })?),
         None => None,
     };
@@ -64,25 +77,33 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         Some(section) => Some(history::resolve_group(b, section, &name)?),
         None => None,
     };
-    let target_group_names = if lb.is_some() { target_group_names(b, spec, controller)? } else { Vec::new() };
+    let target_group_names = if lb.is_some() {
+        target_group_names(b, spec, controller)?
+    } else {
+        Vec::new()
+    };
 
     let container_name = spec.container_name.clone().unwrap_or_else(|| name.clone());
     let container_port = spec.container_port.unwrap_or(80);
     let created_at = b.ago(30 * DAY, 400 * DAY);
     let revision = match &spec.revision {
         Some(r) if *r.get_ref() == 0 => {
-            return Err(Fault::at(r, "service.revision", "task definition revisions start at 1"));
+            return Err(Fault::at(
+                r,
+                "service.revision",
+                "task definition revisions start at 1",
+            ));
         }
         Some(r) => *r.get_ref(),
         None => b.world.rng.between(3, 40) as u32,
     };
-    let image = match &spec.image {
-        Some(image) => image.clone(),
-        None => {
-            let tag = b.world.rng.hex(7);
-            format!("{}.dkr.ecr.{}.amazonaws.com/{name}:{tag}", b.world.account, b.world.region)
-        }
-    };
+    let image = spec.image.clone().unwrap_or_else(|| {
+        let tag = b.world.rng.hex(7);
+        format!(
+            "{}.dkr.ecr.{}.amazonaws.com/{name}:{tag}",
+            b.world.account, b.world.region
+        )
+    });
 
     // The last release: a CodeDeploy deployment for services with a group, a plain start
     // for the rest. Its install is when the running tasks were started.
@@ -90,7 +111,9 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         Some(g) => history::timeline(b, g, desired),
         None => Timeline::plain(b, desired),
     };
-    let task_definition = b.world.arn("ecs", &format!("task-definition/{name}:{revision}"));
+    let task_definition = b
+        .world
+        .arn("ecs", &format!("task-definition/{name}:{revision}"));
     b.world.task_definitions.insert(
         task_definition.clone(),
         TaskDefinition {
@@ -108,11 +131,19 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
 
     let mut target_group_arns = Vec::new();
     for tg_name in &target_group_names {
-        target_group_arns.push(add_target_group(b, spec, tg_name, container_port, created_at));
+        target_group_arns.push(add_target_group(
+            b,
+            spec,
+            tg_name,
+            container_port,
+            created_at,
+        ));
     }
     let service_arn = b.world.arn("ecs", &format!("service/{cluster}/{name}"));
     if !spec.tags.is_empty() {
-        b.world.tags.insert(service_arn.clone(), tag_list(&spec.tags));
+        b.world
+            .tags
+            .insert(service_arn.clone(), tag_list(&spec.tags));
     }
     let mut service = Service {
         cluster: cluster.clone(),
@@ -136,15 +167,25 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     let install_at = timeline.install_start;
     service.task_sets.push(TaskSet {
         id: set_id.clone(),
-        arn: b.world.arn("ecs", &format!("task-set/{cluster}/{name}/{set_id}")),
+        arn: b
+            .world
+            .arn("ecs", &format!("task-set/{cluster}/{name}/{set_id}")),
         status: TaskSetStatus::Primary,
         task_definition: task_definition.clone(),
         target_group_arn: target_group_arns.first().cloned(),
         scale: 100.0,
-        traffic_weight: if target_group_arns.is_empty() { 0.0 } else { 100.0 },
+        traffic_weight: if target_group_arns.is_empty() {
+            0.0
+        } else {
+            100.0
+        },
         created_at: install_at,
         updated_at: timeline.shifted,
-        started_by: if controller == Controller::CodeDeploy { "CodeDeploy".to_owned() } else { String::new() },
+        started_by: if controller == Controller::CodeDeploy {
+            "CodeDeploy".to_owned()
+        } else {
+            String::new()
+        },
         external_id: None,
         stability_at: timeline.install_end,
     });
@@ -173,7 +214,10 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         });
         if let Some(g) = group {
             let lb = &b.load_balancers[index];
-            let listeners = (lb.production.0.clone(), lb.test.as_ref().map(|(arn, _)| arn.clone()));
+            let listeners = (
+                lb.production.0.clone(),
+                lb.test.as_ref().map(|(arn, _)| arn.clone()),
+            );
             let facts = history::ServiceFacts {
                 cluster: spec.cluster.get_ref(),
                 name: &name,
@@ -184,10 +228,12 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
                 listeners,
             };
             let id = history::add_group(b, &g, &facts, &timeline);
-            if let Some(svc) = b.world.service_mut(spec.cluster.get_ref(), &name) {
-                if let Some(set) = svc.task_set_mut(&set_id) {
-                    set.external_id = Some(id);
-                }
+            if let Some(set) = b
+                .world
+                .service_mut(spec.cluster.get_ref(), &name)
+                .and_then(|s| s.task_set_mut(&set_id))
+            {
+                set.external_id = Some(id);
             }
         }
     }
@@ -219,28 +265,60 @@ fn check_route(route: &Spanned<String>) -> BuildResult<()> {
     if valid {
         Ok(())
     } else {
-        Err(Fault::at(route, "service.route", format!("expected \"default\" or a path pattern such as \"/admin/*\", found \"{text}\"")))
+        Err(Fault::at(
+            route,
+            "service.route",
+            format!(
+                "expected \"default\" or a path pattern such as \"/admin/*\", found \"{text}\""
+            ),
+        ))
     }
 }
 
 /// The pair for a CODE_DEPLOY service (`[blue, green]`), one group for an ECS-controller one.
-fn target_group_names(b: &mut Builder, spec: &ServiceSection, controller: Controller) -> BuildResult<Vec<String>> {
+fn target_group_names(
+    b: &mut Builder,
+    spec: &ServiceSection,
+    controller: Controller,
+) -> BuildResult<Vec<String>> {
     let name = spec.name.get_ref();
-    let wanted = if controller == Controller::CodeDeploy { 2 } else { 1 };
+    let wanted = if controller == Controller::CodeDeploy {
+        2
+    } else {
+        1
+    };
     let given: Vec<Spanned<String>> = match &spec.target_groups {
         Some(list) if list.get_ref().len() != wanted => {
-            let what = if wanted == 2 { "two target groups: [blue (serving now), green]" } else { "one target group" };
-            return Err(Fault::at(list, "service.target_groups", format!("a {} service takes {what}", controller.as_str())));
+            let what = if wanted == 2 {
+                "two target groups: [blue (serving now), green]"
+            } else {
+                "one target group"
+            };
+            return Err(Fault::at(
+                list,
+                "service.target_groups",
+                format!("a {} service takes {what}", controller.as_str()),
+            ));
         }
         Some(list) => list.get_ref().clone(),
         None => {
             // Keep derived names within the 32 characters ELBv2 allows.
-            let suffixes: &[&str] = if wanted == 2 { &["-tg-1", "-tg-2"] } else { &["-tg"] };
+            let suffixes: &[&str] = if wanted == 2 {
+                &["-tg-1", "-tg-2"]
+            } else {
+                &["-tg"]
+            };
             suffixes
                 .iter()
                 .map(|suffix| {
                     let stem: String = name.chars().take(32 - suffix.len()).collect();
-                    Spanned::new(spec.name.span(), format!("{}{suffix}", stem.trim_end_matches(['-', '_']).replace('_', "-")))
+                    Spanned::new(
+                        spec.name.span(),
+                        format!(
+                            "{}{suffix}",
+                            stem.trim_end_matches(['-', '_']).replace('_', "-")
+                        ),
+                    )
                 })
                 .collect()
         }
@@ -249,13 +327,20 @@ fn target_group_names(b: &mut Builder, spec: &ServiceSection, controller: Contro
     for tg in &given {
         check_name(tg, "service.target_groups", NameRule::Elb)?;
         if names.contains(tg.get_ref()) {
-            return Err(Fault::at(tg, "service.target_groups", format!("target group \"{}\" is named twice", tg.get_ref())));
+            return Err(Fault::at(
+                tg,
+                "service.target_groups",
+                format!("target group \"{}\" is named twice", tg.get_ref()),
+            ));
         }
         if !b.target_group_names.insert(tg.get_ref().clone()) {
             return Err(Fault::at(
                 tg,
                 "service.target_groups",
-                format!("target group \"{}\" already belongs to another service", tg.get_ref()),
+                format!(
+                    "target group \"{}\" already belongs to another service",
+                    tg.get_ref()
+                ),
             ));
         }
         names.push(tg.get_ref().clone());
@@ -263,11 +348,24 @@ fn target_group_names(b: &mut Builder, spec: &ServiceSection, controller: Contro
     Ok(names)
 }
 
-fn add_target_group(b: &mut Builder, spec: &ServiceSection, name: &str, port: u16, created_at: Millis) -> String {
+fn add_target_group(
+    b: &mut Builder,
+    spec: &ServiceSection,
+    name: &str,
+    port: u16,
+    created_at: Millis,
+) -> String {
     let hex = b.world.rng.hex(16);
-    let arn = b.world.arn("elasticloadbalancing", &format!("targetgroup/{name}/{hex}"));
+    let arn = b
+        .world
+        .arn("elasticloadbalancing", &format!("targetgroup/{name}/{hex}"));
     let mut tags = vec![("service".to_owned(), spec.name.get_ref().clone())];
-    tags.extend(spec.tags.iter().filter(|(k, _)| *k != "service").map(|(k, v)| (k.clone(), v.clone())));
+    tags.extend(
+        spec.tags
+            .iter()
+            .filter(|(k, _)| *k != "service")
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
     tags.sort();
     b.world.tags.insert(arn.clone(), tags);
     b.world.target_groups.insert(
@@ -278,7 +376,10 @@ fn add_target_group(b: &mut Builder, spec: &ServiceSection, name: &str, port: u1
             port,
             protocol: "HTTP".to_owned(),
             vpc_id: b.vpc_id.clone(),
-            health_check_path: spec.health_check_path.clone().unwrap_or_else(|| "/health".to_owned()),
+            health_check_path: spec
+                .health_check_path
+                .clone()
+                .unwrap_or_else(|| "/health".to_owned()),
             created_at,
             failing: None,
         },
@@ -286,13 +387,21 @@ fn add_target_group(b: &mut Builder, spec: &ServiceSection, name: &str, port: u1
     arn
 }
 
-fn add_tasks(b: &mut Builder, service: &mut Service, set_id: &str, task_definition: &str, timeline: &Timeline) {
+fn add_tasks(
+    b: &mut Builder,
+    service: &mut Service,
+    set_id: &str,
+    task_definition: &str,
+    timeline: &Timeline,
+) {
     let zones = b.world.zones();
     let registered = service.load_balancer_target_group.is_some();
     for (index, (created_at, started_at)) in timeline.tasks.iter().copied().enumerate() {
         let id = b.world.rng.hex(32);
         service.tasks.push(Task {
-            arn: b.world.arn("ecs", &format!("task/{}/{id}", service.cluster)),
+            arn: b
+                .world
+                .arn("ecs", &format!("task/{}/{id}", service.cluster)),
             id,
             task_set_id: set_id.to_owned(),
             task_definition: task_definition.to_owned(),
@@ -307,7 +416,11 @@ fn add_tasks(b: &mut Builder, service: &mut Service, set_id: &str, task_definiti
             stopped_at: None,
             stopped_reason: None,
             stop_code: None,
-            health: if registered { Health::Healthy } else { Health::Initial },
+            health: if registered {
+                Health::Healthy
+            } else {
+                Health::Initial
+            },
             health_at: started_at + b.world.timings.health_check * 1000,
             registered,
         });
@@ -320,20 +433,34 @@ fn write_history(b: &mut Builder, service: &mut Service, set_id: &str, timeline:
     let name = service.name.clone();
     let mut events: Vec<(Millis, String)> = Vec::new();
     if !service.tasks.is_empty() {
-        let list: Vec<String> = service.tasks.iter().map(|t| format!("(task {})", t.id)).collect();
+        let list: Vec<String> = service
+            .tasks
+            .iter()
+            .map(|t| format!("(task {})", t.id))
+            .collect();
         events.push((
             timeline.install_start + 1_000,
-            format!("(service {name}) has started {} tasks: {}.", list.len(), list.join(" ")),
+            format!(
+                "(service {name}) has started {} tasks: {}.",
+                list.len(),
+                list.join(" ")
+            ),
         ));
     }
     if let Some(tg) = &service.load_balancer_target_group {
         for task in &service.tasks {
             let at = task.started_at.unwrap_or(timeline.install_start);
-            events.push((at, format!("(service {name}) registered 1 targets in (target-group {tg})")));
+            events.push((
+                at,
+                format!("(service {name}) registered 1 targets in (target-group {tg})"),
+            ));
         }
     }
     if service.controller == Controller::Ecs {
-        events.push((timeline.completed, format!("(service {name}) (deployment {set_id}) deployment completed.")));
+        events.push((
+            timeline.completed,
+            format!("(service {name}) (deployment {set_id}) deployment completed."),
+        ));
     }
     let steady = format!("(service {name}) has reached a steady state.");
     let mut at = timeline.completed + 1_000;

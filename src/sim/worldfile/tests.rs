@@ -29,12 +29,19 @@ fn refused(extra: &str) -> WorldFileError {
 /// The 1-based line of the first line of `extra` containing `needle`.
 fn line_of_extra(extra: &str, needle: &str) -> usize {
     let base_lines = BASE.lines().count();
-    let index = extra.lines().position(|l| l.contains(needle)).expect("needle in extra");
+    let index = extra
+        .lines()
+        .position(|l| l.contains(needle))
+        .expect("needle in extra");
     base_lines + index + 1
 }
 
 fn listener_on(world: &World, lb: &str, port: u16) -> String {
-    let lb = world.load_balancers.values().find(|l| l.name == lb).expect("load balancer");
+    let lb = world
+        .load_balancers
+        .values()
+        .find(|l| l.name == lb)
+        .expect("load balancer");
     lb.listeners
         .iter()
         .find(|arn| world.listeners[*arn].port == port)
@@ -49,7 +56,11 @@ fn rules_of(world: &World, listener: &str) -> Vec<(String, String, String)> {
         .iter()
         .map(|arn| {
             let rule = &world.rules[arn];
-            let path = rule.conditions.first().map(|c| c.values.join(",")).unwrap_or_default();
+            let path = rule
+                .conditions
+                .first()
+                .map(|c| c.values.join(","))
+                .unwrap_or_default();
             let action = &rule.actions[0];
             let target = match action.forward.as_slice() {
                 [only] => world.target_groups[&only.target_group_arn].name.clone(),
@@ -70,7 +81,11 @@ fn default_world_holds_the_tutorial_and_the_release() {
     assert_eq!(world.deployments.len(), 30);
     assert_eq!(world.pipelines.len(), 26);
     assert_eq!(world.deployment_configs.len(), 7);
-    let ecs = world.services.values().filter(|s| s.controller == Controller::Ecs).count();
+    let ecs = world
+        .services
+        .values()
+        .filter(|s| s.controller == Controller::Ecs)
+        .count();
     assert_eq!(ecs, 3);
     assert!(world.autopilot.enabled);
     assert_eq!(world.autopilot.warmup_minutes, 360);
@@ -80,20 +95,50 @@ fn default_world_holds_the_tutorial_and_the_release() {
     let p = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
     assert_eq!(
         rules_of(&world, &production),
-        vec![p("1", "/admin/*", "employee-tg-two"), p("default", "", "customer-tg-two")]
+        vec![
+            p("1", "/admin/*", "employee-tg-two"),
+            p("default", "", "customer-tg-two")
+        ]
     );
-    assert_eq!(rules_of(&world, &test), vec![p("1", "/admin/*", "employee-tg-one"), p("default", "", "customer-tg-one")]);
-    let group = &world.deployment_groups[&("microservices".to_owned(), "microservices-customer".to_owned())];
-    assert_eq!(group.target_groups, ["customer-tg-two".to_owned(), "customer-tg-one".to_owned()]);
+    assert_eq!(
+        rules_of(&world, &test),
+        vec![
+            p("1", "/admin/*", "employee-tg-one"),
+            p("default", "", "customer-tg-one")
+        ]
+    );
+    let group = &world.deployment_groups[&(
+        "microservices".to_owned(),
+        "microservices-customer".to_owned(),
+    )];
+    assert_eq!(
+        group.target_groups,
+        ["customer-tg-two".to_owned(), "customer-tg-one".to_owned()]
+    );
     assert_eq!(group.prod_listener, production);
     assert_eq!(group.test_listener.as_deref(), Some(test.as_str()));
 
-    let stages = |name: &str| -> Vec<String> { world.pipelines[name].stages.iter().map(|s| s.name.clone()).collect() };
+    let stages = |name: &str| -> Vec<String> {
+        world.pipelines[name]
+            .stages
+            .iter()
+            .map(|s| s.name.clone())
+            .collect()
+    };
     assert_eq!(stages("update-customer-microservice"), ["Source", "Deploy"]);
-    assert_eq!(stages("ledger-release"), ["Source", "Build", "Approval", "Production"]);
-    assert_eq!(stages("storefront-promotion"), ["Source", "Build", "Dev", "Test", "Approval", "Prod"]);
+    assert_eq!(
+        stages("ledger-release"),
+        ["Source", "Build", "Approval", "Production"]
+    );
+    assert_eq!(
+        stages("storefront-promotion"),
+        ["Source", "Build", "Dev", "Test", "Approval", "Prod"]
+    );
     let integration = &world.pipelines["storefront-promotion"].stages[3].actions[0];
-    assert_eq!((integration.category, integration.seconds), (Category::Test, 240));
+    assert_eq!(
+        (integration.category, integration.seconds),
+        (Category::Test, 240)
+    );
 }
 
 #[test]
@@ -104,9 +149,19 @@ fn every_deploy_action_targets_its_own_existing_group() {
         for action in pipeline.stages.iter().flat_map(|s| &s.actions) {
             if let Some((app, group)) = action.deploy_target() {
                 let key = (app.to_owned(), group.to_owned());
-                assert!(world.deployment_groups.contains_key(&key), "{} deploys to missing {key:?}", pipeline.name);
-                assert!(seen.insert(key.clone()), "two deploy actions target {key:?}");
-                assert_eq!(action.input_artifacts, [action.configuration["TaskDefinitionTemplateArtifact"].clone()]);
+                assert!(
+                    world.deployment_groups.contains_key(&key),
+                    "{} deploys to missing {key:?}",
+                    pipeline.name
+                );
+                assert!(
+                    seen.insert(key.clone()),
+                    "two deploy actions target {key:?}"
+                );
+                assert_eq!(
+                    action.input_artifacts,
+                    [action.configuration["TaskDefinitionTemplateArtifact"].clone()]
+                );
             }
         }
     }
@@ -121,32 +176,64 @@ fn services_start_steady_with_a_succeeded_release_behind_them() {
         assert_eq!(service.running(), service.desired, "{}", service.name);
         let set = service.primary().expect("primary task set");
         assert_eq!(set.status, TaskSetStatus::Primary);
-        assert_eq!(set.traffic_weight, 100.0);
+        assert!((set.traffic_weight - 100.0).abs() < f64::EPSILON);
         for task in &service.tasks {
             assert_eq!(task.status, TaskStatus::Running);
             assert_eq!(task.health, Health::Healthy);
             assert!(task.registered);
-            assert!(task.started_at.is_some_and(|at| at <= START - 3_600_000), "{} started too late", task.id);
+            assert!(
+                task.started_at.is_some_and(|at| at <= START - 3_600_000),
+                "{} started too late",
+                task.id
+            );
         }
-        assert!(service.events.iter().any(|e| e.message.ends_with("has reached a steady state.")));
+        assert!(
+            service
+                .events
+                .iter()
+                .any(|e| e.message.ends_with("has reached a steady state."))
+        );
     }
     for group in world.deployment_groups.values() {
-        let id = group.last_successful.as_ref().expect("last successful deployment");
+        let id = group
+            .last_successful
+            .as_ref()
+            .expect("last successful deployment");
         let d = &world.deployments[id];
         assert_eq!(d.status, DeploymentStatus::Succeeded);
         assert!(d.events.iter().all(|e| e.start <= e.end && e.end.is_some()));
         assert!(d.completed_at.is_some_and(|at| at <= START - 3_600_000));
-        let service = world.service(&group.cluster, &group.service).expect("service");
-        assert_eq!(d.replacement_set.as_deref(), service.primary().map(|s| s.id.as_str()));
-        assert_eq!(d.revision.task_definition, service.task_definition().unwrap_or_default());
+        let service = world
+            .service(&group.cluster, &group.service)
+            .expect("service");
+        assert_eq!(
+            d.replacement_set.as_deref(),
+            service.primary().map(|s| s.id.as_str())
+        );
+        assert_eq!(
+            d.revision.task_definition,
+            service.task_definition().unwrap_or_default()
+        );
     }
-    let created: Vec<Millis> = world.deployment_order.iter().map(|id| world.deployments[id].created_at).collect();
+    let created: Vec<Millis> = world
+        .deployment_order
+        .iter()
+        .map(|id| world.deployments[id].created_at)
+        .collect();
     assert!(created.windows(2).all(|w| w[0] <= w[1]));
     let gateway = &world.deployment_groups[&("payments".to_owned(), "payment-gateway".to_owned())];
     assert_eq!(gateway.ready_action, ReadyAction::Stop);
-    let hooks = &world.deployments[gateway.last_successful.as_deref().unwrap_or_default()].revision.hooks;
+    let hooks = &world.deployments[gateway.last_successful.as_deref().unwrap_or_default()]
+        .revision
+        .hooks;
     assert_eq!(hooks[0].0, LifecycleEventName::AfterAllowTestTraffic);
-    assert_eq!(world.deployment_configs["Canary20Percent10Minutes"].routing, Routing::Canary { percent: 20, minutes: 10 });
+    assert_eq!(
+        world.deployment_configs["Canary20Percent10Minutes"].routing,
+        Routing::Canary {
+            percent: 20,
+            minutes: 10
+        }
+    );
 }
 
 #[test]
@@ -161,13 +248,30 @@ fn loading_is_deterministic_for_a_seed() {
 #[test]
 fn a_pipeline_release_runs_end_to_end_on_the_loaded_world() {
     let mut world = default_world(START, 5);
-    LoadOptions { autopilot: Some(false), warmup_minutes: None }.apply(&mut world);
-    let trigger = crate::sim::engine::pipeline::Trigger { kind: "StartPipelineExecution", detail: "test" };
-    let id = crate::sim::engine::pipeline::start(&mut world, "update-customer-microservice", trigger, None)
-        .expect("execution starts");
+    LoadOptions {
+        autopilot: Some(false),
+        warmup_minutes: None,
+    }
+    .apply(&mut world);
+    let trigger = crate::sim::engine::pipeline::Trigger {
+        kind: "StartPipelineExecution",
+        detail: "test",
+    };
+    let id = crate::sim::engine::pipeline::start(
+        &mut world,
+        "update-customer-microservice",
+        trigger,
+        None,
+    )
+    .expect("execution starts");
     world.advance_to(START + 40 * 60_000);
     let execution = &world.executions[&id];
-    assert_eq!(execution.status.as_str(), "Succeeded", "{:?}", execution.status_summary);
+    assert_eq!(
+        execution.status.as_str(),
+        "Succeeded",
+        "{:?}",
+        execution.status_summary
+    );
     let production = listener_on(&world, "microservicesLB", 80);
     let default_rule = rules_of(&world, &production).pop().expect("default rule");
     assert_eq!(default_rule.2, "customer-tg-one");
@@ -179,9 +283,17 @@ fn default_world_is_consistent_and_stays_so_under_autopilot() {
     assert_eq!(world.check_invariants(), Vec::<String>::new());
     for step in 1..=12 {
         world.advance_to(START + step * 10 * 60_000);
-        assert_eq!(world.check_invariants(), Vec::<String>::new(), "after {} minutes", step * 10);
+        assert_eq!(
+            world.check_invariants(),
+            Vec::<String>::new(),
+            "after {} minutes",
+            step * 10
+        );
     }
-    assert!(!world.executions.is_empty(), "autopilot started no execution");
+    assert!(
+        !world.executions.is_empty(),
+        "autopilot started no execution"
+    );
 }
 
 #[test]
@@ -208,7 +320,9 @@ fn a_value_of_the_wrong_type_says_what_was_expected() {
     let line = line_of_extra(extra, "desired");
     assert_eq!(
         error.to_string(),
-        format!("t.toml: line {line}: field `service.desired`: expected a non-negative integer, found string \"two\"")
+        format!(
+            "t.toml: line {line}: field `service.desired`: expected a non-negative integer, found string \"two\""
+        )
     );
 }
 
@@ -232,11 +346,17 @@ fn nested_fields_and_missing_fields_are_named_by_their_path() {
 
 #[test]
 fn unknown_references_are_refused_at_the_referring_field() {
-    let extra = "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\nload_balancer = \"nope\"\n";
+    let extra =
+        "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\nload_balancer = \"nope\"\n";
     let error = refused(extra);
     assert_eq!(error.field(), Some("service.load_balancer"));
     assert_eq!(error.line(), Some(line_of_extra(extra, "nope")));
-    assert!(error.to_string().contains("no [[load_balancer]] is named \"nope\""), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("no [[load_balancer]] is named \"nope\""),
+        "{error}"
+    );
 
     let extra = "\n[[service]]\ncluster = \"elsewhere\"\nname = \"a\"\ndesired = 1\n";
     assert_eq!(refused(extra).field(), Some("service.cluster"));
@@ -255,12 +375,19 @@ fn unknown_references_are_refused_at_the_referring_field() {
 #[test]
 fn conflicting_declarations_are_refused() {
     let two = |a: &str, b: &str| {
-        format!("\n[[service]]\ncluster = \"c\"\nname = \"one\"\ndesired = 1\nload_balancer = \"lb\"\n{a}\n\n[[service]]\ncluster = \"c\"\nname = \"two\"\ndesired = 1\nload_balancer = \"lb\"\n{b}\n")
+        format!(
+            "\n[[service]]\ncluster = \"c\"\nname = \"one\"\ndesired = 1\nload_balancer = \"lb\"\n{a}\n\n[[service]]\ncluster = \"c\"\nname = \"two\"\ndesired = 1\nload_balancer = \"lb\"\n{b}\n"
+        )
     };
     let extra = two("route = \"default\"", "route = \"default\"");
     let error = refused(&extra);
     assert_eq!(error.field(), Some("service.route"));
-    let last = extra.lines().collect::<Vec<_>>().iter().rposition(|l| l.contains("default")).unwrap_or(0);
+    let last = extra
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.contains("default"))
+        .unwrap_or(0);
     assert_eq!(error.line(), Some(BASE.lines().count() + last + 1));
 
     let extra = "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\nload_balancer = \"lb\"\ntarget_groups = [\"a-tg\", \"a-tg\"]\n";
@@ -275,7 +402,11 @@ fn conflicting_declarations_are_refused() {
     assert_eq!(refused(extra).field(), Some("service.desired"));
 
     let extra = "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\n[service.deployment]\napplication = \"app\"\n";
-    assert!(refused(extra).to_string().contains("needs the service behind a load_balancer"));
+    assert!(
+        refused(extra)
+            .to_string()
+            .contains("needs the service behind a load_balancer")
+    );
 
     let extra = "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\nload_balancer = \"lb\"\n[service.deployment]\napplication = \"app\"\nhooks = { Install = \"fn\" }\n";
     assert_eq!(refused(extra).field(), Some("service.deployment.hooks"));
@@ -286,12 +417,101 @@ fn conflicting_declarations_are_refused() {
 
 #[test]
 fn derived_names_and_defaults_fill_in_a_short_service() {
-    let w = world("\n[[service]]\ncluster = \"c\"\nname = \"a-service-with-a-rather-long-name\"\ndesired = 2\nload_balancer = \"lb\"\n[service.deployment]\napplication = \"app\"\n");
+    let w = world(
+        "\n[[service]]\ncluster = \"c\"\nname = \"a-service-with-a-rather-long-name\"\ndesired = 2\nload_balancer = \"lb\"\n[service.deployment]\napplication = \"app\"\n",
+    );
     let names: Vec<&str> = w.target_groups.values().map(|t| t.name.as_str()).collect();
     assert!(names.iter().all(|n| n.len() <= 32), "{names:?}");
-    let group = &w.deployment_groups[&("app".to_owned(), "a-service-with-a-rather-long-name".to_owned())];
+    let group = &w.deployment_groups[&(
+        "app".to_owned(),
+        "a-service-with-a-rather-long-name".to_owned(),
+    )];
     assert_eq!(group.config, "CodeDeployDefault.ECSAllAtOnce");
-    assert_eq!((group.termination_wait_minutes, group.ready_action), (5, ReadyAction::Continue));
-    assert!(w.tags.values().any(|tags| tags.contains(&("service".to_owned(), "a-service-with-a-rather-long-name".to_owned()))));
+    assert_eq!(
+        (group.termination_wait_minutes, group.ready_action),
+        (5, ReadyAction::Continue)
+    );
+    assert!(w.tags.values().any(|tags| tags.contains(&(
+        "service".to_owned(),
+        "a-service-with-a-rather-long-name".to_owned()
+    ))));
     assert!(!w.autopilot.enabled);
+}
+
+#[test]
+fn stage_tables_and_services_without_a_load_balancer_build() {
+    let extra = r#"
+[[service]]
+cluster = "c"
+name = "worker"
+desired = 3
+controller = "ECS"
+
+[[service]]
+cluster = "c"
+name = "api"
+desired = 2
+load_balancer = "lb"
+route = "/api/*"
+priority = 10
+test_route = "green"
+[service.deployment]
+application = "app"
+ready = "stop"
+
+[[pipeline]]
+name = "api-pipeline"
+repository = "acme/api"
+
+[[pipeline.stages]]
+name = "Source"
+[[pipeline.stages.actions]]
+name = "Checkout"
+provider = "GitHub"
+
+[[pipeline.stages]]
+name = "Ship"
+[[pipeline.stages.actions]]
+name = "Notify"
+provider = "Lambda"
+run_order = 2
+[[pipeline.stages.actions]]
+name = "Ship"
+provider = "CodeDeployToECS"
+deploy = "app/api"
+"#;
+    let w = world(extra);
+    let worker = w.service("c", "worker").expect("worker");
+    assert_eq!(worker.running(), 3);
+    assert!(worker.tasks.iter().all(|t| !t.registered));
+    assert_eq!(worker.primary().map(|s| s.traffic_weight), Some(0.0));
+
+    let production = listener_on(&w, "lb", 80);
+    let test = listener_on(&w, "lb", 8080);
+    let p = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        rules_of(&w, &production),
+        vec![
+            p("10", "/api/*", "api-tg-1"),
+            p("default", "", "fixed-response")
+        ]
+    );
+    assert_eq!(
+        rules_of(&w, &test),
+        vec![
+            p("10", "/api/*", "api-tg-2"),
+            p("default", "", "fixed-response")
+        ]
+    );
+
+    let pipeline = &w.pipelines["api-pipeline"];
+    let ship = &pipeline.stages[1].actions;
+    assert_eq!((ship[0].category, ship[0].run_order), (Category::Invoke, 2));
+    assert_eq!(ship[1].deploy_target(), Some(("app", "api")));
+    assert_eq!(ship[1].input_artifacts, ["CheckoutArtifact".to_owned()]);
+    let group = &w.deployment_groups[&("app".to_owned(), "api".to_owned())];
+    assert_eq!(
+        (group.ready_action, group.ready_wait_minutes),
+        (ReadyAction::Stop, 60)
+    );
 }
