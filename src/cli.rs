@@ -11,7 +11,11 @@ use crate::sim::clock::{Millis, parse_rfc3339};
 use crate::sim::faults::Faults;
 
 #[derive(Debug, Parser)]
-#[command(name = "cutover", version, about = "A terminal console for blue/green releases on AWS ECS")]
+#[command(
+    name = "cutover",
+    version,
+    about = "A terminal console for blue/green releases on AWS ECS"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -89,12 +93,20 @@ impl SimArgs {
 }
 
 fn rate(text: &str) -> Result<f64, String> {
-    let value: f64 = text.parse().map_err(|_| format!("'{text}' is not a number"))?;
-    if (0.0..=1.0).contains(&value) { Ok(value) } else { Err(format!("{value} is not between 0 and 1")) }
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not between 0 and 1"))
+    }
 }
 
 fn positive_speed(text: &str) -> Result<f64, String> {
-    let value: f64 = text.parse().map_err(|_| format!("'{text}' is not a number"))?;
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number"))?;
     if value.is_finite() && value > 0.0 && value <= 100_000.0 {
         Ok(value)
     } else {
@@ -103,5 +115,6 @@ fn positive_speed(text: &str) -> Result<f64, String> {
 }
 
 fn rfc3339(text: &str) -> Result<Millis, String> {
-    parse_rfc3339(text).ok_or_else(|| format!("'{text}' is not an RFC 3339 time such as 2026-11-02T09:00:00Z"))
+    parse_rfc3339(text)
+        .ok_or_else(|| format!("'{text}' is not an RFC 3339 time such as 2026-11-02T09:00:00Z"))
 }

@@ -22,7 +22,9 @@ fn run_sim(args: &cutover::cli::SimArgs) -> Result<()> {
     let handle = SimHandle::start(&args.options()).wrap_err("cannot start the simulator")?;
     // The first line is what scripts wait for; keep its form stable.
     println!("listening on {}", handle.endpoint());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(wait_for_signal())?;
     drop(handle);
     Ok(())

@@ -2,6 +2,8 @@
 //! JSON), and writing the one a pipeline's deploy action sends. A malformed AppSpec is an
 //! `InvalidRevisionException`, never a panic.
 
+use std::fmt::Write as _;
+
 use serde_yaml::Value;
 use sha2::{Digest, Sha256};
 
@@ -11,7 +13,11 @@ use super::world::codedeploy::{LifecycleEventName, Revision};
 
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for byte in digest {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -21,13 +27,18 @@ fn invalid(message: impl Into<String>) -> ApiError {
 /// Parses AppSpec content and checks its sha256 when one is given.
 pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
     let computed = sha256_hex(content);
-    if let Some(given) = sha256.filter(|s| !s.is_empty()) {
-        if !given.eq_ignore_ascii_case(&computed) {
-            return Err(invalid("The AppSpec content does not match its sha256 digest"));
-        }
+    if let Some(given) = sha256.filter(|s| !s.is_empty())
+        && !given.eq_ignore_ascii_case(&computed)
+    {
+        return Err(invalid(
+            "The AppSpec content does not match its sha256 digest",
+        ));
     }
-    let document: Value = serde_yaml::from_str(content)
-        .map_err(|e| invalid(format!("The AppSpec content is not valid YAML or JSON: {e}")))?;
+    let document: Value = serde_yaml::from_str(content).map_err(|e| {
+        invalid(format!(
+            "The AppSpec content is not valid YAML or JSON: {e}"
+        ))
+    })?;
     let resources = document
         .get("Resources")
         .and_then(Value::as_sequence)
@@ -38,7 +49,9 @@ pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
         .ok_or_else(|| invalid("The AppSpec Resources list names no target service"))?;
     let kind = properties.get("Type").and_then(Value::as_str).unwrap_or("");
     if kind != "AWS::ECS::Service" {
-        return Err(invalid(format!("The AppSpec resource Type must be AWS::ECS::Service, not '{kind}'")));
+        return Err(invalid(format!(
+            "The AppSpec resource Type must be AWS::ECS::Service, not '{kind}'"
+        )));
     }
     let task_definition = properties
         .get("Properties")
@@ -50,39 +63,61 @@ pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
     if let Some(list) = document.get("Hooks").and_then(Value::as_sequence) {
         for entry in list {
             let Some(map) = entry.as_mapping() else {
-                return Err(invalid("Each AppSpec hook must be a map of event name to function"));
+                return Err(invalid(
+                    "Each AppSpec hook must be a map of event name to function",
+                ));
             };
             for (name, function) in map {
                 let name = name.as_str().unwrap_or_default();
                 let event = LifecycleEventName::parse(name)
                     .filter(|e| e.hookable())
-                    .ok_or_else(|| invalid(format!("The AppSpec hook event '{name}' is not a hookable ECS lifecycle event")))?;
-                let function = function
-                    .as_str()
-                    .ok_or_else(|| invalid(format!("The AppSpec hook for {name} must name a Lambda function")))?;
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "The AppSpec hook event '{name}' is not a hookable ECS lifecycle event"
+                        ))
+                    })?;
+                let function = function.as_str().ok_or_else(|| {
+                    invalid(format!(
+                        "The AppSpec hook for {name} must name a Lambda function"
+                    ))
+                })?;
                 hooks.push((event, function.to_owned()));
             }
         }
     }
-    Ok(Revision { content: content.to_owned(), sha256: computed, task_definition, hooks })
+    Ok(Revision {
+        content: content.to_owned(),
+        sha256: computed,
+        task_definition,
+        hooks,
+    })
 }
 
 /// The AppSpec a deploy action sends for a task definition, keeping the group's hooks.
-pub fn revision_for(world: &World, task_definition: &str, hooks: &[(LifecycleEventName, String)]) -> Revision {
-    let (container, port) = world
-        .task_definitions
-        .get(task_definition)
-        .map_or_else(|| ("app".to_owned(), 80), |t| (t.container_name.clone(), t.container_port));
+pub fn revision_for(
+    world: &World,
+    task_definition: &str,
+    hooks: &[(LifecycleEventName, String)],
+) -> Revision {
+    let (container, port) = world.task_definitions.get(task_definition).map_or_else(
+        || ("app".to_owned(), 80),
+        |t| (t.container_name.clone(), t.container_port),
+    );
     let mut content = format!(
         "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{task_definition}\"\n        LoadBalancerInfo:\n          ContainerName: \"{container}\"\n          ContainerPort: {port}\n"
     );
     if !hooks.is_empty() {
         content.push_str("Hooks:\n");
         for (event, function) in hooks {
-            content.push_str(&format!("  - {}: \"{function}\"\n", event.as_str()));
+            let _ = writeln!(content, "  - {}: \"{function}\"", event.as_str());
         }
     }
-    Revision { sha256: sha256_hex(&content), content, task_definition: task_definition.to_owned(), hooks: hooks.to_vec() }
+    Revision {
+        sha256: sha256_hex(&content),
+        content,
+        task_definition: task_definition.to_owned(),
+        hooks: hooks.to_vec(),
+    }
 }
 
 #[cfg(test)]
@@ -93,9 +128,15 @@ mod tests {
     fn reads_task_definition_and_hooks_from_yaml() {
         let content = "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"arn:aws:ecs:us-east-1:1:task-definition/web:3\"\nHooks:\n  - AfterAllowTestTraffic: \"arn:aws:lambda:us-east-1:1:function:smoke\"\n";
         let revision = parse(content, None).expect("valid appspec");
-        assert_eq!(revision.task_definition, "arn:aws:ecs:us-east-1:1:task-definition/web:3");
+        assert_eq!(
+            revision.task_definition,
+            "arn:aws:ecs:us-east-1:1:task-definition/web:3"
+        );
         assert_eq!(revision.hooks.len(), 1);
-        assert_eq!(revision.hooks[0].0, LifecycleEventName::AfterAllowTestTraffic);
+        assert_eq!(
+            revision.hooks[0].0,
+            LifecycleEventName::AfterAllowTestTraffic
+        );
     }
 
     #[test]

@@ -11,8 +11,15 @@ pub type Millis = i64;
 
 #[derive(Debug)]
 enum Mode {
-    Manual { now: Millis },
-    Scaled { origin: Instant, start: Millis, speed: f64, offset: Millis },
+    Manual {
+        now: Millis,
+    },
+    Scaled {
+        origin: Instant,
+        start: Millis,
+        speed: f64,
+        offset: Millis,
+    },
 }
 
 #[derive(Debug)]
@@ -22,19 +29,31 @@ pub struct Clock {
 
 impl Clock {
     pub fn manual(start: Millis) -> Self {
-        Self { mode: Mutex::new(Mode::Manual { now: start }) }
+        Self {
+            mode: Mutex::new(Mode::Manual { now: start }),
+        }
     }
 
     pub fn scaled(start: Millis, speed: f64) -> Self {
         Self {
-            mode: Mutex::new(Mode::Scaled { origin: Instant::now(), start, speed, offset: 0 }),
+            mode: Mutex::new(Mode::Scaled {
+                origin: Instant::now(),
+                start,
+                speed,
+                offset: 0,
+            }),
         }
     }
 
     pub fn now(&self) -> Millis {
         match &*lock(&self.mode) {
             Mode::Manual { now } => *now,
-            Mode::Scaled { origin, start, speed, offset } => {
+            Mode::Scaled {
+                origin,
+                start,
+                speed,
+                offset,
+            } => {
                 let elapsed = origin.elapsed().as_secs_f64() * speed * 1000.0;
                 start + offset + elapsed as Millis
             }
@@ -63,7 +82,9 @@ impl Clock {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A poisoned clock still holds a valid value: recover it rather than panic.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Wall-clock now in milliseconds.
@@ -117,6 +138,9 @@ mod tests {
     #[test]
     fn iso8601_has_milliseconds_and_zulu() {
         assert_eq!(iso8601(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
-        assert_eq!(parse_rfc3339("2023-11-14T22:13:20.123Z"), Some(1_700_000_000_123));
+        assert_eq!(
+            parse_rfc3339("2023-11-14T22:13:20.123Z"),
+            Some(1_700_000_000_123)
+        );
     }
 }

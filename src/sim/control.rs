@@ -11,12 +11,18 @@ use super::clock::{epoch_seconds, iso8601};
 use super::engine::{autopilot, deploy, pipeline};
 use super::faults::Faults;
 use super::server::{Body, json_response, plain};
+use super::world::World;
 use super::world::codedeploy::LifecycleEventName;
 use super::world::elb::HealthFailure;
-use super::world::World;
 use super::{Shared, appspec};
 
-pub fn handle(shared: &Shared, method: &Method, path: &str, query: &str, body: &Bytes) -> Response<Body> {
+pub fn handle(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &Bytes,
+) -> Response<Body> {
     let route = path.trim_end_matches('/');
     match (method, route) {
         (&Method::GET, "/_sim/health") => json_response(StatusCode::OK, &json!({"ok": true})),
@@ -27,7 +33,9 @@ pub fn handle(shared: &Shared, method: &Method, path: &str, query: &str, body: &
             shared.request_log().clear();
             json_response(StatusCode::OK, &json!({"cleared": true}))
         }
-        (&Method::GET, "/_sim/faults") => json_response(StatusCode::OK, &faults_json(&shared.faults())),
+        (&Method::GET, "/_sim/faults") => {
+            json_response(StatusCode::OK, &faults_json(&shared.faults()))
+        }
         (&Method::POST | &Method::PUT, "/_sim/faults") => set_faults(shared, body),
         (&Method::POST, "/_sim/scenario") => scenario(shared, body),
         (&Method::POST, "/_sim/reset") => {
@@ -42,7 +50,10 @@ pub fn handle(shared: &Shared, method: &Method, path: &str, query: &str, body: &
             let state = shared.with_world(|w| summary(w));
             json_response(StatusCode::OK, &state)
         }
-        _ => plain(StatusCode::NOT_FOUND, "unknown control route; see docs/simulator.md"),
+        _ => plain(
+            StatusCode::NOT_FOUND,
+            "unknown control route; see docs/simulator.md",
+        ),
     }
 }
 
@@ -63,20 +74,21 @@ fn clock(shared: &Shared) -> Response<Body> {
     )
 }
 
-fn parse_body(body: &Bytes) -> Result<Value, Response<Body>> {
+fn parse_body(body: &Bytes) -> Result<Value, Box<Response<Body>>> {
     if body.is_empty() {
         return Ok(json!({}));
     }
-    serde_json::from_slice(body).map_err(|e| bad_request(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| Box::new(bad_request(format!("the body is not valid JSON: {e}"))))
 }
 
 fn advance(shared: &Shared, body: &Bytes) -> Response<Body> {
     let value = match parse_body(body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let seconds = match value.get("seconds").and_then(Value::as_f64) {
-        Some(s) if s.is_finite() && s >= 0.0 && s <= 30.0 * 86_400.0 => s,
+        Some(s) if s.is_finite() && (0.0..=30.0 * 86_400.0).contains(&s) => s,
         _ => return bad_request("give {\"seconds\": N} with 0 ≤ N ≤ 2592000"),
     };
     shared.clock().advance((seconds * 1000.0) as i64);
@@ -111,7 +123,7 @@ fn set_faults(shared: &Shared, body: &Bytes) -> Response<Body> {
     let patch = match parse_body(body) {
         Ok(Value::Object(map)) => map,
         Ok(_) => return bad_request("give a JSON object of fault fields"),
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut merged = match serde_json::to_value(shared.faults()) {
         Ok(Value::Object(map)) => map,
@@ -132,7 +144,7 @@ fn set_faults(shared: &Shared, body: &Bytes) -> Response<Body> {
 fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
     let value = match parse_body(body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
     let Some(event) = text("event") else {
@@ -142,7 +154,10 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
         match event.as_str() {
             "start_execution" => {
                 let name = text("pipeline").ok_or("start_execution needs \"pipeline\"")?;
-                let trigger = pipeline::Trigger { kind: "StartPipelineExecution", detail: "cutover-sim" };
+                let trigger = pipeline::Trigger {
+                    kind: "StartPipelineExecution",
+                    detail: "cutover-sim",
+                };
                 let id = pipeline::start(world, &name, trigger, None).map_err(|e| e.message)?;
                 Ok(json!({"pipelineExecutionId": id}))
             }
@@ -150,7 +165,8 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                 let key = group_key(world, text("application"), text("deployment_group"))?;
                 let event = match text("lifecycle_event") {
                     None => LifecycleEventName::AfterAllowTestTraffic,
-                    Some(name) => LifecycleEventName::parse(&name).ok_or(format!("unknown lifecycle event {name}"))?,
+                    Some(name) => LifecycleEventName::parse(&name)
+                        .ok_or(format!("unknown lifecycle event {name}"))?,
                 };
                 if let Some(group) = world.deployment_groups.get_mut(&key) {
                     group.fail_next_hook = Some(event);
@@ -158,19 +174,20 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                 Ok(json!({"armed": event.as_str()}))
             }
             "unhealthy_target_group" | "healthy_target_group" => {
-                let arn = match text("target_group") {
-                    Some(tg) => world
+                let arn = if let Some(tg) = text("target_group") {
+                    world
                         .target_groups
                         .values()
                         .find(|t| t.name == tg || t.arn == tg)
                         .map(|t| t.arn.clone())
-                        .ok_or(format!("no target group {tg}"))?,
-                    None => {
-                        let key = group_key(world, text("application"), text("deployment_group"))?;
-                        autopilot::replacement_target_group(world, &key).ok_or("the group's target groups do not exist")?
-                    }
+                        .ok_or(format!("no target group {tg}"))?
+                } else {
+                    let key = group_key(world, text("application"), text("deployment_group"))?;
+                    autopilot::replacement_target_group(world, &key)
+                        .ok_or("the group's target groups do not exist")?
                 };
-                let failing = (event == "unhealthy_target_group").then_some(HealthFailure::ResponseCodeMismatch);
+                let failing = (event == "unhealthy_target_group")
+                    .then_some(HealthFailure::ResponseCodeMismatch);
                 if let Some(tg) = world.target_groups.get_mut(&arn) {
                     tg.failing = failing;
                 }
@@ -205,7 +222,10 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                 Ok(json!({"deploymentId": id}))
             }
             "autopilot" => {
-                let enabled = value.get("enabled").and_then(Value::as_bool).ok_or("autopilot needs \"enabled\": true|false")?;
+                let enabled = value
+                    .get("enabled")
+                    .and_then(Value::as_bool)
+                    .ok_or("autopilot needs \"enabled\": true|false")?;
                 world.autopilot.enabled = enabled;
                 Ok(json!({"autopilot": enabled}))
             }
@@ -218,7 +238,11 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
     }
 }
 
-fn group_key(world: &World, application: Option<String>, group: Option<String>) -> Result<(String, String), String> {
+fn group_key(
+    world: &World,
+    application: Option<String>,
+    group: Option<String>,
+) -> Result<(String, String), String> {
     let application = application.ok_or("give \"application\" and \"deployment_group\"")?;
     let group = group.ok_or("give \"application\" and \"deployment_group\"")?;
     let key = (application, group);

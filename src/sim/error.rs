@@ -14,7 +14,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self { status: 400, code: code.to_owned(), message: message.into() }
+        Self {
+            status: 400,
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 
     pub fn with_status(mut self, status: u16) -> Self {

@@ -40,7 +40,11 @@ pub enum Fault {
 
 impl Faults {
     pub fn validate(&self) -> Result<(), String> {
-        for (name, rate) in [("throttle_rate", self.throttle_rate), ("error_rate", self.error_rate), ("drop_rate", self.drop_rate)] {
+        for (name, rate) in [
+            ("throttle_rate", self.throttle_rate),
+            ("error_rate", self.error_rate),
+            ("drop_rate", self.drop_rate),
+        ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, not {rate}"));
             }
@@ -57,12 +61,21 @@ impl Faults {
     }
 
     /// Decides the fault, if any, for one request to `service:operation`.
-    pub fn decide(&self, rng: &mut Rng, service: &str, operation: &str, principal: &str) -> Option<Fault> {
+    pub fn decide(
+        &self,
+        rng: &mut Rng,
+        service: &str,
+        operation: &str,
+        principal: &str,
+    ) -> Option<Fault> {
         if self.expired_credentials {
             return Some(Fault::Error(expired(service)));
         }
         let action = format!("{service}:{operation}");
-        let denied = self.deny.iter().any(|d| d == "*" || *d == action || d.strip_suffix(":*") == Some(service));
+        let denied = self
+            .deny
+            .iter()
+            .any(|d| d == "*" || *d == action || d.strip_suffix(":*") == Some(service));
         if denied {
             return Some(Fault::Error(access_denied(service, &action, principal)));
         }
@@ -88,21 +101,29 @@ fn is_query(service: &str) -> bool {
 }
 
 pub fn throttled(service: &str) -> ApiError {
-    let code = if is_query(service) { "Throttling" } else { "ThrottlingException" };
+    let code = if is_query(service) {
+        "Throttling"
+    } else {
+        "ThrottlingException"
+    };
     ApiError::new(code, "Rate exceeded")
 }
 
 pub fn server_error(service: &str) -> ApiError {
-    let code = match service {
-        "ecs" => "ServerException",
-        "elasticloadbalancing" | "sts" => "InternalFailure",
-        _ => "InternalFailure",
+    let code = if service == "ecs" {
+        "ServerException"
+    } else {
+        "InternalFailure"
     };
     ApiError::new(code, "We encountered an internal error. Please try again.").with_status(500)
 }
 
 pub fn access_denied(service: &str, action: &str, principal: &str) -> ApiError {
-    let code = if is_query(service) { "AccessDenied" } else { "AccessDeniedException" };
+    let code = if is_query(service) {
+        "AccessDenied"
+    } else {
+        "AccessDeniedException"
+    };
     let status = if is_query(service) { 403 } else { 400 };
     ApiError::new(
         code,
@@ -112,8 +133,16 @@ pub fn access_denied(service: &str, action: &str, principal: &str) -> ApiError {
 }
 
 pub fn expired(service: &str) -> ApiError {
-    let (code, status) = if is_query(service) { ("ExpiredToken", 403) } else { ("ExpiredTokenException", 400) };
-    ApiError::new(code, "The security token included in the request is expired").with_status(status)
+    let (code, status) = if is_query(service) {
+        ("ExpiredToken", 403)
+    } else {
+        ("ExpiredTokenException", 400)
+    };
+    ApiError::new(
+        code,
+        "The security token included in the request is expired",
+    )
+    .with_status(status)
 }
 
 #[cfg(test)]
@@ -129,15 +158,33 @@ mod tests {
     #[test]
     fn deny_matches_one_action_or_a_whole_service() {
         let mut rng = Rng::new(1);
-        let faults = Faults { deny: vec!["ecs:DescribeServices".into(), "codedeploy:*".into()], ..Faults::default() };
-        assert!(faults.decide(&mut rng, "ecs", "DescribeServices", "p").is_some());
-        assert!(faults.decide(&mut rng, "ecs", "ListServices", "p").is_none());
-        assert!(faults.decide(&mut rng, "codedeploy", "GetDeployment", "p").is_some());
+        let faults = Faults {
+            deny: vec!["ecs:DescribeServices".into(), "codedeploy:*".into()],
+            ..Faults::default()
+        };
+        assert!(
+            faults
+                .decide(&mut rng, "ecs", "DescribeServices", "p")
+                .is_some()
+        );
+        assert!(
+            faults
+                .decide(&mut rng, "ecs", "ListServices", "p")
+                .is_none()
+        );
+        assert!(
+            faults
+                .decide(&mut rng, "codedeploy", "GetDeployment", "p")
+                .is_some()
+        );
     }
 
     #[test]
     fn rates_outside_zero_to_one_are_refused() {
-        let faults = Faults { throttle_rate: 1.5, ..Faults::default() };
+        let faults = Faults {
+            throttle_rate: 1.5,
+            ..Faults::default()
+        };
         assert!(faults.validate().is_err());
     }
 }

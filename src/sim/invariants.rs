@@ -20,7 +20,9 @@ impl World {
 
     fn check_traffic(&self, broken: &mut Vec<String>) {
         for group in self.deployment_groups.values() {
-            let Some(service) = self.service(&group.cluster, &group.service) else { continue };
+            let Some(service) = self.service(&group.cluster, &group.service) else {
+                continue;
+            };
             let arns: Vec<&str> = group
                 .target_groups
                 .iter()
@@ -28,9 +30,13 @@ impl World {
                 .collect();
             let [a, b] = arns.as_slice() else { continue };
             for rule_arn in self.rules_for_pair(&group.prod_listener, [a, b]) {
-                let Some(rule) = self.rules.get(&rule_arn) else { continue };
+                let Some(rule) = self.rules.get(&rule_arn) else {
+                    continue;
+                };
                 for set in &service.task_sets {
-                    let Some(tg) = set.target_group_arn.as_deref() else { continue };
+                    let Some(tg) = set.target_group_arn.as_deref() else {
+                        continue;
+                    };
                     if tg != *a && tg != *b {
                         continue;
                     }
@@ -44,15 +50,24 @@ impl World {
                 }
                 // Production must not point at a target group with no task set behind it.
                 for tg in [a, b] {
-                    let backed = service.task_sets.iter().any(|s| s.target_group_arn.as_deref() == Some(*tg));
+                    let backed = service
+                        .task_sets
+                        .iter()
+                        .any(|s| s.target_group_arn.as_deref() == Some(*tg));
                     if rule.share_of(tg) > 0.0 && !backed {
-                        broken.push(format!("{}: production sends traffic to {tg}, which no task set serves", group.service));
+                        broken.push(format!(
+                            "{}: production sends traffic to {tg}, which no task set serves",
+                            group.service
+                        ));
                     }
                 }
             }
             let total: f64 = service.task_sets.iter().map(|s| s.traffic_weight).sum();
             if !service.task_sets.is_empty() && (total - 100.0).abs() > 0.01 {
-                broken.push(format!("{}: task set traffic weights add up to {total:.1}, not 100", group.service));
+                broken.push(format!(
+                    "{}: task set traffic weights add up to {total:.1}, not 100",
+                    group.service
+                ));
             }
         }
     }
@@ -62,20 +77,41 @@ impl World {
             for task in &service.tasks {
                 let set = service.task_set(&task.task_set_id);
                 if set.is_none() && task.status != TaskStatus::Stopped {
-                    broken.push(format!("{}: task {} runs without its task set {}", service.name, task.id, task.task_set_id));
+                    broken.push(format!(
+                        "{}: task {} runs without its task set {}",
+                        service.name, task.id, task.task_set_id
+                    ));
                 }
                 if task.registered && set.and_then(|s| s.target_group_arn.as_ref()).is_none() {
-                    broken.push(format!("{}: task {} is a target with no target group", service.name, task.id));
+                    broken.push(format!(
+                        "{}: task {} is a target with no target group",
+                        service.name, task.id
+                    ));
                 }
                 if task.registered && task.status == TaskStatus::Stopped {
-                    broken.push(format!("{}: stopped task {} is still a target", service.name, task.id));
+                    broken.push(format!(
+                        "{}: stopped task {} is still a target",
+                        service.name, task.id
+                    ));
                 }
             }
-            let by_sets: u32 = service.task_sets.iter().map(|s| service.set_running(&s.id)).sum();
+            let by_sets: u32 = service
+                .task_sets
+                .iter()
+                .map(|s| service.set_running(&s.id))
+                .sum();
             if by_sets != service.running() {
-                broken.push(format!("{}: running {} but its task sets run {by_sets}", service.name, service.running()));
+                broken.push(format!(
+                    "{}: running {} but its task sets run {by_sets}",
+                    service.name,
+                    service.running()
+                ));
             }
-            let primaries = service.task_sets.iter().filter(|s| s.status == TaskSetStatus::Primary).count();
+            let primaries = service
+                .task_sets
+                .iter()
+                .filter(|s| s.status == TaskSetStatus::Primary)
+                .count();
             if primaries > 1 {
                 broken.push(format!("{}: {primaries} PRIMARY task sets", service.name));
             }
@@ -87,28 +123,55 @@ impl World {
             let active = self
                 .deployments
                 .values()
-                .filter(|d| d.application == group.application && d.group == group.name && !d.status.is_terminal())
+                .filter(|d| {
+                    d.application == group.application
+                        && d.group == group.name
+                        && !d.status.is_terminal()
+                })
                 .count();
             if active > 1 {
-                broken.push(format!("{}/{}: {active} active deployments", group.application, group.name));
+                broken.push(format!(
+                    "{}/{}: {active} active deployments",
+                    group.application, group.name
+                ));
             }
         }
         for d in self.deployments.values() {
             let statuses: Vec<EventStatus> = d.events.iter().map(|e| e.status).collect();
             let first_pending = statuses.iter().position(|s| *s == EventStatus::Pending);
-            if let Some(index) = first_pending {
-                if statuses[index..].iter().any(|s| *s != EventStatus::Pending) {
-                    broken.push(format!("{}: a lifecycle event ran after a pending one: {statuses:?}", d.id));
-                }
+            if let Some(index) = first_pending
+                && statuses[index..].iter().any(|s| *s != EventStatus::Pending)
+            {
+                broken.push(format!(
+                    "{}: a lifecycle event ran after a pending one: {statuses:?}",
+                    d.id
+                ));
             }
-            if statuses.iter().filter(|s| **s == EventStatus::InProgress).count() > 1 {
-                broken.push(format!("{}: more than one lifecycle event in progress", d.id));
+            if statuses
+                .iter()
+                .filter(|s| **s == EventStatus::InProgress)
+                .count()
+                > 1
+            {
+                broken.push(format!(
+                    "{}: more than one lifecycle event in progress",
+                    d.id
+                ));
             }
             if d.status.is_terminal() != d.completed_at.is_some() {
-                broken.push(format!("{}: status {} but completeTime {:?}", d.id, d.status.as_str(), d.completed_at));
+                broken.push(format!(
+                    "{}: status {} but completeTime {:?}",
+                    d.id,
+                    d.status.as_str(),
+                    d.completed_at
+                ));
             }
             if let Some(rollback) = &d.rollback_deployment {
-                let linked = self.deployments.get(rollback).and_then(|r| r.rollback_of.as_deref()) == Some(d.id.as_str());
+                let linked = self
+                    .deployments
+                    .get(rollback)
+                    .and_then(|r| r.rollback_of.as_deref())
+                    == Some(d.id.as_str());
                 if !linked {
                     broken.push(format!("{}: rollback {rollback} does not link back", d.id));
                 }
@@ -125,13 +188,21 @@ impl World {
                 let Some(id) = occupant else { continue };
                 match self.executions.get(id) {
                     Some(e) if e.in_stage && e.position == stage && !e.status.is_done() => {}
-                    _ => broken.push(format!("{}: stage {} is held by {id}, which is not running there", p.name, p.stages[stage].name)),
+                    _ => broken.push(format!(
+                        "{}: stage {} is held by {id}, which is not running there",
+                        p.name, p.stages[stage].name
+                    )),
                 }
             }
         }
         for e in self.executions.values().filter(|e| e.status.is_done()) {
             if e.runs.iter().any(|r| r.status == ActionStatus::InProgress) {
-                broken.push(format!("{}: execution {} is {} with an action still running", e.pipeline, e.id, e.status.as_str()));
+                broken.push(format!(
+                    "{}: execution {} is {} with an action still running",
+                    e.pipeline,
+                    e.id,
+                    e.status.as_str()
+                ));
             }
         }
     }

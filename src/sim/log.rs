@@ -30,15 +30,27 @@ pub struct RequestLog {
 
 /// Whether an operation changes anything (reads are List*, Get*, Describe*, BatchGet*).
 pub fn is_mutating(operation: &str) -> bool {
-    !["List", "Get", "Describe", "BatchGet"].iter().any(|p| operation.starts_with(p))
+    !["List", "Get", "Describe", "BatchGet"]
+        .iter()
+        .any(|p| operation.starts_with(p))
 }
 
 impl RequestLog {
     pub const CAPACITY: usize = 100_000;
 
-    pub fn push(&mut self, at: Millis, service: &str, operation: &str, status: u16, error: Option<String>) {
+    pub fn push(
+        &mut self,
+        at: Millis,
+        service: &str,
+        operation: &str,
+        status: u16,
+        error: Option<String>,
+    ) {
         self.next += 1;
-        *self.counts.entry(format!("{service}:{operation}")).or_default() += 1;
+        *self
+            .counts
+            .entry(format!("{service}:{operation}"))
+            .or_default() += 1;
         if self.records.len() == Self::CAPACITY {
             self.records.pop_front();
         }
@@ -54,7 +66,11 @@ impl RequestLog {
     }
 
     pub fn since(&self, seq: u64) -> Vec<Record> {
-        self.records.iter().filter(|r| r.seq > seq).cloned().collect()
+        self.records
+            .iter()
+            .filter(|r| r.seq > seq)
+            .cloned()
+            .collect()
     }
 
     pub fn counts(&self) -> &BTreeMap<String, u64> {

@@ -71,7 +71,10 @@ pub enum SimError {
     #[error(transparent)]
     World(#[from] worldfile::WorldFileError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("invalid fault settings: {0}")]
     Faults(String),
     #[error("invalid speed {0}: use a positive number of virtual seconds per real second")]
@@ -100,14 +103,18 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     pub fn new(options: &SimOptions) -> Result<Self, SimError> {
         options.faults.validate().map_err(SimError::Faults)?;
-        if let Some(speed) = options.speed {
-            if !(speed.is_finite() && speed > 0.0) {
-                return Err(SimError::Speed(speed));
-            }
+        if let Some(speed) = options.speed
+            && !(speed.is_finite() && speed > 0.0)
+        {
+            return Err(SimError::Speed(speed));
         }
-        let start = options
-            .start
-            .unwrap_or_else(|| if options.speed.is_some() { clock::wall_now() / 1000 * 1000 } else { MANUAL_START });
+        let start = options.start.unwrap_or_else(|| {
+            if options.speed.is_some() {
+                clock::wall_now() / 1000 * 1000
+            } else {
+                MANUAL_START
+            }
+        });
         let load = |at: Millis| -> Result<World, SimError> {
             let mut world = match &options.world {
                 Some(path) => worldfile::load(path, at, options.seed)?,
@@ -171,10 +178,18 @@ impl Shared {
         *lock(&self.faults) = faults;
     }
 
-    fn decide_fault(&self, service: &str, operation: &str, principal: &str) -> (u64, Option<Fault>) {
+    fn decide_fault(
+        &self,
+        service: &str,
+        operation: &str,
+        principal: &str,
+    ) -> (u64, Option<Fault>) {
         let faults = lock(&self.faults);
         let mut rng = lock(&self.fault_rng);
-        (faults.latency(&mut rng), faults.decide(&mut rng, service, operation, principal))
+        (
+            faults.latency(&mut rng),
+            faults.decide(&mut rng, service, operation, principal),
+        )
     }
 
     fn log(&self, service: &str, operation: &str, status: u16, error: Option<String>) {
@@ -188,7 +203,13 @@ impl Shared {
 
     fn request_id(&self) -> String {
         let n = self.request_ids.fetch_add(1, Ordering::Relaxed) + 1;
-        format!("c0de5e1f-{:04x}-4{:03x}-8{:03x}-{:012x}", (n >> 32) & 0xffff, (n >> 20) & 0xfff, (n >> 8) & 0xfff, n)
+        format!(
+            "c0de5e1f-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            (n >> 32) & 0xffff,
+            (n >> 20) & 0xfff,
+            (n >> 8) & 0xfff,
+            n
+        )
     }
 }
 
@@ -204,10 +225,18 @@ pub struct SimHandle {
 impl SimHandle {
     pub fn start(options: &SimOptions) -> Result<Self, SimError> {
         let shared = Arc::new(Shared::new(options)?);
-        let std_listener = std::net::TcpListener::bind(options.addr)
-            .map_err(|source| SimError::Bind { addr: options.addr, source })?;
-        let addr = std_listener.local_addr().map_err(|source| SimError::Bind { addr: options.addr, source })?;
-        std_listener.set_nonblocking(true).map_err(|source| SimError::Bind { addr, source })?;
+        let std_listener =
+            std::net::TcpListener::bind(options.addr).map_err(|source| SimError::Bind {
+                addr: options.addr,
+                source,
+            })?;
+        let addr = std_listener.local_addr().map_err(|source| SimError::Bind {
+            addr: options.addr,
+            source,
+        })?;
+        std_listener
+            .set_nonblocking(true)
+            .map_err(|source| SimError::Bind { addr, source })?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -218,7 +247,9 @@ impl SimHandle {
             .name("cutover-sim".to_owned())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else { return };
+                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
+                        return;
+                    };
                     server::serve(served, listener, async {
                         let _ = stopped.await;
                     })
@@ -226,7 +257,12 @@ impl SimHandle {
                 });
             })
             .map_err(SimError::Runtime)?;
-        Ok(Self { addr, shared, stop: Some(stop), thread: Some(thread) })
+        Ok(Self {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     pub fn endpoint(&self) -> String {

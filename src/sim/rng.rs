@@ -63,12 +63,12 @@ impl Rng {
 
     /// A version-4-shaped UUID.
     pub fn uuid(&mut self) -> String {
-        let a = self.hex(8);
-        let b = self.hex(4);
-        let c = self.hex(3);
-        let d = self.hex(3);
-        let e = self.hex(12);
-        format!("{a}-{b}-4{c}-a{d}-{e}")
+        let time_low = self.hex(8);
+        let time_mid = self.hex(4);
+        let time_high = self.hex(3);
+        let clock = self.hex(3);
+        let node = self.hex(12);
+        format!("{time_low}-{time_mid}-4{time_high}-a{clock}-{node}")
     }
 }
 

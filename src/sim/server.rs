@@ -42,7 +42,11 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Accepts connections until `shutdown` resolves.
-pub async fn serve(shared: Arc<Shared>, listener: TcpListener, shutdown: impl std::future::Future<Output = ()>) {
+pub async fn serve(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
     let ticker = tokio::spawn(tick_in_background(Arc::clone(&shared)));
     tokio::pin!(shutdown);
     loop {
@@ -78,11 +82,18 @@ async fn tick_in_background(shared: Arc<Shared>) {
     }
 }
 
-async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAddr) -> Result<Response<Body>, Dropped> {
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Result<Response<Body>, Dropped> {
     let path = request.uri().path().to_owned();
     if path.starts_with("/_sim/") || path == "/_sim" {
         if !peer.ip().is_loopback() {
-            return Ok(plain(StatusCode::FORBIDDEN, "the control surface answers loopback clients only"));
+            return Ok(plain(
+                StatusCode::FORBIDDEN,
+                "the control surface answers loopback clients only",
+            ));
         }
         let method = request.method().clone();
         let query_string = request.uri().query().unwrap_or("").to_owned();
@@ -90,10 +101,19 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAdd
             Ok(body) => body,
             Err(response) => return Ok(response),
         };
-        return Ok(control::handle(&shared, &method, &path, &query_string, &body));
+        return Ok(control::handle(
+            &shared,
+            &method,
+            &path,
+            &query_string,
+            &body,
+        ));
     }
     if request.method() != Method::POST || path != "/" {
-        return Ok(plain(StatusCode::NOT_FOUND, "AWS operations are served on POST /"));
+        return Ok(plain(
+            StatusCode::NOT_FOUND,
+            "AWS operations are served on POST /",
+        ));
     }
     let target = header(&request, "x-amz-target");
     let body = match read_body(request).await {
@@ -105,7 +125,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAdd
         None => Call::query(&body),
     };
     let Some(call) = call else {
-        let error = ApiError::new("UnknownOperationException", "The request names no operation this endpoint serves");
+        let error = ApiError::new(
+            "UnknownOperationException",
+            "The request names no operation this endpoint serves",
+        );
         return Ok(json_error(&error, &shared.request_id()));
     };
     let principal = shared.principal();
@@ -116,11 +139,24 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAdd
     let request_id = shared.request_id();
     let outcome = match fault {
         Some(Fault::Drop) => {
-            shared.log(&call.service, &call.operation, 0, Some("DroppedConnection".to_owned()));
+            shared.log(
+                &call.service,
+                &call.operation,
+                0,
+                Some("DroppedConnection".to_owned()),
+            );
             return Err(Dropped);
         }
         Some(Fault::Error(error)) => Err(error),
-        None => shared.with_world(|world| api::dispatch(world, &call.service, &call.operation, &body, call.params.as_ref())),
+        None => shared.with_world(|world| {
+            api::dispatch(
+                world,
+                &call.service,
+                &call.operation,
+                &body,
+                call.params.as_ref(),
+            )
+        }),
     };
     let (status, error_code) = match &outcome {
         Ok(_) => (200, None),
@@ -128,16 +164,34 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>, peer: SocketAdd
     };
     shared.log(&call.service, &call.operation, status, error_code);
     Ok(match (outcome, call.params.is_some()) {
-        (Ok(api::Answer::Json(value)), _) => {
-            respond(StatusCode::OK, json::CONTENT_TYPE, value.to_string().into_bytes(), &request_id)
-        }
+        (Ok(api::Answer::Json(value)), _) => respond(
+            StatusCode::OK,
+            json::CONTENT_TYPE,
+            value.to_string().into_bytes(),
+            &request_id,
+        ),
         (Ok(api::Answer::Xml(result)), _) => {
-            let document = query::response(&call.operation, api::namespace(&call.service), &result, &request_id);
-            respond(StatusCode::OK, query::CONTENT_TYPE, document.into_bytes(), &request_id)
+            let document = query::response(
+                &call.operation,
+                api::namespace(&call.service),
+                &result,
+                &request_id,
+            );
+            respond(
+                StatusCode::OK,
+                query::CONTENT_TYPE,
+                document.into_bytes(),
+                &request_id,
+            )
         }
         (Err(error), true) => {
             let document = query::error_body(&error, api::namespace(&call.service), &request_id);
-            respond(status_of(&error), query::CONTENT_TYPE, document.into_bytes(), &request_id)
+            respond(
+                status_of(&error),
+                query::CONTENT_TYPE,
+                document.into_bytes(),
+                &request_id,
+            )
         }
         (Err(error), false) => json_error(&error, &request_id),
     })
@@ -160,7 +214,11 @@ impl Call {
             "AmazonEC2ContainerServiceV20141113" => "ecs",
             _ => return None,
         };
-        Some(Self { service: service.to_owned(), operation: operation.to_owned(), params: None })
+        Some(Self {
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            params: None,
+        })
     }
 
     fn query(body: &[u8]) -> Option<Self> {
@@ -172,18 +230,29 @@ impl Call {
             _ if operation == "GetCallerIdentity" => "sts",
             _ => "elasticloadbalancing",
         };
-        Some(Self { service: service.to_owned(), operation, params: Some(params) })
+        Some(Self {
+            service: service.to_owned(),
+            operation,
+            params: Some(params),
+        })
     }
 }
 
 fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
-    request.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    request
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 async fn read_body(request: Request<Incoming>) -> Result<Bytes, Response<Body>> {
     match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(_) => Err(plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large or unreadable")),
+        Err(_) => Err(plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "request body too large or unreadable",
+        )),
     }
 }
 
@@ -192,10 +261,20 @@ fn status_of(error: &ApiError) -> StatusCode {
 }
 
 fn json_error(error: &ApiError, request_id: &str) -> Response<Body> {
-    respond(status_of(error), json::CONTENT_TYPE, json::error_body(error), request_id)
+    respond(
+        status_of(error),
+        json::CONTENT_TYPE,
+        json::error_body(error),
+        request_id,
+    )
 }
 
-fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>, request_id: &str) -> Response<Body> {
+fn respond(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Vec<u8>,
+    request_id: &str,
+) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -209,13 +288,17 @@ fn respond(status: StatusCode, content_type: &'static str, body: Vec<u8>, reques
 pub fn plain(status: StatusCode, text: &str) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(format!("{text}\n"))));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     response
 }
 
 pub fn json_response(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
     let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
     *response.status_mut() = status;
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }

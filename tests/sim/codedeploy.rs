@@ -8,9 +8,24 @@ async fn applications_groups_and_configs_are_read_as_the_tutorial_set_them_up() 
     let cd = sim.codedeploy();
     let apps = cd.list_applications().send().await.expect("apps");
     assert!(apps.applications().contains(&"microservices".to_owned()));
-    let app = cd.get_application().application_name("microservices").send().await.expect("app");
-    assert_eq!(app.application().and_then(|a| a.compute_platform()).map(|p| p.as_str()), Some("ECS"));
-    let groups = cd.list_deployment_groups().application_name("microservices").send().await.expect("groups");
+    let app = cd
+        .get_application()
+        .application_name("microservices")
+        .send()
+        .await
+        .expect("app");
+    assert_eq!(
+        app.application()
+            .and_then(|a| a.compute_platform())
+            .map(|p| p.as_str()),
+        Some("ECS")
+    );
+    let groups = cd
+        .list_deployment_groups()
+        .application_name("microservices")
+        .send()
+        .await
+        .expect("groups");
     assert_eq!(groups.deployment_groups().len(), 2);
     let info = cd
         .batch_get_deployment_groups()
@@ -21,28 +36,82 @@ async fn applications_groups_and_configs_are_read_as_the_tutorial_set_them_up() 
         .expect("batch groups");
     for group in info.deployment_groups_info() {
         let service = &group.ecs_services()[0];
-        assert_eq!(service.cluster_name(), Some("microservices-serverlesscluster"));
-        let pair = &group.load_balancer_info().expect("lb info").target_group_pair_info_list()[0];
+        assert_eq!(
+            service.cluster_name(),
+            Some("microservices-serverlesscluster")
+        );
+        let pair = &group
+            .load_balancer_info()
+            .expect("lb info")
+            .target_group_pair_info_list()[0];
         assert_eq!(pair.target_groups().len(), 2);
-        assert_eq!(pair.prod_traffic_route().expect("prod").listener_arns().len(), 1);
+        assert_eq!(
+            pair.prod_traffic_route()
+                .expect("prod")
+                .listener_arns()
+                .len(),
+            1
+        );
         assert!(pair.test_traffic_route().is_some());
-        assert!(group.last_successful_deployment().is_some(), "the world starts with a deployment history");
+        assert!(
+            group.last_successful_deployment().is_some(),
+            "the world starts with a deployment history"
+        );
     }
     let configs = cd.list_deployment_configs().send().await.expect("configs");
-    assert!(configs.deployment_configs_list().contains(&"CodeDeployDefault.ECSCanary10Percent5Minutes".to_owned()));
-    let canary = cd.get_deployment_config().deployment_config_name("CodeDeployDefault.ECSCanary10Percent5Minutes").send().await.expect("config");
-    let routing = canary.deployment_config_info().and_then(|c| c.traffic_routing_config()).expect("routing");
-    assert_eq!(routing.time_based_canary().map(|c| (c.canary_percentage(), c.canary_interval())), Some((10, 5)));
+    assert!(
+        configs
+            .deployment_configs_list()
+            .contains(&"CodeDeployDefault.ECSCanary10Percent5Minutes".to_owned())
+    );
+    let canary = cd
+        .get_deployment_config()
+        .deployment_config_name("CodeDeployDefault.ECSCanary10Percent5Minutes")
+        .send()
+        .await
+        .expect("config");
+    let routing = canary
+        .deployment_config_info()
+        .and_then(|c| c.traffic_routing_config())
+        .expect("routing");
+    assert_eq!(
+        routing
+            .time_based_canary()
+            .map(|c| (c.canary_percentage(), c.canary_interval())),
+        Some((10, 5))
+    );
 
-    let error = cd.get_application().application_name("nope").send().await.expect_err("unknown app");
+    let error = cd
+        .get_application()
+        .application_name("nope")
+        .send()
+        .await
+        .expect_err("unknown app");
     assert_eq!(code(&error), "ApplicationDoesNotExistException");
-    let error = cd.get_deployment_group().application_name("microservices").deployment_group_name("nope").send().await.expect_err("unknown group");
+    let error = cd
+        .get_deployment_group()
+        .application_name("microservices")
+        .deployment_group_name("nope")
+        .send()
+        .await
+        .expect_err("unknown group");
     assert_eq!(code(&error), "DeploymentGroupDoesNotExistException");
     let names: Vec<String> = (0..101).map(|i| format!("g{i}")).collect();
-    let error = cd.batch_get_deployment_groups().application_name("microservices").set_deployment_group_names(Some(names)).send().await.expect_err("batch limit");
+    let error = cd
+        .batch_get_deployment_groups()
+        .application_name("microservices")
+        .set_deployment_group_names(Some(names))
+        .send()
+        .await
+        .expect_err("batch limit");
     assert_eq!(code(&error), "BatchLimitExceededException");
     let names: Vec<String> = (0..101).map(|i| format!("a{i}")).collect();
-    let error = cd.batch_get_applications().set_application_names(Some(names)).send().await.expect_err("batch limit");
+    let error = cd
+        .batch_get_applications()
+        .set_application_names(Some(names))
+        .send()
+        .await
+        .expect_err("batch limit");
     assert_eq!(code(&error), "BatchLimitExceededException");
 }
 
@@ -52,28 +121,87 @@ async fn deployments_are_listed_with_filters_and_batched_to_25() {
     let cd = sim.codedeploy();
     let all = cd.list_deployments().send().await.expect("list");
     assert!(!all.deployments().is_empty());
-    let ok = cd.list_deployments().include_only_statuses(DeploymentStatus::Succeeded).send().await.expect("succeeded");
-    assert_eq!(ok.deployments().len(), all.deployments().len(), "the history is all succeeded");
-    let none = cd.list_deployments().include_only_statuses(DeploymentStatus::Failed).send().await.expect("failed");
+    let ok = cd
+        .list_deployments()
+        .include_only_statuses(DeploymentStatus::Succeeded)
+        .send()
+        .await
+        .expect("succeeded");
+    assert_eq!(
+        ok.deployments().len(),
+        all.deployments().len(),
+        "the history is all succeeded"
+    );
+    let none = cd
+        .list_deployments()
+        .include_only_statuses(DeploymentStatus::Failed)
+        .send()
+        .await
+        .expect("failed");
     assert!(none.deployments().is_empty());
     let future = aws_smithy_types::DateTime::from_secs(4_000_000_000);
-    let range = aws_sdk_codedeploy::types::TimeRange::builder().start(future).build();
-    let later = cd.list_deployments().create_time_range(range).send().await.expect("range");
+    let range = aws_sdk_codedeploy::types::TimeRange::builder()
+        .start(future)
+        .build();
+    let later = cd
+        .list_deployments()
+        .create_time_range(range)
+        .send()
+        .await
+        .expect("range");
     assert!(later.deployments().is_empty());
-    let bad = aws_sdk_codedeploy::types::TimeRange::builder().start(future).end(aws_smithy_types::DateTime::from_secs(1)).build();
-    let error = cd.list_deployments().create_time_range(bad).send().await.expect_err("bad range");
+    let bad = aws_sdk_codedeploy::types::TimeRange::builder()
+        .start(future)
+        .end(aws_smithy_types::DateTime::from_secs(1))
+        .build();
+    let error = cd
+        .list_deployments()
+        .create_time_range(bad)
+        .send()
+        .await
+        .expect_err("bad range");
     assert_eq!(code(&error), "InvalidTimeRangeException");
-    let error = cd.list_deployments().application_name("microservices").send().await.expect_err("group needed");
+    let error = cd
+        .list_deployments()
+        .application_name("microservices")
+        .send()
+        .await
+        .expect_err("group needed");
     assert_eq!(code(&error), "DeploymentGroupNameRequiredException");
 
-    let batch = cd.batch_get_deployments().set_deployment_ids(Some(all.deployments()[..all.deployments().len().min(25)].to_vec())).send().await.expect("batch");
-    assert_eq!(batch.deployments_info().len(), all.deployments().len().min(25));
+    let batch = cd
+        .batch_get_deployments()
+        .set_deployment_ids(Some(
+            all.deployments()[..all.deployments().len().min(25)].to_vec(),
+        ))
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(
+        batch.deployments_info().len(),
+        all.deployments().len().min(25)
+    );
     let ids: Vec<String> = (0..26).map(|i| format!("d-AAAAAAA{i:02}")).collect();
-    let error = cd.batch_get_deployments().set_deployment_ids(Some(ids)).send().await.expect_err("26 > 25");
+    let error = cd
+        .batch_get_deployments()
+        .set_deployment_ids(Some(ids))
+        .send()
+        .await
+        .expect_err("26 > 25");
     assert_eq!(code(&error), "BatchLimitExceededException");
-    let error = cd.get_deployment().deployment_id("d-NOTHERE00").send().await.expect_err("unknown");
+    let error = cd
+        .get_deployment()
+        .deployment_id("d-NOTHERE00")
+        .send()
+        .await
+        .expect_err("unknown");
     assert_eq!(code(&error), "DeploymentDoesNotExistException");
-    let error = cd.get_deployment().deployment_id("nonsense").send().await.expect_err("invalid id");
+    let error = cd
+        .get_deployment()
+        .deployment_id("nonsense")
+        .send()
+        .await
+        .expect_err("invalid id");
     assert_eq!(code(&error), "InvalidDeploymentIdException");
 }
 
@@ -81,10 +209,24 @@ async fn deployments_are_listed_with_filters_and_batched_to_25() {
 async fn an_ecs_deployment_has_one_target_with_eight_events_and_its_task_sets() {
     let sim = Sim::start().await;
     let cd = sim.codedeploy();
-    let list = cd.list_deployments().application_name("microservices").deployment_group_name("microservices-customer").send().await.expect("list");
+    let list = cd
+        .list_deployments()
+        .application_name("microservices")
+        .deployment_group_name("microservices-customer")
+        .send()
+        .await
+        .expect("list");
     let id = list.deployments()[0].clone();
-    let targets = cd.list_deployment_targets().deployment_id(&id).send().await.expect("targets");
-    assert_eq!(targets.target_ids(), ["microservices-serverlesscluster:customer-microservice"]);
+    let targets = cd
+        .list_deployment_targets()
+        .deployment_id(&id)
+        .send()
+        .await
+        .expect("targets");
+    assert_eq!(
+        targets.target_ids(),
+        ["microservices-serverlesscluster:customer-microservice"]
+    );
     let filtered = cd
         .list_deployment_targets()
         .deployment_id(&id)
@@ -93,19 +235,69 @@ async fn an_ecs_deployment_has_one_target_with_eight_events_and_its_task_sets() 
         .await
         .expect("filtered");
     assert!(filtered.target_ids().is_empty());
-    let out = cd.batch_get_deployment_targets().deployment_id(&id).set_target_ids(Some(targets.target_ids().to_vec())).send().await.expect("batch targets");
-    let ecs = out.deployment_targets()[0].ecs_target().expect("ecs target");
-    let names: Vec<&str> = ecs.lifecycle_events().iter().filter_map(|e| e.lifecycle_event_name()).collect();
-    assert_eq!(names, ["BeforeInstall", "Install", "AfterInstall", "AllowTestTraffic", "AfterAllowTestTraffic", "BeforeAllowTraffic", "AllowTraffic", "AfterAllowTraffic"]);
+    let out = cd
+        .batch_get_deployment_targets()
+        .deployment_id(&id)
+        .set_target_ids(Some(targets.target_ids().to_vec()))
+        .send()
+        .await
+        .expect("batch targets");
+    let ecs = out.deployment_targets()[0]
+        .ecs_target()
+        .expect("ecs target");
+    let names: Vec<&str> = ecs
+        .lifecycle_events()
+        .iter()
+        .filter_map(|e| e.lifecycle_event_name())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "AllowTestTraffic",
+            "AfterAllowTestTraffic",
+            "BeforeAllowTraffic",
+            "AllowTraffic",
+            "AfterAllowTraffic"
+        ]
+    );
     let green = &ecs.task_sets_info()[0];
     assert!(green.identifer().is_some_and(|i| i.starts_with("ecs-svc/")));
     assert_eq!(green.traffic_weight(), 100.0);
-    assert_eq!(green.target_group().and_then(|t| t.name()), Some("customer-tg-two"));
-    let single = cd.get_deployment_target().deployment_id(&id).target_id("microservices-serverlesscluster:customer-microservice").send().await.expect("one target");
-    assert!(single.deployment_target().and_then(|t| t.ecs_target()).is_some());
-    let error = cd.get_deployment_target().deployment_id(&id).target_id("x:y").send().await.expect_err("unknown target");
+    assert_eq!(
+        green.target_group().and_then(|t| t.name()),
+        Some("customer-tg-two")
+    );
+    let single = cd
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id("microservices-serverlesscluster:customer-microservice")
+        .send()
+        .await
+        .expect("one target");
+    assert!(
+        single
+            .deployment_target()
+            .and_then(|t| t.ecs_target())
+            .is_some()
+    );
+    let error = cd
+        .get_deployment_target()
+        .deployment_id(&id)
+        .target_id("x:y")
+        .send()
+        .await
+        .expect_err("unknown target");
     assert_eq!(code(&error), "DeploymentTargetDoesNotExistException");
     let many: Vec<String> = (0..26).map(|i| format!("c:{i}")).collect();
-    let error = cd.batch_get_deployment_targets().deployment_id(&id).set_target_ids(Some(many)).send().await.expect_err("limit");
+    let error = cd
+        .batch_get_deployment_targets()
+        .deployment_id(&id)
+        .set_target_ids(Some(many))
+        .send()
+        .await
+        .expect_err("limit");
     assert_eq!(code(&error), "DeploymentTargetListSizeExceededException");
 }

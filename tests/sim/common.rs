@@ -3,9 +3,9 @@
 //! error would hide what the simulator answered).
 
 use aws_config::BehaviorVersion;
+use aws_config::Region;
 use aws_config::retry::RetryConfig;
 use aws_credential_types::Credentials;
-use aws_config::Region;
 
 use cutover::sim::{SimHandle, SimOptions};
 
@@ -17,7 +17,12 @@ pub struct Sim {
 impl Sim {
     /// The default world on a manual clock, autopilot off.
     pub async fn start() -> Self {
-        Self::start_with(SimOptions { speed: None, autopilot: Some(false), ..options() }).await
+        Self::start_with(SimOptions {
+            speed: None,
+            autopilot: Some(false),
+            ..options()
+        })
+        .await
     }
 
     pub async fn start_with(options: SimOptions) -> Self {
@@ -59,11 +64,13 @@ impl Sim {
     pub fn invariants(&self) -> Vec<String> {
         self.handle.shared().with_world(|w| w.check_invariants())
     }
-
 }
 
 pub fn options() -> SimOptions {
-    SimOptions { addr: "127.0.0.1:0".parse().expect("address"), ..SimOptions::default() }
+    SimOptions {
+        addr: "127.0.0.1:0".parse().expect("address"),
+        ..SimOptions::default()
+    }
 }
 
 pub async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
@@ -81,5 +88,9 @@ pub fn code<E, R>(error: &aws_sdk_ecs::error::SdkError<E, R>) -> String
 where
     E: aws_sdk_ecs::error::ProvideErrorMetadata,
 {
-    error.as_service_error().and_then(|e| e.code()).unwrap_or("<not a service error>").to_owned()
+    error
+        .as_service_error()
+        .and_then(|e| e.code())
+        .unwrap_or("<not a service error>")
+        .to_owned()
 }

@@ -35,20 +35,31 @@ async fn the_clock_advances_on_request_and_the_log_counts_what_was_served() {
     let sim = Sim::start().await;
     let before = json_body(&get(&sim.endpoint(), "/_sim/clock").await);
     assert_eq!(before["manual"], true);
-    let after = json_body(&post(&sim.endpoint(), "/_sim/clock/advance", r#"{"seconds": 90}"#).await);
+    let after =
+        json_body(&post(&sim.endpoint(), "/_sim/clock/advance", r#"{"seconds": 90}"#).await);
     let moved = after["now"].as_f64().unwrap_or(0.0) - before["now"].as_f64().unwrap_or(0.0);
     assert!((moved - 90.0).abs() < 1.0, "moved {moved}");
     let refused = post(&sim.endpoint(), "/_sim/clock/advance", r#"{"seconds": -5}"#).await;
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
 
     sim.ecs().list_clusters().send().await.expect("list");
-    sim.ecs().update_service().cluster("microservices-serverlesscluster").service("customer-microservice").desired_count(3).send().await.expect("scale");
+    sim.ecs()
+        .update_service()
+        .cluster("microservices-serverlesscluster")
+        .service("customer-microservice")
+        .desired_count(3)
+        .send()
+        .await
+        .expect("scale");
     let log = json_body(&get(&sim.endpoint(), "/_sim/requests").await);
     assert_eq!(log["counts"]["ecs:ListClusters"], 1);
     assert_eq!(log["counts"]["ecs:UpdateService"], 1);
     assert_eq!(log["mutating"], 1);
     let requests = log["requests"].as_array().expect("requests");
-    assert_eq!(requests.last().and_then(|r| r["operation"].as_str()), Some("UpdateService"));
+    assert_eq!(
+        requests.last().and_then(|r| r["operation"].as_str()),
+        Some("UpdateService")
+    );
     let last = log["last"].as_u64().unwrap_or(0);
     sim.ecs().list_clusters().send().await.expect("list");
     let newer = json_body(&get(&sim.endpoint(), &format!("/_sim/requests?since={last}")).await);
@@ -58,17 +69,44 @@ async fn the_clock_advances_on_request_and_the_log_counts_what_was_served() {
 #[tokio::test]
 async fn scenario_events_and_reset_change_the_world() {
     let sim = Sim::start().await;
-    let started = json_body(&post(&sim.endpoint(), "/_sim/scenario", r#"{"event":"start_execution","pipeline":"update-customer-microservice"}"#).await);
-    let id = started["pipelineExecutionId"].as_str().expect("execution id").to_owned();
-    let out = sim.codepipeline().get_pipeline_execution().pipeline_name("update-customer-microservice").pipeline_execution_id(&id).send().await;
+    let started = json_body(
+        &post(
+            &sim.endpoint(),
+            "/_sim/scenario",
+            r#"{"event":"start_execution","pipeline":"update-customer-microservice"}"#,
+        )
+        .await,
+    );
+    let id = started["pipelineExecutionId"]
+        .as_str()
+        .expect("execution id")
+        .to_owned();
+    let out = sim
+        .codepipeline()
+        .get_pipeline_execution()
+        .pipeline_name("update-customer-microservice")
+        .pipeline_execution_id(&id)
+        .send()
+        .await;
     assert!(out.is_ok(), "{out:?}");
-    let unknown = post(&sim.endpoint(), "/_sim/scenario", r#"{"event":"start_execution","pipeline":"nope"}"#).await;
+    let unknown = post(
+        &sim.endpoint(),
+        "/_sim/scenario",
+        r#"{"event":"start_execution","pipeline":"nope"}"#,
+    )
+    .await;
     assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
     let bad = post(&sim.endpoint(), "/_sim/scenario", r#"{"event":"explode"}"#).await;
     assert!(bad.starts_with("HTTP/1.1 400"));
     let reset = post(&sim.endpoint(), "/_sim/reset", "").await;
     assert!(reset.starts_with("HTTP/1.1 200"));
-    let gone = sim.codepipeline().get_pipeline_execution().pipeline_name("update-customer-microservice").pipeline_execution_id(&id).send().await;
+    let gone = sim
+        .codepipeline()
+        .get_pipeline_execution()
+        .pipeline_name("update-customer-microservice")
+        .pipeline_execution_id(&id)
+        .send()
+        .await;
     assert!(gone.is_err(), "reset forgets the execution");
     let state = json_body(&get(&sim.endpoint(), "/_sim/state").await);
     assert!(state["services"].as_u64().unwrap_or(0) >= 30);
@@ -79,12 +117,22 @@ async fn scenario_events_and_reset_change_the_world() {
 #[tokio::test]
 async fn faults_are_set_and_read_back_and_bad_values_are_refused() {
     let sim = Sim::start().await;
-    let set = json_body(&post(&sim.endpoint(), "/_sim/faults", r#"{"deny":["ecs:DescribeServices"]}"#).await);
+    let set = json_body(
+        &post(
+            &sim.endpoint(),
+            "/_sim/faults",
+            r#"{"deny":["ecs:DescribeServices"]}"#,
+        )
+        .await,
+    );
     assert_eq!(set["deny"][0], "ecs:DescribeServices");
     let refused = post(&sim.endpoint(), "/_sim/faults", r#"{"throttle_rate": 2}"#).await;
     assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
     let unknown = post(&sim.endpoint(), "/_sim/faults", r#"{"thrott": 0.5}"#).await;
     assert!(unknown.starts_with("HTTP/1.1 400"), "{unknown}");
     let current = json_body(&get(&sim.endpoint(), "/_sim/faults").await);
-    assert_eq!(current["throttle_rate"], 0.0, "a refused change changes nothing");
+    assert_eq!(
+        current["throttle_rate"], 0.0,
+        "a refused change changes nothing"
+    );
 }

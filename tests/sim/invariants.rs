@@ -9,7 +9,13 @@ use crate::common::{Sim, options};
 
 #[tokio::test]
 async fn a_simulated_day_keeps_every_invariant_at_every_step() {
-    let sim = Sim::start_with(SimOptions { speed: None, autopilot: Some(true), seed: 7, ..options() }).await;
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 7,
+        ..options()
+    })
+    .await;
     let mut max_waiting = 0;
     let mut in_flight_seen = 0;
     for minute in 0..24 * 60 {
@@ -26,32 +32,66 @@ async fn a_simulated_day_keeps_every_invariant_at_every_step() {
                 .flat_map(|e| e.runs.iter())
                 .filter(|r| r.token.is_some() && r.status.as_str() == "InProgress")
                 .count();
-            (waiting, w.deployments.values().filter(|d| !d.status.is_terminal()).count())
+            (
+                waiting,
+                w.deployments
+                    .values()
+                    .filter(|d| !d.status.is_terminal())
+                    .count(),
+            )
         });
         max_waiting = max_waiting.max(waiting);
         in_flight_seen = in_flight_seen.max(in_flight);
         if minute >= 60 {
-            assert!(waiting >= 1, "minute {minute}: autopilot keeps an approval waiting");
+            assert!(
+                waiting >= 1,
+                "minute {minute}: autopilot keeps an approval waiting"
+            );
         }
     }
     let (succeeded, failed, rollbacks) = sim.handle.shared().with_world(|w| {
         let count = |s: DeploymentStatus| w.deployments.values().filter(|d| d.status == s).count();
-        (count(DeploymentStatus::Succeeded), count(DeploymentStatus::Failed), w.deployments.values().filter(|d| d.is_rollback()).count())
+        (
+            count(DeploymentStatus::Succeeded),
+            count(DeploymentStatus::Failed),
+            w.deployments.values().filter(|d| d.is_rollback()).count(),
+        )
     });
-    assert!(succeeded > 20, "a day of deployments: {succeeded} succeeded");
-    assert!(failed >= 1 && rollbacks >= 1, "now and then one fails and rolls back: {failed} failed, {rollbacks} rollbacks");
-    assert!(in_flight_seen >= 2, "deployments overlap: at most {in_flight_seen} at once");
+    assert!(
+        succeeded > 20,
+        "a day of deployments: {succeeded} succeeded"
+    );
+    assert!(
+        failed >= 1 && rollbacks >= 1,
+        "now and then one fails and rolls back: {failed} failed, {rollbacks} rollbacks"
+    );
+    assert!(
+        in_flight_seen >= 2,
+        "deployments overlap: at most {in_flight_seen} at once"
+    );
 }
 
 #[tokio::test]
 async fn the_same_seed_replays_the_same_day() {
     let run = |seed| async move {
-        let sim = Sim::start_with(SimOptions { speed: None, autopilot: Some(true), seed, ..options() }).await;
+        let sim = Sim::start_with(SimOptions {
+            speed: None,
+            autopilot: Some(true),
+            seed,
+            ..options()
+        })
+        .await;
         sim.advance(6 * 3600);
         sim.handle.shared().with_world(|w| {
             w.deployment_order
                 .iter()
-                .map(|id| format!("{id}:{}:{}", w.deployments[id].group, w.deployments[id].status.as_str()))
+                .map(|id| {
+                    format!(
+                        "{id}:{}:{}",
+                        w.deployments[id].group,
+                        w.deployments[id].status.as_str()
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };

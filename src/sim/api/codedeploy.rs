@@ -30,7 +30,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         "ListDeploymentGroups" => list_deployment_groups(world, &input),
         "GetDeploymentGroup" => {
             let app = input.required("applicationName", "ApplicationNameRequiredException")?;
-            let name = input.required("deploymentGroupName", "DeploymentGroupNameRequiredException")?;
+            let name = input.required(
+                "deploymentGroupName",
+                "DeploymentGroupNameRequiredException",
+            )?;
             application(world, app)?;
             let group = group(world, app, name)?;
             Ok(json!({ "deploymentGroupInfo": group_json(world, group) }))
@@ -38,18 +41,36 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         "BatchGetDeploymentGroups" => batch_get_deployment_groups(world, &input),
         "ListDeploymentConfigs" => {
             let names: Vec<&String> = world.deployment_configs.keys().collect();
-            let p = page(names.len(), input.str("nextToken")?, PAGE, "InvalidNextTokenException")?;
-            Ok(with_token(json!({ "deploymentConfigsList": names[p.start..p.end] }), p.next))
+            let p = page(
+                names.len(),
+                input.str("nextToken")?,
+                PAGE,
+                "InvalidNextTokenException",
+            )?;
+            Ok(with_token(
+                json!({ "deploymentConfigsList": names[p.start..p.end] }),
+                p.next,
+            ))
         }
         "GetDeploymentConfig" => {
-            let name = input.required("deploymentConfigName", "DeploymentConfigNameRequiredException")?;
+            let name = input.required(
+                "deploymentConfigName",
+                "DeploymentConfigNameRequiredException",
+            )?;
             let config = world.deployment_configs.get(name).ok_or_else(|| {
-                ApiError::new("DeploymentConfigDoesNotExistException", format!("No deployment configuration found for name: {name}"))
+                ApiError::new(
+                    "DeploymentConfigDoesNotExistException",
+                    format!("No deployment configuration found for name: {name}"),
+                )
             })?;
             let routing = match config.routing {
                 Routing::AllAtOnce => json!({ "type": "AllAtOnce" }),
-                Routing::Canary { percent, minutes } => json!({ "type": "TimeBasedCanary", "timeBasedCanary": { "canaryPercentage": percent, "canaryInterval": minutes } }),
-                Routing::Linear { percent, minutes } => json!({ "type": "TimeBasedLinear", "timeBasedLinear": { "linearPercentage": percent, "linearInterval": minutes } }),
+                Routing::Canary { percent, minutes } => {
+                    json!({ "type": "TimeBasedCanary", "timeBasedCanary": { "canaryPercentage": percent, "canaryInterval": minutes } })
+                }
+                Routing::Linear { percent, minutes } => {
+                    json!({ "type": "TimeBasedLinear", "timeBasedLinear": { "linearPercentage": percent, "linearInterval": minutes } })
+                }
             };
             Ok(json!({ "deploymentConfigInfo": {
                 "deploymentConfigId": config.id,
@@ -77,7 +98,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
             let targets = input.strings("targetIds")?.unwrap_or_default();
             if targets.is_empty() {
-                return Err(ApiError::new("DeploymentTargetIdRequiredException", "At least one target ID is required"));
+                return Err(ApiError::new(
+                    "DeploymentTargetIdRequiredException",
+                    "At least one target ID is required",
+                ));
             }
             if targets.len() > BATCH_TARGETS {
                 return Err(ApiError::new(
@@ -86,7 +110,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                 ));
             }
             let d = started(world, id)?;
-            let found = targets.iter().map(|t| target_json(world, d, t)).collect::<ApiResult<Vec<_>>>()?;
+            let found = targets
+                .iter()
+                .map(|t| target_json(world, d, t))
+                .collect::<ApiResult<Vec<_>>>()?;
             Ok(json!({ "deploymentTargets": found }))
         }
         "CreateDeployment" => create_deployment(world, &input),
@@ -115,7 +142,10 @@ fn with_token(mut value: Value, next: Option<String>) -> Value {
 
 fn application(world: &World, name: &str) -> ApiResult<Value> {
     let app = world.applications.get(name).ok_or_else(|| {
-        ApiError::new("ApplicationDoesNotExistException", format!("No application found for name: {name}"))
+        ApiError::new(
+            "ApplicationDoesNotExistException",
+            format!("No application found for name: {name}"),
+        )
     })?;
     Ok(json!({
         "applicationId": app.id,
@@ -130,43 +160,84 @@ fn group<'w>(world: &'w World, application: &str, name: &str) -> ApiResult<&'w D
     world
         .deployment_groups
         .get(&(application.to_owned(), name.to_owned()))
-        .ok_or_else(|| ApiError::new("DeploymentGroupDoesNotExistException", format!("No Deployment Group found for name: {name}")))
+        .ok_or_else(|| {
+            ApiError::new(
+                "DeploymentGroupDoesNotExistException",
+                format!("No Deployment Group found for name: {name}"),
+            )
+        })
 }
 
 fn list_applications(world: &World, input: &Input) -> ApiResult<Value> {
     let names: Vec<&String> = world.applications.keys().collect();
-    let p = page(names.len(), input.str("nextToken")?, PAGE, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "applications": names[p.start..p.end] }), p.next))
+    let p = page(
+        names.len(),
+        input.str("nextToken")?,
+        PAGE,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "applications": names[p.start..p.end] }),
+        p.next,
+    ))
 }
 
 fn batch_get_applications(world: &World, input: &Input) -> ApiResult<Value> {
     let names = input.strings("applicationNames")?.unwrap_or_default();
     if names.is_empty() {
-        return Err(ApiError::new("ApplicationNameRequiredException", "At least one application name is required"));
+        return Err(ApiError::new(
+            "ApplicationNameRequiredException",
+            "At least one application name is required",
+        ));
     }
     if names.len() > BATCH_GROUPS {
-        return Err(ApiError::new("BatchLimitExceededException", format!("The maximum number of names per call is {BATCH_GROUPS}")));
+        return Err(ApiError::new(
+            "BatchLimitExceededException",
+            format!("The maximum number of names per call is {BATCH_GROUPS}"),
+        ));
     }
-    let infos = names.iter().map(|n| application(world, n)).collect::<ApiResult<Vec<_>>>()?;
+    let infos = names
+        .iter()
+        .map(|n| application(world, n))
+        .collect::<ApiResult<Vec<_>>>()?;
     Ok(json!({ "applicationsInfo": infos }))
 }
 
 fn list_deployment_groups(world: &World, input: &Input) -> ApiResult<Value> {
     let app = input.required("applicationName", "ApplicationNameRequiredException")?;
     application(world, app)?;
-    let names: Vec<&String> = world.deployment_groups.values().filter(|g| g.application == app).map(|g| &g.name).collect();
-    let p = page(names.len(), input.str("nextToken")?, PAGE, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "applicationName": app, "deploymentGroups": names[p.start..p.end] }), p.next))
+    let names: Vec<&String> = world
+        .deployment_groups
+        .values()
+        .filter(|g| g.application == app)
+        .map(|g| &g.name)
+        .collect();
+    let p = page(
+        names.len(),
+        input.str("nextToken")?,
+        PAGE,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "applicationName": app, "deploymentGroups": names[p.start..p.end] }),
+        p.next,
+    ))
 }
 
 fn batch_get_deployment_groups(world: &World, input: &Input) -> ApiResult<Value> {
     let app = input.required("applicationName", "ApplicationNameRequiredException")?;
     let names = input.strings("deploymentGroupNames")?.unwrap_or_default();
     if names.is_empty() {
-        return Err(ApiError::new("DeploymentGroupNameRequiredException", "At least one deployment group name is required"));
+        return Err(ApiError::new(
+            "DeploymentGroupNameRequiredException",
+            "At least one deployment group name is required",
+        ));
     }
     if names.len() > BATCH_GROUPS {
-        return Err(ApiError::new("BatchLimitExceededException", format!("The maximum number of names per call is {BATCH_GROUPS}")));
+        return Err(ApiError::new(
+            "BatchLimitExceededException",
+            format!("The maximum number of names per call is {BATCH_GROUPS}"),
+        ));
     }
     application(world, app)?;
     let mut infos = Vec::new();
@@ -179,7 +250,10 @@ fn batch_get_deployment_groups(world: &World, input: &Input) -> ApiResult<Value>
     }
     let mut out = json!({ "deploymentGroupsInfo": infos });
     if !missing.is_empty() {
-        out["errorMessage"] = json!(format!("Deployment groups not found: {}", missing.join(", ")));
+        out["errorMessage"] = json!(format!(
+            "Deployment groups not found: {}",
+            missing.join(", ")
+        ));
     }
     Ok(out)
 }
@@ -248,7 +322,11 @@ fn group_json(world: &World, g: &DeploymentGroup) -> Value {
     if !last.is_null() {
         v["lastAttemptedDeployment"] = last;
     }
-    if let Some(d) = g.last_successful.as_ref().and_then(|id| world.deployments.get(id)) {
+    if let Some(d) = g
+        .last_successful
+        .as_ref()
+        .and_then(|id| world.deployments.get(id))
+    {
         v["targetRevision"] = revision_json(&d.revision);
     }
     v
@@ -273,7 +351,9 @@ fn overview(d: &Deployment) -> Value {
 }
 
 pub fn deployment_json(world: &World, d: &Deployment) -> Value {
-    let group = world.deployment_groups.get(&(d.application.clone(), d.group.clone()));
+    let group = world
+        .deployment_groups
+        .get(&(d.application.clone(), d.group.clone()));
     let mut v = json!({
         "applicationName": d.application,
         "deploymentGroupName": d.group,
@@ -335,8 +415,18 @@ fn list_deployments(world: &World, input: &Input) -> ApiResult<Value> {
     let app = input.str("applicationName")?.filter(|s| !s.is_empty());
     let group_name = input.str("deploymentGroupName")?.filter(|s| !s.is_empty());
     match (app, group_name) {
-        (None, Some(_)) => return Err(ApiError::new("ApplicationNameRequiredException", "An application name is required with a deployment group name")),
-        (Some(_), None) => return Err(ApiError::new("DeploymentGroupNameRequiredException", "A deployment group name is required with an application name")),
+        (None, Some(_)) => {
+            return Err(ApiError::new(
+                "ApplicationNameRequiredException",
+                "An application name is required with a deployment group name",
+            ));
+        }
+        (Some(_), None) => {
+            return Err(ApiError::new(
+                "DeploymentGroupNameRequiredException",
+                "A deployment group name is required with an application name",
+            ));
+        }
         (Some(a), Some(g)) => {
             application(world, a)?;
             group(world, a, g)?;
@@ -349,24 +439,35 @@ fn list_deployments(world: &World, input: &Input) -> ApiResult<Value> {
         match DeploymentStatus::parse(s) {
             Some(status) => wanted.push(status),
             None if ["Queued", "Baking"].contains(s) => {}
-            None => return Err(ApiError::new("InvalidDeploymentStatusException", format!("Invalid deployment status: {s}"))),
+            None => {
+                return Err(ApiError::new(
+                    "InvalidDeploymentStatusException",
+                    format!("Invalid deployment status: {s}"),
+                ));
+            }
         }
     }
     let (start, end) = match input.object("createTimeRange")? {
         Some(range) => {
             let start = range.float("start")?.map(|s| (s * 1000.0) as i64);
             let end = range.float("end")?.map(|s| (s * 1000.0) as i64);
-            if let (Some(s), Some(e)) = (start, end) {
-                if s > e {
-                    return Err(ApiError::new("InvalidTimeRangeException", "The start time of the range is after its end"));
-                }
+            if let (Some(s), Some(e)) = (start, end)
+                && s > e
+            {
+                return Err(ApiError::new(
+                    "InvalidTimeRangeException",
+                    "The start time of the range is after its end",
+                ));
             }
             (start, end)
         }
         None => (None, None),
     };
     if input.str("externalId")?.is_some() && app.is_none() {
-        return Err(ApiError::new("InvalidInputException", "externalId needs applicationName and deploymentGroupName"));
+        return Err(ApiError::new(
+            "InvalidInputException",
+            "externalId needs applicationName and deploymentGroupName",
+        ));
     }
     let external = input.str("externalId")?;
     // Newest first.
@@ -375,23 +476,41 @@ fn list_deployments(world: &World, input: &Input) -> ApiResult<Value> {
         .iter()
         .rev()
         .filter_map(|id| world.deployments.get(id))
-        .filter(|d| app.is_none_or(|a| d.application == a) && group_name.is_none_or(|g| d.group == g))
+        .filter(|d| {
+            app.is_none_or(|a| d.application == a) && group_name.is_none_or(|g| d.group == g)
+        })
         .filter(|d| wanted.is_empty() || wanted.contains(&d.status))
-        .filter(|d| start.is_none_or(|s| d.created_at >= s) && end.is_none_or(|e| d.created_at <= e))
+        .filter(|d| {
+            start.is_none_or(|s| d.created_at >= s) && end.is_none_or(|e| d.created_at <= e)
+        })
         .filter(|d| external.is_none_or(|x| d.external_id.as_deref() == Some(x)))
         .map(|d| &d.id)
         .collect();
-    let p = page(ids.len(), input.str("nextToken")?, PAGE, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "deployments": ids[p.start..p.end] }), p.next))
+    let p = page(
+        ids.len(),
+        input.str("nextToken")?,
+        PAGE,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "deployments": ids[p.start..p.end] }),
+        p.next,
+    ))
 }
 
 fn batch_get_deployments(world: &World, input: &Input) -> ApiResult<Value> {
     let ids = input.strings("deploymentIds")?.unwrap_or_default();
     if ids.is_empty() {
-        return Err(ApiError::new("DeploymentIdRequiredException", "At least one deployment ID is required"));
+        return Err(ApiError::new(
+            "DeploymentIdRequiredException",
+            "At least one deployment ID is required",
+        ));
     }
     if ids.len() > BATCH_DEPLOYMENTS {
-        return Err(ApiError::new("BatchLimitExceededException", format!("The maximum number of deployment IDs per call is {BATCH_DEPLOYMENTS}")));
+        return Err(ApiError::new(
+            "BatchLimitExceededException",
+            format!("The maximum number of deployment IDs per call is {BATCH_DEPLOYMENTS}"),
+        ));
     }
     let mut infos = Vec::new();
     for id in ids {
@@ -407,7 +526,10 @@ fn batch_get_deployments(world: &World, input: &Input) -> ApiResult<Value> {
 fn started<'w>(world: &'w World, id: &str) -> ApiResult<&'w Deployment> {
     let d = deploy::find(world, id)?;
     if d.status == DeploymentStatus::Created {
-        return Err(ApiError::new("DeploymentNotStartedException", format!("The deployment {id} has not started yet")));
+        return Err(ApiError::new(
+            "DeploymentNotStartedException",
+            format!("The deployment {id} has not started yet"),
+        ));
     }
     Ok(d)
 }
@@ -417,19 +539,30 @@ fn list_deployment_targets(world: &World, input: &Input) -> ApiResult<Value> {
     let d = started(world, id)?;
     let mut ids = vec![format!("{}:{}", d.cluster, d.service)];
     if let Some(filters) = input.object("targetFilters")? {
-        if let Some(statuses) = filters.strings("TargetStatus")? {
-            if !statuses.contains(&d.target_status()) {
-                ids.clear();
-            }
+        if let Some(statuses) = filters.strings("TargetStatus")?
+            && !statuses.contains(&d.target_status())
+        {
+            ids.clear();
         }
-        if let Some(labels) = filters.strings("ServerInstanceLabel")? {
-            if labels.iter().any(|l| !["Blue", "Green"].contains(l)) {
-                return Err(ApiError::new("InvalidInstanceTypeException", "ServerInstanceLabel must be Blue or Green"));
-            }
+        if let Some(labels) = filters.strings("ServerInstanceLabel")?
+            && labels.iter().any(|l| !["Blue", "Green"].contains(l))
+        {
+            return Err(ApiError::new(
+                "InvalidInstanceTypeException",
+                "ServerInstanceLabel must be Blue or Green",
+            ));
         }
     }
-    let p = page(ids.len(), input.str("nextToken")?, PAGE, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "targetIds": ids[p.start..p.end] }), p.next))
+    let p = page(
+        ids.len(),
+        input.str("nextToken")?,
+        PAGE,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "targetIds": ids[p.start..p.end] }),
+        p.next,
+    ))
 }
 
 fn target_json(world: &World, d: &Deployment, target: &str) -> ApiResult<Value> {
@@ -447,7 +580,9 @@ fn target_json(world: &World, d: &Deployment, target: &str) -> ApiResult<Value> 
             (&d.original_set, "Blue", &d.original_target_group),
             (&d.replacement_set, "Green", &d.replacement_target_group),
         ] {
-            let Some(set) = id.as_deref().and_then(|id| service.task_set(id)) else { continue };
+            let Some(set) = id.as_deref().and_then(|id| service.task_set(id)) else {
+                continue;
+            };
             sets.push(json!({
                 "identifer": set.id,
                 "desiredCount": service.computed_desired(set),
@@ -464,7 +599,8 @@ fn target_json(world: &World, d: &Deployment, target: &str) -> ApiResult<Value> 
         .events
         .iter()
         .map(|e| {
-            let mut v = json!({ "lifecycleEventName": e.name.as_str(), "status": e.status.as_str() });
+            let mut v =
+                json!({ "lifecycleEventName": e.name.as_str(), "status": e.status.as_str() });
             if let Some(at) = e.start {
                 v["startTime"] = ts(at);
             }
@@ -482,7 +618,12 @@ fn target_json(world: &World, d: &Deployment, target: &str) -> ApiResult<Value> 
             v
         })
         .collect();
-    let last = d.events.iter().filter_map(|e| e.end.or(e.start)).max().unwrap_or(d.created_at);
+    let last = d
+        .events
+        .iter()
+        .filter_map(|e| e.end.or(e.start))
+        .max()
+        .unwrap_or(d.created_at);
     let arn = world.arn("ecs", &format!("service/{}/{}", d.cluster, d.service));
     Ok(json!({
         "deploymentTargetType": "ECSTarget",
@@ -500,34 +641,60 @@ fn target_json(world: &World, d: &Deployment, target: &str) -> ApiResult<Value> 
 
 fn create_deployment(world: &mut World, input: &Input) -> ApiResult<Value> {
     let app = input.required("applicationName", "ApplicationNameRequiredException")?;
-    let group_name = input.required("deploymentGroupName", "DeploymentGroupNameRequiredException")?;
+    let group_name = input.required(
+        "deploymentGroupName",
+        "DeploymentGroupNameRequiredException",
+    )?;
     let Some(revision) = input.object("revision")? else {
-        return Err(ApiError::new("RevisionRequiredException", "A revision is required"));
+        return Err(ApiError::new(
+            "RevisionRequiredException",
+            "A revision is required",
+        ));
     };
     let kind = revision.str("revisionType")?.unwrap_or("");
     if kind != "AppSpecContent" {
         return Err(ApiError::new(
             "InvalidRevisionException",
-            format!("ECS deployments in the simulator take revisions of type AppSpecContent, not '{kind}'"),
+            format!(
+                "ECS deployments in the simulator take revisions of type AppSpecContent, not '{kind}'"
+            ),
         ));
     }
-    let content = revision
-        .object("appSpecContent")?
-        .ok_or_else(|| ApiError::new("InvalidRevisionException", "appSpecContent is required for an AppSpecContent revision"))?;
+    let content = revision.object("appSpecContent")?.ok_or_else(|| {
+        ApiError::new(
+            "InvalidRevisionException",
+            "appSpecContent is required for an AppSpecContent revision",
+        )
+    })?;
     let text = content.str("content")?.unwrap_or("");
     let parsed = appspec::parse(text, content.str("sha256")?)?;
-    if let Some(description) = input.str("description")? {
-        if description.len() > 100 {
-            return Err(ApiError::new("DescriptionTooLongException", "The description is longer than 100 characters"));
-        }
+    if let Some(description) = input.str("description")?
+        && description.len() > 100
+    {
+        return Err(ApiError::new(
+            "DescriptionTooLongException",
+            "The description is longer than 100 characters",
+        ));
     }
     let auto_rollback = match input.object("autoRollbackConfiguration")? {
         Some(config) => {
             let enabled = config.bool("enabled")?.unwrap_or(false);
-            let events: Vec<String> = config.strings("events")?.unwrap_or_default().into_iter().map(str::to_owned).collect();
-            let known = ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"];
+            let events: Vec<String> = config
+                .strings("events")?
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_owned)
+                .collect();
+            let known = [
+                "DEPLOYMENT_FAILURE",
+                "DEPLOYMENT_STOP_ON_ALARM",
+                "DEPLOYMENT_STOP_ON_REQUEST",
+            ];
             if let Some(bad) = events.iter().find(|e| !known.contains(&e.as_str())) {
-                return Err(ApiError::new("InvalidAutoRollbackConfigException", format!("Unknown auto rollback event {bad}")));
+                return Err(ApiError::new(
+                    "InvalidAutoRollbackConfigException",
+                    format!("Unknown auto rollback event {bad}"),
+                ));
             }
             Some((enabled, events))
         }

@@ -9,7 +9,9 @@ use crate::sim::engine::pipeline::{self, Trigger};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
-use crate::sim::world::pipeline::{ActionDecl, ActionRun, ActionStatus, Approval, Category, Execution, Pipeline, StageStatus};
+use crate::sim::world::pipeline::{
+    ActionDecl, ActionRun, ActionStatus, Approval, Category, Execution, Pipeline, StageStatus,
+};
 
 const INVALID: &str = "ValidationException";
 
@@ -27,8 +29,16 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                     "created": ts(p.created_at), "updated": ts(p.updated_at),
                 }))
                 .collect();
-            let p = page(list.len(), input.str("nextToken")?, size, "InvalidNextTokenException")?;
-            Ok(with_token(json!({ "pipelines": list[p.start..p.end] }), p.next))
+            let p = page(
+                list.len(),
+                input.str("nextToken")?,
+                size,
+                "InvalidNextTokenException",
+            )?;
+            Ok(with_token(
+                json!({ "pipelines": list[p.start..p.end] }),
+                p.next,
+            ))
         }
         "GetPipeline" => get_pipeline(world, &input),
         "GetPipelineState" => get_pipeline_state(world, &input),
@@ -37,7 +47,9 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let p = find(world, input.required_invalid("pipelineName")?)?;
             let e = execution(world, p, input.required_invalid("pipelineExecutionId")?)?;
             let mut v = summary_json(e);
-            let map = v.as_object_mut().ok_or_else(|| ApiError::new("InternalError", "summary is not an object"))?;
+            let map = v
+                .as_object_mut()
+                .ok_or_else(|| ApiError::new("InternalError", "summary is not an object"))?;
             map.remove("startTime");
             map.remove("lastUpdateTime");
             map.remove("sourceRevisions");
@@ -59,12 +71,23 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         "StartPipelineExecution" => {
             let name = input.required_invalid("name")?;
             find(world, name)?;
-            let variables = input.has("variables").then(|| value.get("variables").and_then(Value::as_array).map_or(0, Vec::len));
+            let variables = input.has("variables").then(|| {
+                value
+                    .get("variables")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len)
+            });
             if variables.is_some_and(|n| n > 50) {
-                return Err(ApiError::new(INVALID, "variables can have at most 50 items"));
+                return Err(ApiError::new(
+                    INVALID,
+                    "variables can have at most 50 items",
+                ));
             }
             let token = input.str("clientRequestToken")?;
-            let trigger = Trigger { kind: "StartPipelineExecution", detail: "cutover" };
+            let trigger = Trigger {
+                kind: "StartPipelineExecution",
+                detail: "cutover",
+            };
             let id = pipeline::start(world, name, trigger, token)?;
             Ok(json!({ "pipelineExecutionId": id }))
         }
@@ -73,7 +96,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let id = input.required_invalid("pipelineExecutionId")?;
             let reason = input.str("reason")?.unwrap_or("");
             if reason.chars().count() > 200 {
-                return Err(ApiError::new(INVALID, "reason must be at most 200 characters"));
+                return Err(ApiError::new(
+                    INVALID,
+                    "reason must be at most 200 characters",
+                ));
             }
             let abandon = input.bool("abandon")?.unwrap_or(false);
             pipeline::stop(world, name, id, abandon, reason)?;
@@ -86,7 +112,12 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let all = match input.required_invalid("retryMode")? {
                 "FAILED_ACTIONS" => false,
                 "ALL_ACTIONS" => true,
-                other => return Err(ApiError::new(INVALID, format!("retryMode must be FAILED_ACTIONS or ALL_ACTIONS, not {other}"))),
+                other => {
+                    return Err(ApiError::new(
+                        INVALID,
+                        format!("retryMode must be FAILED_ACTIONS or ALL_ACTIONS, not {other}"),
+                    ));
+                }
             };
             pipeline::retry(world, name, stage, id, all)?;
             Ok(json!({ "pipelineExecutionId": id }))
@@ -103,7 +134,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let stage = input.required_invalid("stageName")?;
             let kind = input.required_invalid("transitionType")?;
             if !["Inbound", "Outbound"].contains(&kind) {
-                return Err(ApiError::new(INVALID, format!("transitionType must be Inbound or Outbound, not {kind}")));
+                return Err(ApiError::new(
+                    INVALID,
+                    format!("transitionType must be Inbound or Outbound, not {kind}"),
+                ));
             }
             let enabled = operation == "EnableStageTransition";
             let reason = if enabled {
@@ -135,14 +169,30 @@ fn with_token(mut value: Value, next: Option<String>) -> Value {
 
 fn find<'w>(world: &'w World, name: &str) -> ApiResult<&'w Pipeline> {
     world.pipelines.get(name).ok_or_else(|| {
-        ApiError::new("PipelineNotFoundException", format!("Account '{}' does not have a pipeline with name '{name}'", world.account))
+        ApiError::new(
+            "PipelineNotFoundException",
+            format!(
+                "Account '{}' does not have a pipeline with name '{name}'",
+                world.account
+            ),
+        )
     })
 }
 
 fn execution<'w>(world: &'w World, p: &Pipeline, id: &str) -> ApiResult<&'w Execution> {
-    world.executions.get(id).filter(|e| e.pipeline == p.name).ok_or_else(|| {
-        ApiError::new("PipelineExecutionNotFoundException", format!("Pipeline execution {id} was not found in pipeline '{}'", p.name))
-    })
+    world
+        .executions
+        .get(id)
+        .filter(|e| e.pipeline == p.name)
+        .ok_or_else(|| {
+            ApiError::new(
+                "PipelineExecutionNotFoundException",
+                format!(
+                    "Pipeline execution {id} was not found in pipeline '{}'",
+                    p.name
+                ),
+            )
+        })
 }
 
 fn type_id(decl: &ActionDecl) -> Value {
@@ -155,10 +205,13 @@ fn artifacts(names: &[String]) -> Value {
 
 fn get_pipeline(world: &World, input: &Input) -> ApiResult<Value> {
     let p = find(world, input.required_invalid("name")?)?;
-    if let Some(version) = input.int("version")? {
-        if version != i64::from(p.version) {
-            return Err(ApiError::new("PipelineVersionNotFoundException", format!("Pipeline version {version} was not found")));
-        }
+    if let Some(version) = input.int("version")?
+        && version != i64::from(p.version)
+    {
+        return Err(ApiError::new(
+            "PipelineVersionNotFoundException",
+            format!("Pipeline version {version} was not found"),
+        ));
     }
     let stages: Vec<Value> = p
         .stages
@@ -167,15 +220,17 @@ fn get_pipeline(world: &World, input: &Input) -> ApiResult<Value> {
             let actions: Vec<Value> = s
                 .actions
                 .iter()
-                .map(|a| json!({
-                    "name": a.name,
-                    "actionTypeId": type_id(a),
-                    "runOrder": a.run_order,
-                    "configuration": a.configuration,
-                    "outputArtifacts": artifacts(&a.output_artifacts),
-                    "inputArtifacts": artifacts(&a.input_artifacts),
-                    "region": world.region,
-                }))
+                .map(|a| {
+                    json!({
+                        "name": a.name,
+                        "actionTypeId": type_id(a),
+                        "runOrder": a.run_order,
+                        "configuration": a.configuration,
+                        "outputArtifacts": artifacts(&a.output_artifacts),
+                        "inputArtifacts": artifacts(&a.input_artifacts),
+                        "region": world.region,
+                    })
+                })
                 .collect();
             json!({ "name": s.name, "actions": actions })
         })
@@ -203,7 +258,11 @@ fn action_execution_json(run: &ActionRun) -> Value {
     if let Some(summary) = &run.summary {
         v["summary"] = json!(summary);
     }
-    if let Some(token) = run.token.as_ref().filter(|_| run.status == ActionStatus::InProgress) {
+    if let Some(token) = run
+        .token
+        .as_ref()
+        .filter(|_| run.status == ActionStatus::InProgress)
+    {
         v["token"] = json!(token);
     }
     if let Some(by) = &run.updated_by {
@@ -236,7 +295,9 @@ fn get_pipeline_state(world: &World, input: &Input) -> ApiResult<Value> {
         if let Some(reason) = &transition.reason {
             inbound["disabledReason"] = json!(reason);
         }
-        let latest = p.latest_in_stage[index].as_ref().and_then(|id| world.executions.get(id));
+        let latest = p.latest_in_stage[index]
+            .as_ref()
+            .and_then(|id| world.executions.get(id));
         let actions: Vec<Value> = stage
             .actions
             .iter()
@@ -259,16 +320,19 @@ fn get_pipeline_state(world: &World, input: &Input) -> ApiResult<Value> {
             })
             .collect();
         let mut state = json!({ "stageName": stage.name, "inboundTransitionState": inbound, "actionStates": actions });
-        if let Some(e) = latest {
-            if let Some(status) = e.stages[index] {
-                state["latestExecution"] = json!({
-                    "pipelineExecutionId": e.id,
-                    "status": status.as_str(),
-                    "type": if e.is_rollback() { "ROLLBACK" } else { "STANDARD" },
-                });
-            }
+        if let Some(e) = latest
+            && let Some(status) = e.stages[index]
+        {
+            state["latestExecution"] = json!({
+                "pipelineExecutionId": e.id,
+                "status": status.as_str(),
+                "type": if e.is_rollback() { "ROLLBACK" } else { "STANDARD" },
+            });
         }
-        if let Some(waiting) = p.waiting[index].as_ref().and_then(|id| world.executions.get(id)) {
+        if let Some(waiting) = p.waiting[index]
+            .as_ref()
+            .and_then(|id| world.executions.get(id))
+        {
             let entry = json!({ "pipelineExecutionId": waiting.id, "status": "InProgress", "type": if waiting.is_rollback() { "ROLLBACK" } else { "STANDARD" } });
             state["inboundExecution"] = entry.clone();
             state["inboundExecutions"] = json!([entry]);
@@ -315,10 +379,20 @@ fn list_executions(world: &World, input: &Input) -> ApiResult<Value> {
     let size = input.page_size("maxResults", 100, 100)?;
     let succeeded_in = input
         .object("filter")?
-        .map(|f| f.object("succeededInStage").ok().flatten().and_then(|s| s.str("stageName").ok().flatten().map(str::to_owned)))
+        .map(|f| {
+            f.object("succeededInStage")
+                .ok()
+                .flatten()
+                .and_then(|s| s.str("stageName").ok().flatten().map(str::to_owned))
+        })
         .unwrap_or_default();
     let stage_index = match &succeeded_in {
-        Some(stage) => Some(p.stage_index(stage).ok_or_else(|| ApiError::new("StageNotFoundException", format!("Stage '{stage}' was not found")))?),
+        Some(stage) => Some(p.stage_index(stage).ok_or_else(|| {
+            ApiError::new(
+                "StageNotFoundException",
+                format!("Stage '{stage}' was not found"),
+            )
+        })?),
         None => None,
     };
     let list: Vec<Value> = p
@@ -329,8 +403,16 @@ fn list_executions(world: &World, input: &Input) -> ApiResult<Value> {
         .filter(|e| stage_index.is_none_or(|s| e.stages[s] == Some(StageStatus::Succeeded)))
         .map(summary_json)
         .collect();
-    let page = page(list.len(), input.str("nextToken")?, size, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "pipelineExecutionSummaries": list[page.start..page.end] }), page.next))
+    let page = page(
+        list.len(),
+        input.str("nextToken")?,
+        size,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "pipelineExecutionSummaries": list[page.start..page.end] }),
+        page.next,
+    ))
 }
 
 fn list_action_executions(world: &World, input: &Input) -> ApiResult<Value> {
@@ -341,7 +423,12 @@ fn list_action_executions(world: &World, input: &Input) -> ApiResult<Value> {
             let direct = filter.str("pipelineExecutionId")?.map(str::to_owned);
             let latest = filter
                 .object("latestInPipelineExecution")?
-                .map(|l| l.str("pipelineExecutionId").ok().flatten().map(str::to_owned))
+                .map(|l| {
+                    l.str("pipelineExecutionId")
+                        .ok()
+                        .flatten()
+                        .map(str::to_owned)
+                })
                 .unwrap_or_default();
             direct.or(latest)
         }
@@ -351,23 +438,47 @@ fn list_action_executions(world: &World, input: &Input) -> ApiResult<Value> {
         execution(world, p, id)?;
     }
     let mut details: Vec<(i64, Value)> = Vec::new();
-    for e in p.executions.iter().filter_map(|id| world.executions.get(id)) {
+    for e in p
+        .executions
+        .iter()
+        .filter_map(|id| world.executions.get(id))
+    {
         if only.as_ref().is_some_and(|id| *id != e.id) {
             continue;
         }
         for run in &e.runs {
-            let Some(decl) = p.stages.get(run.stage).and_then(|s| s.actions.get(run.action)) else { continue };
+            let Some(decl) = p
+                .stages
+                .get(run.stage)
+                .and_then(|s| s.actions.get(run.action))
+            else {
+                continue;
+            };
             details.push((run.started_at, action_detail_json(world, p, e, run, decl)));
         }
     }
     // Newest first.
     details.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
     let list: Vec<Value> = details.into_iter().map(|(_, v)| v).collect();
-    let page = page(list.len(), input.str("nextToken")?, size, "InvalidNextTokenException")?;
-    Ok(with_token(json!({ "actionExecutionDetails": list[page.start..page.end] }), page.next))
+    let page = page(
+        list.len(),
+        input.str("nextToken")?,
+        size,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "actionExecutionDetails": list[page.start..page.end] }),
+        page.next,
+    ))
 }
 
-fn action_detail_json(world: &World, p: &Pipeline, e: &Execution, run: &ActionRun, decl: &ActionDecl) -> Value {
+fn action_detail_json(
+    world: &World,
+    p: &Pipeline,
+    e: &Execution,
+    run: &ActionRun,
+    decl: &ActionDecl,
+) -> Value {
     let mut result = json!({});
     if let Some(id) = &run.external_id {
         result["externalExecutionId"] = json!(id);
@@ -415,17 +526,37 @@ fn put_approval_result(world: &mut World, input: &Input) -> ApiResult<Value> {
     let stage = input.required_invalid("stageName")?;
     let action = input.required_invalid("actionName")?;
     let token = input.required_invalid("token")?;
-    let result = input.object("result")?.ok_or_else(|| ApiError::new(INVALID, "result is required"))?;
-    let summary = result.str("summary")?.ok_or_else(|| ApiError::new(INVALID, "result.summary is required"))?;
+    let result = input
+        .object("result")?
+        .ok_or_else(|| ApiError::new(INVALID, "result is required"))?;
+    let summary = result
+        .str("summary")?
+        .ok_or_else(|| ApiError::new(INVALID, "result.summary is required"))?;
     if summary.chars().count() > 512 {
-        return Err(ApiError::new(INVALID, "result.summary must be at most 512 characters"));
+        return Err(ApiError::new(
+            INVALID,
+            "result.summary must be at most 512 characters",
+        ));
     }
     let approved = match result.str("status")? {
         Some("Approved") => true,
         Some("Rejected") => false,
-        other => return Err(ApiError::new(INVALID, format!("result.status must be Approved or Rejected, not {}", other.unwrap_or("missing")))),
+        other => {
+            return Err(ApiError::new(
+                INVALID,
+                format!(
+                    "result.status must be Approved or Rejected, not {}",
+                    other.unwrap_or("missing")
+                ),
+            ));
+        }
     };
-    let approval = Approval { approved, summary: summary.to_owned(), by: world.principal.clone(), at: world.now };
+    let approval = Approval {
+        approved,
+        summary: summary.to_owned(),
+        by: world.principal.clone(),
+        at: world.now,
+    };
     let at = pipeline::answer_approval(world, name, stage, action, token, approval)?;
     Ok(json!({ "approvedAt": ts(at) }))
 }

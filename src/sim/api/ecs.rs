@@ -25,15 +25,26 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let arns: Vec<&String> = world.clusters.values().map(|c| &c.arn).collect();
             let size = input.page_size("maxResults", 100, 100)?;
             let p = page(arns.len(), input.str("nextToken")?, size, INVALID)?;
-            Ok(with_token(json!({ "clusterArns": arns[p.start..p.end] }), p.next))
+            Ok(with_token(
+                json!({ "clusterArns": arns[p.start..p.end] }),
+                p.next,
+            ))
         }
         "DescribeClusters" => describe_clusters(world, &input),
         "ListServices" => {
             let cluster = cluster(world, &input)?;
-            let arns: Vec<&String> = world.services.values().filter(|s| s.cluster == cluster).map(|s| &s.arn).collect();
+            let arns: Vec<&String> = world
+                .services
+                .values()
+                .filter(|s| s.cluster == cluster)
+                .map(|s| &s.arn)
+                .collect();
             let size = input.page_size("maxResults", 10, 100)?;
             let p = page(arns.len(), input.str("nextToken")?, size, INVALID)?;
-            Ok(with_token(json!({ "serviceArns": arns[p.start..p.end] }), p.next))
+            Ok(with_token(
+                json!({ "serviceArns": arns[p.start..p.end] }),
+                p.next,
+            ))
         }
         "DescribeServices" => describe_services(world, &input),
         "UpdateService" => update_service(world, &input),
@@ -64,21 +75,33 @@ fn last_segment(name_or_arn: &str) -> &str {
     name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
 }
 
-fn missing(arn: String) -> Value {
+fn missing(arn: &str) -> Value {
     json!({ "arn": arn, "reason": "MISSING" })
 }
 
 fn describe_clusters(world: &World, input: &Input) -> ApiResult<Value> {
-    let names = input.strings("clusters")?.unwrap_or_else(|| vec!["default"]);
+    let names = input
+        .strings("clusters")?
+        .unwrap_or_else(|| vec!["default"]);
     if names.len() > 100 {
-        return Err(ApiError::new(INVALID, "clusters can have at most 100 items."));
+        return Err(ApiError::new(
+            INVALID,
+            "clusters can have at most 100 items.",
+        ));
     }
     let mut clusters = Vec::new();
     let mut failures = Vec::new();
     for name in names {
-        match world.cluster_name(name).and_then(|n| world.clusters.get(&n)) {
+        match world
+            .cluster_name(name)
+            .and_then(|n| world.clusters.get(&n))
+        {
             Some(c) => {
-                let services: Vec<&Service> = world.services.values().filter(|s| s.cluster == c.name).collect();
+                let services: Vec<&Service> = world
+                    .services
+                    .values()
+                    .filter(|s| s.cluster == c.name)
+                    .collect();
                 clusters.push(json!({
                     "clusterArn": c.arn,
                     "clusterName": c.name,
@@ -94,7 +117,9 @@ fn describe_clusters(world: &World, input: &Input) -> ApiResult<Value> {
                     "defaultCapacityProviderStrategy": [],
                 }));
             }
-            None => failures.push(missing(world.arn("ecs", &format!("cluster/{}", last_segment(name))))),
+            None => failures.push(missing(
+                &world.arn("ecs", &format!("cluster/{}", last_segment(name))),
+            )),
         }
     }
     Ok(json!({ "clusters": clusters, "failures": failures }))
@@ -106,7 +131,9 @@ fn network(service: &Service) -> Value {
 
 fn load_balancers(service: &Service, target_group: Option<&String>) -> Value {
     match target_group {
-        Some(tg) => json!([{ "targetGroupArn": tg, "containerName": service.container_name, "containerPort": service.container_port }]),
+        Some(tg) => {
+            json!([{ "targetGroupArn": tg, "containerName": service.container_name, "containerPort": service.container_port }])
+        }
         None => json!([]),
     }
 }
@@ -208,11 +235,19 @@ pub fn service_json(world: &World, service: &Service) -> Value {
     }
     match service.controller {
         Controller::CodeDeploy => {
-            v["taskSets"] = service.task_sets.iter().map(|s| task_set_json(world, service, s)).collect();
+            v["taskSets"] = service
+                .task_sets
+                .iter()
+                .map(|s| task_set_json(world, service, s))
+                .collect();
             v["deployments"] = json!([]);
         }
         Controller::Ecs => {
-            v["deployments"] = service.task_sets.iter().map(|s| deployment_json(service, s)).collect();
+            v["deployments"] = service
+                .task_sets
+                .iter()
+                .map(|s| deployment_json(service, s))
+                .collect();
         }
     }
     v
@@ -227,14 +262,19 @@ fn describe_services(world: &World, input: &Input) -> ApiResult<Value> {
         return Err(ApiError::new(INVALID, "Services cannot be empty."));
     }
     if names.len() > DESCRIBE_SERVICES_LIMIT {
-        return Err(ApiError::new(INVALID, format!("services can have at most {DESCRIBE_SERVICES_LIMIT} items.")));
+        return Err(ApiError::new(
+            INVALID,
+            format!("services can have at most {DESCRIBE_SERVICES_LIMIT} items."),
+        ));
     }
     let mut services = Vec::new();
     let mut failures = Vec::new();
     for name in names {
         match world.service(&cluster, last_segment(name)) {
             Some(s) => services.push(service_json(world, s)),
-            None => failures.push(missing(world.arn("ecs", &format!("service/{cluster}/{}", last_segment(name))))),
+            None => failures.push(missing(
+                &world.arn("ecs", &format!("service/{cluster}/{}", last_segment(name))),
+            )),
         }
     }
     Ok(json!({ "services": services, "failures": failures }))
@@ -263,17 +303,25 @@ fn update_service(world: &mut World, input: &Input) -> ApiResult<Value> {
         "volumeConfigurations",
         "vpcLatticeConfigurations",
     ];
-    let given: Vec<&str> = DEPLOYMENT_ONLY.iter().copied().filter(|m| input.has(m)).collect();
+    let given: Vec<&str> = DEPLOYMENT_ONLY
+        .iter()
+        .copied()
+        .filter(|m| input.has(m))
+        .collect();
     if let Some(member) = given.first() {
         let message = match service.controller {
             Controller::CodeDeploy => format!(
                 "Unable to update {member} on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment."
             ),
-            Controller::Ecs => format!("The simulator changes desiredCount only; updating {member} is not simulated."),
+            Controller::Ecs => format!(
+                "The simulator changes desiredCount only; updating {member} is not simulated."
+            ),
         };
         return Err(ApiError::new(INVALID, message));
     }
-    if input.bool("forceNewDeployment")? == Some(true) && service.controller == Controller::CodeDeploy {
+    if input.bool("forceNewDeployment")? == Some(true)
+        && service.controller == Controller::CodeDeploy
+    {
         return Err(ApiError::new(
             INVALID,
             "Unable to force a new deployment on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.",
@@ -281,13 +329,18 @@ fn update_service(world: &mut World, input: &Input) -> ApiResult<Value> {
     }
     if let Some(desired) = input.int("desiredCount")? {
         if !(0..=MAX_DESIRED).contains(&desired) {
-            return Err(ApiError::new(INVALID, format!("desiredCount must be between 0 and {MAX_DESIRED}, not {desired}.")));
+            return Err(ApiError::new(
+                INVALID,
+                format!("desiredCount must be between 0 and {MAX_DESIRED}, not {desired}."),
+            ));
         }
         if let Some(s) = world.service_mut(&cluster, &name) {
             s.desired = desired as u32;
         }
     }
-    let service = world.service(&cluster, &name).ok_or_else(|| ApiError::new("ServiceNotFoundException", "Service not found."))?;
+    let service = world
+        .service(&cluster, &name)
+        .ok_or_else(|| ApiError::new("ServiceNotFoundException", "Service not found."))?;
     Ok(json!({ "service": service_json(world, service) }))
 }
 
@@ -304,12 +357,17 @@ fn describe_task_sets(world: &World, input: &Input) -> ApiResult<Value> {
     let mut sets = Vec::new();
     let mut failures = Vec::new();
     match wanted {
-        None => sets.extend(service.task_sets.iter().map(|s| task_set_json(world, service, s))),
+        None => sets.extend(
+            service
+                .task_sets
+                .iter()
+                .map(|s| task_set_json(world, service, s)),
+        ),
         Some(ids) => {
             for id in ids {
                 match service.task_sets.iter().find(|s| s.id == id || s.arn == id) {
                     Some(set) => sets.push(task_set_json(world, service, set)),
-                    None => failures.push(missing(id.to_owned())),
+                    None => failures.push(missing(id)),
                 }
             }
         }
@@ -323,7 +381,9 @@ fn describe_task_definition(world: &World, input: &Input) -> ApiResult<Value> {
     let found = world
         .task_definitions
         .values()
-        .filter(|t| t.arn == wanted || format!("{}:{}", t.family, t.revision) == short || t.family == short)
+        .filter(|t| {
+            t.arn == wanted || format!("{}:{}", t.family, t.revision) == short || t.family == short
+        })
         .max_by_key(|t| t.revision)
         .ok_or_else(|| ApiError::new("ClientException", "Unable to describe task definition."))?;
     let log_group = format!("/ecs/{}", found.family);
@@ -377,7 +437,12 @@ fn list_tasks(world: &World, input: &Input) -> ApiResult<Value> {
         "RUNNING" => TaskStatus::Running,
         "STOPPED" => TaskStatus::Stopped,
         "PENDING" => TaskStatus::Pending,
-        other => return Err(ApiError::new(INVALID, format!("desiredStatus must be RUNNING, PENDING or STOPPED, not {other}."))),
+        other => {
+            return Err(ApiError::new(
+                INVALID,
+                format!("desiredStatus must be RUNNING, PENDING or STOPPED, not {other}."),
+            ));
+        }
     };
     let started_by = input.str("startedBy")?;
     let family = input.str("family")?;
@@ -392,12 +457,22 @@ fn list_tasks(world: &World, input: &Input) -> ApiResult<Value> {
             _ => t.desired_status == TaskStatus::Running,
         })
         .filter(|t| started_by.is_none_or(|s| t.task_set_id == s))
-        .filter(|t| family.is_none_or(|f| world.task_definitions.get(&t.task_definition).is_some_and(|d| d.family == f)))
+        .filter(|t| {
+            family.is_none_or(|f| {
+                world
+                    .task_definitions
+                    .get(&t.task_definition)
+                    .is_some_and(|d| d.family == f)
+            })
+        })
         .map(|t| &t.arn)
         .collect();
     let size = input.page_size("maxResults", 100, 100)?;
     let p = page(arns.len(), input.str("nextToken")?, size, INVALID)?;
-    Ok(with_token(json!({ "taskArns": arns[p.start..p.end] }), p.next))
+    Ok(with_token(
+        json!({ "taskArns": arns[p.start..p.end] }),
+        p.next,
+    ))
 }
 
 fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
@@ -407,7 +482,10 @@ fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
         return Err(ApiError::new(INVALID, "Tasks cannot be empty."));
     }
     if wanted.len() > DESCRIBE_TASKS_LIMIT {
-        return Err(ApiError::new(INVALID, format!("tasks can have at most {DESCRIBE_TASKS_LIMIT} items.")));
+        return Err(ApiError::new(
+            INVALID,
+            format!("tasks can have at most {DESCRIBE_TASKS_LIMIT} items."),
+        ));
     }
     let mut tasks = Vec::new();
     let mut failures = Vec::new();
@@ -416,10 +494,17 @@ fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
             .services
             .values()
             .filter(|s| s.cluster == cluster)
-            .find_map(|s| s.tasks.iter().find(|t| t.arn == id || t.id == id).map(|t| (s, t)));
+            .find_map(|s| {
+                s.tasks
+                    .iter()
+                    .find(|t| t.arn == id || t.id == id)
+                    .map(|t| (s, t))
+            });
         match found {
             Some((service, task)) => tasks.push(task_json(world, service, task)),
-            None => failures.push(missing(world.arn("ecs", &format!("task/{cluster}/{}", last_segment(id))))),
+            None => failures.push(missing(
+                &world.arn("ecs", &format!("task/{cluster}/{}", last_segment(id))),
+            )),
         }
     }
     Ok(json!({ "tasks": tasks, "failures": failures }))
@@ -427,7 +512,9 @@ fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
 
 fn task_json(world: &World, service: &Service, task: &Task) -> Value {
     let definition = world.task_definitions.get(&task.task_definition);
-    let container = definition.map_or(service.container_name.as_str(), |d| d.container_name.as_str());
+    let container = definition.map_or(service.container_name.as_str(), |d| {
+        d.container_name.as_str()
+    });
     let image = definition.map_or("", |d| d.image.as_str());
     let attachment = format!("{}-eni", &task.id[..8.min(task.id.len())]);
     let stopped = task.status == TaskStatus::Stopped;

@@ -9,7 +9,9 @@ use crate::sim::wire::json::page;
 use crate::sim::wire::query::{Params, Xml};
 use crate::sim::world::World;
 use crate::sim::world::ecs::TaskStatus;
-use crate::sim::world::elb::{Action, Condition, Forward, Listener, LoadBalancer, Rule, TargetGroup};
+use crate::sim::world::elb::{
+    Action, Condition, Forward, Listener, LoadBalancer, Rule, TargetGroup,
+};
 
 const INVALID: &str = "ValidationError";
 const MAX_PAGE: usize = 400;
@@ -34,7 +36,7 @@ pub fn handle(world: &mut World, operation: &str, params: &Params) -> ApiResult<
 
 impl ApiError {
     fn with_code(mut self, code: &str) -> Self {
-        self.code = code.to_owned();
+        code.clone_into(&mut self.code);
         self
     }
 }
@@ -44,14 +46,19 @@ fn paged<T: Clone>(items: &[T], params: &Params) -> ApiResult<(Vec<T>, Option<St
     let size = match params.int("PageSize")? {
         None => MAX_PAGE,
         Some(n) if (1..=MAX_PAGE as i64).contains(&n) => n as usize,
-        Some(n) => return Err(ApiError::new(INVALID, format!("PageSize must be between 1 and {MAX_PAGE}, not {n}"))),
+        Some(n) => {
+            return Err(ApiError::new(
+                INVALID,
+                format!("PageSize must be between 1 and {MAX_PAGE}, not {n}"),
+            ));
+        }
     };
     let p = page(items.len(), params.get("Marker"), size, INVALID)?;
     Ok((items[p.start..p.end].to_vec(), p.next))
 }
 
-fn finish(mut xml: Xml, next: Option<String>) -> String {
-    xml.leaf_opt("NextMarker", next.as_deref());
+fn finish(mut xml: Xml, next: Option<&str>) -> String {
+    xml.leaf_opt("NextMarker", next);
     xml.into_string()
 }
 
@@ -59,15 +66,29 @@ fn describe_load_balancers(world: &World, params: &Params) -> ApiResult<String> 
     let arns = params.strings("LoadBalancerArns");
     let names = params.strings("Names");
     if arns.len() > MAX_LOAD_BALANCER_ARNS {
-        return Err(ApiError::new(INVALID, format!("LoadBalancerArns can have at most {MAX_LOAD_BALANCER_ARNS} items")));
+        return Err(ApiError::new(
+            INVALID,
+            format!("LoadBalancerArns can have at most {MAX_LOAD_BALANCER_ARNS} items"),
+        ));
     }
     let mut found: Vec<&LoadBalancer> = Vec::new();
     if !arns.is_empty() || !names.is_empty() {
         for arn in &arns {
-            found.push(world.load_balancers.get(arn).ok_or_else(|| lb_not_found(arn))?);
+            found.push(
+                world
+                    .load_balancers
+                    .get(arn)
+                    .ok_or_else(|| lb_not_found(arn))?,
+            );
         }
         for name in &names {
-            found.push(world.load_balancers.values().find(|l| &l.name == name).ok_or_else(|| lb_not_found(name))?);
+            found.push(
+                world
+                    .load_balancers
+                    .values()
+                    .find(|l| &l.name == name)
+                    .ok_or_else(|| lb_not_found(name))?,
+            );
         }
     } else {
         found = world.load_balancers.values().collect();
@@ -86,14 +107,19 @@ fn describe_load_balancers(world: &World, params: &Params) -> ApiResult<String> 
         x.leaf("Type", "application");
         x.list("AvailabilityZones", &lb.zones, |x, (zone, subnet)| {
             x.leaf("ZoneName", zone).leaf("SubnetId", subnet);
-            x.open("LoadBalancerAddresses").close("LoadBalancerAddresses");
+            x.open("LoadBalancerAddresses")
+                .close("LoadBalancerAddresses");
         });
-        x.list("SecurityGroups", std::slice::from_ref(&lb.security_group), |x, sg| {
-            x_text(x, sg);
-        });
+        x.list(
+            "SecurityGroups",
+            std::slice::from_ref(&lb.security_group),
+            |x, sg| {
+                x_text(x, sg);
+            },
+        );
         x.leaf("IpAddressType", "ipv4");
     });
-    Ok(finish(xml, next))
+    Ok(finish(xml, next.as_deref()))
 }
 
 fn x_text(x: &mut Xml, text: &str) {
@@ -101,11 +127,17 @@ fn x_text(x: &mut Xml, text: &str) {
 }
 
 fn lb_not_found(name: &str) -> ApiError {
-    ApiError::new("LoadBalancerNotFound", format!("One or more load balancers not found: {name}"))
+    ApiError::new(
+        "LoadBalancerNotFound",
+        format!("One or more load balancers not found: {name}"),
+    )
 }
 
 fn listener_not_found(arn: &str) -> ApiError {
-    ApiError::new("ListenerNotFound", format!("One or more listeners not found: {arn}"))
+    ApiError::new(
+        "ListenerNotFound",
+        format!("One or more listeners not found: {arn}"),
+    )
 }
 
 fn write_actions(x: &mut Xml, name: &str, actions: &[Action]) {
@@ -120,10 +152,12 @@ fn write_actions(x: &mut Xml, name: &str, actions: &[Action]) {
             }
             x.open("ForwardConfig");
             x.list("TargetGroups", &action.forward, |x, f| {
-                x.leaf("TargetGroupArn", &f.target_group_arn).num("Weight", f.weight);
+                x.leaf("TargetGroupArn", &f.target_group_arn)
+                    .num("Weight", f.weight);
             });
             let (enabled, duration) = action.stickiness.unwrap_or((false, None));
-            x.open("TargetGroupStickinessConfig").leaf("Enabled", if enabled { "true" } else { "false" });
+            x.open("TargetGroupStickinessConfig")
+                .leaf("Enabled", if enabled { "true" } else { "false" });
             if let Some(duration) = duration {
                 x.num("DurationSeconds", duration);
             }
@@ -137,7 +171,10 @@ fn write_actions(x: &mut Xml, name: &str, actions: &[Action]) {
 /// Writes flattened query keys (`FixedResponseConfig.StatusCode`, `X.member.1.Y`) as nested
 /// XML, so an action the simulator does not model is echoed back as it was sent.
 fn write_tree(x: &mut Xml, pairs: &[(String, String)]) {
-    let mut heads: Vec<&str> = pairs.iter().map(|(k, _)| k.split('.').next().unwrap_or(k)).collect();
+    let mut heads: Vec<&str> = pairs
+        .iter()
+        .map(|(k, _)| k.split('.').next().unwrap_or(k))
+        .collect();
     heads.dedup();
     let mut seen = std::collections::BTreeSet::new();
     for head in heads {
@@ -152,7 +189,10 @@ fn write_tree(x: &mut Xml, pairs: &[(String, String)]) {
         let prefix = format!("{head}.");
         let children: Vec<(String, String)> = pairs
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|rest| (rest.to_owned(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&prefix)
+                    .map(|rest| (rest.to_owned(), v.clone()))
+            })
             .collect();
         x.open(head);
         if children.iter().all(|(k, _)| k.starts_with("member.")) {
@@ -170,17 +210,18 @@ fn write_tree(x: &mut Xml, pairs: &[(String, String)]) {
                         if k == &inner_prefix {
                             Some((String::new(), v.clone()))
                         } else {
-                            k.strip_prefix(&format!("{inner_prefix}.")).map(|rest| (rest.to_owned(), v.clone()))
+                            k.strip_prefix(&format!("{inner_prefix}."))
+                                .map(|rest| (rest.to_owned(), v.clone()))
                         }
                     })
                     .collect();
                 x.open("member");
-                if let [(key, value)] = member.as_slice() {
-                    if key.is_empty() {
-                        x_text(x, value);
-                        x.close("member");
-                        continue;
-                    }
+                if let [(key, value)] = member.as_slice()
+                    && key.is_empty()
+                {
+                    x_text(x, value);
+                    x.close("member");
+                    continue;
                 }
                 write_tree(x, &member);
                 x.close("member");
@@ -196,28 +237,61 @@ fn describe_listeners(world: &World, params: &Params) -> ApiResult<String> {
     let arns = params.strings("ListenerArns");
     let listeners: Vec<&Listener> = match (params.get("LoadBalancerArn"), arns.is_empty()) {
         (Some(lb), true) => {
-            let lb = world.load_balancers.get(lb).ok_or_else(|| lb_not_found(lb))?;
-            lb.listeners.iter().filter_map(|arn| world.listeners.get(arn)).collect()
+            let lb = world
+                .load_balancers
+                .get(lb)
+                .ok_or_else(|| lb_not_found(lb))?;
+            lb.listeners
+                .iter()
+                .filter_map(|arn| world.listeners.get(arn))
+                .collect()
         }
         (None, false) => arns
             .iter()
-            .map(|arn| world.listeners.get(arn).ok_or_else(|| listener_not_found(arn)))
+            .map(|arn| {
+                world
+                    .listeners
+                    .get(arn)
+                    .ok_or_else(|| listener_not_found(arn))
+            })
             .collect::<ApiResult<_>>()?,
-        (Some(_), false) => return Err(ApiError::new(INVALID, "Specify either LoadBalancerArn or ListenerArns, not both")),
-        (None, true) => return Err(ApiError::new(INVALID, "You must specify either listener ARNs or a load balancer ARN")),
+        (Some(_), false) => {
+            return Err(ApiError::new(
+                INVALID,
+                "Specify either LoadBalancerArn or ListenerArns, not both",
+            ));
+        }
+        (None, true) => {
+            return Err(ApiError::new(
+                INVALID,
+                "You must specify either listener ARNs or a load balancer ARN",
+            ));
+        }
     };
     let (page, next) = paged(&listeners, params)?;
     let mut xml = Xml::new();
     xml.list("Listeners", &page, |x, l| {
-        x.leaf("ListenerArn", &l.arn).leaf("LoadBalancerArn", &l.load_balancer_arn).num("Port", l.port).leaf("Protocol", &l.protocol);
-        let default = l.rules.last().and_then(|arn| world.rules.get(arn)).filter(|r| r.is_default);
-        write_actions(x, "DefaultActions", default.map_or(&[][..], |r| r.actions.as_slice()));
+        x.leaf("ListenerArn", &l.arn)
+            .leaf("LoadBalancerArn", &l.load_balancer_arn)
+            .num("Port", l.port)
+            .leaf("Protocol", &l.protocol);
+        let default = l
+            .rules
+            .last()
+            .and_then(|arn| world.rules.get(arn))
+            .filter(|r| r.is_default);
+        write_actions(
+            x,
+            "DefaultActions",
+            default.map_or(&[][..], |r| r.actions.as_slice()),
+        );
     });
-    Ok(finish(xml, next))
+    Ok(finish(xml, next.as_deref()))
 }
 
 fn write_rule(x: &mut Xml, rule: &Rule) {
-    x.leaf("RuleArn", &rule.arn).leaf("Priority", &rule.priority);
+    x.leaf("RuleArn", &rule.arn)
+        .leaf("Priority", &rule.priority);
     x.list("Conditions", &rule.conditions, |x, c| {
         x.leaf("Field", &c.field);
         x.list("Values", &c.values, |x, v| x_text(x, v));
@@ -237,28 +311,54 @@ fn write_rule(x: &mut Xml, rule: &Rule) {
 }
 
 fn rule_not_found(arn: &str) -> ApiError {
-    ApiError::new("RuleNotFound", format!("One or more rules not found: {arn}"))
+    ApiError::new(
+        "RuleNotFound",
+        format!("One or more rules not found: {arn}"),
+    )
 }
 
 fn describe_rules(world: &World, params: &Params) -> ApiResult<String> {
     let arns = params.strings("RuleArns");
     let rules: Vec<&Rule> = match (params.get("ListenerArn"), arns.is_empty()) {
         (Some(l), true) => {
-            let listener = world.listeners.get(l).ok_or_else(|| listener_not_found(l))?;
-            listener.rules.iter().filter_map(|arn| world.rules.get(arn)).collect()
+            let listener = world
+                .listeners
+                .get(l)
+                .ok_or_else(|| listener_not_found(l))?;
+            listener
+                .rules
+                .iter()
+                .filter_map(|arn| world.rules.get(arn))
+                .collect()
         }
-        (None, false) => arns.iter().map(|arn| world.rules.get(arn).ok_or_else(|| rule_not_found(arn))).collect::<ApiResult<_>>()?,
-        (Some(_), false) => return Err(ApiError::new(INVALID, "Specify either ListenerArn or RuleArns, not both")),
-        (None, true) => return Err(ApiError::new(INVALID, "You must specify either listener ARN or rule ARNs")),
+        (None, false) => arns
+            .iter()
+            .map(|arn| world.rules.get(arn).ok_or_else(|| rule_not_found(arn)))
+            .collect::<ApiResult<_>>()?,
+        (Some(_), false) => {
+            return Err(ApiError::new(
+                INVALID,
+                "Specify either ListenerArn or RuleArns, not both",
+            ));
+        }
+        (None, true) => {
+            return Err(ApiError::new(
+                INVALID,
+                "You must specify either listener ARN or rule ARNs",
+            ));
+        }
     };
     let (page, next) = paged(&rules, params)?;
     let mut xml = Xml::new();
     xml.list("Rules", &page, |x, r| write_rule(x, r));
-    Ok(finish(xml, next))
+    Ok(finish(xml, next.as_deref()))
 }
 
 fn tg_not_found(name: &str) -> ApiError {
-    ApiError::new("TargetGroupNotFound", format!("One or more target groups not found: {name}"))
+    ApiError::new(
+        "TargetGroupNotFound",
+        format!("One or more target groups not found: {name}"),
+    )
 }
 
 fn describe_target_groups(world: &World, params: &Params) -> ApiResult<String> {
@@ -268,14 +368,27 @@ fn describe_target_groups(world: &World, params: &Params) -> ApiResult<String> {
         if !world.load_balancers.contains_key(lb) {
             return Err(lb_not_found(lb));
         }
-        world.target_groups.values().filter(|t| world.load_balancers_of(&t.arn).iter().any(|a| a == lb)).collect()
+        world
+            .target_groups
+            .values()
+            .filter(|t| world.load_balancers_of(&t.arn).iter().any(|a| a == lb))
+            .collect()
     } else if !arns.is_empty() || !names.is_empty() {
         let mut found = Vec::new();
         for arn in &arns {
-            found.push(world.target_groups.get(arn).ok_or_else(|| tg_not_found(arn))?);
+            found.push(
+                world
+                    .target_groups
+                    .get(arn)
+                    .ok_or_else(|| tg_not_found(arn))?,
+            );
         }
         for name in &names {
-            found.push(world.target_group_by_name(name).ok_or_else(|| tg_not_found(name))?);
+            found.push(
+                world
+                    .target_group_by_name(name)
+                    .ok_or_else(|| tg_not_found(name))?,
+            );
         }
         found
     } else {
@@ -298,10 +411,16 @@ fn describe_target_groups(world: &World, params: &Params) -> ApiResult<String> {
             .num("UnhealthyThresholdCount", 2)
             .leaf("HealthCheckPath", &t.health_check_path);
         x.open("Matcher").leaf("HttpCode", "200").close("Matcher");
-        x.list("LoadBalancerArns", &world.load_balancers_of(&t.arn), |x, arn| x_text(x, arn));
-        x.leaf("TargetType", "ip").leaf("ProtocolVersion", "HTTP1").leaf("IpAddressType", "ipv4");
+        x.list(
+            "LoadBalancerArns",
+            &world.load_balancers_of(&t.arn),
+            |x, arn| x_text(x, arn),
+        );
+        x.leaf("TargetType", "ip")
+            .leaf("ProtocolVersion", "HTTP1")
+            .leaf("IpAddressType", "ipv4");
     });
-    Ok(finish(xml, next))
+    Ok(finish(xml, next.as_deref()))
 }
 
 /// One target as DescribeTargetHealth reports it.
@@ -316,10 +435,17 @@ struct TargetRow {
 
 fn describe_target_health(world: &World, params: &Params) -> ApiResult<String> {
     let arn = params.required("TargetGroupArn")?;
-    let group = world.target_groups.get(arn).ok_or_else(|| tg_not_found(arn))?;
+    let group = world
+        .target_groups
+        .get(arn)
+        .ok_or_else(|| tg_not_found(arn))?;
     let mut rows: Vec<TargetRow> = Vec::new();
     for service in world.services.values() {
-        for task in service.tasks.iter().filter(|t| t.registered && t.status != TaskStatus::Stopped) {
+        for task in service
+            .tasks
+            .iter()
+            .filter(|t| t.registered && t.status != TaskStatus::Stopped)
+        {
             let in_group = service
                 .task_set(&task.task_set_id)
                 .and_then(|s| s.target_group_arn.as_deref())
@@ -347,7 +473,10 @@ fn describe_target_health(world: &World, params: &Params) -> ApiResult<String> {
                 return Err(ApiError::new(INVALID, "Each target needs an Id"));
             }
             let port = target.int("Port")?.map(|p| p as u16);
-            match rows.iter().position(|r| r.id == id && port.is_none_or(|p| p == r.port)) {
+            match rows
+                .iter()
+                .position(|r| r.id == id && port.is_none_or(|p| p == r.port))
+            {
                 Some(index) => chosen.push(rows.swap_remove(index)),
                 None => chosen.push(TargetRow {
                     id,
@@ -368,7 +497,8 @@ fn describe_target_health(world: &World, params: &Params) -> ApiResult<String> {
         x.close("Target");
         x.leaf("HealthCheckPort", &r.port.to_string());
         x.open("TargetHealth").leaf("State", r.state);
-        x.leaf_opt("Reason", r.reason).leaf_opt("Description", r.description);
+        x.leaf_opt("Reason", r.reason)
+            .leaf_opt("Description", r.description);
         x.close("TargetHealth");
     });
     Ok(xml.into_string())
@@ -380,7 +510,10 @@ fn describe_tags(world: &World, params: &Params) -> ApiResult<String> {
         return Err(ApiError::new(INVALID, "ResourceArns is required"));
     }
     if arns.len() > MAX_TAG_ARNS {
-        return Err(ApiError::new(INVALID, format!("ResourceArns can have at most {MAX_TAG_ARNS} items")));
+        return Err(ApiError::new(
+            INVALID,
+            format!("ResourceArns can have at most {MAX_TAG_ARNS} items"),
+        ));
     }
     for arn in &arns {
         let exists = world.load_balancers.contains_key(arn)
@@ -414,42 +547,96 @@ fn describe_tags(world: &World, params: &Params) -> ApiResult<String> {
 fn parse_actions(world: &World, params: &Params, name: &str) -> ApiResult<Vec<Action>> {
     let mut actions = Vec::new();
     for member in params.members(name) {
-        let kind = member.get("Type").filter(|t| !t.is_empty()).ok_or_else(|| ApiError::new(INVALID, "Each action needs a Type"))?;
-        let known = ["forward", "redirect", "fixed-response", "authenticate-oidc", "authenticate-cognito", "jwt-validation"];
+        let kind = member
+            .get("Type")
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::new(INVALID, "Each action needs a Type"))?;
+        let known = [
+            "forward",
+            "redirect",
+            "fixed-response",
+            "authenticate-oidc",
+            "authenticate-cognito",
+            "jwt-validation",
+        ];
         if !known.contains(&kind) {
-            return Err(ApiError::new(INVALID, format!("Action type '{kind}' must be one of {}", known.join(", "))));
+            return Err(ApiError::new(
+                INVALID,
+                format!("Action type '{kind}' must be one of {}", known.join(", ")),
+            ));
         }
         let order = match member.int("Order")? {
             None => None,
             Some(o) if (1..=50_000).contains(&o) => Some(o as u32),
-            Some(o) => return Err(ApiError::new(INVALID, format!("Action order must be between 1 and 50000, not {o}"))),
+            Some(o) => {
+                return Err(ApiError::new(
+                    INVALID,
+                    format!("Action order must be between 1 and 50000, not {o}"),
+                ));
+            }
         };
-        let mut action = Action { kind: kind.to_owned(), order, forward: Vec::new(), stickiness: None, extra: Vec::new() };
+        let mut action = Action {
+            kind: kind.to_owned(),
+            order,
+            forward: Vec::new(),
+            stickiness: None,
+            extra: Vec::new(),
+        };
         if kind == "forward" {
             let single = member.get("TargetGroupArn").filter(|s| !s.is_empty());
             let config = member.sub("ForwardConfig");
             let tuples = config.members("TargetGroups");
             if tuples.len() > MAX_FORWARD_GROUPS {
-                return Err(ApiError::new("TooManyTargetGroups", format!("A forward action can have at most {MAX_FORWARD_GROUPS} target groups")));
+                return Err(ApiError::new(
+                    "TooManyTargetGroups",
+                    format!("A forward action can have at most {MAX_FORWARD_GROUPS} target groups"),
+                ));
             }
             for tuple in &tuples {
-                let arn = tuple.get("TargetGroupArn").filter(|s| !s.is_empty()).ok_or_else(|| ApiError::new(INVALID, "Each forward target group needs a TargetGroupArn"))?;
+                let arn = tuple
+                    .get("TargetGroupArn")
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::new(INVALID, "Each forward target group needs a TargetGroupArn")
+                    })?;
                 let weight = tuple.int("Weight")?.unwrap_or(1);
                 if !(0..=MAX_WEIGHT).contains(&weight) {
-                    return Err(ApiError::new(INVALID, format!("Target group weight must be between 0 and {MAX_WEIGHT}, not {weight}")));
+                    return Err(ApiError::new(
+                        INVALID,
+                        format!(
+                            "Target group weight must be between 0 and {MAX_WEIGHT}, not {weight}"
+                        ),
+                    ));
                 }
                 if action.forward.iter().any(|f| f.target_group_arn == arn) {
-                    return Err(ApiError::new(INVALID, format!("Target group {arn} is listed twice in one forward action")));
+                    return Err(ApiError::new(
+                        INVALID,
+                        format!("Target group {arn} is listed twice in one forward action"),
+                    ));
                 }
-                action.forward.push(Forward { target_group_arn: arn.to_owned(), weight: weight as u32 });
+                action.forward.push(Forward {
+                    target_group_arn: arn.to_owned(),
+                    weight: weight as u32,
+                });
             }
             match (single, action.forward.as_slice()) {
-                (Some(arn), []) => action.forward.push(Forward { target_group_arn: arn.to_owned(), weight: 1 }),
+                (Some(arn), []) => action.forward.push(Forward {
+                    target_group_arn: arn.to_owned(),
+                    weight: 1,
+                }),
                 (Some(arn), [only]) if only.target_group_arn == arn => {}
                 (Some(_), _) => {
-                    return Err(ApiError::new(INVALID, "With both TargetGroupArn and ForwardConfig, the ForwardConfig may list only that target group"));
+                    return Err(ApiError::new(
+                        INVALID,
+                        "With both TargetGroupArn and ForwardConfig, the ForwardConfig may list only that target group",
+                    ));
                 }
-                (None, []) => return Err(ApiError::new(INVALID, "A forward action needs a TargetGroupArn or a ForwardConfig")),
+                (None, []) => {
+                    return Err(ApiError::new(
+                        INVALID,
+                        "A forward action needs a TargetGroupArn or a ForwardConfig",
+                    ));
+                }
                 (None, _) => {}
             }
             for f in &action.forward {
@@ -461,10 +648,13 @@ fn parse_actions(world: &World, params: &Params, name: &str) -> ApiResult<Vec<Ac
             if !stickiness.is_empty() {
                 let enabled = stickiness.bool("Enabled")?.unwrap_or(false);
                 let duration = stickiness.int("DurationSeconds")?;
-                if let Some(d) = duration {
-                    if !(1..=604_800).contains(&d) {
-                        return Err(ApiError::new(INVALID, "Stickiness duration must be between 1 and 604800 seconds"));
-                    }
+                if let Some(d) = duration
+                    && !(1..=604_800).contains(&d)
+                {
+                    return Err(ApiError::new(
+                        INVALID,
+                        "Stickiness duration must be between 1 and 604800 seconds",
+                    ));
                 }
                 action.stickiness = Some((enabled, duration.map(|d| d as u32)));
             }
@@ -478,60 +668,110 @@ fn parse_actions(world: &World, params: &Params, name: &str) -> ApiResult<Vec<Ac
         actions.push(action);
     }
     if actions.is_empty() {
-        return Err(ApiError::new(INVALID, format!("{name} must contain at least one action")));
+        return Err(ApiError::new(
+            INVALID,
+            format!("{name} must contain at least one action"),
+        ));
     }
-    if actions.iter().filter(|a| a.kind == "forward" || a.kind == "redirect" || a.kind == "fixed-response").count() != 1 {
-        return Err(ApiError::new("InvalidLoadBalancerAction", "An action list must end in exactly one forward, redirect or fixed-response action"));
+    if actions
+        .iter()
+        .filter(|a| a.kind == "forward" || a.kind == "redirect" || a.kind == "fixed-response")
+        .count()
+        != 1
+    {
+        return Err(ApiError::new(
+            "InvalidLoadBalancerAction",
+            "An action list must end in exactly one forward, redirect or fixed-response action",
+        ));
     }
     Ok(actions)
 }
 
 fn modify_listener(world: &mut World, params: &Params) -> ApiResult<String> {
     let arn = params.required("ListenerArn")?.to_owned();
-    let listener = world.listeners.get(&arn).ok_or_else(|| listener_not_found(&arn))?.clone();
-    let actions = if params.has_list("DefaultActions") { Some(parse_actions(world, params, "DefaultActions")?) } else { None };
+    let listener = world
+        .listeners
+        .get(&arn)
+        .ok_or_else(|| listener_not_found(&arn))?
+        .clone();
+    let actions = if params.has_list("DefaultActions") {
+        Some(parse_actions(world, params, "DefaultActions")?)
+    } else {
+        None
+    };
     let port = match params.int("Port")? {
         None => None,
         Some(p) if (1..=65_535).contains(&p) => Some(p as u16),
-        Some(p) => return Err(ApiError::new(INVALID, format!("Port must be between 1 and 65535, not {p}"))),
+        Some(p) => {
+            return Err(ApiError::new(
+                INVALID,
+                format!("Port must be between 1 and 65535, not {p}"),
+            ));
+        }
     };
     if let Some(protocol) = params.get("Protocol") {
         if !["HTTP", "HTTPS"].contains(&protocol) {
-            return Err(ApiError::new("IncompatibleProtocols", format!("Protocol {protocol} does not suit an application load balancer")));
+            return Err(ApiError::new(
+                "IncompatibleProtocols",
+                format!("Protocol {protocol} does not suit an application load balancer"),
+            ));
         }
         if protocol == "HTTPS" {
-            return Err(ApiError::new("CertificateNotFound", "An HTTPS listener needs a certificate; the simulator has none"));
+            return Err(ApiError::new(
+                "CertificateNotFound",
+                "An HTTPS listener needs a certificate; the simulator has none",
+            ));
         }
     }
     if let Some(port) = port {
-        let clash = world
-            .listeners
-            .values()
-            .any(|l| l.load_balancer_arn == listener.load_balancer_arn && l.port == port && l.arn != arn);
+        let clash = world.listeners.values().any(|l| {
+            l.load_balancer_arn == listener.load_balancer_arn && l.port == port && l.arn != arn
+        });
         if clash {
-            return Err(ApiError::new("DuplicateListener", format!("A listener already exists on port {port}")));
+            return Err(ApiError::new(
+                "DuplicateListener",
+                format!("A listener already exists on port {port}"),
+            ));
         }
     }
-    if let Some(l) = world.listeners.get_mut(&arn) {
-        if let Some(port) = port {
-            l.port = port;
-        }
+    if let Some(l) = world.listeners.get_mut(&arn)
+        && let Some(port) = port
+    {
+        l.port = port;
     }
-    if let Some(actions) = actions {
-        if let Some(rule) = listener.rules.last().and_then(|r| world.rules.get_mut(r)).filter(|r| r.is_default) {
-            rule.actions = actions;
-        }
+    if let Some(actions) = actions
+        && let Some(rule) = listener
+            .rules
+            .last()
+            .and_then(|r| world.rules.get_mut(r))
+            .filter(|r| r.is_default)
+    {
+        rule.actions = actions;
     }
-    describe_listeners(world, &Params::parse(format!("ListenerArns.member.1={}", urlencode(&arn)).as_bytes()))
+    describe_listeners(
+        world,
+        &Params::parse(format!("ListenerArns.member.1={}", urlencode(&arn)).as_bytes()),
+    )
 }
 
 fn modify_rule(world: &mut World, params: &Params) -> ApiResult<String> {
     let arn = params.required("RuleArn")?.to_owned();
-    let rule = world.rules.get(&arn).ok_or_else(|| rule_not_found(&arn))?.clone();
-    let actions = if params.has_list("Actions") { Some(parse_actions(world, params, "Actions")?) } else { None };
+    let rule = world
+        .rules
+        .get(&arn)
+        .ok_or_else(|| rule_not_found(&arn))?
+        .clone();
+    let actions = if params.has_list("Actions") {
+        Some(parse_actions(world, params, "Actions")?)
+    } else {
+        None
+    };
     let conditions = if params.has_list("Conditions") {
         if rule.is_default {
-            return Err(ApiError::new("OperationNotPermitted", "The conditions of a default rule cannot be modified"));
+            return Err(ApiError::new(
+                "OperationNotPermitted",
+                "The conditions of a default rule cannot be modified",
+            ));
         }
         let mut list = Vec::new();
         for member in params.members("Conditions") {
@@ -541,7 +781,10 @@ fn modify_rule(world: &mut World, params: &Params) -> ApiResult<String> {
                 values.extend(member.sub(config).strings("Values"));
             }
             if field.is_empty() || values.is_empty() {
-                return Err(ApiError::new(INVALID, "Each condition needs a Field and at least one value"));
+                return Err(ApiError::new(
+                    INVALID,
+                    "Each condition needs a Field and at least one value",
+                ));
             }
             values.dedup();
             list.push(Condition { field, values });
@@ -560,7 +803,7 @@ fn modify_rule(world: &mut World, params: &Params) -> ApiResult<String> {
     }
     let rule = world.rules.get(&arn).ok_or_else(|| rule_not_found(&arn))?;
     let mut xml = Xml::new();
-    xml.list("Rules", std::slice::from_ref(rule), |x, r| write_rule(x, r));
+    xml.list("Rules", std::slice::from_ref(rule), write_rule);
     Ok(xml.into_string())
 }
 

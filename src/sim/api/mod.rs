@@ -21,14 +21,25 @@ pub enum Answer {
     Xml(String),
 }
 
-pub fn dispatch(world: &mut World, service: &str, operation: &str, body: &[u8], params: Option<&Params>) -> ApiResult<Answer> {
+pub fn dispatch(
+    world: &mut World,
+    service: &str,
+    operation: &str,
+    body: &[u8],
+    params: Option<&Params>,
+) -> ApiResult<Answer> {
     match (service, params) {
-        ("elasticloadbalancing", Some(params)) => elbv2::handle(world, operation, params).map(Answer::Xml),
+        ("elasticloadbalancing", Some(params)) => {
+            elbv2::handle(world, operation, params).map(Answer::Xml)
+        }
         ("sts", Some(params)) => sts::handle(world, operation, params).map(Answer::Xml),
         ("codedeploy", None) => codedeploy::handle(world, operation, body).map(Answer::Json),
         ("ecs", None) => ecs::handle(world, operation, body).map(Answer::Json),
         ("codepipeline", None) => codepipeline::handle(world, operation, body).map(Answer::Json),
-        _ => Err(ApiError::new("UnknownOperationException", format!("{service} does not serve {operation} this way"))),
+        _ => Err(ApiError::new(
+            "UnknownOperationException",
+            format!("{service} does not serve {operation} this way"),
+        )),
     }
 }
 
@@ -41,7 +52,10 @@ pub fn namespace(service: &str) -> &'static str {
 }
 
 pub fn unknown_operation(service: &str, operation: &str) -> ApiError {
-    ApiError::new("UnknownOperationException", format!("The simulator's {service} does not serve {operation}"))
+    ApiError::new(
+        "UnknownOperationException",
+        format!("The simulator's {service} does not serve {operation}"),
+    )
 }
 
 /// Epoch seconds, as the JSON protocols send timestamps.

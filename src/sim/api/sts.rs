@@ -13,6 +13,9 @@ pub fn handle(world: &mut World, operation: &str, _params: &Params) -> ApiResult
                 .leaf("Arn", &world.principal);
             Ok(xml.into_string())
         }
-        other => Err(crate::sim::error::ApiError::new("InvalidAction", format!("Could not find operation {other} for version 2011-06-15"))),
+        other => Err(crate::sim::error::ApiError::new(
+            "InvalidAction",
+            format!("Could not find operation {other} for version 2011-06-15"),
+        )),
     }
 }

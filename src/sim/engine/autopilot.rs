@@ -38,7 +38,10 @@ fn start_one(world: &mut World) {
     let gated: Vec<String> = idle
         .iter()
         .filter(|name| {
-            world.pipelines[*name].stages.iter().any(|s| s.actions.iter().any(|a| a.category == Category::Approval))
+            world.pipelines[*name]
+                .stages
+                .iter()
+                .any(|s| s.actions.iter().any(|a| a.category == Category::Approval))
         })
         .cloned()
         .collect();
@@ -48,7 +51,10 @@ fn start_one(world: &mut World) {
         world.rng.pick(&idle).cloned()
     };
     if let Some(name) = choice {
-        let trigger = pipeline::Trigger { kind: "Webhook", detail: "arn:aws:codeconnections:webhook" };
+        let trigger = pipeline::Trigger {
+            kind: "Webhook",
+            detail: "arn:aws:codeconnections:webhook",
+        };
         let _ = pipeline::start(world, &name, trigger, None);
     }
 }
@@ -56,21 +62,26 @@ fn start_one(world: &mut World) {
 /// `(pipeline, stage, action, token, started_at, run id)` of every approval waiting.
 fn waiting_approvals(world: &World) -> Vec<(String, String, String, String, Millis, String)> {
     let mut out = Vec::new();
-    for e in world.executions.values().filter(|e| e.status == ExecutionStatus::InProgress && e.in_stage) {
+    for e in world
+        .executions
+        .values()
+        .filter(|e| e.status == ExecutionStatus::InProgress && e.in_stage)
+    {
         let p = &world.pipelines[&e.pipeline];
         for run in e.latest_runs(e.position) {
             let decl = &p.stages[run.stage].actions[run.action];
-            if decl.category == Category::Approval && run.status == ActionStatus::InProgress {
-                if let Some(token) = &run.token {
-                    out.push((
-                        p.name.clone(),
-                        p.stages[run.stage].name.clone(),
-                        decl.name.clone(),
-                        token.clone(),
-                        run.started_at,
-                        run.id.clone(),
-                    ));
-                }
+            if decl.category == Category::Approval
+                && run.status == ActionStatus::InProgress
+                && let Some(token) = &run.token
+            {
+                out.push((
+                    p.name.clone(),
+                    p.stages[run.stage].name.clone(),
+                    decl.name.clone(),
+                    token.clone(),
+                    run.started_at,
+                    run.id.clone(),
+                ));
             }
         }
     }
@@ -96,7 +107,11 @@ fn answer_approvals(world: &mut World) {
             continue;
         }
         let approved = !world.rng.chance(0.1);
-        let summary = if approved { "Looks good: metrics green in staging" } else { "Rejected: error budget is spent this week" };
+        let summary = if approved {
+            "Looks good: metrics green in staging"
+        } else {
+            "Rejected: error budget is spent this week"
+        };
         let approval = Approval {
             approved,
             summary: summary.to_owned(),
@@ -135,19 +150,21 @@ pub fn arm_failures(world: &mut World, key: &(String, String)) {
     if hook {
         let event = *world
             .rng
-            .pick(&[LifecycleEventName::AfterAllowTestTraffic, LifecycleEventName::AfterInstall, LifecycleEventName::AfterAllowTraffic])
+            .pick(&[
+                LifecycleEventName::AfterAllowTestTraffic,
+                LifecycleEventName::AfterInstall,
+                LifecycleEventName::AfterAllowTraffic,
+            ])
             .unwrap_or(&LifecycleEventName::AfterAllowTestTraffic);
         if let Some(group) = world.deployment_groups.get_mut(key) {
             group.fail_next_hook = Some(event);
         }
     }
-    if unhealthy {
-        if let Some(arn) = replacement_target_group(world, key) {
-            if let Some(tg) = world.target_groups.get_mut(&arn) {
-                tg.failing = Some(HealthFailure::ResponseCodeMismatch);
-            }
-            world.autopilot.poisoned.insert(arn);
+    if unhealthy && let Some(arn) = replacement_target_group(world, key) {
+        if let Some(tg) = world.target_groups.get_mut(&arn) {
+            tg.failing = Some(HealthFailure::ResponseCodeMismatch);
         }
+        world.autopilot.poisoned.insert(arn);
     }
 }
 
@@ -161,7 +178,10 @@ pub fn replacement_target_group(world: &World, key: &(String, String)) -> Option
         .collect();
     let [a, b] = arns.as_slice() else { return None };
     let rules = world.rules_for_pair(&group.prod_listener, [a, b]);
-    let serving_a = rules.iter().filter_map(|r| world.rules.get(r)).any(|r| r.share_of(a) > 0.0);
+    let serving_a = rules
+        .iter()
+        .filter_map(|r| world.rules.get(r))
+        .any(|r| r.share_of(a) > 0.0);
     Some(if serving_a { b.clone() } else { a.clone() })
 }
 
@@ -181,4 +201,3 @@ fn heal_target_groups(world: &mut World) {
         }
     }
 }
-

@@ -5,8 +5,8 @@
 
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::codedeploy::{
-    Deployment, DeploymentStatus, Diagnostics, EventStatus, LifecycleEvent, LifecycleEventName as Ev,
-    Phase, ReadyAction, Revision, Routing,
+    Deployment, DeploymentStatus, Diagnostics, EventStatus, LifecycleEvent,
+    LifecycleEventName as Ev, Phase, ReadyAction, Revision, Routing,
 };
 use crate::sim::world::ecs::{TaskSet, TaskSetStatus};
 use crate::sim::world::elb::Forward;
@@ -51,14 +51,20 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
             ),
         ));
     }
-    let config_name = request.config.clone().unwrap_or_else(|| group.config.clone());
+    let config_name = request
+        .config
+        .clone()
+        .unwrap_or_else(|| group.config.clone());
     let Some(config) = world.deployment_configs.get(&config_name).cloned() else {
         return Err(ApiError::new(
             "DeploymentConfigDoesNotExistException",
             format!("No deployment configuration found for name: {config_name}"),
         ));
     };
-    if !world.task_definitions.contains_key(&request.revision.task_definition) {
+    if !world
+        .task_definitions
+        .contains_key(&request.revision.task_definition)
+    {
         return Err(ApiError::new(
             "InvalidRevisionException",
             format!(
@@ -70,7 +76,10 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
     let Some(service) = world.service(&group.cluster, &group.service) else {
         return Err(ApiError::new(
             "InvalidECSServiceException",
-            format!("The ECS service {} in cluster {} does not exist", group.service, group.cluster),
+            format!(
+                "The ECS service {} in cluster {} does not exist",
+                group.service, group.cluster
+            ),
         ));
     };
     // The original is the task set production points at; the other group of the pair gets
@@ -83,20 +92,35 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
     let [first, second] = pair.as_slice() else {
         return Err(ApiError::new(
             "InvalidLoadBalancerInfoException",
-            format!("The target groups {:?} of the deployment group do not both exist", group.target_groups),
+            format!(
+                "The target groups {:?} of the deployment group do not both exist",
+                group.target_groups
+            ),
         ));
     };
     let prod_rules = world.rules_for_pair(&group.prod_listener, [first, second]);
     let original_tg = prod_rules
         .iter()
         .filter_map(|arn| world.rules.get(arn))
-        .find_map(|rule| [first, second].into_iter().find(|tg| rule.share_of(tg) > 0.0).cloned())
+        .find_map(|rule| {
+            [first, second]
+                .into_iter()
+                .find(|tg| rule.share_of(tg) > 0.0)
+                .cloned()
+        })
         .unwrap_or_else(|| first.clone());
-    let replacement_tg = if &original_tg == first { second.clone() } else { first.clone() };
+    let replacement_tg = if &original_tg == first {
+        second.clone()
+    } else {
+        first.clone()
+    };
     let original_set = service
         .task_sets
         .iter()
-        .find(|s| s.status != TaskSetStatus::Draining && s.target_group_arn.as_deref() == Some(&original_tg))
+        .find(|s| {
+            s.status != TaskSetStatus::Draining
+                && s.target_group_arn.as_deref() == Some(&original_tg)
+        })
         .map(|s| s.id.clone());
     let previous_revision = group
         .last_successful
@@ -132,7 +156,13 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
         rollback_message: None,
         events: Ev::ALL
             .into_iter()
-            .map(|name| LifecycleEvent { name, status: EventStatus::Pending, start: None, end: None, diagnostics: None })
+            .map(|name| LifecycleEvent {
+                name,
+                status: EventStatus::Pending,
+                start: None,
+                end: None,
+                diagnostics: None,
+            })
             .collect(),
         cluster: group.cluster.clone(),
         service: group.service.clone(),
@@ -166,7 +196,12 @@ pub fn tick(world: &mut World) {
     let active: Vec<String> = world
         .deployment_order
         .iter()
-        .filter(|id| world.deployments.get(*id).is_some_and(|d| d.phase != Phase::Done))
+        .filter(|id| {
+            world
+                .deployments
+                .get(*id)
+                .is_some_and(|d| d.phase != Phase::Done)
+        })
         .cloned()
         .collect();
     for id in active {
@@ -176,7 +211,9 @@ pub fn tick(world: &mut World) {
 
 fn step(world: &mut World, id: &str) {
     let now = world.now;
-    let Some(d) = world.deployments.get(id) else { return };
+    let Some(d) = world.deployments.get(id) else {
+        return;
+    };
     match d.phase {
         Phase::Created => {
             if now >= d.created_at + 1_000 {
@@ -201,7 +238,11 @@ fn step(world: &mut World, id: &str) {
             }
         }
         Phase::Draining | Phase::Reverting => {
-            let draining = if d.phase == Phase::Draining { d.original_set.clone() } else { d.replacement_set.clone() };
+            let draining = if d.phase == Phase::Draining {
+                d.original_set.clone()
+            } else {
+                d.replacement_set.clone()
+            };
             let (cluster, service) = (d.cluster.clone(), d.service.clone());
             let gone = remove_set_when_drained(world, &cluster, &service, draining.as_deref());
             if gone {
@@ -230,7 +271,9 @@ fn event_duration(world: &mut World, d_hooked: bool) -> Millis {
 
 fn begin_event(world: &mut World, id: &str, index: usize) {
     let now = world.now;
-    let Some(d) = world.deployments.get(id) else { return };
+    let Some(d) = world.deployments.get(id) else {
+        return;
+    };
     let name = Ev::ALL[index];
     let hooked = !d.is_rollback() && d.revision.hooks.iter().any(|(e, _)| *e == name);
     let duration = event_duration(world, hooked);
@@ -247,7 +290,10 @@ fn begin_event(world: &mut World, id: &str, index: usize) {
         Ev::AllowTestTraffic => {
             let d = &world.deployments[id];
             let tg = d.replacement_target_group.clone();
-            let pair = [d.original_target_group.clone(), d.replacement_target_group.clone()];
+            let pair = [
+                d.original_target_group.clone(),
+                d.replacement_target_group.clone(),
+            ];
             let listener = group_of(world, id).and_then(|g| g.test_listener.clone());
             if let Some(listener) = listener {
                 set_test_route(world, &listener, &pair, &tg);
@@ -268,14 +314,21 @@ fn begin_event(world: &mut World, id: &str, index: usize) {
     }
 }
 
-fn group_of<'w>(world: &'w World, id: &str) -> Option<&'w crate::sim::world::codedeploy::DeploymentGroup> {
+fn group_of<'w>(
+    world: &'w World,
+    id: &str,
+) -> Option<&'w crate::sim::world::codedeploy::DeploymentGroup> {
     let d = world.deployments.get(id)?;
-    world.deployment_groups.get(&(d.application.clone(), d.group.clone()))
+    world
+        .deployment_groups
+        .get(&(d.application.clone(), d.group.clone()))
 }
 
 fn run_event(world: &mut World, id: &str, index: usize) {
     let now = world.now;
-    let Some(d) = world.deployments.get(id) else { return };
+    let Some(d) = world.deployments.get(id) else {
+        return;
+    };
     let name = Ev::ALL[index];
     let since = d.phase_since;
     if d.fail_at == Some(name) && now >= d.next_shift_at.unwrap_or(now) {
@@ -285,7 +338,16 @@ fn run_event(world: &mut World, id: &str, index: usize) {
     let done = match name {
         Ev::Install => {
             let Some(service) = world.service(&d.cluster, &d.service) else {
-                halt(world, id, DeploymentStatus::Failed, ("INVALID_ECS_SERVICE", format!("The ECS service {} no longer exists.", d.service)), Rollback::No);
+                halt(
+                    world,
+                    id,
+                    DeploymentStatus::Failed,
+                    (
+                        "INVALID_ECS_SERVICE",
+                        format!("The ECS service {} no longer exists.", d.service),
+                    ),
+                    Rollback::No,
+                );
                 return;
             };
             let healthy = d
@@ -367,8 +429,12 @@ fn install(world: &mut World, id: &str) {
     if d.replacement_set.is_some() {
         return;
     }
-    let (cluster, service, task_definition, tg) =
-        (d.cluster.clone(), d.service.clone(), d.revision.task_definition.clone(), d.replacement_target_group.clone());
+    let (cluster, service, task_definition, tg) = (
+        d.cluster.clone(),
+        d.service.clone(),
+        d.revision.task_definition.clone(),
+        d.replacement_target_group.clone(),
+    );
     let set_id = world.task_set_id();
     let arn = world.arn("ecs", &format!("task-set/{cluster}/{service}/{set_id}"));
     let now = world.now;
@@ -398,11 +464,18 @@ fn name_of_tg(arn: &str) -> &str {
 
 /// Moves production to `percent` on the replacement, on the rules and the task sets at once.
 fn set_production(world: &mut World, id: &str, percent: u32) {
-    let Some(d) = world.deployments.get(id) else { return };
-    let (original_tg, replacement_tg) = (d.original_target_group.clone(), d.replacement_target_group.clone());
+    let Some(d) = world.deployments.get(id) else {
+        return;
+    };
+    let (original_tg, replacement_tg) = (
+        d.original_target_group.clone(),
+        d.replacement_target_group.clone(),
+    );
     let (original_set, replacement_set) = (d.original_set.clone(), d.replacement_set.clone());
     let (cluster, service) = (d.cluster.clone(), d.service.clone());
-    let Some(listener) = group_of(world, id).map(|g| g.prod_listener.clone()) else { return };
+    let Some(listener) = group_of(world, id).map(|g| g.prod_listener.clone()) else {
+        return;
+    };
     let rules = world.rules_for_pair(&listener, [&original_tg, &replacement_tg]);
     let weights = match percent {
         0 => vec![(original_tg.clone(), 1)],
@@ -412,9 +485,14 @@ fn set_production(world: &mut World, id: &str, percent: u32) {
     for arn in rules {
         if let Some(rule) = world.rules.get_mut(&arn) {
             for action in rule.actions.iter_mut().filter(|a| a.kind == "forward") {
-                action.forward.retain(|f| f.target_group_arn != original_tg && f.target_group_arn != replacement_tg);
+                action.forward.retain(|f| {
+                    f.target_group_arn != original_tg && f.target_group_arn != replacement_tg
+                });
                 for (tg, weight) in &weights {
-                    action.forward.push(Forward { target_group_arn: tg.clone(), weight: *weight });
+                    action.forward.push(Forward {
+                        target_group_arn: tg.clone(),
+                        weight: *weight,
+                    });
                 }
             }
         }
@@ -439,8 +517,13 @@ fn set_test_route(world: &mut World, listener: &str, pair: &[String; 2], to: &st
     for arn in world.rules_for_pair(listener, [&pair[0], &pair[1]]) {
         if let Some(rule) = world.rules.get_mut(&arn) {
             for action in rule.actions.iter_mut().filter(|a| a.kind == "forward") {
-                action.forward.retain(|f| !pair.contains(&f.target_group_arn));
-                action.forward.push(Forward { target_group_arn: to.to_owned(), weight: 1 });
+                action
+                    .forward
+                    .retain(|f| !pair.contains(&f.target_group_arn));
+                action.forward.push(Forward {
+                    target_group_arn: to.to_owned(),
+                    weight: 1,
+                });
             }
         }
     }
@@ -449,8 +532,12 @@ fn set_test_route(world: &mut World, listener: &str, pair: &[String; 2], to: &st
 /// The replacement takes over: it becomes PRIMARY, the original ACTIVE.
 fn promote(world: &mut World, id: &str) {
     let d = &world.deployments[id];
-    let (cluster, service, original, replacement) =
-        (d.cluster.clone(), d.service.clone(), d.original_set.clone(), d.replacement_set.clone());
+    let (cluster, service, original, replacement) = (
+        d.cluster.clone(),
+        d.service.clone(),
+        d.original_set.clone(),
+        d.replacement_set.clone(),
+    );
     let now = world.now;
     if let Some(svc) = world.service_mut(&cluster, &service) {
         for set in &mut svc.task_sets {
@@ -468,7 +555,8 @@ fn promote(world: &mut World, id: &str) {
 fn begin_draining(world: &mut World, id: &str) {
     let now = world.now;
     let d = &world.deployments[id];
-    let (cluster, service, original) = (d.cluster.clone(), d.service.clone(), d.original_set.clone());
+    let (cluster, service, original) =
+        (d.cluster.clone(), d.service.clone(), d.original_set.clone());
     drain_set(world, &cluster, &service, original.as_deref(), now);
     with(world, id, |d| {
         d.phase = Phase::Draining;
@@ -478,19 +566,26 @@ fn begin_draining(world: &mut World, id: &str) {
 
 fn drain_set(world: &mut World, cluster: &str, service: &str, set: Option<&str>, now: Millis) {
     let Some(set) = set else { return };
-    if let Some(svc) = world.service_mut(cluster, service) {
-        if let Some(set) = svc.task_set_mut(set) {
-            set.status = TaskSetStatus::Draining;
-            set.traffic_weight = 0.0;
-            set.updated_at = now;
-        }
+    if let Some(svc) = world.service_mut(cluster, service)
+        && let Some(set) = svc.task_set_mut(set)
+    {
+        set.status = TaskSetStatus::Draining;
+        set.traffic_weight = 0.0;
+        set.updated_at = now;
     }
 }
 
 /// Removes a draining task set once its last task has stopped; true when it is gone.
-fn remove_set_when_drained(world: &mut World, cluster: &str, service: &str, set: Option<&str>) -> bool {
+fn remove_set_when_drained(
+    world: &mut World,
+    cluster: &str,
+    service: &str,
+    set: Option<&str>,
+) -> bool {
     let Some(set) = set else { return true };
-    let Some(svc) = world.service_mut(cluster, service) else { return true };
+    let Some(svc) = world.service_mut(cluster, service) else {
+        return true;
+    };
     let busy = svc
         .tasks
         .iter()
@@ -532,7 +627,10 @@ fn fail_event(world: &mut World, id: &str, name: Ev) {
         .hooks
         .iter()
         .find(|(e, _)| *e == name)
-        .map_or_else(|| format!("{}-validation", d.service), |(_, f)| f.rsplit(':').next().unwrap_or(f).to_owned());
+        .map_or_else(
+            || format!("{}-validation", d.service),
+            |(_, f)| f.rsplit(':').next().unwrap_or(f).to_owned(),
+        );
     let message = format!(
         "The deployment failed because a specified lifecycle event hook function ({script}) reported Failed for {}.",
         name.as_str()
@@ -543,26 +641,52 @@ fn fail_event(world: &mut World, id: &str, name: Ev) {
         message: format!("{script} returned Failed: smoke tests against the test listener failed (12 of 40 requests answered HTTP 503)."),
         log_tail: "GET /health 200\nGET /api/orders 503\nGET /api/orders 503\nassertion failed: error rate 30% > 1%\n".to_owned(),
     };
-    fail_with(world, id, name, "HOOK_EXECUTION_FAILURE", message, Some(diagnostics));
+    fail_with(
+        world,
+        id,
+        name,
+        "HOOK_EXECUTION_FAILURE",
+        message,
+        Some(diagnostics),
+    );
 }
 
-fn fail_with(world: &mut World, id: &str, name: Ev, code: &'static str, message: String, diagnostics: Option<Diagnostics>) {
+fn fail_with(
+    world: &mut World,
+    id: &str,
+    name: Ev,
+    code: &'static str,
+    message: String,
+    diagnostics: Option<Diagnostics>,
+) {
     let now = world.now;
     with(world, id, |d| {
         let event = d.event_mut(name);
         event.status = EventStatus::Failed;
         event.end = Some(now);
         event.diagnostics = diagnostics.or_else(|| {
-            Some(Diagnostics { error_code: "UnknownError", script_name: String::new(), message: message.clone(), log_tail: String::new() })
+            Some(Diagnostics {
+                error_code: "UnknownError",
+                script_name: String::new(),
+                message: message.clone(),
+                log_tail: String::new(),
+            })
         });
     });
     let d = &world.deployments[id];
-    let rollback = if d.auto_rollback && d.rollback_events.iter().any(|e| e == "DEPLOYMENT_FAILURE") {
+    let rollback = if d.auto_rollback && d.rollback_events.iter().any(|e| e == "DEPLOYMENT_FAILURE")
+    {
         Rollback::Yes
     } else {
         Rollback::No
     };
-    halt(world, id, DeploymentStatus::Failed, (code, message), rollback);
+    halt(
+        world,
+        id,
+        DeploymentStatus::Failed,
+        (code, message),
+        rollback,
+    );
 }
 
 /// Whether stopping or failing a deployment creates a rollback deployment.
@@ -575,7 +699,13 @@ pub enum Rollback {
 /// Ends a deployment as Failed or Stopped. With a rollback, a new deployment
 /// (creator `codeDeployRollback`) moves traffic back; without, the replacement is removed
 /// in place and traffic returns to the original.
-fn halt(world: &mut World, id: &str, status: DeploymentStatus, error: (&'static str, String), rollback: Rollback) {
+fn halt(
+    world: &mut World,
+    id: &str,
+    status: DeploymentStatus,
+    error: (&'static str, String),
+    rollback: Rollback,
+) {
     let now = world.now;
     with(world, id, |d| {
         d.status = status;
@@ -595,7 +725,9 @@ fn halt(world: &mut World, id: &str, status: DeploymentStatus, error: (&'static 
     if nothing_to_undo {
         with(world, id, |d| {
             d.phase = Phase::Done;
-            d.rollback_message = Some("No rollback was needed: the replacement task set had not been created.".to_owned());
+            d.rollback_message = Some(
+                "No rollback was needed: the replacement task set had not been created.".to_owned(),
+            );
         });
         return;
     }
@@ -610,7 +742,10 @@ fn halt(world: &mut World, id: &str, status: DeploymentStatus, error: (&'static 
     }
     // Revert in place: production and test back on the original, replacement drained.
     let d = &world.deployments[id];
-    let pair = [d.original_target_group.clone(), d.replacement_target_group.clone()];
+    let pair = [
+        d.original_target_group.clone(),
+        d.replacement_target_group.clone(),
+    ];
     let original_tg = d.original_target_group.clone();
     let test_listener = group_of(world, id).and_then(|g| g.test_listener.clone());
     set_production(world, id, 0);
@@ -618,12 +753,16 @@ fn halt(world: &mut World, id: &str, status: DeploymentStatus, error: (&'static 
         set_test_route(world, &listener, &pair, &original_tg);
     }
     let d = &world.deployments[id];
-    let (cluster, service, original, replacement) =
-        (d.cluster.clone(), d.service.clone(), d.original_set.clone(), d.replacement_set.clone());
-    if let Some(svc) = world.service_mut(&cluster, &service) {
-        if let Some(set) = original.as_deref().and_then(|o| svc.task_set_mut(o)) {
-            set.status = TaskSetStatus::Primary;
-        }
+    let (cluster, service, original, replacement) = (
+        d.cluster.clone(),
+        d.service.clone(),
+        d.original_set.clone(),
+        d.replacement_set.clone(),
+    );
+    if let Some(svc) = world.service_mut(&cluster, &service)
+        && let Some(set) = original.as_deref().and_then(|o| svc.task_set_mut(o))
+    {
+        set.status = TaskSetStatus::Primary;
     }
     drain_set(world, &cluster, &service, replacement.as_deref(), now);
     with(world, id, |d| {
@@ -636,7 +775,10 @@ fn start_rollback(world: &mut World, id: &str) -> String {
     let now = world.now;
     let d = world.deployments[id].clone();
     let rollback_id = world.deployment_id();
-    let revision = d.previous_revision.clone().unwrap_or_else(|| d.revision.clone());
+    let revision = d
+        .previous_revision
+        .clone()
+        .unwrap_or_else(|| d.revision.clone());
     let rollback = Deployment {
         id: rollback_id.clone(),
         config: "CodeDeployDefault.ECSAllAtOnce".to_owned(),
@@ -655,7 +797,13 @@ fn start_rollback(world: &mut World, id: &str) -> String {
         rollback_message: None,
         events: Ev::ALL
             .into_iter()
-            .map(|name| LifecycleEvent { name, status: EventStatus::Pending, start: None, end: None, diagnostics: None })
+            .map(|name| LifecycleEvent {
+                name,
+                status: EventStatus::Pending,
+                start: None,
+                end: None,
+                diagnostics: None,
+            })
             .collect(),
         original_set: d.replacement_set.clone(),
         replacement_set: d.original_set.clone(),
@@ -705,7 +853,9 @@ pub fn continue_deployment(world: &mut World, id: &str, wait: &str) -> ApiResult
             if d.phase != Phase::TerminationWait {
                 return Err(ApiError::new(
                     "InvalidDeploymentWaitTypeException",
-                    format!("The deployment {id} is not waiting to terminate the original task set."),
+                    format!(
+                        "The deployment {id} is not waiting to terminate the original task set."
+                    ),
                 ));
             }
             begin_draining(world, id);
@@ -719,7 +869,11 @@ pub fn continue_deployment(world: &mut World, id: &str, wait: &str) -> ApiResult
 }
 
 /// StopDeployment; returns the status and message StopDeployment answers with.
-pub fn stop(world: &mut World, id: &str, auto_rollback: Option<bool>) -> ApiResult<(&'static str, String)> {
+pub fn stop(
+    world: &mut World,
+    id: &str,
+    auto_rollback: Option<bool>,
+) -> ApiResult<(&'static str, String)> {
     let d = find(world, id)?;
     if d.status.is_terminal() {
         return Err(ApiError::new(
@@ -728,14 +882,24 @@ pub fn stop(world: &mut World, id: &str, auto_rollback: Option<bool>) -> ApiResu
         ));
     }
     let rollback = auto_rollback.unwrap_or_else(|| {
-        d.auto_rollback && d.rollback_events.iter().any(|e| e == "DEPLOYMENT_STOP_ON_REQUEST")
+        d.auto_rollback
+            && d.rollback_events
+                .iter()
+                .any(|e| e == "DEPLOYMENT_STOP_ON_REQUEST")
     });
     halt(
         world,
         id,
         DeploymentStatus::Stopped,
-        ("MANUAL_STOP", "The deployment was stopped by a user request.".to_owned()),
-        if rollback { Rollback::Yes } else { Rollback::No },
+        (
+            "MANUAL_STOP",
+            "The deployment was stopped by a user request.".to_owned(),
+        ),
+        if rollback {
+            Rollback::Yes
+        } else {
+            Rollback::No
+        },
     );
     let message = match &world.deployments[id].rollback_deployment {
         Some(rollback) => format!("Deployment stopped; rollback deployment {rollback} started."),
@@ -746,13 +910,21 @@ pub fn stop(world: &mut World, id: &str, auto_rollback: Option<bool>) -> ApiResu
 
 pub fn find<'w>(world: &'w World, id: &str) -> ApiResult<&'w Deployment> {
     if id.is_empty() {
-        return Err(ApiError::new("DeploymentIdRequiredException", "A deployment ID must be specified."));
+        return Err(ApiError::new(
+            "DeploymentIdRequiredException",
+            "A deployment ID must be specified.",
+        ));
     }
     if !id.starts_with("d-") || id.len() != 11 {
-        return Err(ApiError::new("InvalidDeploymentIdException", format!("Deployment ID {id} is not valid.")));
+        return Err(ApiError::new(
+            "InvalidDeploymentIdException",
+            format!("Deployment ID {id} is not valid."),
+        ));
     }
-    world
-        .deployments
-        .get(id)
-        .ok_or_else(|| ApiError::new("DeploymentDoesNotExistException", format!("Deployment {id} does not exist.")))
+    world.deployments.get(id).ok_or_else(|| {
+        ApiError::new(
+            "DeploymentDoesNotExistException",
+            format!("Deployment {id} does not exist."),
+        )
+    })
 }

@@ -6,7 +6,8 @@
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::codedeploy::DeploymentStatus;
 use crate::sim::world::pipeline::{
-    ActionRun, ActionStatus, Approval, Category, Execution, ExecutionStatus, SourceRevision, StageStatus,
+    ActionRun, ActionStatus, Approval, Category, Execution, ExecutionStatus, SourceRevision,
+    StageStatus,
 };
 use crate::sim::world::{Millis, World};
 
@@ -35,7 +36,12 @@ pub struct Trigger {
     pub detail: &'static str,
 }
 
-pub fn start(world: &mut World, pipeline: &str, trigger: Trigger, request_token: Option<&str>) -> ApiResult<String> {
+pub fn start(
+    world: &mut World,
+    pipeline: &str,
+    trigger: Trigger,
+    request_token: Option<&str>,
+) -> ApiResult<String> {
     let Some(p) = world.pipelines.get(pipeline) else {
         return Err(not_found(pipeline));
     };
@@ -45,7 +51,12 @@ pub fn start(world: &mut World, pipeline: &str, trigger: Trigger, request_token:
     let repository = p.repository.clone();
     let stages = p.stages.len();
     let version = p.version;
-    let source_action = p.stages.first().and_then(|s| s.actions.first()).map(|a| a.name.clone()).unwrap_or_default();
+    let source_action = p
+        .stages
+        .first()
+        .and_then(|s| s.actions.first())
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
     let id = world.rng.uuid();
     let commit = world.rng.hex(40);
     let subject = world.rng.pick(COMMIT_SUBJECTS).copied().unwrap_or("Update");
@@ -87,21 +98,29 @@ pub fn start(world: &mut World, pipeline: &str, trigger: Trigger, request_token:
 }
 
 fn not_found(pipeline: &str) -> ApiError {
-    ApiError::new("PipelineNotFoundException", format!("Account does not have a pipeline with name '{pipeline}'"))
+    ApiError::new(
+        "PipelineNotFoundException",
+        format!("Account does not have a pipeline with name '{pipeline}'"),
+    )
 }
 
 /// Puts an execution in line for a stage; an older execution already waiting there is
 /// superseded.
 fn queue_at(world: &mut World, id: &str, stage: usize) {
     let now = world.now;
-    let Some(pipeline) = world.executions.get(id).map(|e| e.pipeline.clone()) else { return };
-    let superseded = world.pipelines.get_mut(&pipeline).and_then(|p| p.waiting[stage].replace(id.to_owned()));
-    if let Some(old) = superseded.filter(|old| old != id) {
-        if let Some(e) = world.executions.get_mut(&old) {
-            e.status = ExecutionStatus::Superseded;
-            e.status_summary = Some(format!("Superseded by execution {id}"));
-            e.updated_at = now;
-        }
+    let Some(pipeline) = world.executions.get(id).map(|e| e.pipeline.clone()) else {
+        return;
+    };
+    let superseded = world
+        .pipelines
+        .get_mut(&pipeline)
+        .and_then(|p| p.waiting[stage].replace(id.to_owned()));
+    if let Some(old) = superseded.filter(|old| old != id)
+        && let Some(e) = world.executions.get_mut(&old)
+    {
+        e.status = ExecutionStatus::Superseded;
+        e.status_summary = Some(format!("Superseded by execution {id}"));
+        e.updated_at = now;
     }
     if let Some(e) = world.executions.get_mut(id) {
         e.position = stage;
@@ -131,7 +150,9 @@ fn admit_waiting(world: &mut World, name: &str) {
     let stages = world.pipelines[name].stages.len();
     for stage in 0..stages {
         let p = &world.pipelines[name];
-        let Some(id) = p.waiting[stage].clone() else { continue };
+        let Some(id) = p.waiting[stage].clone() else {
+            continue;
+        };
         let blocked = stage > 0 && (!p.inbound[stage].enabled || !p.outbound[stage - 1].enabled);
         if p.occupant[stage].is_some() || blocked {
             continue;
@@ -150,7 +171,9 @@ fn admit_waiting(world: &mut World, name: &str) {
 
 fn enter_stage(world: &mut World, id: &str, stage: usize) {
     let now = world.now;
-    let Some(pipeline) = world.executions.get(id).map(|e| e.pipeline.clone()) else { return };
+    let Some(pipeline) = world.executions.get(id).map(|e| e.pipeline.clone()) else {
+        return;
+    };
     if let Some(p) = world.pipelines.get_mut(&pipeline) {
         p.occupant[stage] = Some(id.to_owned());
         p.latest_in_stage[stage] = Some(id.to_owned());
@@ -161,7 +184,11 @@ fn enter_stage(world: &mut World, id: &str, stage: usize) {
         e.stages[stage] = Some(StageStatus::InProgress);
         e.updated_at = now;
     }
-    let first = world.pipelines[&pipeline].stages[stage].actions.iter().map(|a| a.run_order).min();
+    let first = world.pipelines[&pipeline].stages[stage]
+        .actions
+        .iter()
+        .map(|a| a.run_order)
+        .min();
     if let Some(order) = first {
         start_actions(world, id, stage, |a| a == order);
     }
@@ -169,7 +196,9 @@ fn enter_stage(world: &mut World, id: &str, stage: usize) {
 
 /// Starts the actions of `stage` whose run order passes `select`.
 fn start_actions(world: &mut World, id: &str, stage: usize, select: impl Fn(u32) -> bool) {
-    let Some(e) = world.executions.get(id) else { return };
+    let Some(e) = world.executions.get(id) else {
+        return;
+    };
     let pipeline = e.pipeline.clone();
     let indices: Vec<usize> = world.pipelines[&pipeline].stages[stage]
         .actions
@@ -185,7 +214,9 @@ fn start_actions(world: &mut World, id: &str, stage: usize, select: impl Fn(u32)
 
 fn start_action(world: &mut World, id: &str, stage: usize, action: usize) {
     let now = world.now;
-    let Some(e) = world.executions.get(id) else { return };
+    let Some(e) = world.executions.get(id) else {
+        return;
+    };
     let pipeline = e.pipeline.clone();
     let attempt = e.attempts[stage];
     let decl = world.pipelines[&pipeline].stages[stage].actions[action].clone();
@@ -214,7 +245,10 @@ fn start_action(world: &mut World, id: &str, stage: usize, action: usize) {
             run.finishes_at = Some(now + APPROVAL_TIMEOUT);
         }
         Category::Deploy if decl.deploy_target().is_some() => {
-            let (application, group) = decl.deploy_target().map(|(a, g)| (a.to_owned(), g.to_owned())).unwrap_or_default();
+            let (application, group) = decl
+                .deploy_target()
+                .map(|(a, g)| (a.to_owned(), g.to_owned()))
+                .unwrap_or_default();
             match create_deployment(world, id, &application, &group) {
                 Ok(deployment) => {
                     run.external_url = Some(format!(
@@ -234,7 +268,11 @@ fn start_action(world: &mut World, id: &str, stage: usize, action: usize) {
             run.finishes_at = Some(now + (i64::from(decl.seconds) + spread) * 1000);
             run.will_fail = world.rng.chance(decl.failure_chance);
             if decl.category != Category::Source {
-                let project = decl.configuration.get("ProjectName").cloned().unwrap_or_else(|| pipeline.clone());
+                let project = decl
+                    .configuration
+                    .get("ProjectName")
+                    .cloned()
+                    .unwrap_or_else(|| pipeline.clone());
                 let build = world.rng.uuid();
                 run.external_id = Some(format!("{project}:{build}"));
                 run.external_url = Some(format!(
@@ -251,14 +289,22 @@ fn start_action(world: &mut World, id: &str, stage: usize, action: usize) {
 }
 
 /// The deploy action of an execution creates a deployment of the execution's image.
-fn create_deployment(world: &mut World, id: &str, application: &str, group: &str) -> ApiResult<String> {
+fn create_deployment(
+    world: &mut World,
+    id: &str,
+    application: &str,
+    group: &str,
+) -> ApiResult<String> {
     let Some(e) = world.executions.get(id) else {
         return Err(ApiError::new("InternalError", "execution vanished"));
     };
     let rollback_target = e.rollback_target.clone();
     let key = (application.to_owned(), group.to_owned());
     let Some(g) = world.deployment_groups.get(&key) else {
-        return Err(ApiError::new("DeploymentGroupDoesNotExistException", format!("No Deployment Group found for name: {group}")));
+        return Err(ApiError::new(
+            "DeploymentGroupDoesNotExistException",
+            format!("No Deployment Group found for name: {group}"),
+        ));
     };
     let (cluster, service) = (g.cluster.clone(), g.service.clone());
     // A stage rollback redeploys what the target execution deployed.
@@ -292,12 +338,22 @@ fn create_deployment(world: &mut World, id: &str, application: &str, group: &str
 }
 
 /// Registers the next revision of a service's task definition family with a new image tag.
-fn register_revision(world: &mut World, cluster: &str, service: &str, tag: &str) -> ApiResult<String> {
+fn register_revision(
+    world: &mut World,
+    cluster: &str,
+    service: &str,
+    tag: &str,
+) -> ApiResult<String> {
     let current = world
         .service(cluster, service)
         .and_then(|s| s.task_definition().map(str::to_owned))
         .and_then(|arn| world.task_definitions.get(&arn).cloned())
-        .ok_or_else(|| ApiError::new("InvalidECSServiceException", format!("The ECS service {service} has no task definition")))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                "InvalidECSServiceException",
+                format!("The ECS service {service} has no task definition"),
+            )
+        })?;
     let revision = world
         .task_definitions
         .values()
@@ -306,7 +362,10 @@ fn register_revision(world: &mut World, cluster: &str, service: &str, tag: &str)
         .max()
         .unwrap_or(0)
         + 1;
-    let arn = world.arn("ecs", &format!("task-definition/{}:{revision}", current.family));
+    let arn = world.arn(
+        "ecs",
+        &format!("task-definition/{}:{revision}", current.family),
+    );
     let image = match current.image.rsplit_once(':') {
         Some((repo, _)) => format!("{repo}:{tag}"),
         None => format!("{}:{tag}", current.image),
@@ -322,32 +381,61 @@ fn register_revision(world: &mut World, cluster: &str, service: &str, tag: &str)
     Ok(arn)
 }
 
+/// An action run that finished this tick: its index, status, error and summary.
+type Finished = (
+    usize,
+    ActionStatus,
+    Option<(String, String)>,
+    Option<String>,
+);
+
 fn step(world: &mut World, id: &str) {
     let now = world.now;
-    let Some(e) = world.executions.get(id) else { return };
+    let Some(e) = world.executions.get(id) else {
+        return;
+    };
     if !e.in_stage {
         return;
     }
     let stage = e.position;
     let pipeline = e.pipeline.clone();
     // Timed actions and deployments finish.
-    let mut updates: Vec<(usize, ActionStatus, Option<(String, String)>, Option<String>)> = Vec::new();
+    let mut updates: Vec<Finished> = Vec::new();
     for (index, run) in e.runs.iter().enumerate() {
         if run.stage != stage || run.status != ActionStatus::InProgress {
             continue;
         }
         let decl = &world.pipelines[&pipeline].stages[stage].actions[run.action];
-        if let Some(deployment) = run.external_id.as_ref().filter(|_| decl.deploy_target().is_some()) {
-            match world.deployments.get(deployment).map(|d| (d.status, d.error.clone())) {
+        if let Some(deployment) = run
+            .external_id
+            .as_ref()
+            .filter(|_| decl.deploy_target().is_some())
+        {
+            match world
+                .deployments
+                .get(deployment)
+                .map(|d| (d.status, d.error.clone()))
+            {
                 Some((DeploymentStatus::Succeeded, _)) => {
-                    updates.push((index, ActionStatus::Succeeded, None, Some(format!("Deployment {deployment} succeeded"))));
+                    updates.push((
+                        index,
+                        ActionStatus::Succeeded,
+                        None,
+                        Some(format!("Deployment {deployment} succeeded")),
+                    ));
                 }
                 Some((status @ (DeploymentStatus::Failed | DeploymentStatus::Stopped), error)) => {
                     let reason = error.map_or_else(String::new, |(_, m)| format!(": {m}"));
                     updates.push((
                         index,
                         ActionStatus::Failed,
-                        Some(("JobFailed".to_owned(), format!("Deployment {deployment} {}{reason}", status.as_str().to_lowercase()))),
+                        Some((
+                            "JobFailed".to_owned(),
+                            format!(
+                                "Deployment {deployment} {}{reason}",
+                                status.as_str().to_lowercase()
+                            ),
+                        )),
                         None,
                     ));
                 }
@@ -355,13 +443,30 @@ fn step(world: &mut World, id: &str) {
             }
         } else if run.finishes_at.is_some_and(|at| now >= at) {
             if decl.category == Category::Approval {
-                updates.push((index, ActionStatus::Failed, Some(("ApprovalTimedOut".to_owned(), "The approval request expired before anyone answered it.".to_owned())), None));
+                updates.push((
+                    index,
+                    ActionStatus::Failed,
+                    Some((
+                        "ApprovalTimedOut".to_owned(),
+                        "The approval request expired before anyone answered it.".to_owned(),
+                    )),
+                    None,
+                ));
             } else if run.will_fail {
                 let message = match decl.category {
-                    Category::Test => "Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: Error while executing command: ./run-integration-tests.sh. Reason: exit status 1",
-                    _ => "Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: Error while executing command: make test. Reason: exit status 2",
+                    Category::Test => {
+                        "Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: Error while executing command: ./run-integration-tests.sh. Reason: exit status 1"
+                    }
+                    _ => {
+                        "Build terminated with state: FAILED. Phase: BUILD, Code: COMMAND_EXECUTION_ERROR, Message: Error while executing command: make test. Reason: exit status 2"
+                    }
                 };
-                updates.push((index, ActionStatus::Failed, Some(("JobFailed".to_owned(), message.to_owned())), None));
+                updates.push((
+                    index,
+                    ActionStatus::Failed,
+                    Some(("JobFailed".to_owned(), message.to_owned())),
+                    None,
+                ));
             } else {
                 updates.push((index, ActionStatus::Succeeded, None, None));
             }
@@ -384,7 +489,9 @@ fn step(world: &mut World, id: &str) {
 /// Decides what a stage does next once its running actions change: start the next run
 /// order, succeed, or fail.
 fn settle_stage(world: &mut World, id: &str) {
-    let Some(e) = world.executions.get(id) else { return };
+    let Some(e) = world.executions.get(id) else {
+        return;
+    };
     let stage = e.position;
     let pipeline = e.pipeline.clone();
     let decls = &world.pipelines[&pipeline].stages[stage].actions;
@@ -393,13 +500,27 @@ fn settle_stage(world: &mut World, id: &str) {
         return;
     }
     let stopping = e.status == ExecutionStatus::Stopping;
-    let failed = latest.iter().any(|r| matches!(r.status, ActionStatus::Failed | ActionStatus::Abandoned));
+    let failed = latest
+        .iter()
+        .any(|r| matches!(r.status, ActionStatus::Failed | ActionStatus::Abandoned));
     if failed || stopping {
-        let status = if stopping { ExecutionStatus::Stopped } else { ExecutionStatus::Failed };
+        let status = if stopping {
+            ExecutionStatus::Stopped
+        } else {
+            ExecutionStatus::Failed
+        };
         let summary = latest
             .iter()
             .find_map(|r| r.error.as_ref().map(|(_, m)| m.clone()));
-        leave_stage(world, id, if stopping { StageStatus::Stopped } else { StageStatus::Failed });
+        leave_stage(
+            world,
+            id,
+            if stopping {
+                StageStatus::Stopped
+            } else {
+                StageStatus::Failed
+            },
+        );
         finish(world, id, status, summary);
         return;
     }
@@ -425,16 +546,18 @@ fn settle_stage(world: &mut World, id: &str) {
 
 fn leave_stage(world: &mut World, id: &str, status: StageStatus) {
     let now = world.now;
-    let Some(e) = world.executions.get_mut(id) else { return };
+    let Some(e) = world.executions.get_mut(id) else {
+        return;
+    };
     let stage = e.position;
     e.stages[stage] = Some(status);
     e.in_stage = false;
     e.updated_at = now;
     let pipeline = e.pipeline.clone();
-    if let Some(p) = world.pipelines.get_mut(&pipeline) {
-        if p.occupant[stage].as_deref() == Some(id) {
-            p.occupant[stage] = None;
-        }
+    if let Some(p) = world.pipelines.get_mut(&pipeline)
+        && p.occupant[stage].as_deref() == Some(id)
+    {
+        p.occupant[stage] = None;
     }
 }
 
@@ -458,15 +581,30 @@ pub fn answer_approval(
     token: &str,
     approval: Approval,
 ) -> ApiResult<Millis> {
-    let Some(p) = world.pipelines.get(pipeline) else { return Err(not_found(pipeline)) };
-    let Some(stage_index) = p.stage_index(stage) else {
-        return Err(ApiError::new("StageNotFoundException", format!("Stage '{stage}' was not found in pipeline '{pipeline}'")));
+    let Some(p) = world.pipelines.get(pipeline) else {
+        return Err(not_found(pipeline));
     };
-    let Some(action_index) = p.stages[stage_index].actions.iter().position(|a| a.name == action) else {
-        return Err(ApiError::new("ActionNotFoundException", format!("Action '{action}' was not found in stage '{stage}'")));
+    let Some(stage_index) = p.stage_index(stage) else {
+        return Err(ApiError::new(
+            "StageNotFoundException",
+            format!("Stage '{stage}' was not found in pipeline '{pipeline}'"),
+        ));
+    };
+    let Some(action_index) = p.stages[stage_index]
+        .actions
+        .iter()
+        .position(|a| a.name == action)
+    else {
+        return Err(ApiError::new(
+            "ActionNotFoundException",
+            format!("Action '{action}' was not found in stage '{stage}'"),
+        ));
     };
     if p.stages[stage_index].actions[action_index].category != Category::Approval {
-        return Err(ApiError::new("InvalidApprovalTokenException", format!("Action '{action}' is not a manual approval")));
+        return Err(ApiError::new(
+            "InvalidApprovalTokenException",
+            format!("Action '{action}' is not a manual approval"),
+        ));
     }
     // Find the run that was issued this token, whichever execution holds it.
     let found = p.executions.iter().rev().find_map(|exec_id| {
@@ -479,7 +617,9 @@ pub fn answer_approval(
     let Some((exec_id, index)) = found else {
         return Err(ApiError::new(
             "InvalidApprovalTokenException",
-            format!("The approval token {token} is not valid for action '{action}' in stage '{stage}'"),
+            format!(
+                "The approval token {token} is not valid for action '{action}' in stage '{stage}'"
+            ),
         ));
     };
     let run = &world.executions[&exec_id].runs[index];
@@ -493,12 +633,19 @@ pub fn answer_approval(
     let approved = approval.approved;
     if let Some(e) = world.executions.get_mut(&exec_id) {
         let run = &mut e.runs[index];
-        run.status = if approved { ActionStatus::Succeeded } else { ActionStatus::Failed };
+        run.status = if approved {
+            ActionStatus::Succeeded
+        } else {
+            ActionStatus::Failed
+        };
         run.summary = Some(approval.summary.clone());
         run.updated_at = now;
         run.updated_by = Some(approval.by.clone());
         if !approved {
-            run.error = Some(("Rejected".to_owned(), format!("Rejected by {}: {}", approval.by, approval.summary)));
+            run.error = Some((
+                "Rejected".to_owned(),
+                format!("Rejected by {}: {}", approval.by, approval.summary),
+            ));
         }
         run.approval = Some(approval);
     }
@@ -507,23 +654,38 @@ pub fn answer_approval(
 }
 
 /// StopPipelineExecution.
-pub fn stop(world: &mut World, pipeline: &str, id: &str, abandon: bool, reason: &str) -> ApiResult<()> {
+pub fn stop(
+    world: &mut World,
+    pipeline: &str,
+    id: &str,
+    abandon: bool,
+    reason: &str,
+) -> ApiResult<()> {
     if !world.pipelines.contains_key(pipeline) {
         return Err(not_found(pipeline));
     }
     let Some(e) = world.executions.get(id).filter(|e| e.pipeline == pipeline) else {
-        return Err(ApiError::new("PipelineExecutionNotFoundException", format!("Execution {id} was not found in pipeline '{pipeline}'")));
+        return Err(ApiError::new(
+            "PipelineExecutionNotFoundException",
+            format!("Execution {id} was not found in pipeline '{pipeline}'"),
+        ));
     };
     match (e.status, &e.stop) {
         (ExecutionStatus::InProgress, _) => {}
         (ExecutionStatus::Stopping, Some((false, _))) if abandon => {}
         (ExecutionStatus::Stopping, _) => {
-            return Err(ApiError::new("DuplicatedStopRequestException", format!("Execution {id} is already stopping")));
+            return Err(ApiError::new(
+                "DuplicatedStopRequestException",
+                format!("Execution {id} is already stopping"),
+            ));
         }
         _ => {
             return Err(ApiError::new(
                 "PipelineExecutionNotStoppableException",
-                format!("Execution {id} is {} and cannot be stopped", e.status.as_str()),
+                format!(
+                    "Execution {id} is {} and cannot be stopped",
+                    e.status.as_str()
+                ),
             ));
         }
     }
@@ -534,7 +696,11 @@ pub fn stop(world: &mut World, pipeline: &str, id: &str, abandon: bool, reason: 
         e.stop = Some((abandon, reason.to_owned()));
         e.updated_at = now;
         if abandon {
-            for run in e.runs.iter_mut().filter(|r| r.status == ActionStatus::InProgress) {
+            for run in e
+                .runs
+                .iter_mut()
+                .filter(|r| r.status == ActionStatus::InProgress)
+            {
                 run.status = ActionStatus::Abandoned;
                 run.updated_at = now;
             }
@@ -558,15 +724,26 @@ pub fn stop(world: &mut World, pipeline: &str, id: &str, abandon: bool, reason: 
 
 /// RetryStageExecution.
 pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool) -> ApiResult<()> {
-    let Some(p) = world.pipelines.get(pipeline) else { return Err(not_found(pipeline)) };
+    let Some(p) = world.pipelines.get(pipeline) else {
+        return Err(not_found(pipeline));
+    };
     let Some(stage_index) = p.stage_index(stage) else {
-        return Err(ApiError::new("StageNotFoundException", format!("Stage '{stage}' was not found in pipeline '{pipeline}'")));
+        return Err(ApiError::new(
+            "StageNotFoundException",
+            format!("Stage '{stage}' was not found in pipeline '{pipeline}'"),
+        ));
     };
     let Some(e) = world.executions.get(id).filter(|e| e.pipeline == pipeline) else {
-        return Err(ApiError::new("PipelineExecutionNotFoundException", format!("Execution {id} was not found in pipeline '{pipeline}'")));
+        return Err(ApiError::new(
+            "PipelineExecutionNotFoundException",
+            format!("Execution {id} was not found in pipeline '{pipeline}'"),
+        ));
     };
     if e.stages[stage_index] != Some(StageStatus::Failed) || e.status != ExecutionStatus::Failed {
-        return Err(ApiError::new("StageNotRetryableException", format!("Stage '{stage}' of execution {id} has no failed actions to retry")));
+        return Err(ApiError::new(
+            "StageNotRetryableException",
+            format!("Stage '{stage}' of execution {id} has no failed actions to retry"),
+        ));
     }
     if p.latest_in_stage[stage_index].as_deref() != Some(id) {
         return Err(ApiError::new(
@@ -575,7 +752,10 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
         ));
     }
     if p.occupant[stage_index].is_some() {
-        return Err(ApiError::new("ConflictException", format!("Stage '{stage}' is running another execution")));
+        return Err(ApiError::new(
+            "ConflictException",
+            format!("Stage '{stage}' is running another execution"),
+        ));
     }
     let failed: Vec<usize> = e
         .latest_runs(stage_index)
@@ -596,7 +776,11 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
         p.occupant[stage_index] = Some(id.to_owned());
     }
     if all {
-        let first = world.pipelines[pipeline].stages[stage_index].actions.iter().map(|a| a.run_order).min();
+        let first = world.pipelines[pipeline].stages[stage_index]
+            .actions
+            .iter()
+            .map(|a| a.run_order)
+            .min();
         if let Some(order) = first {
             // Earlier runs of the stage no longer count: rerun from the first run order.
             if let Some(e) = world.executions.get_mut(id) {
@@ -614,24 +798,54 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
 
 /// RollbackStage: a new ROLLBACK execution re-runs the stage with what a succeeded
 /// execution deployed.
-pub fn rollback_stage(world: &mut World, pipeline: &str, stage: &str, target: &str) -> ApiResult<String> {
-    let Some(p) = world.pipelines.get(pipeline) else { return Err(not_found(pipeline)) };
-    let Some(stage_index) = p.stage_index(stage) else {
-        return Err(ApiError::new("StageNotFoundException", format!("Stage '{stage}' was not found in pipeline '{pipeline}'")));
+pub fn rollback_stage(
+    world: &mut World,
+    pipeline: &str,
+    stage: &str,
+    target: &str,
+) -> ApiResult<String> {
+    let Some(p) = world.pipelines.get(pipeline) else {
+        return Err(not_found(pipeline));
     };
-    let Some(t) = world.executions.get(target).filter(|e| e.pipeline == pipeline) else {
-        return Err(ApiError::new("PipelineExecutionNotFoundException", format!("Execution {target} was not found in pipeline '{pipeline}'")));
+    let Some(stage_index) = p.stage_index(stage) else {
+        return Err(ApiError::new(
+            "StageNotFoundException",
+            format!("Stage '{stage}' was not found in pipeline '{pipeline}'"),
+        ));
+    };
+    let Some(t) = world
+        .executions
+        .get(target)
+        .filter(|e| e.pipeline == pipeline)
+    else {
+        return Err(ApiError::new(
+            "PipelineExecutionNotFoundException",
+            format!("Execution {target} was not found in pipeline '{pipeline}'"),
+        ));
     };
     if t.stages[stage_index] != Some(StageStatus::Succeeded) {
         return Err(ApiError::new(
             "UnableToRollbackStageException",
-            format!("Execution {target} did not succeed in stage '{stage}', so the stage cannot roll back to it"),
+            format!(
+                "Execution {target} did not succeed in stage '{stage}', so the stage cannot roll back to it"
+            ),
         ));
     }
     if p.occupant[stage_index].is_some() {
-        return Err(ApiError::new("UnableToRollbackStageException", format!("Stage '{stage}' is in progress")));
+        return Err(ApiError::new(
+            "UnableToRollbackStageException",
+            format!("Stage '{stage}' is in progress"),
+        ));
     }
-    let id = start(world, pipeline, Trigger { kind: "ManualRollback", detail: "ManualRollback" }, None)?;
+    let id = start(
+        world,
+        pipeline,
+        Trigger {
+            kind: "ManualRollback",
+            detail: "ManualRollback",
+        },
+        None,
+    )?;
     let source = world.executions[target].source.clone();
     let now = world.now;
     if let Some(p) = world.pipelines.get_mut(pipeline) {
@@ -662,11 +876,20 @@ pub fn set_transition(
 ) -> ApiResult<()> {
     let now = world.now;
     let principal = world.principal.clone();
-    let Some(p) = world.pipelines.get_mut(pipeline) else { return Err(not_found(pipeline)) };
-    let Some(index) = p.stage_index(stage) else {
-        return Err(ApiError::new("StageNotFoundException", format!("Stage '{stage}' was not found in pipeline '{pipeline}'")));
+    let Some(p) = world.pipelines.get_mut(pipeline) else {
+        return Err(not_found(pipeline));
     };
-    let transition = if inbound { &mut p.inbound[index] } else { &mut p.outbound[index] };
+    let Some(index) = p.stage_index(stage) else {
+        return Err(ApiError::new(
+            "StageNotFoundException",
+            format!("Stage '{stage}' was not found in pipeline '{pipeline}'"),
+        ));
+    };
+    let transition = if inbound {
+        &mut p.inbound[index]
+    } else {
+        &mut p.outbound[index]
+    };
     transition.enabled = enabled;
     transition.reason = if enabled { None } else { reason };
     transition.changed_by = Some(principal);

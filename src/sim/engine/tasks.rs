@@ -19,7 +19,9 @@ pub fn tick(world: &mut World) {
 
 /// Starts or stops tasks so that each task set runs its computed desired count.
 fn reconcile(world: &mut World, key: &(String, String)) {
-    let Some(service) = world.services.get(key) else { return };
+    let Some(service) = world.services.get(key) else {
+        return;
+    };
     let mut to_start: Vec<(String, String, u32)> = Vec::new();
     let mut to_stop: Vec<(String, String)> = Vec::new();
     for set in &service.task_sets {
@@ -30,7 +32,11 @@ fn reconcile(world: &mut World, key: &(String, String)) {
             .collect();
         let want = service.computed_desired(set) as usize;
         if live.len() < want {
-            to_start.push((set.id.clone(), set.task_definition.clone(), (want - live.len()) as u32));
+            to_start.push((
+                set.id.clone(),
+                set.task_definition.clone(),
+                (want - live.len()) as u32,
+            ));
         } else if live.len() > want {
             let reason = if set.status == TaskSetStatus::Draining {
                 format!("Scaling activity initiated by (deployment {})", set.id)
@@ -57,12 +63,19 @@ fn reconcile(world: &mut World, key: &(String, String)) {
         world.service_event(
             &cluster,
             &name,
-            format!("(service {name}) has started {} tasks: {}.", started.len(), list.join(" ")),
+            format!(
+                "(service {name}) has started {} tasks: {}.",
+                started.len(),
+                list.join(" ")
+            ),
         );
     }
     if !to_stop.is_empty() {
         let now = world.now;
-        let ids: Vec<String> = to_stop.iter().map(|(id, _)| format!("(task {id})")).collect();
+        let ids: Vec<String> = to_stop
+            .iter()
+            .map(|(id, _)| format!("(task {id})"))
+            .collect();
         if let Some(service) = world.services.get_mut(key) {
             for (id, reason) in &to_stop {
                 if let Some(task) = service.tasks.iter_mut().find(|t| &t.id == id) {
@@ -73,7 +86,11 @@ fn reconcile(world: &mut World, key: &(String, String)) {
         world.service_event(
             &cluster,
             &name,
-            format!("(service {name}) has stopped {} running tasks: {}.", ids.len(), ids.join(" ")),
+            format!(
+                "(service {name}) has stopped {} running tasks: {}.",
+                ids.len(),
+                ids.join(" ")
+            ),
         );
     }
 }
@@ -125,7 +142,9 @@ pub fn begin_stop(task: &mut Task, now: Millis, reason: String, code: &'static s
 fn step_tasks(world: &mut World, key: &(String, String)) {
     let now = world.now;
     let timings = world.timings.clone();
-    let Some(service) = world.services.get(key) else { return };
+    let Some(service) = world.services.get(key) else {
+        return;
+    };
     // Which failure, if any, each task set's target group is under.
     let failing: Vec<(String, Option<String>, Option<HealthFailure>)> = service
         .task_sets
@@ -141,9 +160,13 @@ fn step_tasks(world: &mut World, key: &(String, String)) {
         .collect();
     let mut events: Vec<String> = Vec::new();
     let name = key.1.clone();
-    let Some(service) = world.services.get_mut(key) else { return };
+    let Some(service) = world.services.get_mut(key) else {
+        return;
+    };
     for task in &mut service.tasks {
-        let Some((_, target_group, failure)) = failing.iter().find(|(id, _, _)| *id == task.task_set_id) else {
+        let Some((_, target_group, failure)) =
+            failing.iter().find(|(id, _, _)| *id == task.task_set_id)
+        else {
             continue;
         };
         if task.desired_status == TaskStatus::Stopped {
@@ -169,7 +192,9 @@ fn step_tasks(world: &mut World, key: &(String, String)) {
                     task.registered = true;
                     task.health = Health::Initial;
                     task.health_at = now + timings.health_check * 1000;
-                    events.push(format!("(service {name}) registered 1 targets in (target-group {tg})"));
+                    events.push(format!(
+                        "(service {name}) registered 1 targets in (target-group {tg})"
+                    ));
                 }
             }
             TaskStatus::Running if task.registered => match (task.health, failure) {
@@ -181,7 +206,12 @@ fn step_tasks(world: &mut World, key: &(String, String)) {
                 (Health::Unhealthy, None) => task.health = Health::Healthy,
                 (Health::Unhealthy, Some(_)) if now >= task.health_at => {
                     let tg = target_group.clone().unwrap_or_default();
-                    begin_stop(task, now, format!("Task failed ELB health checks in (target-group {tg})"), "ServiceSchedulerInitiated");
+                    begin_stop(
+                        task,
+                        now,
+                        format!("Task failed ELB health checks in (target-group {tg})"),
+                        "ServiceSchedulerInitiated",
+                    );
                     events.push(format!(
                         "(service {name}) (task {}) failed ELB health checks in (target-group {tg})",
                         task.id
@@ -194,7 +224,9 @@ fn step_tasks(world: &mut World, key: &(String, String)) {
     }
     // ECS keeps stopped tasks visible for a while, then forgets them.
     let retention = timings.stopped_task_retention * 1000;
-    service.tasks.retain(|t| t.stopped_at.is_none_or(|at| now < at + retention));
+    service
+        .tasks
+        .retain(|t| t.stopped_at.is_none_or(|at| now < at + retention));
     for message in events {
         world.service_event(&key.0, &key.1, message);
     }
@@ -202,7 +234,9 @@ fn step_tasks(world: &mut World, key: &(String, String)) {
 
 /// A service reports reaching a steady state once, when every set runs what it should.
 fn report_steady(world: &mut World, key: &(String, String)) {
-    let Some(service) = world.services.get(key) else { return };
+    let Some(service) = world.services.get(key) else {
+        return;
+    };
     let steady = is_steady(service);
     let was = service.steady;
     if let Some(service) = world.services.get_mut(key) {
@@ -210,7 +244,11 @@ fn report_steady(world: &mut World, key: &(String, String)) {
     }
     if steady && !was {
         let name = key.1.clone();
-        world.service_event(&key.0, &key.1, format!("(service {name}) has reached a steady state."));
+        world.service_event(
+            &key.0,
+            &key.1,
+            format!("(service {name}) has reached a steady state."),
+        );
     }
 }
 
@@ -219,12 +257,17 @@ pub fn is_steady(service: &Service) -> bool {
         set.status != TaskSetStatus::Draining
             && service.set_pending(&set.id) == 0
             && service.set_running(&set.id) == service.computed_desired(set)
-    }) && service.tasks.iter().all(|t| t.desired_status != TaskStatus::Stopped || t.status == TaskStatus::Stopped)
+    }) && service
+        .tasks
+        .iter()
+        .all(|t| t.desired_status != TaskStatus::Stopped || t.status == TaskStatus::Stopped)
 }
 
 /// Whether every task of a set runs and, when it sits behind a target group, is healthy.
 pub fn set_is_healthy(service: &Service, set_id: &str) -> bool {
-    let Some(set) = service.task_set(set_id) else { return false };
+    let Some(set) = service.task_set(set_id) else {
+        return false;
+    };
     let live: Vec<&Task> = service
         .tasks
         .iter()
@@ -239,15 +282,30 @@ pub fn set_is_healthy(service: &Service, set_id: &str) -> bool {
 
 impl Health {
     /// The ELBv2 state, reason and description of a target in this health.
-    pub fn describe(self, failure: Option<HealthFailure>) -> (&'static str, Option<&'static str>, Option<&'static str>) {
+    pub fn describe(
+        self,
+        failure: Option<HealthFailure>,
+    ) -> (&'static str, Option<&'static str>, Option<&'static str>) {
         match self {
-            Self::Initial => ("initial", Some("Elb.InitialHealthChecking"), Some("Initial health checks in progress")),
+            Self::Initial => (
+                "initial",
+                Some("Elb.InitialHealthChecking"),
+                Some("Initial health checks in progress"),
+            ),
             Self::Healthy => ("healthy", None, None),
             Self::Unhealthy => {
                 let failure = failure.unwrap_or(HealthFailure::ResponseCodeMismatch);
-                ("unhealthy", Some(failure.reason()), Some(failure.description()))
+                (
+                    "unhealthy",
+                    Some(failure.reason()),
+                    Some(failure.description()),
+                )
             }
-            Self::Draining => ("draining", Some("Target.DeregistrationInProgress"), Some("Target deregistration is in progress")),
+            Self::Draining => (
+                "draining",
+                Some("Target.DeregistrationInProgress"),
+                Some("Target deregistration is in progress"),
+            ),
         }
     }
 }

@@ -9,7 +9,9 @@ pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 /// The error body: `{"__type": "...", "message": "..."}`.
 pub fn error_body(error: &ApiError) -> Vec<u8> {
-    json!({ "__type": error.code, "message": error.message }).to_string().into_bytes()
+    json!({ "__type": error.code, "message": error.message })
+        .to_string()
+        .into_bytes()
 }
 
 /// A request's members, with typed getters whose errors name the member.
@@ -24,22 +26,34 @@ impl<'a> Input<'a> {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(Map::new()));
         }
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::new("SerializationException", format!("The request body is not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            ApiError::new(
+                "SerializationException",
+                format!("The request body is not valid JSON: {e}"),
+            )
+        })?;
         if !value.is_object() {
-            return Err(ApiError::new(invalid, "The request body must be a JSON object"));
+            return Err(ApiError::new(
+                invalid,
+                "The request body must be a JSON object",
+            ));
         }
         Ok(value)
     }
 
     pub fn new(value: &'a Value, invalid: &'static str) -> Self {
         static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        let members = value.as_object().unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+        let members = value
+            .as_object()
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
         Self { members, invalid }
     }
 
-    fn wrong(&self, name: &str, expected: &str) -> ApiError {
-        ApiError::new("SerializationException", format!("Member '{name}' must be {expected}"))
+    fn wrong(name: &str, expected: &str) -> ApiError {
+        ApiError::new(
+            "SerializationException",
+            format!("Member '{name}' must be {expected}"),
+        )
     }
 
     fn get(&self, name: &str) -> Option<&'a Value> {
@@ -55,7 +69,7 @@ impl<'a> Input<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(self.wrong(name, "a string")),
+            Some(_) => Err(Self::wrong(name, "a string")),
         }
     }
 
@@ -63,7 +77,10 @@ impl<'a> Input<'a> {
     pub fn required(&self, name: &str, missing: &str) -> ApiResult<&'a str> {
         match self.str(name)? {
             Some(s) if !s.is_empty() => Ok(s),
-            _ => Err(ApiError::new(missing, format!("{name} is required and must not be empty"))),
+            _ => Err(ApiError::new(
+                missing,
+                format!("{name} is required and must not be empty"),
+            )),
         }
     }
 
@@ -78,8 +95,8 @@ impl<'a> Input<'a> {
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .map(Some)
-                .ok_or_else(|| self.wrong(name, "an integer")),
-            Some(_) => Err(self.wrong(name, "an integer")),
+                .ok_or_else(|| Self::wrong(name, "an integer")),
+            Some(_) => Err(Self::wrong(name, "an integer")),
         }
     }
 
@@ -87,7 +104,7 @@ impl<'a> Input<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(_) => Err(self.wrong(name, "a number")),
+            Some(_) => Err(Self::wrong(name, "a number")),
         }
     }
 
@@ -95,7 +112,7 @@ impl<'a> Input<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.wrong(name, "a boolean")),
+            Some(_) => Err(Self::wrong(name, "a boolean")),
         }
     }
 
@@ -104,10 +121,13 @@ impl<'a> Input<'a> {
             None => Ok(None),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().ok_or_else(|| self.wrong(name, "a list of strings")))
+                .map(|v| {
+                    v.as_str()
+                        .ok_or_else(|| Self::wrong(name, "a list of strings"))
+                })
                 .collect::<ApiResult<Vec<_>>>()
                 .map(Some),
-            Some(_) => Err(self.wrong(name, "a list of strings")),
+            Some(_) => Err(Self::wrong(name, "a list of strings")),
         }
     }
 
@@ -115,7 +135,7 @@ impl<'a> Input<'a> {
         match self.get(name) {
             None => Ok(None),
             Some(v @ Value::Object(_)) => Ok(Some(Input::new(v, self.invalid))),
-            Some(_) => Err(self.wrong(name, "an object")),
+            Some(_) => Err(Self::wrong(name, "an object")),
         }
     }
 
@@ -124,7 +144,10 @@ impl<'a> Input<'a> {
         match self.int(name)? {
             None => Ok(default),
             Some(n) if n >= 1 && n as usize <= max => Ok(n as usize),
-            Some(n) => Err(ApiError::new(self.invalid, format!("{name} must be between 1 and {max}, not {n}"))),
+            Some(n) => Err(ApiError::new(
+                self.invalid,
+                format!("{name} must be between 1 and {max}, not {n}"),
+            )),
         }
     }
 
@@ -140,12 +163,17 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-pub fn page(total: usize, token: Option<&str>, size: usize, invalid_token: &str) -> ApiResult<Page> {
+pub fn page(
+    total: usize,
+    token: Option<&str>,
+    size: usize,
+    invalid_token: &str,
+) -> ApiResult<Page> {
     let start = match token {
         None | Some("") => 0,
-        Some(t) => decode_token(t).filter(|&n| n <= total).ok_or_else(|| {
-            ApiError::new(invalid_token, "The next token is not valid")
-        })?,
+        Some(t) => decode_token(t)
+            .filter(|&n| n <= total)
+            .ok_or_else(|| ApiError::new(invalid_token, "The next token is not valid"))?,
     };
     let end = (start + size).min(total);
     let next = (end < total).then(|| encode_token(end));

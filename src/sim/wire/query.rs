@@ -19,7 +19,9 @@ pub struct Params {
 
 impl Params {
     pub fn parse(body: &[u8]) -> Self {
-        Self { values: form_urlencoded::parse(body).into_owned().collect() }
+        Self {
+            values: form_urlencoded::parse(body).into_owned().collect(),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -36,7 +38,10 @@ impl Params {
         self.get(key)
             .map(|v| {
                 v.parse::<i64>().map_err(|_| {
-                    ApiError::new("ValidationError", format!("{key} must be an integer, not '{v}'"))
+                    ApiError::new(
+                        "ValidationError",
+                        format!("{key} must be an integer, not '{v}'"),
+                    )
                 })
             })
             .transpose()
@@ -47,7 +52,10 @@ impl Params {
             None => Ok(None),
             Some("true") => Ok(Some(true)),
             Some("false") => Ok(Some(false)),
-            Some(other) => Err(ApiError::new("ValidationError", format!("{key} must be true or false, not '{other}'"))),
+            Some(other) => Err(ApiError::new(
+                "ValidationError",
+                format!("{key} must be true or false, not '{other}'"),
+            )),
         }
     }
 
@@ -63,17 +71,28 @@ impl Params {
         let prefix = format!("{name}.member.");
         let mut by_index: BTreeMap<u32, Params> = BTreeMap::new();
         for (key, value) in &self.values {
-            let Some(rest) = key.strip_prefix(&prefix) else { continue };
+            let Some(rest) = key.strip_prefix(&prefix) else {
+                continue;
+            };
             let (index, tail) = rest.split_once('.').unwrap_or((rest, ""));
-            let Ok(index) = index.parse::<u32>() else { continue };
-            by_index.entry(index).or_default().values.insert(tail.to_owned(), value.clone());
+            let Ok(index) = index.parse::<u32>() else {
+                continue;
+            };
+            by_index
+                .entry(index)
+                .or_default()
+                .values
+                .insert(tail.to_owned(), value.clone());
         }
         by_index.into_values().collect()
     }
 
     /// A list of strings (`Names.member.1=a&Names.member.2=b`).
     pub fn strings(&self, name: &str) -> Vec<String> {
-        self.members(name).into_iter().filter_map(|m| m.get("").map(str::to_owned)).collect()
+        self.members(name)
+            .into_iter()
+            .filter_map(|m| m.get("").map(str::to_owned))
+            .collect()
     }
 
     /// The parameters under `prefix.`, with the prefix removed.
@@ -83,7 +102,10 @@ impl Params {
             values: self
                 .values
                 .iter()
-                .filter_map(|(k, v)| k.strip_prefix(&dotted).map(|rest| (rest.to_owned(), v.clone())))
+                .filter_map(|(k, v)| {
+                    k.strip_prefix(&dotted)
+                        .map(|rest| (rest.to_owned(), v.clone()))
+                })
                 .collect(),
         }
     }
@@ -106,7 +128,9 @@ pub struct Xml {
 
 impl Xml {
     pub fn new() -> Self {
-        Self { out: String::with_capacity(1024) }
+        Self {
+            out: String::with_capacity(1024),
+        }
     }
 
     pub fn open(&mut self, name: &str) -> &mut Self {
@@ -137,7 +161,12 @@ impl Xml {
     }
 
     /// `<name><member>…</member>…</name>` from a list.
-    pub fn list<T>(&mut self, name: &str, items: &[T], mut each: impl FnMut(&mut Self, &T)) -> &mut Self {
+    pub fn list<T>(
+        &mut self,
+        name: &str,
+        items: &[T],
+        mut each: impl FnMut(&mut Self, &T),
+    ) -> &mut Self {
         self.open(name);
         for item in items {
             self.open("member");
@@ -173,7 +202,11 @@ pub fn response(operation: &str, namespace: &str, result: &str, request_id: &str
 
 /// The error document ELBv2 and STS send.
 pub fn error_body(error: &ApiError, namespace: &str, request_id: &str) -> String {
-    let kind = if error.is_server_fault() { "Receiver" } else { "Sender" };
+    let kind = if error.is_server_fault() {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"{namespace}\"><Error><Type>{kind}</Type><Code>{}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
         escape(&error.code),
@@ -210,6 +243,9 @@ mod tests {
     fn xml_text_is_escaped() {
         let mut xml = Xml::new();
         xml.leaf("Message", "a < b & \"c\"");
-        assert_eq!(xml.into_string(), "<Message>a &lt; b &amp; &quot;c&quot;</Message>");
+        assert_eq!(
+            xml.into_string(),
+            "<Message>a &lt; b &amp; &quot;c&quot;</Message>"
+        );
     }
 }

@@ -107,7 +107,10 @@ impl LifecycleEventName {
 
     /// Events an AppSpec may attach a hook to.
     pub fn hookable(self) -> bool {
-        !matches!(self, Self::Install | Self::AllowTestTraffic | Self::AllowTraffic)
+        !matches!(
+            self,
+            Self::Install | Self::AllowTestTraffic | Self::AllowTraffic
+        )
     }
 
     pub fn index(self) -> usize {

@@ -202,7 +202,9 @@ impl Service {
     }
 
     pub fn primary(&self) -> Option<&TaskSet> {
-        self.task_sets.iter().find(|s| s.status == TaskSetStatus::Primary)
+        self.task_sets
+            .iter()
+            .find(|s| s.status == TaskSetStatus::Primary)
     }
 
     pub fn push_event(&mut self, id: String, at: Millis, message: String) {

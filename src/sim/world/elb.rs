@@ -53,7 +53,13 @@ pub struct Action {
 
 impl Action {
     pub fn forward_to(target_groups: Vec<Forward>) -> Self {
-        Self { kind: "forward".into(), order: None, forward: target_groups, stickiness: None, extra: Vec::new() }
+        Self {
+            kind: "forward".into(),
+            order: None,
+            forward: target_groups,
+            stickiness: None,
+            extra: Vec::new(),
+        }
     }
 }
 
@@ -88,9 +94,11 @@ impl Rule {
     }
 
     pub fn forwards_to(&self, target_group_arn: &str) -> bool {
-        self.actions
-            .iter()
-            .any(|a| a.forward.iter().any(|f| f.target_group_arn == target_group_arn))
+        self.actions.iter().any(|a| {
+            a.forward
+                .iter()
+                .any(|f| f.target_group_arn == target_group_arn)
+        })
     }
 }
 

@@ -147,12 +147,18 @@ impl World {
     }
 
     pub fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account)
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.region, self.account
+        )
     }
 
     pub fn deployment_id(&mut self) -> String {
         loop {
-            let id = format!("d-{}", self.rng.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 9));
+            let id = format!(
+                "d-{}",
+                self.rng.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 9)
+            );
             if !self.deployments.contains_key(&id) {
                 return id;
             }
@@ -173,7 +179,12 @@ impl World {
     pub fn event_id(&mut self) -> String {
         self.next_event += 1;
         let random = self.rng.hex(8);
-        format!("{random}-{:04x}-4{:03x}-8000-{:012x}", self.next_event >> 16, self.next_event & 0xfff, self.next_event)
+        format!(
+            "{random}-{:04x}-4{:03x}-8000-{:012x}",
+            self.next_event >> 16,
+            self.next_event & 0xfff,
+            self.next_event
+        )
     }
 
     pub fn zones(&self) -> [String; 2] {
@@ -185,7 +196,8 @@ impl World {
     }
 
     pub fn service_mut(&mut self, cluster: &str, name: &str) -> Option<&mut Service> {
-        self.services.get_mut(&(cluster.to_owned(), name.to_owned()))
+        self.services
+            .get_mut(&(cluster.to_owned(), name.to_owned()))
     }
 
     pub fn target_group_by_name(&self, name: &str) -> Option<&TargetGroup> {
@@ -207,7 +219,9 @@ impl World {
             .rules
             .iter()
             .filter(|arn| {
-                self.rules.get(*arn).is_some_and(|r| pair.iter().any(|tg| r.forwards_to(tg)))
+                self.rules
+                    .get(*arn)
+                    .is_some_and(|r| pair.iter().any(|tg| r.forwards_to(tg)))
             })
             .cloned()
             .collect()
@@ -228,8 +242,8 @@ impl World {
     }
 
     pub fn active_deployment(&self, application: &str, group: &str) -> Option<&Deployment> {
-        self.deployments.values().find(|d| {
-            d.application == application && d.group == group && !d.status.is_terminal()
-        })
+        self.deployments
+            .values()
+            .find(|d| d.application == application && d.group == group && !d.status.is_terminal())
     }
 }

@@ -45,7 +45,11 @@ pub struct ActionDecl {
 
 impl ActionDecl {
     pub fn owner(&self) -> &'static str {
-        if self.provider == "GitHub" { "ThirdParty" } else { "AWS" }
+        if self.provider == "GitHub" {
+            "ThirdParty"
+        } else {
+            "AWS"
+        }
     }
 
     /// `ApplicationName`/`DeploymentGroupName` for a CodeDeployToECS action.
@@ -129,7 +133,10 @@ impl ExecutionStatus {
     }
 
     pub fn is_done(self) -> bool {
-        matches!(self, Self::Stopped | Self::Succeeded | Self::Superseded | Self::Failed)
+        matches!(
+            self,
+            Self::Stopped | Self::Succeeded | Self::Superseded | Self::Failed
+        )
     }
 }
 
@@ -248,7 +255,11 @@ impl Execution {
     pub fn latest_runs(&self, stage: usize) -> impl Iterator<Item = &ActionRun> {
         let mut latest: BTreeMap<usize, &ActionRun> = BTreeMap::new();
         let attempt = self.attempts.get(stage).copied().unwrap_or(0);
-        for run in self.runs.iter().filter(|r| r.stage == stage && r.attempt == attempt) {
+        for run in self
+            .runs
+            .iter()
+            .filter(|r| r.stage == stage && r.attempt == attempt)
+        {
             latest.insert(run.action, run);
         }
         latest.into_values()
