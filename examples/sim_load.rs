@@ -21,14 +21,26 @@ struct Args {
 }
 
 fn args() -> Result<Args, String> {
-    let mut out = Args { endpoint: None, seconds: 10, concurrency: 16 };
+    let mut out = Args {
+        endpoint: None,
+        seconds: 10,
+        concurrency: 16,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or(format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--endpoint" => out.endpoint = Some(value),
-            "--seconds" => out.seconds = value.parse().map_err(|_| format!("bad --seconds {value}"))?,
-            "--concurrency" => out.concurrency = value.parse().map_err(|_| format!("bad --concurrency {value}"))?,
+            "--seconds" => {
+                out.seconds = value
+                    .parse()
+                    .map_err(|_| format!("bad --seconds {value}"))?
+            }
+            "--concurrency" => {
+                out.concurrency = value
+                    .parse()
+                    .map_err(|_| format!("bad --concurrency {value}"))?
+            }
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -40,9 +52,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
     let local = match &args.endpoint {
         Some(_) => None,
-        None => Some(SimHandle::start(&SimOptions { addr: "127.0.0.1:0".parse()?, ..SimOptions::default() })?),
+        None => Some(SimHandle::start(&SimOptions {
+            addr: "127.0.0.1:0".parse()?,
+            ..SimOptions::default()
+        })?),
     };
-    let endpoint = args.endpoint.clone().or_else(|| local.as_ref().map(SimHandle::endpoint)).unwrap_or_default();
+    let endpoint = args
+        .endpoint
+        .clone()
+        .or_else(|| local.as_ref().map(SimHandle::endpoint))
+        .unwrap_or_default();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(Region::new("us-east-1"))
@@ -51,24 +70,54 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await;
     let ecs = aws_sdk_ecs::Client::new(&config);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&config);
-    let services: Vec<String> = ecs.list_services().cluster("payments-prod").max_results(10).send().await?.service_arns().to_vec();
-    let groups = elb.describe_target_groups().names("customer-tg-two").send().await?;
-    let group = groups.target_groups()[0].target_group_arn().unwrap_or_default().to_owned();
+    let services: Vec<String> = ecs
+        .list_services()
+        .cluster("payments-prod")
+        .max_results(10)
+        .send()
+        .await?
+        .service_arns()
+        .to_vec();
+    let groups = elb
+        .describe_target_groups()
+        .names("customer-tg-two")
+        .send()
+        .await?;
+    let group = groups.target_groups()[0]
+        .target_group_arn()
+        .unwrap_or_default()
+        .to_owned();
 
-    println!("endpoint {endpoint}, {} s per operation, concurrency {}", args.seconds, args.concurrency);
+    println!(
+        "endpoint {endpoint}, {} s per operation, concurrency {}",
+        args.seconds, args.concurrency
+    );
     let duration = Duration::from_secs(args.seconds);
     let describe = {
         let (ecs, services) = (ecs.clone(), services.clone());
         run(duration, args.concurrency, move || {
             let (ecs, services) = (ecs.clone(), services.clone());
-            async move { ecs.describe_services().cluster("payments-prod").set_services(Some(services)).send().await.is_ok() }
+            async move {
+                ecs.describe_services()
+                    .cluster("payments-prod")
+                    .set_services(Some(services))
+                    .send()
+                    .await
+                    .is_ok()
+            }
         })
         .await
     };
     report("DescribeServices (10 services)", &describe, duration);
     let health = run(duration, args.concurrency, move || {
         let (elb, group) = (elb.clone(), group.clone());
-        async move { elb.describe_target_health().target_group_arn(group).send().await.is_ok() }
+        async move {
+            elb.describe_target_health()
+                .target_group_arn(group)
+                .send()
+                .await
+                .is_ok()
+        }
     })
     .await;
     report("DescribeTargetHealth", &health, duration);
@@ -104,7 +153,10 @@ where
             (latencies, failures)
         }));
     }
-    let mut outcome = Outcome { latencies: Vec::new(), failures: 0 };
+    let mut outcome = Outcome {
+        latencies: Vec::new(),
+        failures: 0,
+    };
     for worker in workers {
         if let Ok((latencies, failures)) = worker.await {
             outcome.latencies.extend(latencies);
@@ -117,7 +169,13 @@ where
 
 fn report(name: &str, outcome: &Outcome, duration: Duration) {
     let n = outcome.latencies.len();
-    let pick = |q: f64| outcome.latencies.get(((n as f64 * q) as usize).min(n.saturating_sub(1))).copied().unwrap_or_default();
+    let pick = |q: f64| {
+        outcome
+            .latencies
+            .get(((n as f64 * q) as usize).min(n.saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
     println!(
         "{name}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} ok, {} failed",
         n as f64 / duration.as_secs_f64(),

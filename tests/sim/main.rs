@@ -13,4 +13,5 @@ mod ecs;
 mod elbv2;
 mod engine;
 mod faults;
+mod garbage;
 mod invariants;
