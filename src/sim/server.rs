@@ -170,6 +170,9 @@ async fn handle(
             value.to_string().into_bytes(),
             &request_id,
         ),
+        (Ok(api::Answer::JsonBytes(bytes)), _) => {
+            respond(StatusCode::OK, json::CONTENT_TYPE, bytes, &request_id)
+        }
         (Ok(api::Answer::Xml(result)), _) => {
             let document = query::response(
                 &call.operation,

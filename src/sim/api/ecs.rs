@@ -3,9 +3,11 @@
 //! ClusterNotFoundException. `deploymentController.type` is always sent: the SDK's
 //! schema-driven parser fails a service without it.
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{ts, unknown_operation};
+use super::{Answer, ts, unknown_operation};
+use crate::sim::clock::epoch_seconds;
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
@@ -17,9 +19,16 @@ const DESCRIBE_TASKS_LIMIT: usize = 100;
 /// Tasks per service, the ECS default quota.
 const MAX_DESIRED: i64 = 5_000;
 
-pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Value> {
+pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Answer> {
     let value = Input::parse(body, INVALID)?;
     let input = Input::new(&value, INVALID);
+    if operation == "DescribeServices" {
+        return describe_services(world, &input);
+    }
+    answer(world, operation, &input).map(Answer::Json)
+}
+
+fn answer(world: &mut World, operation: &str, input: &Input) -> ApiResult<Value> {
     match operation {
         "ListClusters" => {
             let arns: Vec<&String> = world.clusters.values().map(|c| &c.arn).collect();
@@ -30,9 +39,9 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                 p.next,
             ))
         }
-        "DescribeClusters" => describe_clusters(world, &input),
+        "DescribeClusters" => describe_clusters(world, input),
         "ListServices" => {
-            let cluster = cluster(world, &input)?;
+            let cluster = cluster(world, input)?;
             let arns: Vec<&String> = world
                 .services
                 .values()
@@ -46,12 +55,11 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                 p.next,
             ))
         }
-        "DescribeServices" => describe_services(world, &input),
-        "UpdateService" => update_service(world, &input),
-        "DescribeTaskSets" => describe_task_sets(world, &input),
-        "DescribeTaskDefinition" => describe_task_definition(world, &input),
-        "ListTasks" => list_tasks(world, &input),
-        "DescribeTasks" => describe_tasks(world, &input),
+        "UpdateService" => update_service(world, input),
+        "DescribeTaskSets" => describe_task_sets(world, input),
+        "DescribeTaskDefinition" => describe_task_definition(world, input),
+        "ListTasks" => list_tasks(world, input),
+        "DescribeTasks" => describe_tasks(world, input),
         other => Err(unknown_operation("ECS", other)),
     }
 }
@@ -195,65 +203,125 @@ fn deployment_json(service: &Service, set: &TaskSet) -> Value {
     })
 }
 
-pub fn service_json(world: &World, service: &Service) -> Value {
-    let cluster_arn = world.arn("ecs", &format!("cluster/{}", service.cluster));
-    let events: Vec<Value> = service
-        .events
-        .iter()
-        .map(|e| json!({ "id": e.id, "createdAt": ts(e.at), "message": e.message }))
-        .collect();
-    let mut v = json!({
-        "serviceArn": service.arn,
-        "serviceName": service.name,
-        "clusterArn": cluster_arn,
-        "loadBalancers": load_balancers(service, service.load_balancer_target_group.as_ref()),
-        "serviceRegistries": [],
-        "status": "ACTIVE",
-        "desiredCount": service.desired,
-        "runningCount": service.running(),
-        "pendingCount": service.pending(),
-        "launchType": service.launch_type,
-        "platformVersion": "LATEST",
-        "platformFamily": "Linux",
-        "deploymentConfiguration": { "maximumPercent": 200, "minimumHealthyPercent": 100 },
-        "events": events,
-        "createdAt": ts(service.created_at),
-        "placementConstraints": [],
-        "placementStrategy": [],
-        "networkConfiguration": network(service),
-        "healthCheckGracePeriodSeconds": 60,
-        "schedulingStrategy": "REPLICA",
-        "deploymentController": { "type": service.controller.as_str() },
-        "createdBy": world.arn("iam", "role/ecs-admin").replace(&format!(":{}:", world.region), "::"),
-        "enableECSManagedTags": false,
-        "propagateTags": "NONE",
-        "enableExecuteCommand": false,
-        "availabilityZoneRebalancing": "DISABLED",
-    });
-    if let Some(td) = service.task_definition() {
-        v["taskDefinition"] = json!(td);
-    }
-    match service.controller {
-        Controller::CodeDeploy => {
-            v["taskSets"] = service
-                .task_sets
-                .iter()
-                .map(|s| task_set_json(world, service, s))
-                .collect();
-            v["deployments"] = json!([]);
-        }
-        Controller::Ecs => {
-            v["deployments"] = service
+/// A service as DescribeServices answers it. Written straight to the response rather than
+/// through `serde_json::Value`: a service carries up to a hundred events, and this is the
+/// hottest answer the simulator gives.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceOut<'a> {
+    service_arn: &'a str,
+    service_name: &'a str,
+    cluster_arn: String,
+    load_balancers: Value,
+    service_registries: [(); 0],
+    status: &'static str,
+    desired_count: u32,
+    running_count: u32,
+    pending_count: u32,
+    launch_type: &'static str,
+    platform_version: &'static str,
+    platform_family: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_definition: Option<&'a str>,
+    deployment_configuration: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_sets: Option<Vec<Value>>,
+    deployments: Vec<Value>,
+    events: Vec<EventOut<'a>>,
+    created_at: f64,
+    placement_constraints: [(); 0],
+    placement_strategy: [(); 0],
+    network_configuration: Value,
+    health_check_grace_period_seconds: u32,
+    scheduling_strategy: &'static str,
+    deployment_controller: ControllerOut,
+    created_by: String,
+    #[serde(rename = "enableECSManagedTags")]
+    enable_ecs_managed_tags: bool,
+    propagate_tags: &'static str,
+    enable_execute_command: bool,
+    availability_zone_rebalancing: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventOut<'a> {
+    id: &'a str,
+    created_at: f64,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct ControllerOut {
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+pub fn service_json<'a>(world: &World, service: &'a Service) -> ServiceOut<'a> {
+    let (task_sets, deployments) = match service.controller {
+        Controller::CodeDeploy => (
+            Some(
+                service
+                    .task_sets
+                    .iter()
+                    .map(|s| task_set_json(world, service, s))
+                    .collect(),
+            ),
+            Vec::new(),
+        ),
+        Controller::Ecs => (
+            None,
+            service
                 .task_sets
                 .iter()
                 .map(|s| deployment_json(service, s))
-                .collect();
-        }
+                .collect(),
+        ),
+    };
+    ServiceOut {
+        service_arn: &service.arn,
+        service_name: &service.name,
+        cluster_arn: world.arn("ecs", &format!("cluster/{}", service.cluster)),
+        load_balancers: load_balancers(service, service.load_balancer_target_group.as_ref()),
+        service_registries: [],
+        status: "ACTIVE",
+        desired_count: service.desired,
+        running_count: service.running(),
+        pending_count: service.pending(),
+        launch_type: service.launch_type,
+        platform_version: "LATEST",
+        platform_family: "Linux",
+        task_definition: service.task_definition(),
+        deployment_configuration: json!({ "maximumPercent": 200, "minimumHealthyPercent": 100 }),
+        task_sets,
+        deployments,
+        events: service
+            .events
+            .iter()
+            .map(|e| EventOut {
+                id: &e.id,
+                created_at: epoch_seconds(e.at),
+                message: &e.message,
+            })
+            .collect(),
+        created_at: epoch_seconds(service.created_at),
+        placement_constraints: [],
+        placement_strategy: [],
+        network_configuration: network(service),
+        health_check_grace_period_seconds: 60,
+        scheduling_strategy: "REPLICA",
+        deployment_controller: ControllerOut {
+            kind: service.controller.as_str(),
+        },
+        created_by: format!("arn:aws:iam::{}:role/ecs-admin", world.account),
+        enable_ecs_managed_tags: false,
+        propagate_tags: "NONE",
+        enable_execute_command: false,
+        availability_zone_rebalancing: "DISABLED",
     }
-    v
 }
 
-fn describe_services(world: &World, input: &Input) -> ApiResult<Value> {
+fn describe_services(world: &World, input: &Input) -> ApiResult<Answer> {
     let cluster = cluster(world, input)?;
     let Some(names) = input.strings("services")? else {
         return Err(ApiError::new(INVALID, "Services cannot be empty."));
@@ -277,7 +345,15 @@ fn describe_services(world: &World, input: &Input) -> ApiResult<Value> {
             )),
         }
     }
-    Ok(json!({ "services": services, "failures": failures }))
+    #[derive(Serialize)]
+    struct Out<'a> {
+        services: Vec<ServiceOut<'a>>,
+        failures: Vec<Value>,
+    }
+    let bytes = serde_json::to_vec(&Out { services, failures }).map_err(|e| {
+        ApiError::new("ServerException", format!("cannot write the answer: {e}")).with_status(500)
+    })?;
+    Ok(Answer::JsonBytes(bytes))
 }
 
 fn find_service<'w>(world: &'w World, cluster: &str, input: &Input) -> ApiResult<&'w Service> {

@@ -17,6 +17,8 @@ use super::world::World;
 /// What an operation answers with, before the protocol wraps it.
 pub enum Answer {
     Json(Value),
+    /// JSON already written, for answers too hot to build as a `Value`.
+    JsonBytes(Vec<u8>),
     /// The inside of `<OpResult>`.
     Xml(String),
 }
@@ -34,7 +36,7 @@ pub fn dispatch(
         }
         ("sts", Some(params)) => sts::handle(world, operation, params).map(Answer::Xml),
         ("codedeploy", None) => codedeploy::handle(world, operation, body).map(Answer::Json),
-        ("ecs", None) => ecs::handle(world, operation, body).map(Answer::Json),
+        ("ecs", None) => ecs::handle(world, operation, body),
         ("codepipeline", None) => codepipeline::handle(world, operation, body).map(Answer::Json),
         _ => Err(ApiError::new(
             "UnknownOperationException",
