@@ -34,12 +34,12 @@ fn args() -> Result<Args, String> {
             "--seconds" => {
                 out.seconds = value
                     .parse()
-                    .map_err(|_| format!("bad --seconds {value}"))?
+                    .map_err(|_| format!("bad --seconds {value}"))?;
             }
             "--concurrency" => {
                 out.concurrency = value
                     .parse()
-                    .map_err(|_| format!("bad --concurrency {value}"))?
+                    .map_err(|_| format!("bad --concurrency {value}"))?;
             }
             other => return Err(format!("unknown flag {other}")),
         }

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::sim::SimOptions;
 use crate::sim::clock::{Millis, parse_rfc3339};
 use crate::sim::faults::Faults;
+use crate::sim::worldfile::{GenerateSpec, generate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,8 +24,70 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Take one snapshot of the fleet and print what needs attention, then a summary.
+    Status(StatusArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
+}
+
+/// Where to reach AWS; unset values come from the standard chain, as the AWS CLI reads it.
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// The named profile (`~/.aws/config`); AWS_PROFILE otherwise.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// The region; the profile's or AWS_REGION otherwise.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every call to this endpoint (a simulator, a proxy); AWS_ENDPOINT_URL_<SERVICE>
+    /// variables work too.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// A config file other than ~/.config/cutover/config.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Which part of the account to read (adds to the config file's `[scope]`).
+#[derive(Debug, Clone, Args)]
+pub struct ScopeArgs {
+    /// Only these clusters (repeat; `*` wildcards).
+    #[arg(long = "cluster", value_name = "NAME")]
+    pub clusters: Vec<String>,
+    /// Only these services (repeat; `*` wildcards).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// Only these CodeDeploy applications (repeat; `*` wildcards).
+    #[arg(long = "application", value_name = "NAME")]
+    pub applications: Vec<String>,
+    /// Only these pipelines (repeat; `*` wildcards).
+    #[arg(long = "pipeline", value_name = "NAME")]
+    pub pipelines: Vec<String>,
+}
+
+impl ScopeArgs {
+    pub fn scope(&self) -> crate::config::Scope {
+        crate::config::Scope {
+            clusters: self.clusters.clone(),
+            services: self.services.clone(),
+            applications: self.applications.clone(),
+            pipelines: self.pipelines.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Print the whole linked model as JSON (schema: docs/status-json.md).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with status 3 when any of these need attention (repeat or comma-separate).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
+    pub fail_on: Vec<crate::status::FailOn>,
 }
 
 #[derive(Debug, Args)]
@@ -35,6 +98,20 @@ pub struct SimArgs {
     /// A world file (TOML); the embedded default world when absent.
     #[arg(long, value_name = "FILE")]
     pub world: Option<PathBuf>,
+    /// A generated world for benchmarks, e.g. `services=1000,pipelines=300,in-flight=50`
+    /// (each key optional; those are the defaults). The deployments in flight are running
+    /// when the simulator starts.
+    #[arg(
+        long,
+        value_name = "SPEC",
+        conflicts_with = "world",
+        num_args = 0..=1,
+        default_missing_value = ""
+    )]
+    pub generate: Option<GenerateSpec>,
+    /// Print the generated world's TOML (with --generate and --seed) and exit.
+    #[arg(long, requires = "generate")]
+    pub print_world: bool,
     /// Virtual seconds per real second.
     #[arg(long, default_value_t = 1.0, value_parser = positive_speed)]
     pub speed: f64,
@@ -71,10 +148,17 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
+    /// The world to print instead of serving, for `--print-world`.
+    pub fn printed_world(&self) -> Option<String> {
+        let spec = self.generate.as_ref().filter(|_| self.print_world)?;
+        Some(generate::generate(spec, self.seed))
+    }
+
     pub fn options(&self) -> SimOptions {
         SimOptions {
             addr: self.addr,
             world: self.world.clone(),
+            generate: self.generate,
             speed: (!self.manual_clock).then_some(self.speed),
             seed: self.seed,
             faults: Faults {

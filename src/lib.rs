@@ -1,5 +1,9 @@
 //! cutover: a terminal console for blue/green releases on AWS ECS, and `cutover sim`, the
 //! AWS-compatible simulator it is demonstrated and tested against.
 
+pub mod aws;
 pub mod cli;
+pub mod config;
+pub mod model;
 pub mod sim;
+pub mod status;

@@ -110,6 +110,29 @@ pub fn iso8601(millis: Millis) -> String {
     }
 }
 
+/// An HTTP `Date` header value (`Sun, 22 Nov 2026 02:18:28 GMT`). The simulator stamps its
+/// answers with virtual time, so clients see the world's "now" as they would AWS's.
+pub fn http_date(millis: Millis) -> String {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let nanos = i128::from(millis) * 1_000_000;
+    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) => format!(
+            "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+            DAYS[t.weekday().number_days_from_monday() as usize],
+            t.day(),
+            MONTHS[usize::from(u8::from(t.month())) - 1],
+            t.year(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => "Thu, 01 Jan 1970 00:00:00 GMT".to_owned(),
+    }
+}
+
 /// Epoch seconds as the JSON protocols send them.
 pub fn epoch_seconds(millis: Millis) -> f64 {
     millis as f64 / 1000.0

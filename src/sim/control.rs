@@ -7,6 +7,7 @@ use hyper::body::Bytes;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
+use super::Shared;
 use super::clock::{epoch_seconds, iso8601};
 use super::engine::{autopilot, deploy, pipeline};
 use super::faults::Faults;
@@ -14,7 +15,6 @@ use super::server::{Body, json_response, plain};
 use super::world::World;
 use super::world::codedeploy::LifecycleEventName;
 use super::world::elb::HealthFailure;
-use super::{Shared, appspec};
 
 pub fn handle(
     shared: &Shared,
@@ -194,31 +194,11 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                 Ok(json!({"targetGroupArn": arn, "failing": failing.is_some()}))
             }
             "create_deployment" => {
-                let key = group_key(world, text("application"), text("deployment_group"))?;
-                let group = &world.deployment_groups[&key];
-                let task_definition = world
-                    .service(&group.cluster, &group.service)
-                    .and_then(|s| s.task_definition())
-                    .map(str::to_owned)
-                    .ok_or("the group's service has no task definition")?;
-                let hooks = group
-                    .last_successful
-                    .as_ref()
-                    .and_then(|d| world.deployments.get(d))
-                    .map(|d| d.revision.hooks.clone())
-                    .unwrap_or_default();
-                let revision = appspec::revision_for(world, &task_definition, &hooks);
-                let request = deploy::CreateRequest {
-                    application: key.0.clone(),
-                    group: key.1.clone(),
-                    config: text("deployment_config"),
-                    description: Some("Started from the simulator's control surface".to_owned()),
-                    revision,
-                    creator: "user",
-                    auto_rollback: None,
-                    external_id: None,
-                };
-                let id = deploy::create(world, request).map_err(|e| e.message)?;
+                let (application, group) =
+                    group_key(world, text("application"), text("deployment_group"))?;
+                let config = text("deployment_config");
+                let id = deploy::redeploy_current(world, &application, &group, config.as_deref())
+                    .map_err(|e| e.message)?;
                 Ok(json!({"deploymentId": id}))
             }
             "autopilot" => {

@@ -37,6 +37,9 @@ pub struct SimOptions {
     pub addr: SocketAddr,
     /// A world file; the embedded default world when `None`.
     pub world: Option<PathBuf>,
+    /// A generated world instead of a file (see `worldfile::generate`); conflicts with
+    /// `world`.
+    pub generate: Option<worldfile::GenerateSpec>,
     /// Virtual seconds per real second; `None` is a manual clock that moves only through
     /// `/_sim/clock/advance`.
     pub speed: Option<f64>,
@@ -53,6 +56,7 @@ impl Default for SimOptions {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 4566)),
             world: None,
+            generate: None,
             speed: Some(1.0),
             seed: 1,
             faults: Faults::default(),
@@ -81,6 +85,8 @@ pub enum SimError {
     Speed(f64),
     #[error("cannot start the simulator's runtime: {0}")]
     Runtime(std::io::Error),
+    #[error("give a world file or a generated world, not both")]
+    WorldConflict,
 }
 
 /// What every request handler shares.
@@ -116,9 +122,11 @@ impl Shared {
             }
         });
         let load = |at: Millis| -> Result<World, SimError> {
-            let mut world = match &options.world {
-                Some(path) => worldfile::load(path, at, options.seed)?,
-                None => worldfile::default_world(at, options.seed),
+            let mut world = match (&options.world, &options.generate) {
+                (Some(_), Some(_)) => return Err(SimError::WorldConflict),
+                (Some(path), None) => worldfile::load(path, at, options.seed)?,
+                (None, Some(spec)) => worldfile::generated_world(spec, at, options.seed)?,
+                (None, None) => worldfile::default_world(at, options.seed),
             };
             if let Some(enabled) = options.autopilot {
                 world.autopilot.enabled = enabled;

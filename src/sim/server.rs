@@ -163,7 +163,7 @@ async fn handle(
         Err(e) => (e.status, Some(e.code.clone())),
     };
     shared.log(&call.service, &call.operation, status, error_code);
-    Ok(match (outcome, call.params.is_some()) {
+    let mut response = match (outcome, call.params.is_some()) {
         (Ok(api::Answer::Json(value)), _) => respond(
             StatusCode::OK,
             json::CONTENT_TYPE,
@@ -197,7 +197,11 @@ async fn handle(
             )
         }
         (Err(error), false) => json_error(&error, &request_id),
-    })
+    };
+    if let Ok(date) = HeaderValue::from_str(&super::clock::http_date(shared.clock().now())) {
+        response.headers_mut().insert(hyper::header::DATE, date);
+    }
+    Ok(response)
 }
 
 /// One AWS operation named by a request.

@@ -192,6 +192,60 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
     Ok(id)
 }
 
+/// Redeploys the task definition a group's service runs now, with the hooks of the group's
+/// last successful deployment: a deployment that changes nothing but moves traffic all the
+/// same. The control surface's `create_deployment` event and generated worlds start theirs
+/// this way; `config` overrides the group's deployment config.
+pub fn redeploy_current(
+    world: &mut World,
+    application: &str,
+    group: &str,
+    config: Option<&str>,
+) -> ApiResult<String> {
+    let key = (application.to_owned(), group.to_owned());
+    let Some(g) = world.deployment_groups.get(&key) else {
+        return Err(ApiError::new(
+            "DeploymentGroupDoesNotExistException",
+            format!("No Deployment Group found for name: {group}"),
+        ));
+    };
+    let Some(task_definition) = world
+        .service(&g.cluster, &g.service)
+        .and_then(|s| s.task_definition())
+        .map(str::to_owned)
+    else {
+        return Err(ApiError::new(
+            "InvalidECSServiceException",
+            format!(
+                "The ECS service {} in cluster {} has no task definition",
+                g.service, g.cluster
+            ),
+        ));
+    };
+    let hooks = g
+        .last_successful
+        .as_ref()
+        .and_then(|d| world.deployments.get(d))
+        .map(|d| d.revision.hooks.clone())
+        .unwrap_or_default();
+    let revision = crate::sim::appspec::revision_for(world, &task_definition, &hooks);
+    create(
+        world,
+        CreateRequest {
+            application: key.0,
+            group: key.1,
+            config: config.map(str::to_owned),
+            description: Some(
+                "Started by the simulator: a redeploy of the running task definition".to_owned(),
+            ),
+            revision,
+            creator: "user",
+            auto_rollback: None,
+            external_id: None,
+        },
+    )
+}
+
 pub fn tick(world: &mut World) {
     let active: Vec<String> = world
         .deployment_order

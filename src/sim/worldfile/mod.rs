@@ -9,6 +9,7 @@ mod actions;
 mod build;
 mod configs;
 mod elb;
+pub mod generate;
 mod history;
 mod pipelines;
 mod schema;
@@ -22,7 +23,10 @@ use thiserror::Error;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+use super::engine::deploy;
 use super::world::{Millis, World};
+
+pub use generate::GenerateSpec;
 
 /// The default world: the tutorial's two microservices beside a release of about thirty.
 pub const DEFAULT_WORLD: &str = include_str!("../../../assets/worlds/default.toml");
@@ -51,13 +55,20 @@ pub enum WorldFileError {
         field: String,
         message: String,
     },
+    /// A generated world could not start one of its deployments in flight.
+    #[error("{file}: cannot start a deployment of {group}: {message}")]
+    InFlight {
+        file: String,
+        group: String,
+        message: String,
+    },
 }
 
 impl WorldFileError {
     /// The 1-based line the error points at, when it points at one.
     pub fn line(&self) -> Option<usize> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::InFlight { .. } => None,
             Self::Syntax { line, .. } | Self::Field { line, .. } => Some(*line),
         }
     }
@@ -118,6 +129,44 @@ pub fn default_world(start: Millis, seed: u64) -> World {
     // The file is compiled in and a unit test builds it, so failing here is a build defect.
     parse(DEFAULT_WORLD_NAME, DEFAULT_WORLD, start, seed)
         .expect("the embedded default world is valid")
+}
+
+/// The deployment config of the deployments a generated world starts with: slow enough
+/// (27 minutes of shifting) that they are still in flight half an hour later.
+const IN_FLIGHT_CONFIG: &str = "CodeDeployDefault.ECSLinear10PercentEvery3Minutes";
+/// A generated world is loaded this long before `start` and run up to it, its deployments
+/// started one after another over that time, so that at `start` they are spread over the
+/// phases: installing, test traffic, hooks, Ready, the first steps of the shift. Each
+/// virtual second is a tick over every service, so this is most of the cost of a
+/// generated world: five minutes is 300 ticks.
+const IN_FLIGHT_WARMUP: Millis = 5 * 60_000;
+/// A generated world (see [`generate`]) at `start`, with `spec.in_flight` deployments
+/// running through the engine. Deterministic for a spec, `start` and seed.
+pub fn generated_world(
+    spec: &GenerateSpec,
+    start: Millis,
+    seed: u64,
+) -> Result<World, WorldFileError> {
+    let name = format!("generated world ({spec})");
+    let text = generate::generate(spec, seed);
+    let begin = start - IN_FLIGHT_WARMUP;
+    let mut world = parse(&name, &text, begin, seed)?;
+    // Spread evenly over the groups, so that every cluster gets some.
+    let keys: Vec<(String, String)> = world.deployment_groups.keys().cloned().collect();
+    let count = spec.in_flight.min(keys.len());
+    for i in 0..count {
+        let (application, group) = &keys[i * keys.len() / count];
+        world.advance_to(begin + IN_FLIGHT_WARMUP * i as Millis / count as Millis);
+        deploy::redeploy_current(&mut world, application, group, Some(IN_FLIGHT_CONFIG)).map_err(
+            |e| WorldFileError::InFlight {
+                file: name.clone(),
+                group: format!("{application}/{group}"),
+                message: e.message,
+            },
+        )?;
+    }
+    world.advance_to(start);
+    Ok(world)
 }
 
 /// A semantic error found while building, located by the span of the field at fault.

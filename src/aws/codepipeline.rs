@@ -1,0 +1,277 @@
+//! CodePipeline adapter: pipeline structure, state (with pending approval tokens), recent
+//! executions and the details of failed actions, mapped to `model::pipeline`.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_codepipeline::types as sdk;
+
+use super::{AwsError, Clients, ts};
+use crate::model::pipeline::{
+    Action, ActionFailure, ActionRun, DeployTarget, ErrorDetails, ExecutionSummary, Pipeline,
+    SourceRevision, Stage,
+};
+use crate::model::status::{ActionCategory, ActionStatus, ExecutionStatus, StageStatus};
+
+/// Executions kept per pipeline: the history a detail screen shows.
+pub const EXECUTIONS_KEPT: i32 = 10;
+
+pub async fn list(c: &Clients) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let _slot = c.codepipeline.slot().await;
+        let page = c
+            .codepipeline
+            .client
+            .list_pipelines()
+            .max_results(1000)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| c.error("codepipeline", "ListPipelines", &e))?;
+        out.extend(
+            page.pipelines()
+                .iter()
+                .filter_map(|p| p.name().map(str::to_owned)),
+        );
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+/// Structure, state and recent executions of one pipeline, read concurrently. Without its
+/// structure there is no pipeline to show; without state or history it is still shown, and
+/// what could not be read comes back beside it.
+pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
+    let (declaration, state, executions) = tokio::join!(
+        async {
+            let _slot = c.codepipeline.slot().await;
+            c.codepipeline
+                .client
+                .get_pipeline()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| c.error("codepipeline", "GetPipeline", &e).on(name))
+        },
+        async {
+            let _slot = c.codepipeline.slot().await;
+            c.codepipeline
+                .client
+                .get_pipeline_state()
+                .name(name)
+                .send()
+                .await
+                .map_err(|e| c.error("codepipeline", "GetPipelineState", &e).on(name))
+        },
+        async {
+            let _slot = c.codepipeline.slot().await;
+            c.codepipeline
+                .client
+                .list_pipeline_executions()
+                .pipeline_name(name)
+                .max_results(EXECUTIONS_KEPT)
+                .send()
+                .await
+                .map_err(|e| {
+                    c.error("codepipeline", "ListPipelineExecutions", &e)
+                        .on(name)
+                })
+        },
+    );
+    let declaration = declaration?;
+    let mut missing = Vec::new();
+    let state = state.map_err(|e| missing.push(e)).ok();
+    let executions = executions.map_err(|e| missing.push(e)).ok();
+    let stage_states: BTreeMap<&str, &sdk::StageState> = state
+        .as_ref()
+        .map(|state| {
+            state
+                .stage_states()
+                .iter()
+                .filter_map(|s| Some((s.stage_name()?, s)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let stages = declaration
+        .pipeline()
+        .map(|p| {
+            p.stages()
+                .iter()
+                .map(|s| stage(s, stage_states.get(s.name()).copied()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let pipeline = Pipeline {
+        name: name.to_owned(),
+        arn: declaration
+            .metadata()
+            .and_then(|m| m.pipeline_arn().map(str::to_owned)),
+        version: declaration
+            .pipeline()
+            .and_then(sdk::PipelineDeclaration::version),
+        stages,
+        executions: executions
+            .map(|e| {
+                e.pipeline_execution_summaries()
+                    .iter()
+                    .map(execution)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        failures: Vec::new(),
+    };
+    Ok((pipeline, missing))
+}
+
+fn stage(declaration: &sdk::StageDeclaration, state: Option<&sdk::StageState>) -> Stage {
+    let transition = state.and_then(|s| s.inbound_transition_state());
+    let latest = state.and_then(|s| s.latest_execution());
+    let runs: BTreeMap<&str, &sdk::ActionState> = state
+        .map(|s| {
+            s.action_states()
+                .iter()
+                .filter_map(|a| Some((a.action_name()?, a)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Stage {
+        name: declaration.name().to_owned(),
+        inbound_enabled: transition.is_none_or(sdk::TransitionState::enabled),
+        disabled_reason: transition.and_then(|t| t.disabled_reason().map(str::to_owned)),
+        status: latest.map(|l| StageStatus::parse(l.status().as_str())),
+        execution_id: latest.map(|l| l.pipeline_execution_id().to_owned()),
+        inbound_execution_id: state
+            .and_then(|s| s.inbound_execution())
+            .map(|e| e.pipeline_execution_id().to_owned()),
+        actions: declaration
+            .actions()
+            .iter()
+            .map(|a| action(a, runs.get(a.name()).copied()))
+            .collect(),
+    }
+}
+
+fn action(declaration: &sdk::ActionDeclaration, state: Option<&sdk::ActionState>) -> Action {
+    let type_id = declaration.action_type_id();
+    let provider = type_id.map_or("", sdk::ActionTypeId::provider).to_owned();
+    let configuration: BTreeMap<String, String> = declaration
+        .configuration()
+        .map(|c| c.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    let deploys_to = (provider == "CodeDeployToECS")
+        .then(|| {
+            Some(DeployTarget {
+                application: configuration.get("ApplicationName")?.clone(),
+                deployment_group: configuration.get("DeploymentGroupName")?.clone(),
+            })
+        })
+        .flatten();
+    Action {
+        name: declaration.name().to_owned(),
+        category: ActionCategory::parse(type_id.map_or("", |t| t.category().as_str())),
+        provider,
+        run_order: declaration.run_order().unwrap_or(1),
+        configuration,
+        deploys_to,
+        latest: state.and_then(|s| s.latest_execution()).map(|e| ActionRun {
+            action_execution_id: e.action_execution_id().map(str::to_owned),
+            status: ActionStatus::parse(e.status().map_or("", |s| s.as_str())),
+            summary: e.summary().map(str::to_owned),
+            last_change: e.last_status_change().map(ts),
+            token: e.token().map(str::to_owned),
+            external_id: e.external_execution_id().map(str::to_owned),
+            external_url: e.external_execution_url().map(str::to_owned),
+            error: e.error_details().map(|d| ErrorDetails {
+                code: d.code().unwrap_or_default().to_owned(),
+                message: d.message().unwrap_or_default().to_owned(),
+            }),
+            updated_by: e.last_updated_by().map(str::to_owned),
+        }),
+    }
+}
+
+fn execution(e: &sdk::PipelineExecutionSummary) -> ExecutionSummary {
+    ExecutionSummary {
+        id: e.pipeline_execution_id().unwrap_or_default().to_owned(),
+        status: ExecutionStatus::parse(e.status().map_or("", |s| s.as_str())),
+        status_summary: e.status_summary().map(str::to_owned),
+        started: e.start_time().map(ts),
+        updated: e.last_update_time().map(ts),
+        trigger: e
+            .trigger()
+            .and_then(|t| t.trigger_type())
+            .map(|t| t.as_str().to_owned()),
+        source_revisions: e
+            .source_revisions()
+            .iter()
+            .map(|r| SourceRevision {
+                action: r.action_name().to_owned(),
+                revision_id: r.revision_id().unwrap_or_default().to_owned(),
+                summary: r.revision_summary().map(str::to_owned),
+                url: r.revision_url().map(str::to_owned),
+            })
+            .collect(),
+        rollback: e.execution_type().is_some_and(|t| t.as_str() == "ROLLBACK"),
+        rollback_target: e
+            .rollback_metadata()
+            .and_then(|m| m.rollback_target_pipeline_execution_id().map(str::to_owned)),
+    }
+}
+
+/// The failed actions of one execution, with their error details.
+pub async fn failures(
+    c: &Clients,
+    pipeline: &str,
+    execution: &str,
+) -> Result<Vec<ActionFailure>, AwsError> {
+    let _slot = c.codepipeline.slot().await;
+    let out = c
+        .codepipeline
+        .client
+        .list_action_executions()
+        .pipeline_name(pipeline)
+        .filter(
+            sdk::ActionExecutionFilter::builder()
+                .pipeline_execution_id(execution)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "ListActionExecutions", &e)
+                .on(pipeline)
+        })?;
+    Ok(out
+        .action_execution_details()
+        .iter()
+        .filter(|d| {
+            matches!(
+                d.status()
+                    .map(aws_sdk_codepipeline::types::ActionExecutionStatus::as_str),
+                Some("Failed" | "Abandoned")
+            )
+        })
+        .map(|d| {
+            let result = d.output().and_then(|o| o.execution_result());
+            ActionFailure {
+                execution_id: d.pipeline_execution_id().unwrap_or(execution).to_owned(),
+                stage: d.stage_name().unwrap_or_default().to_owned(),
+                action: d.action_name().unwrap_or_default().to_owned(),
+                status: ActionStatus::parse(d.status().map_or("", |s| s.as_str())),
+                at: d.last_update_time().map(ts),
+                error: result
+                    .and_then(|r| r.error_details())
+                    .map(|e| ErrorDetails {
+                        code: e.code().unwrap_or_default().to_owned(),
+                        message: e.message().unwrap_or_default().to_owned(),
+                    }),
+                external_summary: result
+                    .and_then(|r| r.external_execution_summary().map(str::to_owned)),
+                external_id: result.and_then(|r| r.external_execution_id().map(str::to_owned)),
+            }
+        })
+        .collect())
+}

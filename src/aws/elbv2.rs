@@ -1,0 +1,245 @@
+//! ELBv2 adapter: load balancers, listeners, rules (conditions and forward weights), target
+//! groups and target health, mapped to `model::elb`. Lists page with `Marker` at the largest
+//! page the service allows.
+
+use aws_sdk_elasticloadbalancingv2::types as sdk;
+
+use super::{AwsError, Clients};
+use crate::model::elb::{
+    Condition, Forward, Listener, ListenerRule, LoadBalancer, Target, TargetGroup,
+};
+use crate::model::status::TargetHealthState;
+
+const PAGE: i32 = 400;
+
+pub async fn load_balancers(c: &Clients) -> Result<Vec<LoadBalancer>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let _slot = c.elb.slot().await;
+        let page = c
+            .elb
+            .client
+            .describe_load_balancers()
+            .page_size(PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| c.error("elasticloadbalancing", "DescribeLoadBalancers", &e))?;
+        out.extend(page.load_balancers().iter().map(|l| {
+            LoadBalancer {
+                arn: l.load_balancer_arn().unwrap_or_default().to_owned(),
+                name: l.load_balancer_name().unwrap_or_default().to_owned(),
+                dns_name: l.dns_name().map(str::to_owned),
+                scheme: l.scheme().map(|s| s.as_str().to_owned()),
+                state: l
+                    .state()
+                    .and_then(|s| s.code())
+                    .map(|c| c.as_str().to_owned()),
+                kind: l.r#type().map(|t| t.as_str().to_owned()),
+            }
+        }));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+pub async fn target_groups(c: &Clients) -> Result<Vec<TargetGroup>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let _slot = c.elb.slot().await;
+        let page = c
+            .elb
+            .client
+            .describe_target_groups()
+            .page_size(PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| c.error("elasticloadbalancing", "DescribeTargetGroups", &e))?;
+        out.extend(page.target_groups().iter().map(|t| TargetGroup {
+            arn: t.target_group_arn().unwrap_or_default().to_owned(),
+            name: t.target_group_name().unwrap_or_default().to_owned(),
+            port: t.port(),
+            protocol: t.protocol().map(|p| p.as_str().to_owned()),
+            load_balancer_arns: t.load_balancer_arns().to_vec(),
+            health_check_path: t.health_check_path().map(str::to_owned),
+            targets: None,
+        }));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+pub async fn listeners(c: &Clients, load_balancer: &str) -> Result<Vec<Listener>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let _slot = c.elb.slot().await;
+        let page = c
+            .elb
+            .client
+            .describe_listeners()
+            .load_balancer_arn(load_balancer)
+            .page_size(PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("elasticloadbalancing", "DescribeListeners", &e)
+                    .on(load_balancer)
+            })?;
+        out.extend(page.listeners().iter().map(|l| Listener {
+            arn: l.listener_arn().unwrap_or_default().to_owned(),
+            load_balancer_arn: l.load_balancer_arn().unwrap_or(load_balancer).to_owned(),
+            port: l.port(),
+            protocol: l.protocol().map(|p| p.as_str().to_owned()),
+        }));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+pub async fn rules(c: &Clients, listener: &str) -> Result<Vec<ListenerRule>, AwsError> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let _slot = c.elb.slot().await;
+        let page = c
+            .elb
+            .client
+            .describe_rules()
+            .listener_arn(listener)
+            .page_size(PAGE)
+            .set_marker(marker.take())
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("elasticloadbalancing", "DescribeRules", &e)
+                    .on(listener)
+            })?;
+        out.extend(page.rules().iter().map(|r| rule(listener, r)));
+        match page.next_marker() {
+            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
+pub fn rule(listener: &str, r: &sdk::Rule) -> ListenerRule {
+    let conditions = r
+        .conditions()
+        .iter()
+        .map(|c| {
+            let mut values: Vec<String> = c.values().to_vec();
+            if let Some(p) = c.path_pattern_config() {
+                values.extend(p.values().iter().cloned());
+            }
+            if let Some(h) = c.host_header_config() {
+                values.extend(h.values().iter().cloned());
+            }
+            values.dedup();
+            Condition {
+                field: c.field().unwrap_or_default().to_owned(),
+                values,
+            }
+        })
+        .collect();
+    let (forwards, other_action) = forwards(r.actions());
+    ListenerRule {
+        arn: r.rule_arn().unwrap_or_default().to_owned(),
+        listener_arn: listener.to_owned(),
+        priority: r.priority().unwrap_or_default().to_owned(),
+        is_default: r.is_default().unwrap_or(false),
+        conditions,
+        forwards,
+        other_action,
+    }
+}
+
+/// The forward targets of an action list. AWS may send a single-group forward both as
+/// `TargetGroupArn` and as a one-tuple `ForwardConfig`; either reads as weight 1.
+pub fn forwards(actions: &[sdk::Action]) -> (Vec<Forward>, Option<String>) {
+    let mut out = Vec::new();
+    let mut other = None;
+    for action in actions {
+        match action.r#type() {
+            Some(sdk::ActionTypeEnum::Forward) => {
+                let tuples = action
+                    .forward_config()
+                    .map(sdk::ForwardActionConfig::target_groups)
+                    .unwrap_or_default();
+                if tuples.is_empty() {
+                    if let Some(arn) = action.target_group_arn() {
+                        out.push(Forward {
+                            target_group_arn: arn.to_owned(),
+                            weight: 1,
+                        });
+                    }
+                } else {
+                    out.extend(tuples.iter().filter_map(|t| {
+                        Some(Forward {
+                            target_group_arn: t.target_group_arn()?.to_owned(),
+                            weight: t.weight().unwrap_or(1),
+                        })
+                    }));
+                }
+            }
+            Some(kind)
+                if !matches!(
+                    kind,
+                    sdk::ActionTypeEnum::AuthenticateCognito
+                        | sdk::ActionTypeEnum::AuthenticateOidc
+                ) =>
+            {
+                other = Some(kind.as_str().to_owned());
+            }
+            _ => {}
+        }
+    }
+    (out, other)
+}
+
+pub async fn target_health(c: &Clients, target_group: &str) -> Result<Vec<Target>, AwsError> {
+    let _slot = c.elb.slot().await;
+    let out = c
+        .elb
+        .client
+        .describe_target_health()
+        .target_group_arn(target_group)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("elasticloadbalancing", "DescribeTargetHealth", &e)
+                .on(target_group)
+        })?;
+    Ok(out
+        .target_health_descriptions()
+        .iter()
+        .map(|d| {
+            let target = d.target();
+            let health = d.target_health();
+            Target {
+                id: target.and_then(|t| t.id()).unwrap_or_default().to_owned(),
+                port: target.and_then(sdk::TargetDescription::port),
+                zone: target.and_then(|t| t.availability_zone().map(str::to_owned)),
+                state: health
+                    .and_then(|h| h.state())
+                    .map_or(TargetHealthState::Unknown(String::new()), |s| {
+                        TargetHealthState::parse(s.as_str())
+                    }),
+                reason: health
+                    .and_then(|h| h.reason())
+                    .map(|r| r.as_str().to_owned()),
+                description: health.and_then(|h| h.description().map(str::to_owned)),
+            }
+        })
+        .collect())
+}

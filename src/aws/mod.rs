@@ -1,0 +1,228 @@
+//! The AWS side of cutover: clients built from the standard credential chain, one adapter per
+//! service that maps SDK answers to `model` types, and the snapshot that reads the fleet. The
+//! SDK's types stop here: nothing above this module sees them.
+
+pub mod codedeploy;
+pub mod codepipeline;
+pub mod ecs;
+pub mod elbv2;
+pub mod error;
+pub mod snapshot;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::date_time::Format;
+use tokio::sync::Semaphore;
+
+pub use error::{AwsError, ErrorKind};
+
+use crate::model::Timestamp;
+
+/// How to reach AWS; anything left `None` comes from the standard chain, as the AWS CLI reads
+/// it (environment, `~/.aws/config` and `~/.aws/credentials`, SSO, assume-role,
+/// credential_process, container and instance metadata, `AWS_ENDPOINT_URL_*`).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// Attempts per call (1 = no retries); the SDK's standard 3 when `None`.
+    pub max_attempts: Option<u32>,
+    /// Concurrent calls per service.
+    pub concurrency: usize,
+    /// Fixed keys instead of the credential chain: for the embedded simulator of the demo
+    /// (which checks no signature) and for tests.
+    pub static_credentials: Option<(String, String)>,
+}
+
+impl ConnectOptions {
+    pub const DEFAULT_CONCURRENCY: usize = 32;
+}
+
+/// Calls to one service, at most `limit` at a time.
+#[derive(Debug, Clone)]
+pub struct Limited<C> {
+    pub client: C,
+    permits: Arc<Semaphore>,
+}
+
+impl<C> Limited<C> {
+    fn new(client: C, limit: usize) -> Self {
+        Self {
+            client,
+            permits: Arc::new(Semaphore::new(limit.max(1))),
+        }
+    }
+
+    /// Waits for a free slot; the slot is held until the returned permit drops.
+    pub async fn slot(&self) -> tokio::sync::SemaphorePermit<'_> {
+        // The semaphore is never closed, so acquiring cannot fail.
+        loop {
+            if let Ok(permit) = self.permits.acquire().await {
+                return permit;
+            }
+        }
+    }
+}
+
+/// The clients of the five services, sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub ecs: Limited<aws_sdk_ecs::Client>,
+    pub codedeploy: Limited<aws_sdk_codedeploy::Client>,
+    pub codepipeline: Limited<aws_sdk_codepipeline::Client>,
+    pub elb: Limited<aws_sdk_elasticloadbalancingv2::Client>,
+    pub sts: aws_sdk_sts::Client,
+    pub profile: Option<String>,
+    pub region: String,
+    pub endpoint: Option<String>,
+    server_time: ServerTime,
+}
+
+impl Clients {
+    /// The newest server time seen in a response `Date` header, if any. AWS (and the
+    /// simulator, in its virtual time) stamps every answer, so this is "now" as the fleet
+    /// sees it, free of local clock skew.
+    pub fn server_time(&self) -> Option<Timestamp> {
+        *self
+            .server_time
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An error's message with the profile attached, for its hint.
+    pub fn error<E>(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        error: &aws_sdk_ecs::error::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
+    ) -> AwsError
+    where
+        E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        AwsError::from_sdk(service, operation, error).with_profile(self.profile.as_deref())
+    }
+}
+
+/// Records the `Date` header of every response.
+#[derive(Debug, Clone, Default)]
+struct ServerTime(Arc<Mutex<Option<Timestamp>>>);
+
+impl Intercept for ServerTime {
+    fn name(&self) -> &'static str {
+        "cutover::ServerTime"
+    }
+
+    fn read_before_deserialization(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let date = context.response().headers().get("date");
+        if let Some(date) =
+            date.and_then(|d| aws_smithy_types::DateTime::from_str(d, Format::HttpDate).ok())
+        {
+            let at = Timestamp(date.secs() * 1000 + i64::from(date.subsec_nanos() / 1_000_000));
+            let mut latest = self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if latest.is_none_or(|l| at > l) {
+                *latest = Some(at);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds the clients. Loading the configuration makes no call to AWS.
+pub async fn connect(options: &ConnectOptions) -> Clients {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(Duration::from_secs(20))
+            .build(),
+    );
+    if let Some(profile) = &options.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &options.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(endpoint) = &options.endpoint_url {
+        loader = loader.endpoint_url(endpoint);
+    }
+    if let Some((key, secret)) = &options.static_credentials {
+        loader = loader.credentials_provider(aws_credential_types::Credentials::new(
+            key,
+            secret,
+            None,
+            None,
+            "cutover-static",
+        ));
+    }
+    if let Some(attempts) = options.max_attempts {
+        loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts.max(1)));
+    }
+    let config = loader.load().await;
+    let server_time = ServerTime::default();
+    let limit = if options.concurrency == 0 {
+        ConnectOptions::DEFAULT_CONCURRENCY
+    } else {
+        options.concurrency
+    };
+    let region = config
+        .region()
+        .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
+    let ecs = aws_sdk_ecs::config::Builder::from(&config)
+        .interceptor(server_time.clone())
+        .build();
+    let codedeploy = aws_sdk_codedeploy::config::Builder::from(&config)
+        .interceptor(server_time.clone())
+        .build();
+    let codepipeline = aws_sdk_codepipeline::config::Builder::from(&config)
+        .interceptor(server_time.clone())
+        .build();
+    let elb = aws_sdk_elasticloadbalancingv2::config::Builder::from(&config)
+        .interceptor(server_time.clone())
+        .build();
+    let sts = aws_sdk_sts::config::Builder::from(&config)
+        .interceptor(server_time.clone())
+        .build();
+    Clients {
+        ecs: Limited::new(aws_sdk_ecs::Client::from_conf(ecs), limit),
+        codedeploy: Limited::new(aws_sdk_codedeploy::Client::from_conf(codedeploy), limit),
+        codepipeline: Limited::new(aws_sdk_codepipeline::Client::from_conf(codepipeline), limit),
+        elb: Limited::new(
+            aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
+            limit,
+        ),
+        sts: aws_sdk_sts::Client::from_conf(sts),
+        profile: options
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok()),
+        region,
+        endpoint: options.endpoint_url.clone(),
+        server_time,
+    }
+}
+
+/// Converts an SDK timestamp.
+pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Timestamp {
+    Timestamp(t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000))
+}

@@ -1,0 +1,538 @@
+//! Reads the fleet into one linked [`Snapshot`]. The four services are read side by side;
+//! inside each, calls that do not depend on one another run concurrently (bounded per
+//! service by [`Clients`]); lists are paged; batches are filled to their limits; no call is
+//! made twice. A failure in one service or resource becomes a [`Gap`] and leaves the rest of
+//! the snapshot intact.
+//!
+//! The critical path is ECS: ListClusters → ListServices → DescribeServices → ListTasks
+//! (stopped, failing services only) → DescribeTasks. CodeDeploy needs four rounds, CodePipeline
+//! and ELBv2 three.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Mutex;
+
+use futures::future::join_all;
+use tokio::sync::oneshot;
+
+use super::{AwsError, Clients, ErrorKind, codedeploy, codepipeline, ecs, elbv2};
+use crate::config::Scope;
+use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
+use crate::model::ecs::{Cluster, Service};
+use crate::model::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
+use crate::model::pipeline::Pipeline;
+use crate::model::snapshot::Source;
+use crate::model::status::{ExecutionStatus, StageStatus};
+use crate::model::{Identity, Snapshot, Timestamp};
+
+/// Deployments still moving, for ListDeployments' status filter.
+const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
+const DAY_MS: i64 = 24 * 3_600_000;
+
+/// Errors met along the way; each becomes a gap in the snapshot.
+#[derive(Default)]
+struct Gaps(Mutex<Vec<AwsError>>);
+
+impl Gaps {
+    fn push(&self, error: AwsError) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(error);
+    }
+
+    /// The value, or `None` with the error recorded.
+    fn keep<T>(&self, result: Result<T, AwsError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.push(error);
+                None
+            }
+        }
+    }
+
+    fn into_inner(self) -> Vec<AwsError> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Takes one snapshot. Fails only when nothing could be read: no credentials, expired
+/// credentials, no network, or every service denied.
+pub async fn take(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
+    // The joined reads make a large future; keep it on the heap, not the caller's stack.
+    Box::pin(read(c, scope)).await
+}
+
+async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
+    let gaps = Gaps::default();
+    let (ecs_groups_tx, ecs_groups_rx) = oneshot::channel::<BTreeSet<String>>();
+    let (cd_groups_tx, cd_groups_rx) = oneshot::channel::<BTreeSet<String>>();
+    let identity = identity(c);
+    let (identity, pipelines, deploy, (clusters, services), elb) = tokio::join!(
+        identity,
+        read_pipelines(c, scope, &gaps),
+        read_deployments(c, scope, &gaps, cd_groups_tx),
+        read_ecs(c, scope, &gaps, ecs_groups_tx),
+        read_elb(c, scope, &gaps, ecs_groups_rx, cd_groups_rx),
+    );
+    let identity = match identity {
+        Ok(identity) => Some(identity),
+        Err(error) if error.is_fatal() || error.kind == ErrorKind::Timeout => return Err(error),
+        Err(error) => {
+            gaps.push(error);
+            None
+        }
+    };
+    let errors = gaps.into_inner();
+    if let Some(fatal) = errors.iter().find(|e| e.is_fatal()) {
+        return Err(fatal.clone());
+    }
+    let DeployRead {
+        applications,
+        groups,
+        deployments,
+        configs,
+    } = deploy;
+    let ElbRead {
+        load_balancers,
+        listeners,
+        rules,
+        target_groups,
+    } = elb;
+    let nothing = pipelines.is_empty()
+        && applications.is_empty()
+        && services.is_empty()
+        && load_balancers.is_empty();
+    if nothing && let Some(first) = errors.first() {
+        return Err(first.clone());
+    }
+    let mut snapshot = Snapshot {
+        taken_at: c.server_time().unwrap_or_else(Timestamp::now),
+        source: Source {
+            profile: c.profile.clone(),
+            region: c.region.clone(),
+            endpoint: c.endpoint.clone(),
+        },
+        identity,
+        pipelines,
+        applications,
+        deployment_groups: groups,
+        deployments,
+        clusters,
+        services,
+        load_balancers,
+        listeners,
+        rules,
+        target_groups,
+        deployment_configs: configs.into_iter().collect(),
+        gaps: errors.iter().map(AwsError::to_gap).collect(),
+        ..Snapshot::default()
+    };
+    snapshot.link();
+    Ok(snapshot)
+}
+
+async fn identity(c: &Clients) -> Result<Identity, AwsError> {
+    let out = c
+        .sts
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| c.error("sts", "GetCallerIdentity", &e))?;
+    Ok(Identity {
+        account: out.account().unwrap_or_default().to_owned(),
+        principal: out.arn().unwrap_or_default().to_owned(),
+        user_id: out.user_id().map(str::to_owned),
+    })
+}
+
+async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline> {
+    let Some(names) = gaps.keep(codepipeline::list(c).await) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = names.into_iter().filter(|n| scope.pipeline(n)).collect();
+    let read = join_all(names.iter().map(|n| codepipeline::pipeline(c, n))).await;
+    let mut pipelines: Vec<Pipeline> = read
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .map(|(pipeline, missing)| {
+            for error in missing {
+                gaps.push(error);
+            }
+            pipeline
+        })
+        .collect();
+    // The failed actions of each pipeline's latest failed execution, for "why it failed".
+    let failed: Vec<(usize, String)> = pipelines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let latest = p.latest_execution()?;
+            let stage_failed = p.stages.iter().any(|s| {
+                s.status == Some(StageStatus::Failed)
+                    && s.execution_id.as_deref() == Some(&latest.id)
+            });
+            (latest.status == ExecutionStatus::Failed || stage_failed)
+                .then(|| (i, latest.id.clone()))
+        })
+        .collect();
+    let details = join_all(
+        failed
+            .iter()
+            .map(|(i, id)| codepipeline::failures(c, &pipelines[*i].name, id)),
+    )
+    .await;
+    for ((i, _), result) in failed.iter().zip(details) {
+        if let Some(failures) = gaps.keep(result) {
+            pipelines[*i].failures = failures;
+        }
+    }
+    pipelines
+}
+
+struct DeployRead {
+    applications: Vec<Application>,
+    groups: Vec<DeploymentGroup>,
+    deployments: Vec<Deployment>,
+    configs: BTreeMap<String, Routing>,
+}
+
+async fn read_deployments(
+    c: &Clients,
+    scope: &Scope,
+    gaps: &Gaps,
+    target_groups: oneshot::Sender<BTreeSet<String>>,
+) -> DeployRead {
+    // Round 1: applications and the deployments in flight. The 24-hour window is measured
+    // in the service's time, which the first answer tells.
+    let (names, in_flight) = tokio::join!(
+        codedeploy::list_applications(c),
+        codedeploy::list_deployments(c, IN_FLIGHT, None)
+    );
+    let names: Vec<String> = gaps
+        .keep(names)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| scope.application(n))
+        .collect();
+    let since = c.server_time().unwrap_or_else(Timestamp::now).0 - DAY_MS;
+    // Round 2: applications, their groups, the last day's deployments.
+    let (applications, group_names, recent) = tokio::join!(
+        join_all(
+            names
+                .chunks(codedeploy::BATCH_APPLICATIONS)
+                .map(|chunk| codedeploy::applications(c, chunk))
+        ),
+        join_all(
+            names
+                .iter()
+                .map(|n| async move { (n.clone(), codedeploy::list_groups(c, n).await) })
+        ),
+        codedeploy::list_deployments(c, &[], Some(Timestamp(since))),
+    );
+    let applications: Vec<Application> = applications
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .flatten()
+        .filter(|a| a.compute_platform == "ECS")
+        .collect();
+    let ecs_apps: HashSet<&str> = applications.iter().map(|a| a.name.as_str()).collect();
+    let mut ids: Vec<String> = gaps.keep(in_flight).unwrap_or_default();
+    ids.extend(gaps.keep(recent).unwrap_or_default());
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    // Round 3: the groups and the deployments, batched.
+    let group_batches: Vec<(String, Vec<String>)> = group_names
+        .into_iter()
+        .filter(|(app, _)| ecs_apps.contains(app.as_str()))
+        .filter_map(|(app, result)| gaps.keep(result).map(|names| (app, names)))
+        .flat_map(|(app, names)| {
+            names
+                .chunks(codedeploy::BATCH_GROUPS)
+                .map(|c| (app.clone(), c.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let (groups, deployments) = tokio::join!(
+        join_all(
+            group_batches
+                .iter()
+                .map(|(app, names)| codedeploy::groups(c, app, names))
+        ),
+        join_all(
+            ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
+                .map(|chunk| codedeploy::deployments(c, chunk))
+        ),
+    );
+    let groups: Vec<DeploymentGroup> = groups
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .flatten()
+        .filter(|g| {
+            g.cluster.as_deref().is_none_or(|k| scope.cluster(k))
+                && g.service.as_deref().is_none_or(|s| scope.service(s))
+        })
+        .collect();
+    let names: BTreeSet<String> = groups
+        .iter()
+        .flat_map(|g| g.target_group_names.iter().cloned())
+        .collect();
+    let _ = target_groups.send(names);
+    let in_scope: HashSet<(&str, &str)> = groups
+        .iter()
+        .map(|g| (g.application.as_str(), g.name.as_str()))
+        .collect();
+    let mut deployments: Vec<Deployment> = deployments
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .flatten()
+        .filter(|d| in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str())))
+        .collect();
+    deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
+    // Round 4: the ECS target of each deployment in flight or failed, and custom configs.
+    let wanted: Vec<(usize, String)> = deployments
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !d.status.is_terminal() || d.error.is_some() || d.rolled_back_by.is_some())
+        .filter_map(|(i, d)| {
+            let g = groups
+                .iter()
+                .find(|g| g.application == d.application && g.name == d.deployment_group)?;
+            Some((
+                i,
+                format!("{}:{}", g.cluster.as_deref()?, g.service.as_deref()?),
+            ))
+        })
+        .collect();
+    let mut configs: BTreeMap<String, Routing> = BTreeMap::new();
+    let mut custom: BTreeSet<String> = BTreeSet::new();
+    for name in groups
+        .iter()
+        .map(|g| &g.config)
+        .chain(deployments.iter().map(|d| &d.config))
+    {
+        match codedeploy::builtin_routing(name) {
+            Some(routing) => {
+                configs.insert(name.clone(), routing);
+            }
+            None if !name.is_empty() => {
+                custom.insert(name.clone());
+            }
+            None => {}
+        }
+    }
+    let (targets, custom_configs) = tokio::join!(
+        join_all(wanted.iter().map(|(i, target)| codedeploy::target(
+            c,
+            &deployments[*i].id,
+            target
+        ))),
+        join_all(
+            custom
+                .iter()
+                .map(|name| async move { (name.clone(), codedeploy::config(c, name).await) })
+        ),
+    );
+    for ((i, _), result) in wanted.iter().zip(targets) {
+        if let Some(target) = gaps.keep(result) {
+            deployments[*i].target = target;
+        }
+    }
+    for (name, result) in custom_configs {
+        if let Some(Some(routing)) = gaps.keep(result) {
+            configs.insert(name, routing);
+        }
+    }
+    DeployRead {
+        applications,
+        groups,
+        deployments,
+        configs,
+    }
+}
+
+async fn read_ecs(
+    c: &Clients,
+    scope: &Scope,
+    gaps: &Gaps,
+    target_groups: oneshot::Sender<BTreeSet<String>>,
+) -> (Vec<Cluster>, Vec<Service>) {
+    // Named clusters need no ListClusters; patterns and "all" do.
+    let exact = !scope.clusters.is_empty() && scope.clusters.iter().all(|c| !c.contains('*'));
+    let names: Vec<String> = if exact {
+        scope.clusters.clone()
+    } else {
+        let arns = gaps.keep(ecs::list_clusters(c).await).unwrap_or_default();
+        arns.iter()
+            .map(|a| a.rsplit('/').next().unwrap_or(a).to_owned())
+            .filter(|n| scope.cluster(n))
+            .collect()
+    };
+    let (clusters, per_cluster) = tokio::join!(
+        ecs::describe_clusters(c, &names),
+        join_all(names.iter().map(|cluster| async move {
+            let Some(arns) = gaps.keep(ecs::list_services(c, cluster).await) else {
+                return Vec::new();
+            };
+            let arns: Vec<String> = arns
+                .into_iter()
+                .filter(|a| scope.service(a.rsplit('/').next().unwrap_or(a)))
+                .collect();
+            let described = join_all(
+                arns.chunks(ecs::DESCRIBE_SERVICES_BATCH)
+                    .map(|chunk| ecs::describe_services(c, cluster, chunk)),
+            )
+            .await;
+            described
+                .into_iter()
+                .filter_map(|r| gaps.keep(r))
+                .flatten()
+                .collect::<Vec<Service>>()
+        })),
+    );
+    let clusters = gaps.keep(clusters).unwrap_or_default();
+    let mut services: Vec<Service> = per_cluster.into_iter().flatten().collect();
+    let _ = target_groups.send(
+        services
+            .iter()
+            .flat_map(|s| s.target_group_arns().map(str::to_owned))
+            .collect(),
+    );
+    // Stopped tasks say why a failing service fails.
+    let failing: Vec<usize> = services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| is_failing(s))
+        .map(|(i, _)| i)
+        .collect();
+    let stopped = join_all(
+        failing
+            .iter()
+            .map(|i| ecs::stopped_tasks(c, &services[*i].cluster, &services[*i].name)),
+    )
+    .await;
+    for (i, result) in failing.iter().zip(stopped) {
+        if let Some(tasks) = gaps.keep(result) {
+            services[*i].stopped_tasks = tasks;
+        }
+    }
+    (clusters, services)
+}
+
+/// Short of tasks, a task set not settling, or an ECS rollout that failed.
+fn is_failing(s: &Service) -> bool {
+    let expected: i32 = if s.task_sets.is_empty() {
+        s.desired
+    } else {
+        s.task_sets.iter().map(|t| t.desired).sum()
+    };
+    s.running < expected
+        || s.task_sets
+            .iter()
+            .any(|t| t.stability.as_deref() == Some("STABILIZING"))
+        || s.deployments
+            .iter()
+            .any(|d| d.rollout_state.as_deref() == Some("FAILED") || d.failed_tasks > 0)
+}
+
+struct ElbRead {
+    load_balancers: Vec<LoadBalancer>,
+    listeners: Vec<Listener>,
+    rules: Vec<ListenerRule>,
+    target_groups: Vec<TargetGroup>,
+}
+
+async fn read_elb(
+    c: &Clients,
+    scope: &Scope,
+    gaps: &Gaps,
+    ecs_groups: oneshot::Receiver<BTreeSet<String>>,
+    cd_groups: oneshot::Receiver<BTreeSet<String>>,
+) -> ElbRead {
+    let (load_balancers, target_groups) =
+        tokio::join!(elbv2::load_balancers(c), elbv2::target_groups(c));
+    let mut load_balancers = gaps.keep(load_balancers).unwrap_or_default();
+    let mut target_groups = gaps.keep(target_groups).unwrap_or_default();
+    let mut ecs_groups = Some(ecs_groups);
+    let mut used_by_tasks: Option<BTreeSet<String>> = None;
+    if !scope.is_empty() {
+        // Only what the services and deployment groups in scope use.
+        let ecs = ecs_groups.take();
+        let (arns, names) = tokio::join!(
+            async {
+                match ecs {
+                    Some(rx) => rx.await.unwrap_or_default(),
+                    None => BTreeSet::new(),
+                }
+            },
+            cd_groups
+        );
+        let names = names.unwrap_or_default();
+        target_groups.retain(|t| arns.contains(&t.arn) || names.contains(&t.name));
+        let used: HashSet<&str> = target_groups
+            .iter()
+            .flat_map(|t| t.load_balancer_arns.iter().map(String::as_str))
+            .collect();
+        load_balancers.retain(|l| used.contains(l.arn.as_str()));
+        used_by_tasks = Some(arns);
+    }
+    // Health of the groups behind a load balancer at once; of any other group a task set
+    // registers into, once ECS has said which (normally none: AWS registers targets only in
+    // attached groups).
+    let attached: Vec<usize> = target_groups
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.load_balancer_arns.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    let detached = async {
+        let used = match (used_by_tasks.clone(), ecs_groups.take()) {
+            (Some(used), _) => used,
+            (None, Some(rx)) => rx.await.unwrap_or_default(),
+            (None, None) => BTreeSet::new(),
+        };
+        let extra: Vec<String> = target_groups
+            .iter()
+            .filter(|t| t.load_balancer_arns.is_empty() && used.contains(&t.arn))
+            .map(|t| t.arn.clone())
+            .collect();
+        let health = join_all(extra.iter().map(|arn| elbv2::target_health(c, arn))).await;
+        extra.into_iter().zip(health).collect::<Vec<_>>()
+    };
+    let (listeners, health, detached) = tokio::join!(
+        join_all(load_balancers.iter().map(|l| elbv2::listeners(c, &l.arn))),
+        join_all(
+            attached
+                .iter()
+                .map(|i| elbv2::target_health(c, &target_groups[*i].arn))
+        ),
+        detached,
+    );
+    for (i, result) in attached.iter().zip(health) {
+        target_groups[*i].targets = gaps.keep(result);
+    }
+    for (arn, result) in detached {
+        if let Some(tg) = target_groups.iter_mut().find(|t| t.arn == arn) {
+            tg.targets = gaps.keep(result);
+        }
+    }
+    let listeners: Vec<Listener> = listeners
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .flatten()
+        .collect();
+    let rules = join_all(listeners.iter().map(|l| elbv2::rules(c, &l.arn))).await;
+    let rules = rules
+        .into_iter()
+        .filter_map(|r| gaps.keep(r))
+        .flatten()
+        .collect();
+    ElbRead {
+        load_balancers,
+        listeners,
+        rules,
+        target_groups,
+    }
+}

@@ -1,0 +1,181 @@
+//! CodeDeploy as the console sees it: applications, deployment groups (with the blue/green
+//! setup resolved to ARNs), deployments with their ECS target, lifecycle events and task sets.
+//! CodeDeploy's quirks end here: target groups by name, `Blue`/`Green` labels.
+
+use serde::Serialize;
+
+use super::status::{DeploymentStatus, LifecycleStatus, ReadyAction, TaskSetLabel, TaskSetStatus};
+use super::time::Timestamp;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub compute_platform: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Routing {
+    AllAtOnce,
+    Canary { percent: i32, minutes: i32 },
+    Linear { percent: i32, minutes: i32 },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeploymentGroup {
+    pub application: String,
+    pub name: String,
+    pub config: String,
+    /// The traffic routing of `config`, when it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Routing>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    pub target_group_names: Vec<String>,
+    /// The pair resolved to ARNs (ELBv2), in the order of `target_group_names`.
+    pub target_group_arns: Vec<Option<String>>,
+    pub production_listeners: Vec<String>,
+    pub test_listeners: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_action: Option<ReadyAction>,
+    pub ready_wait_minutes: i32,
+    pub termination_wait_minutes: i32,
+    pub auto_rollback: bool,
+    pub auto_rollback_events: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_successful_deployment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_attempted_deployment: Option<String>,
+    /// Rules on the production listener that forward to the pair.
+    pub production_rules: Vec<String>,
+    /// Rules on the test listener that forward to the pair.
+    pub test_rules: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostics {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_tail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LifecycleEvent {
+    pub name: String,
+    pub status: LifecycleStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployTaskSet {
+    pub id: String,
+    pub label: TaskSetLabel,
+    pub status: TaskSetStatus,
+    pub desired: i64,
+    pub running: i64,
+    pub pending: i64,
+    /// Percent of production traffic.
+    pub traffic_weight: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EcsTarget {
+    pub target_id: String,
+    pub status: LifecycleStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<Timestamp>,
+    pub lifecycle_events: Vec<LifecycleEvent>,
+    pub task_sets: Vec<DeployTaskSet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeploymentError {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployment {
+    pub id: String,
+    pub application: String,
+    pub deployment_group: String,
+    pub config: String,
+    pub status: DeploymentStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<DeploymentError>,
+    /// The deployment this one rolls back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
+    /// The rollback deployment created for this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rolled_back_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_message: Option<String>,
+    pub termination_wait_started: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_action: Option<ReadyAction>,
+    pub ready_wait_minutes: i32,
+    pub termination_wait_minutes: i32,
+    /// The task definition the AppSpec revision deploys, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    /// The ECS target, read for deployments in flight and recent failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<EcsTarget>,
+    /// Derived: where the deployment is and what comes next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<super::progress::Progress>,
+}
+
+impl Deployment {
+    pub fn event(&self, name: &str) -> Option<&LifecycleEvent> {
+        self.target
+            .as_ref()?
+            .lifecycle_events
+            .iter()
+            .find(|e| e.name == name)
+    }
+
+    pub fn task_set(&self, label: &TaskSetLabel) -> Option<&DeployTaskSet> {
+        self.target
+            .as_ref()?
+            .task_sets
+            .iter()
+            .find(|s| &s.label == label)
+    }
+
+    /// The failed lifecycle event, if one failed.
+    pub fn failed_event(&self) -> Option<&LifecycleEvent> {
+        self.target
+            .as_ref()?
+            .lifecycle_events
+            .iter()
+            .find(|e| e.status == LifecycleStatus::Failed)
+    }
+}

@@ -1,0 +1,182 @@
+//! One consistent picture of the fleet, taken at one instant: everything read, what could not
+//! be read and why, the links resolved and the derived facts computed once in [`Snapshot::link`].
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::attention::{self, Attention};
+use super::deploy::{Application, Deployment, DeploymentGroup, Routing};
+use super::ecs::{Cluster, Service};
+use super::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
+use super::pipeline::Pipeline;
+use super::progress;
+use super::time::Timestamp;
+
+/// The version of the `--json` schema; bumped when a field changes meaning or goes away.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Identity {
+    pub account: String,
+    pub principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Where the snapshot was read from.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Source {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    pub region: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+}
+
+/// Something that could not be read: which call, on what, and the classified error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Gap {
+    pub service: String,
+    pub operation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `throttled`, `access_denied`, `not_found`, `expired_credentials`, `no_credentials`,
+    /// `network`, `timeout`, `service`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// What to do about it, when there is something to do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub taken_at: Timestamp,
+    pub source: Source,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Identity>,
+    pub pipelines: Vec<Pipeline>,
+    pub applications: Vec<Application>,
+    pub deployment_groups: Vec<DeploymentGroup>,
+    pub deployments: Vec<Deployment>,
+    pub clusters: Vec<Cluster>,
+    pub services: Vec<Service>,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub listeners: Vec<Listener>,
+    pub rules: Vec<ListenerRule>,
+    pub target_groups: Vec<TargetGroup>,
+    /// Custom and built-in deployment configs that were needed, by name.
+    pub deployment_configs: Vec<(String, Routing)>,
+    pub gaps: Vec<Gap>,
+    pub attention: Attention,
+}
+
+impl Snapshot {
+    /// Resolves the links between services and derives progress and attention. Called once,
+    /// after everything is read.
+    pub fn link(&mut self) {
+        self.schema_version = SCHEMA_VERSION;
+        let tg_by_name: HashMap<&str, &str> = self
+            .target_groups
+            .iter()
+            .map(|t| (t.name.as_str(), t.arn.as_str()))
+            .collect();
+        let listener_rules: HashMap<&str, Vec<&ListenerRule>> =
+            self.rules.iter().fold(HashMap::new(), |mut map, rule| {
+                map.entry(rule.listener_arn.as_str())
+                    .or_default()
+                    .push(rule);
+                map
+            });
+        for group in &mut self.deployment_groups {
+            group.target_group_arns = group
+                .target_group_names
+                .iter()
+                .map(|n| tg_by_name.get(n.as_str()).map(|a| (*a).to_owned()))
+                .collect();
+            let pair: Vec<&str> = group
+                .target_group_arns
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            let rules_on = |listeners: &[String]| -> Vec<String> {
+                listeners
+                    .iter()
+                    .flat_map(|l| listener_rules.get(l.as_str()).into_iter().flatten())
+                    .filter(|r| pair.iter().any(|tg| r.forwards_to(tg)))
+                    .map(|r| r.arn.clone())
+                    .collect()
+            };
+            group.production_rules = rules_on(&group.production_listeners);
+            group.test_rules = rules_on(&group.test_listeners);
+        }
+        let routing: HashMap<&str, Routing> = self
+            .deployment_configs
+            .iter()
+            .map(|(name, r)| (name.as_str(), *r))
+            .collect();
+        for group in &mut self.deployment_groups {
+            group.routing = routing.get(group.config.as_str()).copied();
+        }
+        for d in &mut self.deployments {
+            d.progress = Some(progress::progress(
+                d,
+                routing.get(d.config.as_str()).copied(),
+                self.taken_at,
+            ));
+        }
+        self.attention = attention::derive(self);
+    }
+
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.id == id)
+    }
+
+    pub fn group(&self, application: &str, name: &str) -> Option<&DeploymentGroup> {
+        self.deployment_groups
+            .iter()
+            .find(|g| g.application == application && g.name == name)
+    }
+
+    pub fn service(&self, cluster: &str, name: &str) -> Option<&Service> {
+        self.services
+            .iter()
+            .find(|s| s.cluster == cluster && s.name == name)
+    }
+
+    pub fn target_group(&self, arn: &str) -> Option<&TargetGroup> {
+        self.target_groups.iter().find(|t| t.arn == arn)
+    }
+
+    pub fn rule(&self, arn: &str) -> Option<&ListenerRule> {
+        self.rules.iter().find(|r| r.arn == arn)
+    }
+
+    pub fn pipeline(&self, name: &str) -> Option<&Pipeline> {
+        self.pipelines.iter().find(|p| p.name == name)
+    }
+
+    /// The service a deployment group deploys.
+    pub fn service_of(&self, group: &DeploymentGroup) -> Option<&Service> {
+        self.service(group.cluster.as_deref()?, group.service.as_deref()?)
+    }
+
+    /// The deployment group of a deployment.
+    pub fn group_of(&self, d: &Deployment) -> Option<&DeploymentGroup> {
+        self.group(&d.application, &d.deployment_group)
+    }
+
+    /// Percent of production on `target_group_arn` as the group's production rules send it;
+    /// `None` when the rules were not read.
+    pub fn rule_share(&self, group: &DeploymentGroup, target_group_arn: &str) -> Option<f64> {
+        let rule = self.rule(group.production_rules.first()?)?;
+        Some(rule.share_of(target_group_arn))
+    }
+}

@@ -1,0 +1,248 @@
+//! `cutover status`: one snapshot, printed. Attention first (approvals waiting, deployments in
+//! flight, failures of the last day, services in trouble), then a summary and what could not
+//! be read; or, with `--json`, the whole linked model in its versioned schema
+//! (`docs/status-json.md`). It must not hold AWS logic: `aws::snapshot` reads.
+
+use std::fmt::Write as _;
+
+use crate::model::Snapshot;
+use crate::model::attention::FailureSource;
+use crate::model::status::{ExecutionStatus, TargetHealthState};
+use crate::model::time::{Timestamp, human_duration};
+
+/// What makes `--fail-on` exit non-zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Anything in the attention lists, or a gap.
+    Any,
+    Approvals,
+    InFlight,
+    Failures,
+    Services,
+    Gaps,
+}
+
+/// The exit code scripts see when `--fail-on` matches.
+pub const ATTENTION_EXIT: i32 = 3;
+
+pub fn matches(snapshot: &Snapshot, fail_on: &[FailOn]) -> bool {
+    let a = &snapshot.attention;
+    fail_on.iter().any(|f| match f {
+        FailOn::Any => !a.is_empty() || !snapshot.gaps.is_empty(),
+        FailOn::Approvals => !a.approvals.is_empty(),
+        FailOn::InFlight => !a.in_flight.is_empty(),
+        FailOn::Failures => !a.failures.is_empty(),
+        FailOn::Services => !a.services.is_empty(),
+        FailOn::Gaps => !snapshot.gaps.is_empty(),
+    })
+}
+
+pub fn json(snapshot: &Snapshot) -> String {
+    serde_json::to_string_pretty(snapshot)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot write the snapshot: {e}\"}}"))
+}
+
+/// `[████░░░░░░]`: the share of production on green.
+pub fn bar(percent: f64, width: usize) -> String {
+    let filled = ((percent.clamp(0.0, 100.0) / 100.0) * width as f64).round() as usize;
+    format!("[{}{}]", "█".repeat(filled), "░".repeat(width - filled))
+}
+
+fn ago(now: Timestamp, then: Option<Timestamp>) -> String {
+    then.map_or_else(
+        || "-".to_owned(),
+        |t| format!("{} ago", human_duration(t.seconds_until(now))),
+    )
+}
+
+pub fn human(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let now = s.taken_at;
+    let who = s.identity.as_ref().map_or_else(
+        || "account unknown".to_owned(),
+        |i| format!("account {} · {}", i.account, i.principal),
+    );
+    let profile = s
+        .source
+        .profile
+        .as_ref()
+        .map_or_else(String::new, |p| format!(" (profile {p})"));
+    let endpoint = s
+        .source
+        .endpoint
+        .as_ref()
+        .map_or_else(String::new, |e| format!(" via {e}"));
+    let _ = writeln!(
+        out,
+        "cutover status · {who} · {}{profile}{endpoint} · {}",
+        s.source.region,
+        now.rfc3339()
+    );
+    let a = &s.attention;
+    if a.is_empty() {
+        let _ = writeln!(out, "\nNothing needs attention.");
+    }
+    if !a.approvals.is_empty() {
+        let _ = writeln!(out, "\nAPPROVALS WAITING ({})", a.approvals.len());
+        for w in &a.approvals {
+            let target = w.deploys_to.as_ref().map_or_else(String::new, |t| {
+                format!("  → {}/{}", t.application, t.deployment_group)
+            });
+            let waited = w
+                .waiting_since
+                .map_or_else(|| "-".to_owned(), |t| human_duration(t.seconds_until(now)));
+            let _ = writeln!(
+                out,
+                "  {:<28} {}/{}  waiting {waited}{target}",
+                w.pipeline, w.stage, w.action
+            );
+        }
+    }
+    if !a.in_flight.is_empty() {
+        let _ = writeln!(out, "\nDEPLOYMENTS IN FLIGHT ({})", a.in_flight.len());
+        for d in &a.in_flight {
+            let next = d.next_at.map_or_else(String::new, |t| {
+                format!("  next in {}", human_duration(now.seconds_until(t)))
+            });
+            let rollback = if d.rollback { "  (rollback)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {}  {:<36} {} {:>3.0}% green  {}{next}{rollback}",
+                d.deployment_id,
+                format!("{}/{}", d.application, d.deployment_group),
+                bar(d.percent_on_green, 10),
+                d.percent_on_green,
+                d.phase.label()
+            );
+        }
+    }
+    if !a.failures.is_empty() {
+        let _ = writeln!(out, "\nFAILURES, LAST 24 HOURS ({})", a.failures.len());
+        for f in &a.failures {
+            let kind = match f.source {
+                FailureSource::Deployment => "deployment",
+                FailureSource::Pipeline => "pipeline",
+            };
+            let rolled = f
+                .rolled_back_by
+                .as_ref()
+                .map_or_else(String::new, |r| format!("  → rolled back by {r}"));
+            let _ = writeln!(
+                out,
+                "  {kind} {} {}  {} {}{rolled}",
+                f.id,
+                f.place,
+                f.status,
+                ago(now, f.at)
+            );
+            let _ = writeln!(out, "      {}", f.reason);
+        }
+    }
+    if !a.services.is_empty() {
+        let _ = writeln!(out, "\nSERVICES NEEDING ATTENTION ({})", a.services.len());
+        for t in &a.services {
+            let _ = writeln!(out, "  {}/{}  {}", t.cluster, t.service, t.reason);
+        }
+    }
+    summary(s, &mut out);
+    if !s.gaps.is_empty() {
+        let _ = writeln!(out, "\nNOT READ ({})", s.gaps.len());
+        for g in &s.gaps {
+            let on = g
+                .target
+                .as_ref()
+                .map_or_else(String::new, |t| format!(" on {t}"));
+            let code = g
+                .code
+                .as_ref()
+                .map_or_else(String::new, |c| format!("{c}: "));
+            let hint = g
+                .hint
+                .as_ref()
+                .map_or_else(String::new, |h| format!("\n      {h}"));
+            let _ = writeln!(
+                out,
+                "  {} {}{on}: {code}{}{hint}",
+                g.service, g.operation, g.message
+            );
+        }
+    }
+    out
+}
+
+fn summary(s: &Snapshot, out: &mut String) {
+    let running = s
+        .pipelines
+        .iter()
+        .filter(|p| {
+            p.latest_execution()
+                .is_some_and(|e| e.status == ExecutionStatus::InProgress)
+        })
+        .count();
+    let failed = s
+        .pipelines
+        .iter()
+        .filter(|p| {
+            p.latest_execution()
+                .is_some_and(|e| e.status == ExecutionStatus::Failed)
+        })
+        .count();
+    let targets: Vec<_> = s
+        .target_groups
+        .iter()
+        .flat_map(|t| t.targets.iter().flatten())
+        .collect();
+    let healthy = targets
+        .iter()
+        .filter(|t| t.state == TargetHealthState::Healthy)
+        .count();
+    let unhealthy = targets
+        .iter()
+        .filter(|t| {
+            matches!(
+                t.state,
+                TargetHealthState::Unhealthy | TargetHealthState::UnhealthyDraining
+            )
+        })
+        .count();
+    let _ = writeln!(out, "\nSUMMARY");
+    let _ = writeln!(
+        out,
+        "  pipelines        {} ({running} running, {failed} failed)",
+        s.pipelines.len()
+    );
+    let _ = writeln!(
+        out,
+        "  codedeploy       {} applications, {} deployment groups, {} deployments in flight",
+        s.applications.len(),
+        s.deployment_groups.len(),
+        s.attention.in_flight.len()
+    );
+    let _ = writeln!(
+        out,
+        "  ecs              {} services in {} clusters",
+        s.services.len(),
+        s.clusters.len()
+    );
+    let _ = writeln!(
+        out,
+        "  load balancing   {} load balancers, {} listeners, {} target groups, {} targets ({healthy} healthy, {unhealthy} unhealthy)",
+        s.load_balancers.len(),
+        s.listeners.len(),
+        s.target_groups.len(),
+        targets.len()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_with_the_percent_on_green() {
+        assert_eq!(bar(0.0, 10), "[░░░░░░░░░░]");
+        assert_eq!(bar(40.0, 10), "[████░░░░░░]");
+        assert_eq!(bar(100.0, 4), "[████]");
+        assert_eq!(bar(250.0, 4), "[████]");
+    }
+}

@@ -1,0 +1,136 @@
+//! `cutover status` as a script runs it: output, JSON schema, exit codes.
+
+use std::process::{Command, Output};
+
+use cutover::sim::SimOptions;
+
+use crate::common::{Sim, options};
+
+fn status(endpoint: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .arg("status")
+        .args(["--endpoint-url", endpoint, "--region", "us-east-1"])
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .expect("run cutover status")
+}
+
+#[tokio::test]
+async fn status_prints_attention_first_and_exits_zero() {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 5,
+        ..options()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    let out = tokio::task::spawn_blocking(move || status(&endpoint, &[]))
+        .await
+        .expect("ran");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.starts_with("cutover status · account 123456789012"),
+        "{text}"
+    );
+    let approvals = text.find("APPROVALS WAITING").expect("approvals section");
+    let summary = text.find("SUMMARY").expect("summary");
+    assert!(approvals < summary, "attention before the summary");
+}
+
+#[tokio::test]
+async fn json_carries_the_schema_version_and_the_whole_model() {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 5,
+        ..options()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    let out = tokio::task::spawn_blocking(move || status(&endpoint, &["--json"]))
+        .await
+        .expect("ran");
+    assert!(out.status.success());
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(value["schema_version"], 1);
+    for key in [
+        "pipelines",
+        "deployment_groups",
+        "deployments",
+        "services",
+        "rules",
+        "target_groups",
+        "attention",
+        "gaps",
+    ] {
+        assert!(value.get(key).is_some(), "{key} missing");
+    }
+    assert!(value["taken_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+}
+
+#[tokio::test]
+async fn fail_on_exits_three_when_something_needs_attention() {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 5,
+        ..options()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    let (approvals, services) = tokio::task::spawn_blocking(move || {
+        (
+            status(&endpoint, &["--fail-on", "approvals"]),
+            status(
+                &endpoint,
+                &["--fail-on", "services", "--pipeline", "nothing-matches"],
+            ),
+        )
+    })
+    .await
+    .expect("ran");
+    assert_eq!(approvals.status.code(), Some(3));
+    assert!(services.status.code() == Some(0) || services.status.code() == Some(3));
+}
+
+#[tokio::test]
+async fn an_unreachable_endpoint_exits_one_with_a_message() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let out = tokio::task::spawn_blocking(move || status(&endpoint, &[]))
+        .await
+        .expect("ran");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("cannot read the fleet") && text.contains("network"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_flag_is_refused_with_a_message() {
+    let out =
+        tokio::task::spawn_blocking(|| status("http://127.0.0.1:1", &["--fail-on", "everything"]))
+            .await
+            .expect("ran");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'everything'"));
+}

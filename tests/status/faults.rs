@@ -1,0 +1,112 @@
+//! Errors from injected faults, classified; one denied service leaves the rest intact.
+
+use cutover::aws::ErrorKind;
+use cutover::aws::snapshot::take;
+use cutover::config::Scope;
+use cutover::sim::SimOptions;
+use cutover::sim::faults::Faults;
+
+use crate::clients;
+use crate::common::{Sim, options};
+
+async fn faulty(faults: Faults) -> Sim {
+    Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(false),
+        faults,
+        ..options()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn expired_credentials_stop_the_snapshot_with_the_fix() {
+    let sim = faulty(Faults {
+        expired_credentials: true,
+        ..Faults::default()
+    })
+    .await;
+    let error = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect_err("cannot read");
+    assert_eq!(error.kind, ErrorKind::ExpiredCredentials);
+    assert!(
+        error.hint().is_some_and(|h| h.contains("aws sso login")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_network_stops_the_snapshot() {
+    let sim = faulty(Faults {
+        drop_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let error = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect_err("cannot read");
+    assert_eq!(error.kind, ErrorKind::Network, "{error}");
+}
+
+#[tokio::test]
+async fn throttling_everywhere_is_reported_as_throttling() {
+    let sim = faulty(Faults {
+        throttle_rate: 1.0,
+        ..Faults::default()
+    })
+    .await;
+    let error = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect_err("nothing read");
+    assert_eq!(error.kind, ErrorKind::Throttled, "{error}");
+}
+
+#[tokio::test]
+async fn a_denied_service_leaves_the_rest_of_the_snapshot_intact() {
+    let sim = faulty(Faults {
+        deny: vec!["ecs:*".into()],
+        ..Faults::default()
+    })
+    .await;
+    let s = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect("the rest is read");
+    assert!(s.services.is_empty());
+    assert!(
+        !s.pipelines.is_empty() && !s.deployment_groups.is_empty() && !s.target_groups.is_empty()
+    );
+    let gap = s.gaps.iter().find(|g| g.service == "ecs").expect("ecs gap");
+    assert_eq!(gap.kind, "access_denied");
+    assert!(
+        gap.hint
+            .as_deref()
+            .is_some_and(|h| h.contains("ecs:ListClusters")),
+        "{gap:?}"
+    );
+}
+
+#[tokio::test]
+async fn one_denied_operation_marks_only_what_it_reads() {
+    let sim = faulty(Faults {
+        deny: vec!["elasticloadbalancing:DescribeTargetHealth".into()],
+        ..Faults::default()
+    })
+    .await;
+    let s = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect("snapshot");
+    assert!(s.gaps.iter().all(|g| g.operation == "DescribeTargetHealth"));
+    assert!(!s.gaps.is_empty());
+    assert!(
+        s.target_groups.iter().all(|t| t.targets.is_none()),
+        "health unknown, not empty"
+    );
+    assert!(!s.rules.is_empty() && !s.services.is_empty());
+    assert!(
+        s.gaps[0]
+            .target
+            .as_deref()
+            .is_some_and(|t| t.contains(":targetgroup/"))
+    );
+}

@@ -1,0 +1,363 @@
+//! The default world, read whole, against what the simulator holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use cutover::aws::snapshot::take;
+use cutover::config::Scope;
+use cutover::model::status::{ActionCategory, TargetHealthState};
+use cutover::sim::SimOptions;
+use cutover::sim::world::pipeline::ActionStatus as SimActionStatus;
+
+use crate::clients;
+use crate::common::{Sim, options};
+
+/// The default world after its six hours of history, on a manual clock.
+async fn busy_world() -> Sim {
+    Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 3,
+        ..options()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_default_world_is_read_whole_and_matches_the_simulator() {
+    let sim = busy_world().await;
+    let c = clients(&sim.endpoint()).await;
+    sim.handle.shared().request_log().clear();
+    let s = take(&c, &Scope::default()).await.expect("snapshot");
+    assert!(s.gaps.is_empty(), "{:#?}", s.gaps);
+    assert_eq!(
+        s.identity.as_ref().map(|i| i.account.as_str()),
+        Some("123456789012")
+    );
+
+    sim.handle.shared().with_world(|w| {
+        assert_eq!(
+            s.taken_at.0 / 1000,
+            w.now / 1000,
+            "the snapshot's time is the service's"
+        );
+        let names: BTreeSet<&str> = s.pipelines.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, w.pipelines.keys().map(String::as_str).collect());
+        for p in &s.pipelines {
+            let truth = &w.pipelines[&p.name];
+            let stages: Vec<&str> = p.stages.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(
+                stages,
+                truth
+                    .stages
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(
+                p.executions.first().map(|e| e.id.as_str()),
+                truth.executions.last().map(String::as_str),
+                "{}",
+                p.name
+            );
+        }
+        let groups: BTreeSet<(String, String)> = s
+            .deployment_groups
+            .iter()
+            .map(|g| (g.application.clone(), g.name.clone()))
+            .collect();
+        assert_eq!(groups, w.deployment_groups.keys().cloned().collect());
+        for g in &s.deployment_groups {
+            let truth = &w.deployment_groups[&(g.application.clone(), g.name.clone())];
+            assert_eq!(g.service.as_deref(), Some(truth.service.as_str()));
+            let arns: Vec<Option<String>> = truth
+                .target_groups
+                .iter()
+                .map(|n| w.target_group_by_name(n).map(|t| t.arn.clone()))
+                .collect();
+            assert_eq!(
+                g.target_group_arns, arns,
+                "target group names resolved to ARNs"
+            );
+            let pair: Vec<&str> = arns.iter().flatten().map(String::as_str).collect();
+            let rules = w.rules_for_pair(&truth.prod_listener, [pair[0], pair[1]]);
+            assert_eq!(g.production_rules, rules, "{}", g.name);
+        }
+        let services: BTreeMap<(String, String), (i32, i32, i32)> = s
+            .services
+            .iter()
+            .map(|v| {
+                (
+                    (v.cluster.clone(), v.name.clone()),
+                    (v.desired, v.running, v.pending),
+                )
+            })
+            .collect();
+        assert_eq!(services.len(), w.services.len());
+        for (key, service) in &w.services {
+            assert_eq!(
+                services[key],
+                (
+                    service.desired as i32,
+                    service.running() as i32,
+                    service.pending() as i32
+                ),
+                "{key:?}"
+            );
+        }
+        for rule in &s.rules {
+            let truth = &w.rules[&rule.arn];
+            let forwards: Vec<(String, i32)> = truth
+                .actions
+                .iter()
+                .flat_map(|a| {
+                    a.forward
+                        .iter()
+                        .map(|f| (f.target_group_arn.clone(), f.weight as i32))
+                })
+                .collect();
+            assert_eq!(
+                rule.forwards
+                    .iter()
+                    .map(|f| (f.target_group_arn.clone(), f.weight))
+                    .collect::<Vec<_>>(),
+                forwards,
+                "{}",
+                rule.arn
+            );
+        }
+        assert_eq!(s.rules.len(), w.rules.len());
+        let mut targets = 0;
+        for tg in s.target_groups.iter().filter(|t| t.targets.is_some()) {
+            for target in tg.targets.iter().flatten() {
+                targets += 1;
+                let task = w
+                    .services
+                    .values()
+                    .flat_map(|v| v.tasks.iter())
+                    .find(|t| t.ip == target.id && t.registered)
+                    .expect("a task");
+                let (state, reason, _) = task.health.describe(w.target_groups[&tg.arn].failing);
+                assert_eq!(target.state, TargetHealthState::parse(state));
+                assert_eq!(target.reason.as_deref(), reason);
+            }
+        }
+        let registered = w
+            .services
+            .values()
+            .flat_map(|v| v.tasks.iter())
+            .filter(|t| t.registered)
+            .count();
+        assert_eq!(targets, registered, "every target read");
+
+        let in_flight: BTreeSet<&str> = w
+            .deployments
+            .values()
+            .filter(|d| !d.status.is_terminal())
+            .map(|d| d.id.as_str())
+            .collect();
+        assert_eq!(
+            s.attention
+                .in_flight
+                .iter()
+                .map(|d| d.deployment_id.as_str())
+                .collect::<BTreeSet<_>>(),
+            in_flight
+        );
+        let waiting: BTreeSet<String> = w
+            .executions
+            .values()
+            .filter(|e| e.status.as_str() == "InProgress" && e.in_stage)
+            .flat_map(|e| {
+                e.latest_runs(e.position)
+                    .filter(|r| r.status == SimActionStatus::InProgress)
+                    .filter_map(|r| r.token.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(!waiting.is_empty(), "the busy world has approvals waiting");
+        assert_eq!(
+            s.attention
+                .approvals
+                .iter()
+                .map(|a| a.token.clone())
+                .collect::<BTreeSet<_>>(),
+            waiting
+        );
+        for d in s.deployments.iter().filter(|d| !d.status.is_terminal()) {
+            let truth = &w.deployments[&d.id];
+            let progress = d
+                .progress
+                .as_ref()
+                .expect("progress of a deployment in flight");
+            assert_eq!(
+                progress.percent_on_green,
+                f64::from(truth.shifted),
+                "{}",
+                d.id
+            );
+        }
+    });
+
+    // Economy: every batch filled, no call made twice.
+    let log = sim.handle.shared().request_log();
+    let counts = log.counts();
+    let count = |op: &str| counts.get(op).copied().unwrap_or(0) as usize;
+    assert_eq!(count("codepipeline:GetPipeline"), s.pipelines.len());
+    assert_eq!(count("codepipeline:GetPipelineState"), s.pipelines.len());
+    assert_eq!(count("ecs:ListServices"), s.clusters.len());
+    let per_cluster = s
+        .services
+        .iter()
+        .fold(BTreeMap::<&str, usize>::new(), |mut m, v| {
+            *m.entry(v.cluster.as_str()).or_default() += 1;
+            m
+        });
+    assert_eq!(
+        count("ecs:DescribeServices"),
+        per_cluster.values().map(|n| n.div_ceil(10)).sum::<usize>()
+    );
+    assert_eq!(
+        count("codedeploy:BatchGetDeploymentGroups"),
+        s.applications.len(),
+        "one batch per application"
+    );
+    assert!(count("codedeploy:BatchGetDeployments") <= s.deployments.len().div_ceil(25) + 1);
+    let read = s
+        .target_groups
+        .iter()
+        .filter(|t| t.targets.is_some())
+        .count();
+    assert_eq!(
+        count("elasticloadbalancing:DescribeTargetHealth"),
+        read,
+        "one call per group read"
+    );
+    assert_eq!(
+        count("elasticloadbalancing:DescribeRules"),
+        s.listeners.len()
+    );
+    assert_eq!(count("sts:GetCallerIdentity"), 1);
+    assert_eq!(
+        log.since(0).iter().filter(|r| r.mutating).count(),
+        0,
+        "reading changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_pipeline_links_through_to_rules_weights_and_target_health() {
+    let sim = busy_world().await;
+    let s = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect("snapshot");
+    let pipeline = s
+        .pipeline("update-customer-microservice")
+        .expect("pipeline");
+    let (_, deploy) = pipeline
+        .actions()
+        .find(|(_, a)| a.deploys_to.is_some())
+        .expect("deploy action");
+    let target = deploy.deploys_to.as_ref().expect("target");
+    let group = s
+        .group(&target.application, &target.deployment_group)
+        .expect("group");
+    let service = s.service_of(group).expect("service");
+    assert_eq!(service.name, "customer-microservice");
+    let rule = s.rule(&group.production_rules[0]).expect("production rule");
+    assert_eq!(rule.label(), "default");
+    let serving: Vec<&str> = group
+        .target_group_arns
+        .iter()
+        .flatten()
+        .filter(|arn| rule.share_of(arn) > 0.0)
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        serving.len(),
+        1,
+        "production serves one group of the pair at rest"
+    );
+    let tg = s.target_group(serving[0]).expect("target group");
+    assert!(
+        tg.targets.as_ref().is_some_and(|t| !t.is_empty()),
+        "target health read"
+    );
+    let test_rule = s.rule(&group.test_rules[0]).expect("test rule");
+    assert!(
+        group
+            .target_group_arns
+            .iter()
+            .flatten()
+            .any(|arn| test_rule.forwards_to(arn))
+    );
+    for p in &s.pipelines {
+        for (_, action) in p
+            .actions()
+            .filter(|(_, a)| a.category == ActionCategory::Deploy)
+        {
+            if let (Some(run), Some(target)) = (&action.latest, &action.deploys_to)
+                && let Some(d) = run.external_id.as_ref().and_then(|id| s.deployment(id))
+            {
+                assert_eq!(
+                    (d.application.as_str(), d.deployment_group.as_str()),
+                    (
+                        target.application.as_str(),
+                        target.deployment_group.as_str()
+                    )
+                );
+            }
+        }
+    }
+    for d in s.deployments.iter().filter(|d| d.rolled_back_by.is_some()) {
+        let rollback = s
+            .deployment(d.rolled_back_by.as_deref().unwrap_or_default())
+            .expect("rollback read");
+        assert_eq!(
+            rollback.rollback_of.as_deref(),
+            Some(d.id.as_str()),
+            "linked both ways"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_scope_reads_only_its_corner() {
+    let sim = busy_world().await;
+    let c = clients(&sim.endpoint()).await;
+    sim.handle.shared().request_log().clear();
+    let scope = Scope {
+        clusters: vec!["payments-prod".into()],
+        pipelines: vec!["ledger-*".into()],
+        applications: vec!["payments".into()],
+        ..Scope::default()
+    };
+    let s = take(&c, &scope).await.expect("snapshot");
+    assert!(s.services.iter().all(|v| v.cluster == "payments-prod"));
+    assert_eq!(
+        s.pipelines
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        ["ledger-release"]
+    );
+    assert!(
+        s.deployment_groups
+            .iter()
+            .all(|g| g.application == "payments")
+    );
+    assert!(
+        s.load_balancers.iter().all(|l| l.name == "payments-alb"),
+        "{:?}",
+        s.load_balancers.iter().map(|l| &l.name).collect::<Vec<_>>()
+    );
+    let log = sim.handle.shared().request_log();
+    assert_eq!(
+        log.counts().get("ecs:ListClusters"),
+        None,
+        "named clusters need no listing"
+    );
+    assert_eq!(
+        log.counts().get("codepipeline:GetPipeline").copied(),
+        Some(1)
+    );
+}
