@@ -19,7 +19,34 @@ use crate::sim::worldfile::{GenerateSpec, generate};
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+    /// Without a subcommand, `cutover` opens the console.
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+}
+
+/// The console: `cutover` against AWS, `cutover --demo` on the embedded simulator.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Open the console on an embedded simulator (default world, fast clock): no AWS needed.
+    #[arg(long)]
+    pub demo: bool,
+    /// The demo's clock: virtual seconds per real second.
+    #[arg(long, default_value_t = 10.0, value_parser = positive_speed, requires = "demo")]
+    pub demo_speed: f64,
+    /// Show and allow no action that changes anything.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Seconds between refreshes of what is moving (deployments in flight, running pipelines).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub hot_seconds: u64,
+    /// Seconds between full refreshes of everything else.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub cold_seconds: u64,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +59,7 @@ pub enum Command {
 
 /// Where to reach AWS; unset values come from the standard chain, as the AWS CLI reads it.
 #[derive(Debug, Clone, Args)]
+#[group(multiple = true)]
 pub struct AwsArgs {
     /// The named profile (`~/.aws/config`); AWS_PROFILE otherwise.
     #[arg(long, env = "AWS_PROFILE")]

@@ -1,9 +1,12 @@
 //! cutover: a terminal console for blue/green releases on AWS ECS, and `cutover sim`, the
 //! AWS-compatible simulator it is demonstrated and tested against.
 
+pub mod app;
 pub mod aws;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod model;
 pub mod sim;
 pub mod status;
+pub mod ui;

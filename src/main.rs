@@ -10,8 +10,9 @@ fn main() -> Result<()> {
     color_eyre::install()?;
     let cli = Cli::parse();
     match cli.command {
-        Command::Sim(args) => run_sim(&args),
-        Command::Status(args) => run_status(&args),
+        Some(Command::Sim(args)) => run_sim(&args),
+        Some(Command::Status(args)) => run_status(&args),
+        None => cutover::console::run(&cli.console),
     }
 }
 

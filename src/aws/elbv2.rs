@@ -243,3 +243,35 @@ pub async fn target_health(c: &Clients, target_group: &str) -> Result<Vec<Target
         })
         .collect())
 }
+
+/// DescribeRules for known rule ARNs (the rules a deployment moves).
+pub async fn rules_by_arn(c: &Clients, arns: Vec<String>) -> Result<Vec<ListenerRule>, AwsError> {
+    if arns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _slot = c.elb.slot().await;
+    let out = c
+        .elb
+        .client
+        .describe_rules()
+        .set_rule_arns(Some(arns))
+        .send()
+        .await
+        .map_err(|e| c.error("elasticloadbalancing", "DescribeRules", &e))?;
+    // A rule ARN carries its listener's: `…:listener-rule/app/LB/ID/LISTENER/RULE`.
+    Ok(out
+        .rules()
+        .iter()
+        .map(|r| {
+            let listener = r.rule_arn().map(listener_of).unwrap_or_default();
+            rule(&listener, r)
+        })
+        .collect())
+}
+
+fn listener_of(rule_arn: &str) -> String {
+    match rule_arn.rsplit_once('/') {
+        Some((head, _)) => head.replacen(":listener-rule/", ":listener/", 1),
+        None => rule_arn.to_owned(),
+    }
+}

@@ -7,6 +7,7 @@ pub mod codepipeline;
 pub mod ecs;
 pub mod elbv2;
 pub mod error;
+pub mod hot;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};

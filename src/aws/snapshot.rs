@@ -126,7 +126,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
         listeners,
         rules,
         target_groups,
-        deployment_configs: configs.into_iter().collect(),
+        deployment_configs: configs,
         gaps: errors.iter().map(AwsError::to_gap).collect(),
         ..Snapshot::default()
     };

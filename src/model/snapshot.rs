@@ -1,7 +1,7 @@
 //! One consistent picture of the fleet, taken at one instant: everything read, what could not
 //! be read and why, the links resolved and the derived facts computed once in [`Snapshot::link`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -71,8 +71,8 @@ pub struct Snapshot {
     pub listeners: Vec<Listener>,
     pub rules: Vec<ListenerRule>,
     pub target_groups: Vec<TargetGroup>,
-    /// Custom and built-in deployment configs that were needed, by name.
-    pub deployment_configs: Vec<(String, Routing)>,
+    /// The traffic routing of every deployment config in use, by name.
+    pub deployment_configs: BTreeMap<String, Routing>,
     pub gaps: Vec<Gap>,
     pub attention: Attention,
 }

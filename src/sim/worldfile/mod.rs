@@ -140,6 +140,7 @@ const IN_FLIGHT_CONFIG: &str = "CodeDeployDefault.ECSLinear10PercentEvery3Minute
 /// virtual second is a tick over every service, so this is most of the cost of a
 /// generated world: five minutes is 300 ticks.
 const IN_FLIGHT_WARMUP: Millis = 5 * 60_000;
+
 /// A generated world (see [`generate`]) at `start`, with `spec.in_flight` deployments
 /// running through the engine. Deterministic for a spec, `start` and seed.
 pub fn generated_world(
@@ -149,7 +150,12 @@ pub fn generated_world(
 ) -> Result<World, WorldFileError> {
     let name = format!("generated world ({spec})");
     let text = generate::generate(spec, seed);
-    let begin = start - IN_FLIGHT_WARMUP;
+    // Nothing to run up to `start` without deployments in flight.
+    let begin = if spec.in_flight == 0 {
+        start
+    } else {
+        start - IN_FLIGHT_WARMUP
+    };
     let mut world = parse(&name, &text, begin, seed)?;
     // Spread evenly over the groups, so that every cluster gets some.
     let keys: Vec<(String, String)> = world.deployment_groups.keys().cloned().collect();

@@ -1,0 +1,238 @@
+//! The console's state and its one entry point, [`update`]: a message in, the state changed,
+//! commands out. It never awaits and does no I/O — commands run in the [`runner`] and come
+//! back as messages — so everything here is tested without a terminal or a network.
+
+pub mod keymap;
+pub mod rows;
+pub mod runner;
+pub mod runtime;
+mod update;
+
+use std::time::Duration;
+
+pub use update::{palette, update};
+
+use crate::aws::hot::HotUpdate;
+use crate::model::{Snapshot, Timestamp};
+
+/// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
+pub type Mono = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Pipelines,
+    Pipeline,
+    Deployments,
+    Deployment,
+    Services,
+    Traffic,
+}
+
+impl View {
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Overview => "Overview",
+            Self::Pipelines => "Pipelines",
+            Self::Pipeline => "Pipeline",
+            Self::Deployments => "Deployments",
+            Self::Deployment => "Deployment",
+            Self::Services => "Services",
+            Self::Traffic => "Traffic",
+        }
+    }
+}
+
+/// One screen on the navigation stack: what it shows and where its cursor is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screen {
+    pub view: View,
+    /// The pipeline name or deployment id a detail screen shows.
+    pub subject: Option<String>,
+    pub selected: usize,
+    /// The panel `tab` moves between, on screens with several.
+    pub panel: usize,
+    pub filter: String,
+}
+
+impl Screen {
+    pub fn new(view: View) -> Self {
+        Self {
+            view,
+            subject: None,
+            selected: 0,
+            panel: 0,
+            filter: String::new(),
+        }
+    }
+
+    pub fn of(view: View, subject: &str) -> Self {
+        Self {
+            subject: Some(subject.to_owned()),
+            ..Self::new(view)
+        }
+    }
+}
+
+/// What the keyboard is typing into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// `/`: the current screen's filter is being typed.
+    Filter,
+    /// `:`: the command palette, with what was typed and the highlighted match.
+    Palette {
+        input: String,
+        selected: usize,
+    },
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refresh {
+    /// The whole snapshot: everything, rarely.
+    Cold,
+    /// What is moving: deployments in flight, running pipelines, often.
+    Hot,
+}
+
+/// How often each kind of refresh runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub hot: Duration,
+    pub cold: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Self {
+            hot: Duration::from_secs(2),
+            cold: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Where the console runs.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    pub profile: Option<String>,
+    pub region: String,
+    pub demo: bool,
+    pub read_only: bool,
+    /// Virtual seconds per real second of the data's clock (the demo's simulator runs fast).
+    pub clock_rate: f64,
+    /// `NO_COLOR` was set: meaning is carried by text and modifiers alone.
+    pub no_color: bool,
+}
+
+/// The state of one kind of refresh.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshState {
+    pub in_flight: bool,
+    /// When the last one finished (successfully or not).
+    pub last: Option<Mono>,
+    /// When data last arrived.
+    pub last_ok: Option<Mono>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub context: Context,
+    pub intervals: Intervals,
+    pub snapshot: Option<Snapshot>,
+    pub stack: Vec<Screen>,
+    pub mode: Mode,
+    pub cold: RefreshState,
+    pub hot: RefreshState,
+    /// Monotonic now, from the last tick.
+    pub now: Mono,
+    /// When the snapshot's `taken_at` was true, in monotonic time.
+    pub data_at: Mono,
+    pub height: u16,
+    pub quit: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    pub message: Option<String>,
+}
+
+/// What happened.
+#[derive(Debug)]
+pub enum Msg {
+    Key(crossterm::event::KeyEvent),
+    Mouse(crossterm::event::MouseEvent),
+    Resize(u16, u16),
+    /// Time passed (monotonic ms).
+    Tick(Mono),
+    SnapshotTaken {
+        at: Mono,
+        result: Result<Box<Snapshot>, String>,
+    },
+    HotRefreshed {
+        at: Mono,
+        update: Box<HotUpdate>,
+        server_time: Option<Timestamp>,
+    },
+}
+
+/// What the runner should do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    TakeSnapshot,
+    RefreshHot(Box<crate::aws::hot::HotSet>),
+}
+
+impl App {
+    pub fn new(context: Context, intervals: Intervals) -> Self {
+        Self {
+            context,
+            intervals,
+            snapshot: None,
+            stack: vec![Screen::new(View::Overview)],
+            mode: Mode::Normal,
+            cold: RefreshState::default(),
+            hot: RefreshState::default(),
+            now: 0,
+            data_at: 0,
+            height: 24,
+            quit: false,
+            dirty: true,
+            message: None,
+        }
+    }
+
+    pub fn screen(&self) -> &Screen {
+        // The stack never empties: `Back` stops at the home screen.
+        self.stack.last().unwrap_or(&HOME)
+    }
+
+    pub fn screen_mut(&mut self) -> &mut Screen {
+        if self.stack.is_empty() {
+            self.stack.push(Screen::new(View::Overview));
+        }
+        let last = self.stack.len() - 1;
+        &mut self.stack[last]
+    }
+
+    /// The data's "now": the snapshot's time plus what passed since, at the data clock's rate.
+    pub fn data_now(&self) -> Timestamp {
+        let base = self.snapshot.as_ref().map_or(Timestamp(0), |s| s.taken_at);
+        let elapsed =
+            self.now.saturating_sub(self.data_at) as f64 * self.context.clock_rate.max(0.0);
+        Timestamp(base.0 + elapsed as i64)
+    }
+
+    /// Seconds since data last arrived.
+    pub fn data_age(&self) -> Option<u64> {
+        let last = self.hot.last_ok.max(self.cold.last_ok)?;
+        Some(self.now.saturating_sub(last) / 1000)
+    }
+}
+
+static HOME: Screen = Screen {
+    view: View::Overview,
+    subject: None,
+    selected: 0,
+    panel: 0,
+    filter: String::new(),
+};

@@ -1,0 +1,180 @@
+//! The rows each list screen shows, in order and filtered: one place that both drawing and
+//! key handling use, so the row under the cursor is the row that `enter` opens.
+
+use super::{App, Screen, View};
+use crate::model::Snapshot;
+use crate::model::attention::FailureSource;
+
+/// What a row stands for, and what opening it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    Approval { pipeline: String },
+    Deployment { id: String },
+    Pipeline { name: String },
+    Service { cluster: String, name: String },
+    TargetGroup { arn: String },
+    Heading(&'static str),
+}
+
+impl Row {
+    /// The screen `enter` opens, if any.
+    pub fn opens(&self) -> Option<Screen> {
+        match self {
+            Self::Approval { pipeline } | Self::Pipeline { name: pipeline } => {
+                Some(Screen::of(View::Pipeline, pipeline))
+            }
+            Self::Deployment { id } => Some(Screen::of(View::Deployment, id)),
+            Self::Service { name, .. } => Some(Screen {
+                filter: name.clone(),
+                ..Screen::new(View::Services)
+            }),
+            Self::TargetGroup { .. } | Self::Heading(_) => None,
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Self::Approval { pipeline } | Self::Pipeline { name: pipeline } => pipeline.clone(),
+            Self::Deployment { id } => id.clone(),
+            Self::Service { cluster, name } => format!("{cluster}/{name}"),
+            Self::TargetGroup { arn } => arn.clone(),
+            Self::Heading(_) => String::new(),
+        }
+    }
+}
+
+/// The rows of the current screen, filtered by its filter. Headings are kept only when a row
+/// under them is.
+pub fn rows(app: &App) -> Vec<Row> {
+    let Some(s) = &app.snapshot else {
+        return Vec::new();
+    };
+    let screen = app.screen();
+    let all = match screen.view {
+        View::Overview => overview(s),
+        View::Pipelines => s
+            .pipelines
+            .iter()
+            .map(|p| Row::Pipeline {
+                name: p.name.clone(),
+            })
+            .collect(),
+        View::Deployments => s
+            .deployments
+            .iter()
+            .map(|d| Row::Deployment { id: d.id.clone() })
+            .collect(),
+        View::Services => s
+            .services
+            .iter()
+            .map(|v| Row::Service {
+                cluster: v.cluster.clone(),
+                name: v.name.clone(),
+            })
+            .collect(),
+        View::Traffic => s
+            .target_groups
+            .iter()
+            .map(|t| Row::TargetGroup { arn: t.arn.clone() })
+            .collect(),
+        View::Pipeline | View::Deployment => Vec::new(),
+    };
+    filter(all, &screen.filter, s)
+}
+
+fn overview(s: &Snapshot) -> Vec<Row> {
+    let a = &s.attention;
+    let mut out = Vec::new();
+    if !a.approvals.is_empty() {
+        out.push(Row::Heading("Approvals waiting"));
+        out.extend(a.approvals.iter().map(|w| Row::Approval {
+            pipeline: w.pipeline.clone(),
+        }));
+    }
+    if !a.in_flight.is_empty() {
+        out.push(Row::Heading("Deployments in flight"));
+        out.extend(a.in_flight.iter().map(|d| Row::Deployment {
+            id: d.deployment_id.clone(),
+        }));
+    }
+    if !a.failures.is_empty() {
+        out.push(Row::Heading("Failures, last 24 hours"));
+        out.extend(a.failures.iter().map(|f| match f.source {
+            FailureSource::Deployment => Row::Deployment { id: f.id.clone() },
+            FailureSource::Pipeline => Row::Pipeline { name: f.id.clone() },
+        }));
+    }
+    if !a.services.is_empty() {
+        out.push(Row::Heading("Services needing attention"));
+        out.extend(a.services.iter().map(|t| Row::Service {
+            cluster: t.cluster.clone(),
+            name: t.service.clone(),
+        }));
+    }
+    out
+}
+
+/// Case-insensitive substring match on what the row shows (name, id, application/group).
+fn filter(rows: Vec<Row>, filter: &str, s: &Snapshot) -> Vec<Row> {
+    if filter.is_empty() {
+        return rows;
+    }
+    let needle = filter.to_lowercase();
+    let matches = |row: &Row| {
+        let mut text = row.text().to_lowercase();
+        if let Row::Deployment { id } = row
+            && let Some(d) = s.deployment(id)
+        {
+            text.push_str(&format!(" {}/{}", d.application, d.deployment_group).to_lowercase());
+        }
+        if let Row::TargetGroup { arn } = row
+            && let Some(t) = s.target_group(arn)
+        {
+            text.push_str(&t.name.to_lowercase());
+        }
+        text.contains(&needle)
+    };
+    let mut out: Vec<Row> = Vec::new();
+    let mut heading: Option<Row> = None;
+    for row in rows {
+        match row {
+            Row::Heading(_) => heading = Some(row),
+            other if matches(&other) => {
+                if let Some(h) = heading.take() {
+                    out.push(h);
+                }
+                out.push(other);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The index of the first selectable row at or after `from` (headings are skipped).
+pub fn selectable(rows: &[Row], from: usize, forward: bool) -> usize {
+    if rows.is_empty() {
+        return 0;
+    }
+    let mut i = from.min(rows.len() - 1);
+    loop {
+        if !matches!(rows[i], Row::Heading(_)) {
+            return i;
+        }
+        if forward {
+            if i + 1 >= rows.len() {
+                break;
+            }
+            i += 1;
+        } else {
+            if i == 0 {
+                break;
+            }
+            i -= 1;
+        }
+    }
+    // Nothing that way: look the other way.
+    rows.iter()
+        .position(|r| !matches!(r, Row::Heading(_)))
+        .unwrap_or(0)
+}

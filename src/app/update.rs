@@ -1,0 +1,338 @@
+//! `update`: the console's logic, message by message. Pure: no I/O, no await, no clock —
+//! time arrives in `Msg::Tick`.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
+
+use super::keymap::{self, Action};
+use super::rows::{self, Row};
+use super::{App, Command, Mode, Msg, Screen, View};
+use crate::aws::hot::HotSet;
+
+/// Rows a page key moves.
+const PAGE: usize = 10;
+/// The first screen row of a list's body: header, the block's border, the table's header.
+const LIST_TOP: u16 = 3;
+
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Release => {
+            app.dirty = true;
+            app.message = None;
+            key_pressed(app, key);
+            if app.quit { Vec::new() } else { after_key(app) }
+        }
+        Msg::Key(_) => Vec::new(),
+        Msg::Mouse(mouse) => {
+            match mouse.kind {
+                MouseEventKind::ScrollUp => act(app, Action::Up),
+                MouseEventKind::ScrollDown => act(app, Action::Down),
+                MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
+                    let rows = rows::rows(app);
+                    let index = usize::from(mouse.row - LIST_TOP);
+                    if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
+                        app.screen_mut().selected = index;
+                    }
+                }
+                _ => return Vec::new(),
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Resize(_, height) => {
+            app.height = height;
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            let second_changed = now / 1000 != app.now / 1000;
+            app.now = now;
+            if second_changed && counting_down(app) {
+                app.dirty = true;
+            }
+            schedule(app)
+        }
+        Msg::SnapshotTaken { at, result } => {
+            app.cold.in_flight = false;
+            app.cold.last = Some(at);
+            match result {
+                Ok(snapshot) => {
+                    app.snapshot = Some(*snapshot);
+                    app.data_at = at;
+                    app.cold.last_ok = Some(at);
+                    app.cold.error = None;
+                    clamp(app);
+                }
+                Err(error) => app.cold.error = Some(error),
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::HotRefreshed {
+            at,
+            update,
+            server_time,
+        } => {
+            app.hot.in_flight = false;
+            app.hot.last = Some(at);
+            app.hot.error = update.errors.first().map(ToString::to_string);
+            if let Some(snapshot) = app.snapshot.as_mut() {
+                let taken_at = server_time.unwrap_or(snapshot.taken_at);
+                update.apply(snapshot, taken_at);
+                app.data_at = at;
+                app.hot.last_ok = Some(at);
+                clamp(app);
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+    }
+}
+
+/// Refreshes due now: a cold snapshot when there is none or it is old, a hot one while
+/// something moves. One of each at a time: a refresh still running is not asked for again.
+fn schedule(app: &mut App) -> Vec<Command> {
+    let mut out = Vec::new();
+    let due = |last: Option<u64>, every: std::time::Duration| {
+        last.is_none_or(|l| app.now.saturating_sub(l) >= every.as_millis() as u64)
+    };
+    if !app.cold.in_flight && due(app.cold.last, app.intervals.cold) {
+        app.cold.in_flight = true;
+        out.push(Command::TakeSnapshot);
+        return out;
+    }
+    if app.cold.in_flight
+        || app.hot.in_flight
+        || !due(app.hot.last.max(app.cold.last), app.intervals.hot)
+    {
+        return out;
+    }
+    if let Some(snapshot) = &app.snapshot {
+        let mut set = HotSet::of(snapshot);
+        // The deployment on screen stays hot even after it ends, until it settles.
+        if let (View::Deployment, Some(id)) = (app.screen().view, app.screen().subject.as_ref()) {
+            set.deployments.insert(id.clone());
+        }
+        if !set.is_empty() {
+            app.hot.in_flight = true;
+            out.push(Command::RefreshHot(Box::new(set)));
+        }
+    }
+    out
+}
+
+/// Whether the screen shows a countdown that changes every second.
+fn counting_down(app: &App) -> bool {
+    let Some(s) = &app.snapshot else { return false };
+    match app.screen().view {
+        View::Overview | View::Deployments => {
+            s.attention.in_flight.iter().any(|d| d.next_at.is_some())
+        }
+        View::Deployment => app
+            .screen()
+            .subject
+            .as_ref()
+            .and_then(|id| s.deployment(id))
+            .and_then(|d| d.progress.as_ref())
+            .is_some_and(|p| p.next_step_at.is_some() || p.wait_ends_at.is_some()),
+        _ => false,
+    }
+}
+
+/// Keeps every cursor on a row that exists after the data changed.
+fn clamp(app: &mut App) {
+    let rows = rows::rows(app);
+    let selected = app.screen().selected;
+    app.screen_mut().selected =
+        rows::selectable(&rows, selected.min(rows.len().saturating_sub(1)), true);
+}
+
+fn key_pressed(app: &mut App, key: KeyEvent) {
+    match app.mode.clone() {
+        Mode::Help => app.mode = Mode::Normal,
+        Mode::Filter => match key.code {
+            KeyCode::Esc => {
+                app.screen_mut().filter.clear();
+                app.mode = Mode::Normal;
+            }
+            KeyCode::Enter => app.mode = Mode::Normal,
+            KeyCode::Backspace => {
+                app.screen_mut().filter.pop();
+            }
+            KeyCode::Char(c) => app.screen_mut().filter.push(c),
+            _ => {}
+        },
+        Mode::Palette {
+            mut input,
+            mut selected,
+        } => {
+            match key.code {
+                KeyCode::Esc => {
+                    app.mode = Mode::Normal;
+                    return;
+                }
+                KeyCode::Enter => {
+                    let matches = palette(app, &input);
+                    app.mode = Mode::Normal;
+                    match matches.into_iter().nth(selected) {
+                        Some((_, screen)) => jump(app, screen),
+                        None => app.message = Some(format!("nothing called '{input}'")),
+                    }
+                    return;
+                }
+                KeyCode::Up => selected = selected.saturating_sub(1),
+                KeyCode::Down | KeyCode::Tab => selected += 1,
+                KeyCode::Backspace => {
+                    input.pop();
+                    selected = 0;
+                }
+                KeyCode::Char(c) => {
+                    input.push(c);
+                    selected = 0;
+                }
+                _ => {}
+            }
+            let count = palette(app, &input).len();
+            selected = selected.min(count.saturating_sub(1));
+            app.mode = Mode::Palette { input, selected };
+        }
+        Mode::Normal => {
+            if let Some(action) = keymap::action(key) {
+                act(app, action);
+            }
+        }
+    }
+}
+
+/// After a key: a screen that opened without data for it asks for a refresh.
+fn after_key(app: &mut App) -> Vec<Command> {
+    clamp(app);
+    Vec::new()
+}
+
+fn act(app: &mut App, action: Action) {
+    let rows = rows::rows(app);
+    let last = rows.len().saturating_sub(1);
+    let selected = app.screen().selected;
+    match action {
+        Action::Up => {
+            app.screen_mut().selected = rows::selectable(&rows, selected.saturating_sub(1), false);
+        }
+        Action::Down => {
+            app.screen_mut().selected = rows::selectable(&rows, (selected + 1).min(last), true);
+        }
+        Action::PageUp => {
+            app.screen_mut().selected =
+                rows::selectable(&rows, selected.saturating_sub(PAGE), false);
+        }
+        Action::PageDown => {
+            app.screen_mut().selected = rows::selectable(&rows, (selected + PAGE).min(last), true);
+        }
+        Action::Top => app.screen_mut().selected = rows::selectable(&rows, 0, true),
+        Action::Bottom => app.screen_mut().selected = rows::selectable(&rows, last, false),
+        Action::Open => {
+            if let Some(screen) = rows.get(selected).and_then(Row::opens) {
+                app.stack.push(screen);
+            }
+        }
+        Action::Back => {
+            if !app.screen().filter.is_empty() {
+                app.screen_mut().filter.clear();
+            } else if app.stack.len() > 1 {
+                app.stack.pop();
+            }
+        }
+        Action::NextPanel => {
+            let screen = app.screen_mut();
+            screen.panel = (screen.panel + 1) % 3;
+        }
+        Action::Filter => app.mode = Mode::Filter,
+        Action::Palette => {
+            app.mode = Mode::Palette {
+                input: String::new(),
+                selected: 0,
+            }
+        }
+        Action::Help => app.mode = Mode::Help,
+        Action::Refresh => {
+            // Due at once: the next tick asks for it.
+            app.cold.last = None;
+            app.message = Some("refreshing…".to_owned());
+        }
+        Action::Quit => app.quit = true,
+        Action::Overview => jump(app, Screen::new(View::Overview)),
+        Action::Pipelines => jump(app, Screen::new(View::Pipelines)),
+        Action::Deployments => jump(app, Screen::new(View::Deployments)),
+        Action::Services => jump(app, Screen::new(View::Services)),
+        Action::Traffic => jump(app, Screen::new(View::Traffic)),
+    }
+}
+
+/// Goes to a screen: a list screen replaces what is above home, a detail pushes onto it.
+fn jump(app: &mut App, screen: Screen) {
+    match screen.view {
+        View::Pipeline | View::Deployment => app.stack.push(screen),
+        View::Overview => app.stack.truncate(1),
+        _ => {
+            app.stack.truncate(1);
+            app.stack.push(screen);
+        }
+    }
+}
+
+/// What the palette offers for `input`: the screens by name, then pipelines, services and
+/// deployments whose name or id contains it.
+pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
+    let needle = input.trim().trim_start_matches(':').to_lowercase();
+    let mut out: Vec<(String, Screen)> = [
+        ("overview", View::Overview),
+        ("pipelines", View::Pipelines),
+        ("deployments", View::Deployments),
+        ("services", View::Services),
+        ("traffic", View::Traffic),
+    ]
+    .into_iter()
+    .filter(|(name, _)| name.starts_with(&needle))
+    .map(|(name, view)| (format!(":{name}"), Screen::new(view)))
+    .collect();
+    let Some(s) = &app.snapshot else { return out };
+    if needle.is_empty() {
+        return out;
+    }
+    for p in s
+        .pipelines
+        .iter()
+        .filter(|p| p.name.to_lowercase().contains(&needle))
+    {
+        out.push((
+            format!("pipeline {}", p.name),
+            Screen::of(View::Pipeline, &p.name),
+        ));
+    }
+    for v in s
+        .services
+        .iter()
+        .filter(|v| v.name.to_lowercase().contains(&needle))
+    {
+        out.push((
+            format!("service {}/{}", v.cluster, v.name),
+            Screen {
+                filter: v.name.clone(),
+                ..Screen::new(View::Services)
+            },
+        ));
+    }
+    for d in s
+        .deployments
+        .iter()
+        .filter(|d| d.id.to_lowercase().contains(&needle))
+    {
+        out.push((
+            format!(
+                "deployment {} {}/{}",
+                d.id, d.application, d.deployment_group
+            ),
+            Screen::of(View::Deployment, &d.id),
+        ));
+    }
+    out
+}

@@ -1,0 +1,240 @@
+//! The hot refresh: re-reads only what is moving — deployments in flight (and any new one),
+//! the services, rules and target health they touch, and pipelines with a running execution —
+//! so that a console can poll every few seconds without reading the account whole. The cold
+//! snapshot ([`super::snapshot`]) reads the rest, rarely.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::future::join_all;
+
+use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2};
+use crate::model::Snapshot;
+use crate::model::deploy::Deployment;
+use crate::model::ecs::Service;
+use crate::model::elb::{ListenerRule, Target};
+use crate::model::pipeline::Pipeline;
+use crate::model::status::ExecutionStatus;
+
+const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
+
+/// What a snapshot says is moving.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HotSet {
+    pub deployments: BTreeSet<String>,
+    pub services: BTreeSet<(String, String)>,
+    pub target_groups: BTreeSet<String>,
+    pub rules: BTreeSet<String>,
+    pub pipelines: BTreeSet<String>,
+    /// `application/group` → `cluster:service`, to read new deployments' targets.
+    pub targets: BTreeMap<(String, String), String>,
+}
+
+impl HotSet {
+    pub fn of(s: &Snapshot) -> Self {
+        let mut set = Self::default();
+        for g in &s.deployment_groups {
+            if let (Some(cluster), Some(service)) = (&g.cluster, &g.service) {
+                set.targets.insert(
+                    (g.application.clone(), g.name.clone()),
+                    format!("{cluster}:{service}"),
+                );
+            }
+        }
+        for d in s.deployments.iter().filter(|d| !d.status.is_terminal()) {
+            set.deployments.insert(d.id.clone());
+            let Some(g) = s.group_of(d) else { continue };
+            if let (Some(cluster), Some(service)) = (&g.cluster, &g.service) {
+                set.services.insert((cluster.clone(), service.clone()));
+            }
+            set.target_groups
+                .extend(g.target_group_arns.iter().flatten().cloned());
+            set.rules.extend(g.production_rules.iter().cloned());
+            set.rules.extend(g.test_rules.iter().cloned());
+        }
+        for p in &s.pipelines {
+            if p.latest_execution().is_some_and(|e| {
+                matches!(
+                    e.status,
+                    ExecutionStatus::InProgress | ExecutionStatus::Stopping
+                )
+            }) {
+                set.pipelines.insert(p.name.clone());
+            }
+        }
+        set
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.deployments.is_empty() && self.pipelines.is_empty()
+    }
+}
+
+/// What a hot refresh read.
+#[derive(Debug, Clone, Default)]
+pub struct HotUpdate {
+    pub deployments: Vec<Deployment>,
+    pub services: Vec<Service>,
+    pub health: Vec<(String, Vec<Target>)>,
+    pub rules: Vec<ListenerRule>,
+    pub pipelines: Vec<Pipeline>,
+    pub errors: Vec<AwsError>,
+}
+
+pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
+    let mut out = HotUpdate::default();
+    let by_cluster = set.services.iter().fold(
+        BTreeMap::<&str, Vec<String>>::new(),
+        |mut m, (cluster, name)| {
+            m.entry(cluster.as_str()).or_default().push(name.clone());
+            m
+        },
+    );
+    let batches: Vec<(&str, Vec<String>)> = by_cluster
+        .iter()
+        .flat_map(|(cluster, names)| {
+            names
+                .chunks(ecs::DESCRIBE_SERVICES_BATCH)
+                .map(|chunk| (*cluster, chunk.to_vec()))
+        })
+        .collect();
+    let (listed, services, health, rules, pipelines) = tokio::join!(
+        codedeploy::list_deployments(c, IN_FLIGHT, None),
+        join_all(
+            batches
+                .iter()
+                .map(|(cluster, chunk)| ecs::describe_services(c, cluster, chunk))
+        ),
+        join_all(
+            set.target_groups
+                .iter()
+                .map(|arn| async move { (arn.clone(), elbv2::target_health(c, arn).await) })
+        ),
+        join_all(
+            set.rules
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .chunks(20)
+                .map(|chunk| elbv2::rules_by_arn(c, chunk.to_vec()))
+        ),
+        join_all(
+            set.pipelines
+                .iter()
+                .map(|name| codepipeline::pipeline(c, name))
+        ),
+    );
+    // Deployments: the ones we follow plus any that started since.
+    let mut ids: BTreeSet<String> = set.deployments.clone();
+    match listed {
+        Ok(listed) => ids.extend(listed),
+        Err(error) => out.errors.push(error),
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
+    let read = join_all(
+        ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
+            .map(|chunk| codedeploy::deployments(c, chunk)),
+    )
+    .await;
+    let mut deployments: Vec<Deployment> = Vec::new();
+    for result in read {
+        match result {
+            Ok(list) => deployments.extend(list),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    let targets = join_all(deployments.iter().map(|d| {
+        let target = set
+            .targets
+            .get(&(d.application.clone(), d.deployment_group.clone()))
+            .cloned();
+        async move {
+            match target {
+                Some(target) => codedeploy::target(c, &d.id, &target).await,
+                None => Ok(None),
+            }
+        }
+    }))
+    .await;
+    for (d, target) in deployments.iter_mut().zip(targets) {
+        match target {
+            Ok(target) => d.target = target,
+            Err(error) => out.errors.push(error),
+        }
+    }
+    out.deployments = deployments;
+    for result in services {
+        match result {
+            Ok(list) => out.services.extend(list),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    for (arn, result) in health {
+        match result {
+            Ok(targets) => out.health.push((arn, targets)),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    for result in rules {
+        match result {
+            Ok(list) => out.rules.extend(list),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    for result in pipelines {
+        match result {
+            Ok((pipeline, missing)) => {
+                out.pipelines.push(pipeline);
+                out.errors.extend(missing);
+            }
+            Err(error) => out.errors.push(error),
+        }
+    }
+    out
+}
+
+impl HotUpdate {
+    /// Folds what was re-read into a snapshot and links it again.
+    pub fn apply(self, s: &mut Snapshot, taken_at: crate::model::Timestamp) {
+        for d in self.deployments {
+            match s.deployments.iter_mut().find(|x| x.id == d.id) {
+                Some(slot) => *slot = d,
+                None => s.deployments.insert(0, d),
+            }
+        }
+        for v in self.services {
+            match s
+                .services
+                .iter_mut()
+                .find(|x| x.cluster == v.cluster && x.name == v.name)
+            {
+                Some(slot) => {
+                    let stopped = std::mem::take(&mut slot.stopped_tasks);
+                    *slot = v;
+                    slot.stopped_tasks = stopped;
+                }
+                None => s.services.push(v),
+            }
+        }
+        for (arn, targets) in self.health {
+            if let Some(tg) = s.target_groups.iter_mut().find(|t| t.arn == arn) {
+                tg.targets = Some(targets);
+            }
+        }
+        for rule in self.rules {
+            match s.rules.iter_mut().find(|r| r.arn == rule.arn) {
+                Some(slot) => *slot = rule,
+                None => s.rules.push(rule),
+            }
+        }
+        for p in self.pipelines {
+            if let Some(slot) = s.pipelines.iter_mut().find(|x| x.name == p.name) {
+                let failures = std::mem::take(&mut slot.failures);
+                *slot = p;
+                slot.failures = failures;
+            }
+        }
+        s.taken_at = taken_at;
+        s.gaps = self.errors.iter().map(AwsError::to_gap).collect();
+        s.link();
+    }
+}

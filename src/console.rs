@@ -1,0 +1,144 @@
+//! `cutover` and `cutover --demo`: sets up logging to a file, the terminal (restored on quit,
+//! error, panic and SIGTERM), the AWS clients (or the embedded simulator), and runs the loop.
+//! It must not hold screen logic.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
+
+use crate::app::runner::Runner;
+use crate::app::{App, Context, Intervals, runtime};
+use crate::aws::{ConnectOptions, connect};
+use crate::cli::ConsoleArgs;
+use crate::config::Config;
+use crate::sim::{SimHandle, SimOptions};
+
+/// `$XDG_STATE_HOME/cutover`, else `~/.local/state/cutover`.
+pub fn state_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
+        })?;
+    Some(base.join("cutover"))
+}
+
+/// Logs go to a file, never to the terminal the console draws on.
+fn log_to_file() -> Option<PathBuf> {
+    let dir = state_dir()?;
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("cutover.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CUTOVER_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::sync::Mutex::new(file))
+        .with_ansi(false)
+        .try_init();
+    Some(path)
+}
+
+pub fn run(args: &ConsoleArgs) -> Result<()> {
+    let log = log_to_file();
+    let config = Config::load(args.aws.config.as_deref())?;
+    let scope = config.scope.merge(args.scope.scope());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    // The demo's simulator runs on threads of its own, beside the console's.
+    let demo = if args.demo {
+        let options = SimOptions {
+            addr: "127.0.0.1:0".parse()?,
+            speed: Some(args.demo_speed),
+            ..SimOptions::default()
+        };
+        Some(SimHandle::start(&options).wrap_err("cannot start the demo's simulator")?)
+    } else {
+        None
+    };
+    let options = match &demo {
+        Some(sim) => ConnectOptions {
+            endpoint_url: Some(sim.endpoint()),
+            region: Some("us-east-1".to_owned()),
+            static_credentials: Some(("cutover-demo".to_owned(), "cutover-demo".to_owned())),
+            concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
+            ..ConnectOptions::default()
+        },
+        None => ConnectOptions {
+            profile: args.aws.profile.clone(),
+            region: args.aws.region.clone(),
+            endpoint_url: args.aws.endpoint_url.clone(),
+            concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
+            ..ConnectOptions::default()
+        },
+    };
+    let clients = runtime.block_on(connect(&options));
+    let context = Context {
+        profile: if demo.is_some() {
+            Some("demo".to_owned())
+        } else {
+            clients.profile.clone()
+        },
+        region: clients.region.clone(),
+        demo: demo.is_some(),
+        read_only: args.read_only,
+        clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    };
+    let intervals = Intervals {
+        hot: Duration::from_secs(args.hot_seconds),
+        cold: Duration::from_secs(args.cold_seconds),
+    };
+    tracing::info!(demo = context.demo, region = %context.region, log = ?log, "console starting");
+    let started = Instant::now();
+    let result = runtime.block_on(async {
+        let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal")?;
+        let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+        tokio::spawn(restore_on_sigterm());
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = Runner::new(clients, scope, started, tx);
+        let mut app = App::new(context, intervals);
+        let size = terminal.size().unwrap_or_default();
+        app.height = size.height;
+        let outcome = runtime::run(
+            &mut terminal,
+            &mut app,
+            &runner,
+            rx,
+            EventStream::new(),
+            started,
+        )
+        .await;
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+        outcome.wrap_err("the console stopped")
+    });
+    drop(demo);
+    result
+}
+
+/// SIGTERM leaves the terminal as it was found, then exits as a terminated process does.
+async fn restore_on_sigterm() {
+    #[cfg(unix)]
+    {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            return;
+        };
+        term.recv().await;
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        ratatui::restore();
+        std::process::exit(143);
+    }
+}

@@ -1,0 +1,221 @@
+//! Drawing: a pure function of `&App`. The header (profile, account, region, demo or live,
+//! read-only, last refresh, API errors), the current screen, the footer with its keys, and the
+//! help, palette and filter overlays. It must not change state or wait.
+
+pub mod theme;
+pub mod views;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph, Wrap};
+
+use crate::app::keymap::BINDINGS;
+use crate::app::{App, Mode, View};
+use theme::Theme;
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let theme = Theme::new(app.context.no_color);
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    frame.render_widget(
+        Paragraph::new(header_line(app, &theme)).style(theme.header),
+        header,
+    );
+    match &app.snapshot {
+        None => {
+            let text = match &app.cold.error {
+                Some(error) => format!("Cannot read the fleet: {error}"),
+                None => "Reading the fleet…".to_owned(),
+            };
+            frame.render_widget(
+                Paragraph::new(text)
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered()),
+                body,
+            );
+        }
+        Some(snapshot) => match app.screen().view {
+            View::Overview => views::overview::draw(frame, body, app, snapshot, &theme),
+            View::Pipelines => views::pipelines::draw_list(frame, body, app, snapshot, &theme),
+            View::Pipeline => views::pipelines::draw_detail(frame, body, app, snapshot, &theme),
+            View::Deployments => views::deployments::draw_list(frame, body, app, snapshot, &theme),
+            View::Deployment => views::deployment::draw(frame, body, app, snapshot, &theme),
+            View::Services => views::services::draw(frame, body, app, snapshot, &theme),
+            View::Traffic => views::traffic::draw(frame, body, app, snapshot, &theme),
+        },
+    }
+    frame.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
+    match &app.mode {
+        Mode::Help => help(frame, body, &theme, app),
+        Mode::Palette { input, selected } => palette(frame, body, app, input, *selected, &theme),
+        Mode::Normal | Mode::Filter => {}
+    }
+}
+
+fn header_line(app: &App, theme: &Theme) -> Line<'static> {
+    let c = &app.context;
+    let mut spans = vec![Span::styled(" cutover ", theme.title)];
+    spans.push(Span::raw(if c.demo { "│ DEMO " } else { "│ LIVE " }));
+    if let Some(profile) = &c.profile {
+        spans.push(Span::raw(format!("│ {profile} ")));
+    }
+    let account = app
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.identity.as_ref())
+        .map(|i| i.account.clone());
+    spans.push(Span::raw(format!(
+        "│ {} │ {} ",
+        account.unwrap_or_else(|| "account ?".to_owned()),
+        c.region
+    )));
+    if c.read_only {
+        spans.push(Span::raw("│ READ-ONLY "));
+    }
+    let updated = app
+        .snapshot
+        .as_ref()
+        .map_or_else(|| "never".to_owned(), |s| clock_time(&s.taken_at.rfc3339()));
+    spans.push(Span::raw(format!("│ updated {updated} ")));
+    let errors = app.snapshot.as_ref().map_or(0, |s| s.gaps.len());
+    let throttled = app
+        .snapshot
+        .as_ref()
+        .is_some_and(|s| s.gaps.iter().any(|g| g.kind == "throttled"));
+    if errors > 0 || app.cold.error.is_some() || app.hot.error.is_some() {
+        let label = if throttled {
+            format!("│ THROTTLED · {errors} API errors ")
+        } else {
+            format!("│ {errors} API errors ")
+        };
+        spans.push(Span::styled(label, theme.bad));
+    }
+    Line::from(spans)
+}
+
+/// `09:41:07` from an RFC 3339 instant.
+fn clock_time(rfc3339: &str) -> String {
+    rfc3339.get(11..19).unwrap_or(rfc3339).to_owned()
+}
+
+fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
+    if let Mode::Filter = app.mode {
+        return Line::from(vec![
+            Span::styled(" / ", theme.key),
+            Span::raw(format!("{}▏  enter keep · esc clear", app.screen().filter)),
+        ]);
+    }
+    if let Some(message) = &app.message {
+        return Line::from(Span::styled(format!(" {message}"), theme.warn));
+    }
+    let keys: &[(&str, &str)] = match app.screen().view {
+        View::Deployment | View::Pipeline => &[
+            ("esc", "back"),
+            ("tab", "panel"),
+            (":", "jump"),
+            ("r", "refresh"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+        _ => &[
+            ("↑↓", "move"),
+            ("enter", "open"),
+            ("/", "filter"),
+            (":", "jump"),
+            ("1-5", "screens"),
+            ("r", "refresh"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    };
+    let mut spans = vec![Span::raw(" ")];
+    for (key, what) in keys {
+        spans.push(Span::styled(*key, theme.key));
+        spans.push(Span::raw(format!(" {what}  ")));
+    }
+    if !app.screen().filter.is_empty() {
+        spans.push(Span::styled(
+            format!("filter: {}", app.screen().filter),
+            theme.warn,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// A rectangle of `width` × `height` centred in `area`, clipped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+fn help(frame: &mut Frame, area: Rect, theme: &Theme, app: &App) {
+    let mut lines: Vec<Line> = BINDINGS
+        .iter()
+        .map(|b| {
+            Line::from(vec![
+                Span::styled(format!("{:>10}  ", b.keys), theme.key),
+                Span::raw(b.help),
+            ])
+        })
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("{} · any key closes", app.screen().view.title()),
+        theme.dim,
+    ));
+    let rect = centered(area, 76, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Help ")),
+        rect,
+    );
+}
+
+fn palette(frame: &mut Frame, area: Rect, app: &App, input: &str, selected: usize, theme: &Theme) {
+    let matches = crate::app::palette(app, input);
+    let height = (matches.len().min(12) as u16 + 3).max(4);
+    let rect = Rect {
+        height: height.min(area.height),
+        ..centered(area, 70, height)
+    };
+    let rect = Rect {
+        y: area.y + 1,
+        ..rect
+    };
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered().title(" Jump to ");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [line, list] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(":", theme.key),
+            Span::raw(format!("{input}▏")),
+        ])),
+        line,
+    );
+    let items: Vec<ListItem> = matches
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _))| {
+            ListItem::new(label.clone()).style(if i == selected {
+                theme.selected
+            } else {
+                theme.dim
+            })
+        })
+        .collect();
+    frame.render_widget(List::new(items), list);
+}

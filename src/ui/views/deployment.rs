@@ -1,0 +1,308 @@
+//! One deployment: what, where and by whom; the traffic panel (production and test routes
+//! side by side, the task sets blue and green); the lifecycle timeline; the step and the
+//! waits with time left; the rollback link; and, when it failed, why — in one place.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use super::{ago, status_span, until};
+use crate::app::App;
+use crate::model::Snapshot;
+use crate::model::deploy::{Deployment, DeploymentGroup};
+use crate::model::status::{LifecycleStatus, TaskSetLabel};
+use crate::model::time::{Timestamp, human_duration};
+use crate::ui::theme::Theme;
+use crate::ui::widgets::split_bar::SplitBar;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+    let id = app.screen().subject.clone().unwrap_or_default();
+    let Some(d) = s.deployment(&id) else {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "Deployment {id} is not in the snapshot (older than a day, or out of scope)."
+            ))
+            .block(Block::bordered()),
+            area,
+        );
+        return;
+    };
+    let now = app.data_now();
+    let group = s.group_of(d);
+    let failed = d.error.is_some() || d.failed_event().is_some();
+    let [top, bar, middle, bottom] = Layout::vertical([
+        Constraint::Length(5),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(if failed { 8 } else { 0 }),
+    ])
+    .areas(area);
+    frame.render_widget(
+        Paragraph::new(summary(d, group, now, theme))
+            .block(Block::bordered().title(format!(" Deployment {} ", d.id))),
+        top,
+    );
+    let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
+    let [label, gauge, right] = Layout::horizontal([
+        Constraint::Length(8),
+        Constraint::Fill(1),
+        Constraint::Length(12),
+    ])
+    .areas(bar);
+    frame.render_widget(Paragraph::new(Span::styled(" blue ", theme.blue)), label);
+    frame.render_widget(
+        SplitBar {
+            percent_on_green: percent,
+            theme,
+        },
+        gauge,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(format!(" {percent:>3.0}% green"), theme.green)),
+        right,
+    );
+    let [traffic, timeline] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    frame.render_widget(
+        Paragraph::new(traffic_lines(d, group, s, theme))
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(" Traffic ")),
+        traffic,
+    );
+    frame.render_widget(
+        Paragraph::new(timeline_lines(d, now, theme)).block(Block::bordered().title(" Lifecycle ")),
+        timeline,
+    );
+    if failed {
+        frame.render_widget(
+            Paragraph::new(why(d, group, s, theme))
+                .wrap(Wrap { trim: true })
+                .block(Block::bordered().title(Span::styled(" Why it failed ", theme.bad))),
+            bottom,
+        );
+    }
+}
+
+fn summary(
+    d: &Deployment,
+    group: Option<&DeploymentGroup>,
+    now: Timestamp,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let duration = match (d.started.or(d.created), d.completed) {
+        (Some(start), Some(end)) => human_duration(start.seconds_until(end)),
+        (Some(start), None) => format!("{} so far", human_duration(start.seconds_until(now))),
+        _ => "-".to_owned(),
+    };
+    let service = group
+        .and_then(|g| {
+            Some(format!(
+                "{}/{}",
+                g.cluster.as_deref()?,
+                g.service.as_deref()?
+            ))
+        })
+        .unwrap_or_default();
+    let mut status = vec![Span::raw(" status "), status_span(d.status.as_str(), theme)];
+    if let Some(p) = &d.progress {
+        status.push(Span::styled(format!(" · {}", p.phase.label()), theme.warn));
+        if let Some(at) = p.next_step_at {
+            status.push(Span::raw(format!(" · next step in {}", until(now, at))));
+        }
+        if let Some(at) = p.wait_ends_at {
+            status.push(Span::raw(format!(" · wait ends in {}", until(now, at))));
+        }
+    }
+    let rollback = match (&d.rollback_of, &d.rolled_back_by) {
+        (Some(of), _) => format!(" · rolls back {of}"),
+        (_, Some(by)) => format!(" · rolled back by {by}"),
+        _ => String::new(),
+    };
+    vec![
+        Line::from(status),
+        Line::raw(format!(
+            " {}/{} → {service} · {}{}",
+            d.application, d.deployment_group, d.config, rollback
+        )),
+        Line::raw(format!(
+            " by {} · created {} · duration {duration}",
+            d.creator.as_deref().unwrap_or("?"),
+            ago(now, d.created)
+        )),
+    ]
+}
+
+/// Production and test: listener → rule → target groups with weights; then the task sets.
+fn traffic_lines(
+    d: &Deployment,
+    group: Option<&DeploymentGroup>,
+    s: &Snapshot,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let Some(group) = group else {
+        return vec![Line::raw("deployment group not read")];
+    };
+    for (name, rules) in [
+        ("production", &group.production_rules),
+        ("test", &group.test_rules),
+    ] {
+        for arn in rules {
+            let Some(rule) = s.rule(arn) else { continue };
+            let port = s
+                .listeners
+                .iter()
+                .find(|l| l.arn == rule.listener_arn)
+                .and_then(|l| l.port)
+                .map_or_else(|| "?".to_owned(), |p| p.to_string());
+            let mut spans = vec![
+                Span::styled(format!(" {name:<10}"), theme.title),
+                Span::raw(format!(":{port} {} → ", rule.label())),
+            ];
+            for f in &rule.forwards {
+                let tg = s
+                    .target_group(&f.target_group_arn)
+                    .map_or_else(|| f.target_group_arn.clone(), |t| t.name.clone());
+                let style = match d
+                    .task_set(&TaskSetLabel::Green)
+                    .and_then(|t| t.target_group_name.as_deref())
+                {
+                    Some(green) if green == tg => theme.green,
+                    _ => theme.blue,
+                };
+                spans.push(Span::styled(
+                    format!("{tg} {:.0}% ", rule.share_of(&f.target_group_arn)),
+                    style,
+                ));
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    lines.push(Line::raw(""));
+    for set in d.target.iter().flat_map(|t| t.task_sets.iter()) {
+        let style = if set.label == TaskSetLabel::Green {
+            theme.green
+        } else {
+            theme.blue
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {:<6}", set.label.as_str()), style),
+            Span::raw(format!("{} ", set.id)),
+            status_span(set.status.as_str(), theme),
+            Span::raw(format!(
+                "  {} desired · {} running · {} pending · {:.0}% · {}",
+                set.desired,
+                set.running,
+                set.pending,
+                set.traffic_weight,
+                set.target_group_name.as_deref().unwrap_or("-")
+            )),
+        ]));
+    }
+    if d.target.is_none() {
+        lines.push(Line::styled(" task sets not read", theme.dim));
+    }
+    lines
+}
+
+fn timeline_lines(d: &Deployment, now: Timestamp, theme: &Theme) -> Vec<Line<'static>> {
+    let Some(target) = &d.target else {
+        return vec![Line::styled(" lifecycle not read", theme.dim)];
+    };
+    target
+        .lifecycle_events
+        .iter()
+        .map(|e| {
+            let mark = match e.status {
+                LifecycleStatus::Succeeded => "✓",
+                LifecycleStatus::Failed => "✗",
+                LifecycleStatus::InProgress => "▶",
+                LifecycleStatus::Skipped => "–",
+                _ => "·",
+            };
+            let took = match (e.start, e.end) {
+                (Some(a), Some(b)) => human_duration(a.seconds_until(b)),
+                (Some(a), None) => format!("{}…", human_duration(a.seconds_until(now))),
+                _ => String::new(),
+            };
+            Line::from(vec![
+                Span::styled(format!(" {mark} "), theme.status(e.status.as_str())),
+                Span::raw(format!("{:<22}", e.name)),
+                Span::styled(
+                    format!("{:<11}", e.status.as_str()),
+                    theme.status(e.status.as_str()),
+                ),
+                Span::raw(took),
+            ])
+        })
+        .collect()
+}
+
+/// Everything that says why: CodeDeploy's error, the failed event's diagnostics, unhealthy
+/// targets with their reasons, the service's recent events and stopped tasks.
+fn why(
+    d: &Deployment,
+    group: Option<&DeploymentGroup>,
+    s: &Snapshot,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if let Some(e) = &d.error {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {} ", e.code), theme.bad),
+            Span::raw(e.message.clone()),
+        ]));
+    }
+    if let Some(e) = d.failed_event()
+        && let Some(diag) = &e.diagnostics
+    {
+        let script = diag.script_name.clone().unwrap_or_default();
+        lines.push(Line::raw(format!(
+            " {} {script}: {}",
+            e.name,
+            diag.message.clone().unwrap_or_default()
+        )));
+        if let Some(tail) = diag.log_tail.as_ref().filter(|t| !t.is_empty()) {
+            lines.push(Line::styled(
+                format!("   log: {}", tail.lines().last().unwrap_or_default()),
+                theme.dim,
+            ));
+        }
+    }
+    if let Some(service) = group.and_then(|g| s.service_of(g)) {
+        let unhealthy: Vec<String> = service
+            .target_group_arns()
+            .filter_map(|arn| s.target_group(arn))
+            .flat_map(|tg| {
+                tg.unhealthy().map(move |t| {
+                    format!(
+                        "{} {} {}",
+                        tg.name,
+                        t.id,
+                        t.reason.clone().unwrap_or_default()
+                    )
+                })
+            })
+            .collect();
+        if let Some(first) = unhealthy.first() {
+            lines.push(Line::styled(
+                format!(" {} unhealthy target(s): {first}", unhealthy.len()),
+                theme.warn,
+            ));
+        }
+        for task in service.stopped_tasks.iter().take(2) {
+            lines.push(Line::raw(format!(
+                " stopped task: {}",
+                task.stopped_reason.clone().unwrap_or_default()
+            )));
+        }
+        for event in service.events.iter().take(2) {
+            lines.push(Line::styled(
+                format!(" event: {}", event.message),
+                theme.dim,
+            ));
+        }
+    }
+    lines
+}

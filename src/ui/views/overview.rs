@@ -1,0 +1,135 @@
+//! Overview, the home screen: attention first. Approvals waiting (and how long), deployments
+//! in flight (a blue/green bar, the phase, time to the next step), failures of the last day
+//! with their reason, services short of tasks or with unhealthy targets. Each row opens its
+//! detail.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Row as TableRow};
+
+use super::{ago, bar_spans, status_span, table, until};
+use crate::app::App;
+use crate::app::rows::{Row, rows};
+use crate::model::Snapshot;
+use crate::ui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+    let now = app.data_now();
+    let rows = rows(app);
+    let a = &s.attention;
+    let lines: Vec<TableRow> = rows
+        .iter()
+        .map(|row| {
+            let line = match row {
+                Row::Heading(text) => Line::styled(text.to_string(), theme.heading),
+                Row::Approval { pipeline } => {
+                    let w = a.approvals.iter().find(|w| &w.pipeline == pipeline);
+                    let waited = w
+                        .and_then(|w| w.waiting_since)
+                        .map_or_else(|| "-".to_owned(), |t| until(t, now));
+                    let target = w
+                        .and_then(|w| w.deploys_to.as_ref())
+                        .map_or_else(String::new, |t| {
+                            format!("→ {}/{}", t.application, t.deployment_group)
+                        });
+                    Line::from(vec![
+                        Span::raw(format!("  {pipeline:<30} ")),
+                        Span::raw(
+                            w.map_or_else(String::new, |w| format!("{}/{}  ", w.stage, w.action)),
+                        ),
+                        Span::styled(format!("waiting {waited}  "), theme.warn),
+                        Span::styled(target, theme.dim),
+                    ])
+                }
+                Row::Deployment { id } => deployment_line(s, id, now, theme),
+                Row::Pipeline { name } => {
+                    let f = a.failures.iter().find(|f| &f.id == name);
+                    Line::from(vec![
+                        Span::raw(format!("  {name:<30} ")),
+                        Span::raw(f.map_or_else(String::new, |f| format!("{}  ", f.place))),
+                        status_span(f.map_or("", |f| f.status.as_str()), theme),
+                        Span::raw(format!(
+                            " {}  ",
+                            f.map_or_else(String::new, |f| ago(now, f.at))
+                        )),
+                        Span::styled(f.map_or_else(String::new, |f| f.reason.clone()), theme.dim),
+                    ])
+                }
+                Row::Service { cluster, name } => {
+                    let t = a
+                        .services
+                        .iter()
+                        .find(|t| &t.cluster == cluster && &t.service == name);
+                    Line::from(vec![
+                        Span::raw(format!("  {:<30} ", format!("{cluster}/{name}"))),
+                        Span::styled(t.map_or_else(String::new, |t| t.reason.clone()), theme.warn),
+                    ])
+                }
+                Row::TargetGroup { arn } => Line::raw(arn.clone()),
+            };
+            TableRow::new(vec![Cell::from(line)])
+        })
+        .collect();
+    let title = if rows.is_empty() {
+        " Nothing needs attention ".to_owned()
+    } else {
+        super::titled(
+            "Needs attention",
+            rows.iter()
+                .filter(|r| !matches!(r, Row::Heading(_)))
+                .count(),
+            app,
+        )
+    };
+    table(
+        frame,
+        area,
+        app,
+        super::List {
+            title,
+            header: vec!["What needs attention"],
+            widths: vec![Constraint::Fill(1)],
+            rows: lines,
+        },
+        theme,
+    );
+}
+
+fn deployment_line(
+    s: &Snapshot,
+    id: &str,
+    now: crate::model::Timestamp,
+    theme: &Theme,
+) -> Line<'static> {
+    let Some(d) = s.deployment(id) else {
+        return Line::raw(format!("  {id}"));
+    };
+    let place = format!("{}/{}", d.application, d.deployment_group);
+    let mut spans = vec![Span::raw(format!("  {id}  {place:<34} "))];
+    let progress = d.progress.as_ref();
+    if d.status.is_terminal() {
+        spans.push(status_span(d.status.as_str(), theme));
+        spans.push(Span::raw(format!(" {}  ", ago(now, d.completed))));
+        let reason = d
+            .error
+            .as_ref()
+            .map_or_else(String::new, |e| format!("{}: {}", e.code, e.message));
+        spans.push(Span::styled(reason, theme.dim));
+        return Line::from(spans);
+    }
+    let percent = progress.map_or(0.0, |p| p.percent_on_green);
+    spans.extend(bar_spans(percent, 10, theme));
+    spans.push(Span::raw(format!(" {percent:>3.0}% green  ")));
+    spans.push(Span::styled(
+        progress.map_or("", |p| p.phase.label()).to_owned(),
+        theme.warn,
+    ));
+    if let Some(at) = progress.and_then(|p| p.next_step_at.or(p.wait_ends_at)) {
+        spans.push(Span::raw(format!("  next in {}", until(now, at))));
+    }
+    if d.rollback_of.is_some() {
+        spans.push(Span::styled("  rollback", theme.bad));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,171 @@
+//! Pipelines: every pipeline with the status of each stage of its latest execution; the
+//! detail shows stages, actions, status, timing, a failed action's error and the history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Wrap};
+
+use super::{ago, status_span, table, titled};
+use crate::app::App;
+use crate::app::rows::{Row, rows};
+use crate::model::Snapshot;
+use crate::model::pipeline::Pipeline;
+use crate::ui::theme::Theme;
+
+pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+    let now = app.data_now();
+    let rows = rows(app);
+    let lines: Vec<TableRow> = rows
+        .iter()
+        .filter_map(|row| match row {
+            Row::Pipeline { name } => s.pipeline(name),
+            _ => None,
+        })
+        .map(|p| {
+            let chips: Vec<Span> = p
+                .stages
+                .iter()
+                .map(|st| {
+                    let status = st.status.as_ref().map_or("", |x| x.as_str());
+                    Span::styled(format!("[{}] ", st.name), theme.status(status))
+                })
+                .collect();
+            let latest = p.latest_execution();
+            TableRow::new(vec![
+                Cell::from(p.name.clone()),
+                Cell::from(Line::from(status_span(
+                    latest.map_or("-", |e| e.status.as_str()),
+                    theme,
+                ))),
+                Cell::from(Line::from(chips)),
+                Cell::from(ago(now, latest.and_then(|e| e.updated.or(e.started)))),
+            ])
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Length(30),
+        Constraint::Length(11),
+        Constraint::Fill(1),
+        Constraint::Length(12),
+    ];
+    table(
+        frame,
+        area,
+        app,
+        super::List {
+            title: titled("Pipelines", rows.len(), app),
+            header: vec!["pipeline", "latest", "stages", "updated"],
+            widths,
+            rows: lines,
+        },
+        theme,
+    );
+}
+
+pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+    let name = app.screen().subject.clone().unwrap_or_default();
+    let Some(p) = s.pipeline(&name) else {
+        frame.render_widget(
+            Paragraph::new(format!("Pipeline {name} is not in the snapshot."))
+                .block(Block::bordered()),
+            area,
+        );
+        return;
+    };
+    let [stages, history] =
+        Layout::vertical([Constraint::Fill(2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(stage_lines(p, app, theme))
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" Pipeline {} ", p.name))),
+        stages,
+    );
+    let now = app.data_now();
+    let lines: Vec<Line> = p
+        .executions
+        .iter()
+        .map(|e| {
+            let source = e.source_revisions.first().map_or_else(String::new, |r| {
+                format!(
+                    "{} {}",
+                    r.revision_id.get(..7).unwrap_or(&r.revision_id),
+                    r.summary.clone().unwrap_or_default()
+                )
+            });
+            Line::from(vec![
+                Span::raw(format!(" {} ", e.id.get(..8).unwrap_or(&e.id))),
+                status_span(e.status.as_str(), theme),
+                Span::raw(format!(
+                    "  {}  {}{}",
+                    ago(now, e.started),
+                    source,
+                    if e.rollback { "  (rollback)" } else { "" }
+                )),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Executions ")),
+        history,
+    );
+}
+
+fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let now = app.data_now();
+    let mut lines = Vec::new();
+    for stage in &p.stages {
+        let mut head = vec![Span::styled(format!(" {} ", stage.name), theme.title)];
+        if let Some(status) = &stage.status {
+            head.push(status_span(status.as_str(), theme));
+        }
+        if !stage.inbound_enabled {
+            head.push(Span::styled(
+                format!(
+                    "  transition disabled: {}",
+                    stage.disabled_reason.clone().unwrap_or_default()
+                ),
+                theme.warn,
+            ));
+        }
+        if stage.inbound_execution_id.is_some() {
+            head.push(Span::styled("  an execution waits to enter", theme.dim));
+        }
+        lines.push(Line::from(head));
+        for action in &stage.actions {
+            let run = action.latest.as_ref();
+            let mut spans = vec![Span::raw(format!(
+                "   {:<24} {:<16} ",
+                action.name, action.provider
+            ))];
+            if let Some(run) = run {
+                spans.push(status_span(run.status.as_str(), theme));
+                spans.push(Span::raw(format!("  {}", ago(now, run.last_change))));
+                if run.token.is_some() {
+                    spans.push(Span::styled("  waiting for approval", theme.warn));
+                }
+                if let Some(id) = &run.external_id {
+                    spans.push(Span::styled(format!("  {id}"), theme.dim));
+                }
+            }
+            lines.push(Line::from(spans));
+            if let Some(error) = run.and_then(|r| r.error.as_ref()) {
+                lines.push(Line::styled(
+                    format!("     {}: {}", error.code, error.message),
+                    theme.bad,
+                ));
+            }
+        }
+    }
+    for failure in &p.failures {
+        let detail = failure.error.as_ref().map_or_else(
+            || failure.external_summary.clone().unwrap_or_default(),
+            |e| e.message.clone(),
+        );
+        lines.push(Line::styled(
+            format!(" ✗ {}/{}: {detail}", failure.stage, failure.action),
+            theme.bad,
+        ));
+    }
+    lines
+}

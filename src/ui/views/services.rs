@@ -1,0 +1,82 @@
+//! Services: per cluster, the controller, desired/running/pending, task sets and the newest
+//! event.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Row as TableRow};
+
+use super::{status_span, table, titled};
+use crate::app::App;
+use crate::app::rows::{Row, rows};
+use crate::model::Snapshot;
+use crate::ui::theme::Theme;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+    let rows = rows(app);
+    let lines: Vec<TableRow> = rows
+        .iter()
+        .filter_map(|row| match row {
+            Row::Service { cluster, name } => s.service(cluster, name),
+            _ => None,
+        })
+        .map(|v| {
+            let sets: Vec<String> = if v.task_sets.is_empty() {
+                v.deployments
+                    .iter()
+                    .map(|d| format!("{} {}/{}", d.status, d.running, d.desired))
+                    .collect()
+            } else {
+                v.task_sets
+                    .iter()
+                    .map(|t| format!("{} {}/{}", t.status, t.running, t.desired))
+                    .collect()
+            };
+            let counts = format!("{}/{}/{}", v.desired, v.running, v.pending);
+            let style = if v.running < v.desired {
+                theme.warn
+            } else {
+                theme.ok
+            };
+            TableRow::new(vec![
+                Cell::from(v.cluster.clone()),
+                Cell::from(v.name.clone()),
+                Cell::from(Line::from(status_span(v.controller.as_str(), theme))),
+                Cell::from(Line::styled(counts, style)),
+                Cell::from(sets.join("  ")),
+                Cell::from(
+                    v.events
+                        .first()
+                        .map_or_else(String::new, |e| e.message.clone()),
+                ),
+            ])
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Length(18),
+        Constraint::Length(22),
+        Constraint::Length(12),
+        Constraint::Length(9),
+        Constraint::Length(28),
+        Constraint::Fill(1),
+    ];
+    table(
+        frame,
+        area,
+        app,
+        super::List {
+            title: titled("Services", rows.len(), app),
+            header: vec![
+                "cluster",
+                "service",
+                "controller",
+                "d/r/p",
+                "task sets",
+                "latest event",
+            ],
+            widths,
+            rows: lines,
+        },
+        theme,
+    );
+}

@@ -1,0 +1,3 @@
+//! Reusable pieces of screens.
+
+pub mod split_bar;
