@@ -236,3 +236,6 @@ static HOME: Screen = Screen {
     panel: 0,
     filter: String::new(),
 };
+
+#[cfg(test)]
+mod tests;

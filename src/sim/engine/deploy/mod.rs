@@ -4,8 +4,8 @@
 //! [`traffic::set_test_route`], so the ELBv2 and ECS views of it cannot drift apart.
 //!
 //! This file holds what starts a deployment and what drives it each tick; the lifecycle
-//! events are in [`events`], traffic and task sets in [`traffic`], and stopping, failing and
-//! rolling back in [`halt`].
+//! events are in `events`, traffic and task sets in `traffic`, and stopping, failing and
+//! rolling back in `halt`.
 
 mod events;
 mod halt;

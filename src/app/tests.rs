@@ -1,0 +1,337 @@
+//! `update()` without a terminal or a network: navigation, filter, palette, refresh
+//! scheduling.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::rows::Row;
+use super::{App, Command, Context, Intervals, Mode, Msg, View, update};
+use crate::model::Snapshot;
+use crate::model::attention::{Attention, InFlight, WaitingApproval};
+use crate::model::deploy::Deployment;
+use crate::model::pipeline::Pipeline;
+use crate::model::progress::Phase;
+use crate::model::status::DeploymentStatus;
+use crate::model::time::Timestamp;
+
+fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
+    Deployment {
+        id: id.to_owned(),
+        application: "payments".into(),
+        deployment_group: "ledger".into(),
+        config: "CodeDeployDefault.ECSAllAtOnce".into(),
+        status,
+        creator: None,
+        description: None,
+        created: Some(Timestamp(1_000)),
+        started: None,
+        completed: None,
+        error: None,
+        rollback_of: None,
+        rolled_back_by: None,
+        rollback_message: None,
+        termination_wait_started: false,
+        ready_action: None,
+        ready_wait_minutes: 0,
+        termination_wait_minutes: 0,
+        task_definition: None,
+        target: None,
+        progress: None,
+    }
+}
+
+fn pipeline(name: &str) -> Pipeline {
+    Pipeline {
+        name: name.into(),
+        arn: None,
+        version: None,
+        stages: Vec::new(),
+        executions: Vec::new(),
+        failures: Vec::new(),
+    }
+}
+
+/// A small fleet: one approval waiting, one deployment in flight, two pipelines.
+fn fleet() -> Snapshot {
+    Snapshot {
+        taken_at: Timestamp(60_000),
+        pipelines: vec![pipeline("ledger-release"), pipeline("billing-release")],
+        deployments: vec![
+            deployment("d-INFLIGHT1", DeploymentStatus::InProgress),
+            deployment("d-DONE00001", DeploymentStatus::Succeeded),
+        ],
+        attention: Attention {
+            approvals: vec![WaitingApproval {
+                pipeline: "ledger-release".into(),
+                stage: "Approval".into(),
+                action: "ApproveProduction".into(),
+                execution_id: None,
+                waiting_since: Some(Timestamp(0)),
+                token: "t".into(),
+                deploys_to: None,
+            }],
+            in_flight: vec![InFlight {
+                deployment_id: "d-INFLIGHT1".into(),
+                application: "payments".into(),
+                deployment_group: "ledger".into(),
+                status: DeploymentStatus::InProgress,
+                phase: Phase::Shifting,
+                percent_on_green: 10.0,
+                next_at: Some(Timestamp(120_000)),
+                rollback: false,
+            }],
+            ..Attention::default()
+        },
+        ..Snapshot::default()
+    }
+}
+
+fn app_with_fleet() -> App {
+    let mut app = App::new(
+        Context {
+            region: "us-east-1".into(),
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(fleet())),
+        },
+    );
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn the_cursor_skips_headings_and_enter_opens_the_row() {
+    let mut app = app_with_fleet();
+    let rows = super::rows::rows(&app);
+    assert!(matches!(rows[0], Row::Heading(_)));
+    assert_eq!(
+        app.screen().selected,
+        1,
+        "the cursor starts on the first real row"
+    );
+    key(&mut app, KeyCode::Down);
+    assert_eq!(app.screen().selected, 3, "the heading between is skipped");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Deployment);
+    assert_eq!(app.screen().subject.as_deref(), Some("d-INFLIGHT1"));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.screen().view, View::Overview);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.stack.len(), 1, "back stops at home");
+}
+
+#[test]
+fn filter_narrows_the_list_as_you_type_and_esc_clears_it() {
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Char('2'));
+    assert_eq!(app.screen().view, View::Pipelines);
+    assert_eq!(super::rows::rows(&app).len(), 2);
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.mode, Mode::Filter);
+    typed(&mut app, "bill");
+    assert_eq!(
+        super::rows::rows(&app),
+        vec![Row::Pipeline {
+            name: "billing-release".into()
+        }]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.screen().filter, "bill", "enter keeps the filter");
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Esc);
+    assert!(app.screen().filter.is_empty());
+    assert_eq!(super::rows::rows(&app).len(), 2);
+}
+
+#[test]
+fn the_palette_jumps_to_screens_and_to_things_by_name() {
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "serv");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Services);
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "d-INFL");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        (app.screen().view, app.screen().subject.as_deref()),
+        (View::Deployment, Some("d-INFLIGHT1"))
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "billing");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen().subject.as_deref(), Some("billing-release"));
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "no-such-thing");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("no-such-thing")),
+        "a miss says so"
+    );
+    assert_eq!(
+        app.screen().subject.as_deref(),
+        Some("billing-release"),
+        "and goes nowhere"
+    );
+}
+
+#[test]
+fn unknown_keys_change_nothing() {
+    let mut app = app_with_fleet();
+    let before = (app.stack.clone(), app.mode.clone());
+    for code in [KeyCode::Char('x'), KeyCode::F(5), KeyCode::Char('Z')] {
+        assert!(key(&mut app, code).is_empty());
+    }
+    assert_eq!((app.stack.clone(), app.mode.clone()), before);
+}
+
+#[test]
+fn refreshes_are_scheduled_by_heat_one_at_a_time() {
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    assert_eq!(update(&mut app, Msg::Tick(0)), vec![Command::TakeSnapshot]);
+    assert!(
+        update(&mut app, Msg::Tick(500)).is_empty(),
+        "no second snapshot while one runs"
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 1_000,
+            result: Ok(Box::new(fleet())),
+        },
+    );
+    assert!(
+        update(&mut app, Msg::Tick(2_000)).is_empty(),
+        "the hot interval has not passed"
+    );
+    let hot = update(&mut app, Msg::Tick(3_000));
+    let [Command::RefreshHot(set)] = hot.as_slice() else {
+        panic!("a hot refresh: {hot:?}")
+    };
+    assert!(
+        set.deployments.contains("d-INFLIGHT1"),
+        "what moves is refreshed"
+    );
+    assert!(
+        !set.deployments.contains("d-DONE00001"),
+        "what is done is not"
+    );
+    assert!(
+        update(&mut app, Msg::Tick(6_000)).is_empty(),
+        "not while the hot one runs"
+    );
+    update(
+        &mut app,
+        Msg::HotRefreshed {
+            at: 6_500,
+            update: Box::default(),
+            server_time: None,
+        },
+    );
+    assert_eq!(
+        update(&mut app, Msg::Tick(31_000)),
+        vec![Command::TakeSnapshot],
+        "the cold one comes every 30 s"
+    );
+}
+
+#[test]
+fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
+    let mut app = app_with_fleet();
+    update(&mut app, Msg::Tick(1_000));
+    app.cold.in_flight = false;
+    app.hot.in_flight = false;
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(
+        update(&mut app, Msg::Tick(1_100)),
+        vec![Command::TakeSnapshot]
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 1_200,
+            result: Err("throttled".into()),
+        },
+    );
+    assert_eq!(app.cold.error.as_deref(), Some("throttled"));
+    assert!(
+        app.snapshot
+            .as_ref()
+            .is_some_and(|s| s.pipelines.len() == 2),
+        "the last data stays"
+    );
+}
+
+#[test]
+fn a_still_screen_is_not_redrawn_every_tick() {
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    let mut quiet = fleet();
+    quiet.attention = Attention::default();
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(quiet)),
+        },
+    );
+    app.dirty = false;
+    for t in 1..20 {
+        update(&mut app, Msg::Tick(t * 250));
+    }
+    assert!(!app.dirty, "nothing moves, nothing is drawn");
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 6_000,
+            result: Ok(Box::new(fleet())),
+        },
+    );
+    app.dirty = false;
+    update(&mut app, Msg::Tick(7_000));
+    assert!(app.dirty, "a countdown on screen redraws each second");
+}
+
+#[test]
+fn q_quits_and_help_opens_and_closes() {
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Help);
+    key(&mut app, KeyCode::Char('q'));
+    assert_eq!(
+        app.mode,
+        Mode::Normal,
+        "a key closes help, it does not quit"
+    );
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}

@@ -1,0 +1,184 @@
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use cutover::app::{App, Context, Intervals, Msg, update};
+use cutover::aws::snapshot::take;
+use cutover::aws::{ConnectOptions, connect};
+use cutover::config::Scope;
+use cutover::model::Snapshot;
+use cutover::sim::SimOptions;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use crate::common::{Sim, options};
+
+/// The default world after its six hours of history, read through the SDK.
+async fn fleet() -> Snapshot {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 3,
+        ..options()
+    })
+    .await;
+    let clients = connect(&ConnectOptions {
+        endpoint_url: Some(sim.endpoint()),
+        region: Some("us-east-1".into()),
+        max_attempts: Some(1),
+        static_credentials: Some(("AKIDTEST".into(), "secret".into())),
+        ..ConnectOptions::default()
+    })
+    .await;
+    take(&clients, &Scope::default()).await.expect("snapshot")
+}
+
+fn app(snapshot: &Snapshot, no_color: bool) -> App {
+    let context = Context {
+        profile: Some("demo".into()),
+        region: "us-east-1".into(),
+        demo: true,
+        clock_rate: 1.0,
+        no_color,
+        ..Context::default()
+    };
+    let mut app = App::new(context, Intervals::default());
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(snapshot.clone())),
+        },
+    );
+    app
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> Buffer {
+    app.height = height;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|frame| cutover::ui::draw(frame, app))
+        .expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect::<String>()
+                .trim_end()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Ids and durations vary with the engine's choices; the layout is what the snapshots hold.
+fn settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"d-[A-Z0-9]{9}", "d-XXXXXXXXX");
+    settings.add_filter(r"ecs-svc/\d+", "ecs-svc/N");
+    settings.add_filter(r"\b\d{1,2}h \d{2}m\b", "Hh MMm");
+    settings.add_filter(r"\b\d{1,2}m \d{2}s\b", "Mm SSs");
+    settings.add_filter(r"\b\d{1,2}s\b", "Ss");
+    settings.add_filter(r"\b\d{2}:\d{2}:\d{2}\b", "HH:MM:SS");
+    settings.add_filter(r"\b[0-9a-f]{8}\b", "xxxxxxxx");
+    settings
+}
+
+/// The screens, reached by keys as a person would, each drawn at two sizes.
+const SCREENS: &[(&str, &str)] = &[
+    ("overview", ""),
+    ("pipelines", "2"),
+    ("pipeline", ":ledger-release\n"),
+    ("deployments", "3"),
+    ("deployment", "1jjjjj\n"),
+    ("services", "4"),
+    ("traffic", "5"),
+    ("help", "?"),
+    ("palette", ":pay"),
+];
+
+#[tokio::test]
+async fn every_screen_at_two_sizes() {
+    let snapshot = fleet().await;
+    let settings = settings();
+    for (name, path) in SCREENS {
+        for (width, height) in [(80, 24), (160, 48)] {
+            let mut app = app(&snapshot, false);
+            keys(&mut app, path);
+            let screen = text(&render(&mut app, width, height));
+            settings.bind(|| insta::assert_snapshot!(format!("{name}_{width}x{height}"), screen));
+        }
+    }
+}
+
+#[tokio::test]
+async fn status_cells_carry_their_colour_and_no_color_drops_it() {
+    let snapshot = fleet().await;
+    let mut app = app(&snapshot, false);
+    keys(&mut app, "3");
+    let buffer = render(&mut app, 160, 48);
+    let colour_of = |word: &str| -> Option<Color> {
+        let area = buffer.area;
+        for y in 0..area.height {
+            let line: String = (0..area.width)
+                .map(|x| buffer[(x, y)].symbol().to_owned())
+                .collect();
+            if let Some(at) = line.find(word) {
+                let x = line[..at].chars().count() as u16;
+                return buffer[(x, y)].style().fg;
+            }
+        }
+        None
+    };
+    assert_eq!(
+        colour_of("Failed"),
+        Some(Color::Red),
+        "a failed deployment is red"
+    );
+    assert_eq!(
+        colour_of("Succeeded"),
+        Some(Color::Green),
+        "a succeeded one green"
+    );
+    assert_eq!(
+        colour_of("InProgress"),
+        Some(Color::Yellow),
+        "one in flight yellow"
+    );
+    let blue = (0..buffer.area.height)
+        .flat_map(|y| (0..buffer.area.width).map(move |x| (x, y)))
+        .find(|p| buffer[*p].symbol() == "▒");
+    assert_eq!(
+        blue.map(|p| buffer[p].style().fg),
+        Some(Some(Color::Blue)),
+        "blue is blue in the split bar"
+    );
+
+    let mut plain = cutover::ui::theme::Theme::new(true);
+    plain.selected = ratatui::style::Style::new();
+    let mut app = self::app(&snapshot, true);
+    keys(&mut app, "3");
+    let buffer = render(&mut app, 160, 48);
+    let coloured = buffer
+        .content()
+        .iter()
+        .filter(|c| c.style().fg.is_some_and(|f| f != Color::Reset))
+        .count();
+    assert_eq!(coloured, 0, "NO_COLOR: meaning by text alone");
+    let _ = plain;
+}

@@ -1,0 +1,143 @@
+//! The real binary in tmux: `cutover --demo` starts, the palette reaches a deployment in
+//! flight, its percent on green changes on screen, and `q` leaves the terminal as it was.
+//! Without tmux the test says so and skips, unless CUTOVER_REQUIRE_TOOLS is set (CI).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.0])
+            .output();
+    }
+}
+
+fn tmux(args: &[&str]) -> String {
+    let out = Command::new("tmux").args(args).output().expect("tmux runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn screen(session: &str) -> String {
+    tmux(&["capture-pane", "-p", "-t", session])
+}
+
+/// Waits until the screen satisfies `done`; the screen then.
+fn wait_for(session: &str, what: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+    let start = Instant::now();
+    loop {
+        let text = screen(session);
+        if done(&text) {
+            return text;
+        }
+        assert!(
+            start.elapsed() < limit,
+            "waited {limit:?} for {what}; the screen:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn percent_in(text: &str) -> Option<u32> {
+    let at = text.find("% green")?;
+    let digits: String = text[..at]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_digit() || *c == ' ')
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect();
+    digits.trim().parse().ok()
+}
+
+#[test]
+fn the_demo_reaches_a_deployment_in_flight_and_its_traffic_moves_on_screen() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_none(),
+            "tmux is required here: apt-get install tmux"
+        );
+        eprintln!("SKIP tmux: tmux is not installed; the end-to-end console test did not run");
+        return;
+    }
+    let name = format!("cutover-test-{}", std::process::id());
+    let state = std::env::temp_dir().join(format!("{name}-state"));
+    let command = format!(
+        "XDG_STATE_HOME={} {} --demo --demo-speed 60 --hot-seconds 1; echo CUTOVER-EXITED; sleep 60",
+        state.display(),
+        env!("CARGO_BIN_EXE_cutover")
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &command,
+    ]);
+    let session = Session(name.clone());
+    let overview = wait_for(&session.0, "the overview", Duration::from_secs(30), |t| {
+        t.contains("Deployments in flight")
+    });
+    let id = overview
+        .lines()
+        .find(|l| l.contains("% green") && !l.contains("100% green"))
+        .and_then(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("d-") && w.len() == 11)
+        })
+        .map(str::to_owned)
+        .or_else(|| {
+            overview
+                .lines()
+                .find(|l| l.contains("% green"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .find(|w| w.starts_with("d-"))
+                        .map(str::to_owned)
+                })
+        })
+        .unwrap_or_else(|| panic!("no deployment in flight on the overview:\n{overview}"));
+    tmux(&["send-keys", "-t", &session.0, ":"]);
+    tmux(&["send-keys", "-t", &session.0, "-l", &id]);
+    tmux(&["send-keys", "-t", &session.0, "Enter"]);
+    let detail = wait_for(
+        &session.0,
+        "the deployment screen",
+        Duration::from_secs(10),
+        |t| t.contains(&format!("Deployment {id}")),
+    );
+    let first = percent_in(&detail);
+    let moved = wait_for(
+        &session.0,
+        "the percent on green to change",
+        Duration::from_secs(60),
+        |t| percent_in(t) != first || !t.contains("InProgress"),
+    );
+    assert!(
+        moved.contains(&format!("Deployment {id}")),
+        "still on the deployment:\n{moved}"
+    );
+    tmux(&["send-keys", "-t", &session.0, "q"]);
+    let after = wait_for(
+        &session.0,
+        "the console to quit",
+        Duration::from_secs(10),
+        |t| t.contains("CUTOVER-EXITED"),
+    );
+    assert!(
+        !after.contains("Deployment d-"),
+        "the alternate screen is gone:\n{after}"
+    );
+    assert!(
+        state.join("cutover").join("cutover.log").exists(),
+        "logs went to the state directory, not the screen"
+    );
+    let _ = std::fs::remove_dir_all(&state);
+}
