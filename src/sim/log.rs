@@ -17,6 +17,10 @@ pub struct Record {
     pub operation: String,
     pub status: u16,
     pub mutating: bool,
+    /// Real milliseconds since the log started: when the request was answered.
+    pub wall_ms: u64,
+    /// A digest of the request's body: equal digests on the same operation are the same call.
+    pub digest: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -26,6 +30,7 @@ pub struct RequestLog {
     records: VecDeque<Record>,
     counts: BTreeMap<String, u64>,
     next: u64,
+    origin: Option<std::time::Instant>,
 }
 
 /// Whether an operation changes anything (reads are List*, Get*, Describe*, BatchGet*).
@@ -41,11 +46,12 @@ impl RequestLog {
     pub fn push(
         &mut self,
         at: Millis,
-        service: &str,
-        operation: &str,
+        call: (&str, &str, &[u8]),
         status: u16,
         error: Option<String>,
     ) {
+        let (service, operation, body) = call;
+        let origin = *self.origin.get_or_insert_with(std::time::Instant::now);
         self.next += 1;
         *self
             .counts
@@ -61,6 +67,8 @@ impl RequestLog {
             operation: operation.to_owned(),
             status,
             mutating: is_mutating(operation),
+            wall_ms: origin.elapsed().as_millis() as u64,
+            digest: digest(body),
             error,
         });
     }
@@ -85,4 +93,14 @@ impl RequestLog {
     pub fn last_seq(&self) -> u64 {
         self.next
     }
+}
+
+/// FNV-1a over the body: cheap, stable, enough to tell two requests apart.
+fn digest(body: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in body {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }

@@ -200,9 +200,9 @@ impl Shared {
         )
     }
 
-    fn log(&self, service: &str, operation: &str, status: u16, error: Option<String>) {
+    fn log(&self, call: (&str, &str, &[u8]), status: u16, error: Option<String>) {
         let at = self.clock.now();
-        lock(&self.log).push(at, service, operation, status, error);
+        lock(&self.log).push(at, call, status, error);
     }
 
     pub fn request_log(&self) -> MutexGuard<'_, RequestLog> {

@@ -140,8 +140,7 @@ async fn handle(
     let outcome = match fault {
         Some(Fault::Drop) => {
             shared.log(
-                &call.service,
-                &call.operation,
+                (&call.service, &call.operation, &body),
                 0,
                 Some("DroppedConnection".to_owned()),
             );
@@ -162,7 +161,7 @@ async fn handle(
         Ok(_) => (200, None),
         Err(e) => (e.status, Some(e.code.clone())),
     };
-    shared.log(&call.service, &call.operation, status, error_code);
+    shared.log((&call.service, &call.operation, &body), status, error_code);
     let mut response = match (outcome, call.params.is_some()) {
         (Ok(api::Answer::Json(value)), _) => respond(
             StatusCode::OK,

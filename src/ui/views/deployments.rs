@@ -14,7 +14,7 @@ use crate::ui::theme::Theme;
 pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
     let now = app.data_now();
     let rows = rows(app);
-    let lines: Vec<TableRow> = rows
+    let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .filter_map(|row| match row {
             Row::Deployment { id } => s.deployment(id),

@@ -34,12 +34,19 @@ pub struct List {
     pub rows: Vec<TableRow<'static>>,
 }
 
-/// A bordered table with a header and the app's selection.
+/// The rows on screen: only these are built and drawn, so a list of thousands costs what a
+/// screenful does.
+pub fn window<'a, T>(rows: &'a [T], app: &App) -> &'a [T] {
+    let start = list_offset(app.screen().selected, app.height).min(rows.len());
+    let end = (start + visible_rows(app.height)).min(rows.len());
+    &rows[start..end]
+}
+
+/// A bordered table with a header and the app's selection; `list.rows` is the [`window`].
 pub fn table(frame: &mut Frame, area: Rect, app: &App, list: List, theme: &Theme) {
     let selected = app.screen().selected;
-    let mut state = TableState::default()
-        .with_selected(Some(selected))
-        .with_offset(list_offset(selected, app.height));
+    let relative = selected - list_offset(selected, app.height).min(selected);
+    let mut state = TableState::default().with_selected(Some(relative));
     let table = Table::new(list.rows, list.widths)
         .header(TableRow::new(list.header).style(theme.title))
         .row_highlight_style(theme.selected)

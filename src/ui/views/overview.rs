@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     let now = app.data_now();
     let rows = rows(app);
     let a = &s.attention;
-    let lines: Vec<TableRow> = rows
+    let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .map(|row| {
             let line = match row {

@@ -14,7 +14,7 @@ use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
     let rows = rows(app);
-    let lines: Vec<TableRow> = rows
+    let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .filter_map(|row| match row {
             Row::Service { cluster, name } => s.service(cluster, name),
