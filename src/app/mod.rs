@@ -153,6 +153,8 @@ pub struct App {
     pub quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
+    /// When the screen was last drawn (monotonic).
+    pub drawn_at: Mono,
     pub message: Option<String>,
 }
 
@@ -197,6 +199,7 @@ impl App {
             height: 24,
             quit: false,
             dirty: true,
+            drawn_at: 0,
             message: None,
         }
     }

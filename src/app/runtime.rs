@@ -37,6 +37,7 @@ where
                 .draw(|frame| crate::ui::draw(frame, app))
                 .map_err(Into::into)?;
             app.dirty = false;
+            app.drawn_at = app.now;
         }
         // `biased`: finished work is folded in before new input is read, so a key acts on
         // the freshest state, and the clock never starves either.

@@ -335,3 +335,47 @@ fn q_quits_and_help_opens_and_closes() {
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
 }
+
+#[test]
+fn a_hot_refresh_that_changes_nothing_draws_nothing() {
+    let mut linked = fleet();
+    linked.link();
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(linked)),
+        },
+    );
+    app.dirty = false;
+    app.drawn_at = 0;
+    update(
+        &mut app,
+        Msg::HotRefreshed {
+            at: 1_000,
+            update: Box::default(),
+            server_time: Some(Timestamp(61_000)),
+        },
+    );
+    assert!(!app.dirty, "same data, no frame");
+    let mut changed = crate::aws::hot::HotUpdate::default();
+    let mut d = deployment("d-INFLIGHT1", DeploymentStatus::Succeeded);
+    d.completed = Some(Timestamp(61_000));
+    changed.deployments.push(d);
+    update(
+        &mut app,
+        Msg::HotRefreshed {
+            at: 2_000,
+            update: Box::new(changed),
+            server_time: Some(Timestamp(62_000)),
+        },
+    );
+    assert!(app.dirty, "a deployment that finished is drawn");
+}

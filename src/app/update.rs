@@ -8,6 +8,9 @@ use super::rows::{self, Row};
 use super::{App, Command, Mode, Msg, Screen, View};
 use crate::aws::hot::HotSet;
 
+/// How stale the header's "updated" time may get on a screen where nothing else changes.
+const HEADER_REFRESH_MS: u64 = 15_000;
+
 /// Rows a page key moves.
 const PAGE: usize = 10;
 /// The first screen row of a list's body: header, the block's border, the table's header.
@@ -49,6 +52,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             if second_changed && counting_down(app) {
                 app.dirty = true;
             }
+            // The header's "updated" time is kept within a few seconds of the truth.
+            if now.saturating_sub(app.drawn_at) >= HEADER_REFRESH_MS {
+                app.dirty = true;
+            }
             schedule(app)
         }
         Msg::SnapshotTaken { at, result } => {
@@ -75,14 +82,20 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.hot.in_flight = false;
             app.hot.last = Some(at);
             app.hot.error = update.errors.first().map(ToString::to_string);
+            let had_error = app.hot.error.is_some();
             if let Some(snapshot) = app.snapshot.as_mut() {
                 let taken_at = server_time.unwrap_or(snapshot.taken_at);
-                update.apply(snapshot, taken_at);
+                // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
+                if update.apply(snapshot, taken_at) {
+                    app.dirty = true;
+                }
                 app.data_at = at;
                 app.hot.last_ok = Some(at);
                 clamp(app);
             }
-            app.dirty = true;
+            if had_error || app.hot.error.is_some() {
+                app.dirty = true;
+            }
             Vec::new()
         }
     }

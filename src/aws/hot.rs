@@ -193,12 +193,20 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
 }
 
 impl HotUpdate {
-    /// Folds what was re-read into a snapshot and links it again.
-    pub fn apply(self, s: &mut Snapshot, taken_at: crate::model::Timestamp) {
+    /// Folds what was re-read into a snapshot and links it again; whether anything a screen
+    /// shows changed (beyond the time it was read). Items are replaced in place and compared
+    /// one by one: a still fleet costs no copy of the snapshot.
+    pub fn apply(self, s: &mut Snapshot, taken_at: crate::model::Timestamp) -> bool {
+        let mut changed = false;
         for d in self.deployments {
             match s.deployments.iter_mut().find(|x| x.id == d.id) {
-                Some(slot) => *slot = d,
-                None => s.deployments.insert(0, d),
+                Some(slot) => {
+                    changed |= replace(slot, d, |old, new| new.progress = old.progress.clone())
+                }
+                None => {
+                    s.deployments.insert(0, d);
+                    changed = true;
+                }
             }
         }
         for v in self.services {
@@ -207,34 +215,59 @@ impl HotUpdate {
                 .iter_mut()
                 .find(|x| x.cluster == v.cluster && x.name == v.name)
             {
+                // Stopped tasks are read by the cold snapshot only: keep them.
                 Some(slot) => {
-                    let stopped = std::mem::take(&mut slot.stopped_tasks);
-                    *slot = v;
-                    slot.stopped_tasks = stopped;
+                    changed |= replace(slot, v, |old, new| {
+                        new.stopped_tasks = old.stopped_tasks.clone()
+                    })
                 }
-                None => s.services.push(v),
+                None => {
+                    s.services.push(v);
+                    changed = true;
+                }
             }
         }
         for (arn, targets) in self.health {
             if let Some(tg) = s.target_groups.iter_mut().find(|t| t.arn == arn) {
-                tg.targets = Some(targets);
+                if tg.targets.as_ref() != Some(&targets) {
+                    tg.targets = Some(targets);
+                    changed = true;
+                }
             }
         }
         for rule in self.rules {
             match s.rules.iter_mut().find(|r| r.arn == rule.arn) {
-                Some(slot) => *slot = rule,
-                None => s.rules.push(rule),
+                Some(slot) => changed |= replace(slot, rule, |_, _| {}),
+                None => {
+                    s.rules.push(rule);
+                    changed = true;
+                }
             }
         }
         for p in self.pipelines {
             if let Some(slot) = s.pipelines.iter_mut().find(|x| x.name == p.name) {
-                let failures = std::mem::take(&mut slot.failures);
-                *slot = p;
-                slot.failures = failures;
+                // Failure details are read by the cold snapshot only: keep them.
+                changed |= replace(slot, p, |old, new| new.failures = old.failures.clone());
             }
         }
+        let gaps: Vec<_> = self.errors.iter().map(AwsError::to_gap).collect();
+        changed |= gaps != s.gaps;
+        s.gaps = gaps;
         s.taken_at = taken_at;
-        s.gaps = self.errors.iter().map(AwsError::to_gap).collect();
+        let attention = std::mem::take(&mut s.attention);
         s.link();
+        changed || attention != s.attention
+    }
+}
+
+/// Puts `new` in `slot` (after `keep` carried over what the hot refresh does not read);
+/// whether it differed.
+fn replace<T: PartialEq>(slot: &mut T, mut new: T, keep: impl FnOnce(&T, &mut T)) -> bool {
+    keep(slot, &mut new);
+    if *slot == new {
+        false
+    } else {
+        *slot = new;
+        true
     }
 }

@@ -12,7 +12,7 @@ use super::time::Timestamp;
 
 const DAY: i64 = 24 * 3_600_000;
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Attention {
     pub approvals: Vec<WaitingApproval>,
     pub in_flight: Vec<InFlight>,
@@ -29,7 +29,7 @@ impl Attention {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WaitingApproval {
     pub pipeline: String,
     pub stage: String,
@@ -44,7 +44,7 @@ pub struct WaitingApproval {
     pub deploys_to: Option<DeployTarget>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InFlight {
     pub deployment_id: String,
     pub application: String,
@@ -57,14 +57,14 @@ pub struct InFlight {
     pub rollback: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureSource {
     Deployment,
     Pipeline,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failure {
     pub source: FailureSource,
     /// The deployment id, or the pipeline name.
@@ -80,7 +80,7 @@ pub struct Failure {
     pub rolled_back_by: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceTrouble {
     pub cluster: String,
     pub service: String,

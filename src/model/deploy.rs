@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::status::{DeploymentStatus, LifecycleStatus, ReadyAction, TaskSetLabel, TaskSetStatus};
 use super::time::Timestamp;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Application {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -23,7 +23,7 @@ pub enum Routing {
     Linear { percent: i32, minutes: i32 },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeploymentGroup {
     pub application: String,
     pub name: String,
@@ -56,7 +56,7 @@ pub struct DeploymentGroup {
     pub test_rules: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostics {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
@@ -68,7 +68,7 @@ pub struct Diagnostics {
     pub log_tail: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LifecycleEvent {
     pub name: String,
     pub status: LifecycleStatus,
@@ -80,7 +80,7 @@ pub struct LifecycleEvent {
     pub diagnostics: Option<Diagnostics>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeployTaskSet {
     pub id: String,
     pub label: TaskSetLabel,
@@ -94,7 +94,7 @@ pub struct DeployTaskSet {
     pub target_group_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EcsTarget {
     pub target_id: String,
     pub status: LifecycleStatus,
@@ -110,7 +110,7 @@ pub struct DeploymentError {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployment {
     pub id: String,
     pub application: String,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::status::{Controller, TaskSetStatus};
 use super::time::Timestamp;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cluster {
     pub name: String,
     pub arn: String,
@@ -15,7 +15,7 @@ pub struct Cluster {
     pub active_services: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadBalancerLink {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<String>,
@@ -32,7 +32,7 @@ pub struct LoadBalancerLink {
     pub test_listener_rule: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskSet {
     pub id: String,
     pub status: TaskSetStatus,
@@ -53,7 +53,7 @@ pub struct TaskSet {
     pub created: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EcsDeployment {
     pub id: String,
     pub status: String,
@@ -69,14 +69,14 @@ pub struct EcsDeployment {
     pub rollout_state_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ServiceEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoppedTask {
     pub arn: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +91,7 @@ pub struct StoppedTask {
     pub task_definition: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Service {
     pub cluster: String,
     pub name: String,

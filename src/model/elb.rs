@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::status::TargetHealthState;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadBalancer {
     pub arn: String,
     pub name: String,
@@ -19,7 +19,7 @@ pub struct LoadBalancer {
     pub kind: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Listener {
     pub arn: String,
     pub load_balancer_arn: String,
@@ -29,7 +29,7 @@ pub struct Listener {
     pub protocol: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Condition {
     pub field: String,
     pub values: Vec<String>,
@@ -41,7 +41,7 @@ pub struct Forward {
     pub weight: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListenerRule {
     pub arn: String,
     pub listener_arn: String,
@@ -95,7 +95,7 @@ impl ListenerRule {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Target {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,7 +109,7 @@ pub struct Target {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetGroup {
     pub arn: String,
     pub name: String,

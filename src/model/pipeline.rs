@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::status::{ActionCategory, ActionStatus, ExecutionStatus, StageStatus};
 use super::time::Timestamp;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pipeline {
     pub name: String,
     pub arn: Option<String>,
@@ -20,7 +20,7 @@ pub struct Pipeline {
     pub failures: Vec<ActionFailure>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stage {
     pub name: String,
     pub inbound_enabled: bool,
@@ -37,7 +37,7 @@ pub struct Stage {
     pub actions: Vec<Action>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Action {
     pub name: String,
     pub category: ActionCategory,
@@ -57,7 +57,7 @@ pub struct DeployTarget {
     pub deployment_group: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionRun {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_execution_id: Option<String>,
@@ -86,7 +86,7 @@ pub struct ErrorDetails {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceRevision {
     pub action: String,
     pub revision_id: String,
@@ -96,7 +96,7 @@ pub struct SourceRevision {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExecutionSummary {
     pub id: String,
     pub status: ExecutionStatus,
@@ -114,7 +114,7 @@ pub struct ExecutionSummary {
     pub rollback_target: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionFailure {
     pub execution_id: String,
     pub stage: String,

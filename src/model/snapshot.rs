@@ -16,7 +16,7 @@ use super::time::Timestamp;
 /// The version of the `--json` schema; bumped when a field changes meaning or goes away.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Identity {
     pub account: String,
     pub principal: String,
@@ -25,7 +25,7 @@ pub struct Identity {
 }
 
 /// Where the snapshot was read from.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Source {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
@@ -54,7 +54,7 @@ pub struct Gap {
     pub hint: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Snapshot {
     pub schema_version: u32,
     pub taken_at: Timestamp,
