@@ -199,14 +199,11 @@ impl HotUpdate {
     pub fn apply(self, s: &mut Snapshot, taken_at: crate::model::Timestamp) -> bool {
         let mut changed = false;
         for d in self.deployments {
-            match s.deployments.iter_mut().find(|x| x.id == d.id) {
-                Some(slot) => {
-                    changed |= replace(slot, d, |old, new| new.progress = old.progress.clone())
-                }
-                None => {
-                    s.deployments.insert(0, d);
-                    changed = true;
-                }
+            if let Some(slot) = s.deployments.iter_mut().find(|x| x.id == d.id) {
+                changed |= replace(slot, d, |old, new| new.progress = old.progress.clone());
+            } else {
+                s.deployments.insert(0, d);
+                changed = true;
             }
         }
         for v in self.services {
@@ -218,8 +215,8 @@ impl HotUpdate {
                 // Stopped tasks are read by the cold snapshot only: keep them.
                 Some(slot) => {
                     changed |= replace(slot, v, |old, new| {
-                        new.stopped_tasks = old.stopped_tasks.clone()
-                    })
+                        new.stopped_tasks = old.stopped_tasks.clone();
+                    });
                 }
                 None => {
                     s.services.push(v);
@@ -228,20 +225,19 @@ impl HotUpdate {
             }
         }
         for (arn, targets) in self.health {
-            if let Some(tg) = s.target_groups.iter_mut().find(|t| t.arn == arn) {
-                if tg.targets.as_ref() != Some(&targets) {
-                    tg.targets = Some(targets);
-                    changed = true;
-                }
+            if let Some(tg) = s.target_groups.iter_mut().find(|t| t.arn == arn)
+                && tg.targets.as_ref() != Some(&targets)
+            {
+                tg.targets = Some(targets);
+                changed = true;
             }
         }
         for rule in self.rules {
-            match s.rules.iter_mut().find(|r| r.arn == rule.arn) {
-                Some(slot) => changed |= replace(slot, rule, |_, _| {}),
-                None => {
-                    s.rules.push(rule);
-                    changed = true;
-                }
+            if let Some(slot) = s.rules.iter_mut().find(|r| r.arn == rule.arn) {
+                changed |= replace(slot, rule, |_, _| {})
+            } else {
+                s.rules.push(rule);
+                changed = true;
             }
         }
         for p in self.pipelines {
