@@ -207,21 +207,18 @@ impl HotUpdate {
             }
         }
         for v in self.services {
-            match s
+            // Stopped tasks are read by the cold snapshot only: keep them.
+            if let Some(slot) = s
                 .services
                 .iter_mut()
                 .find(|x| x.cluster == v.cluster && x.name == v.name)
             {
-                // Stopped tasks are read by the cold snapshot only: keep them.
-                Some(slot) => {
-                    changed |= replace(slot, v, |old, new| {
-                        new.stopped_tasks = old.stopped_tasks.clone();
-                    });
-                }
-                None => {
-                    s.services.push(v);
-                    changed = true;
-                }
+                changed |= replace(slot, v, |old, new| {
+                    new.stopped_tasks = old.stopped_tasks.clone()
+                });
+            } else {
+                s.services.push(v);
+                changed = true;
             }
         }
         for (arn, targets) in self.health {
@@ -234,7 +231,7 @@ impl HotUpdate {
         }
         for rule in self.rules {
             if let Some(slot) = s.rules.iter_mut().find(|r| r.arn == rule.arn) {
-                changed |= replace(slot, rule, |_, _| {})
+                changed |= replace(slot, rule, |_, _| {});
             } else {
                 s.rules.push(rule);
                 changed = true;
