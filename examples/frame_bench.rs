@@ -97,7 +97,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut times: Vec<Duration> = Vec::with_capacity(frames);
         for i in 0..frames {
             // Move the cursor so each frame differs, as it would while someone browses.
-            app.stack.last_mut().map(|s| s.selected = i % 40);
+            if let Some(screen) = app.stack.last_mut() {
+                screen.selected = i % 40;
+            }
             let start = Instant::now();
             terminal.draw(|frame| cutover::ui::draw(frame, &app))?;
             times.push(start.elapsed());
