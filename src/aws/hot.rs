@@ -214,7 +214,7 @@ impl HotUpdate {
                 .find(|x| x.cluster == v.cluster && x.name == v.name)
             {
                 changed |= replace(slot, v, |old, new| {
-                    new.stopped_tasks = old.stopped_tasks.clone()
+                    new.stopped_tasks = old.stopped_tasks.clone();
                 });
             } else {
                 s.services.push(v);
