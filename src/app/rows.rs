@@ -151,6 +151,17 @@ fn filter(rows: Vec<Row>, filter: &str, s: &Snapshot) -> Vec<Row> {
     out
 }
 
+/// Rows a list shows in `height` terminal rows (header, footer, borders, table header).
+pub fn visible_rows(height: u16) -> usize {
+    usize::from(height.saturating_sub(5)).max(1)
+}
+
+/// The first row shown, so that the selected one is visible: the screen draws from it and a
+/// click is mapped with it.
+pub fn list_offset(selected: usize, height: u16) -> usize {
+    selected.saturating_sub(visible_rows(height) - 1)
+}
+
 /// The index of the first selectable row at or after `from` (headings are skipped).
 pub fn selectable(rows: &[Row], from: usize, forward: bool) -> usize {
     if rows.is_empty() {

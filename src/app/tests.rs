@@ -379,3 +379,33 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
     );
     assert!(app.dirty, "a deployment that finished is drawn");
 }
+
+#[test]
+fn a_click_selects_the_row_under_it_and_the_wheel_moves() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = app_with_fleet();
+    let click = |row: u16| MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut app, Msg::Mouse(click(3 + 3)));
+    assert_eq!(
+        app.screen().selected,
+        3,
+        "the fourth row, under the table header"
+    );
+    update(&mut app, Msg::Mouse(click(3 + 2)));
+    assert_eq!(app.screen().selected, 3, "a heading is not selectable");
+    update(
+        &mut app,
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::ScrollUp,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(app.screen().selected, 1);
+}

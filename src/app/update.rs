@@ -31,7 +31,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 MouseEventKind::ScrollDown => act(app, Action::Down),
                 MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
                     let rows = rows::rows(app);
-                    let index = usize::from(mouse.row - LIST_TOP);
+                    let index = rows::list_offset(app.screen().selected, app.height)
+                        + usize::from(mouse.row - LIST_TOP);
                     if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
                         app.screen_mut().selected = index;
                     }
@@ -255,8 +256,15 @@ fn act(app: &mut App, action: Action) {
             }
         }
         Action::NextPanel => {
+            // Detail screens have panels: deployment (traffic, lifecycle, why), pipeline
+            // (stages, executions).
+            let panels = match app.screen().view {
+                View::Deployment => 3,
+                View::Pipeline => 2,
+                _ => 1,
+            };
             let screen = app.screen_mut();
-            screen.panel = (screen.panel + 1) % 3;
+            screen.panel = (screen.panel + 1) % panels;
         }
         Action::Filter => app.mode = Mode::Filter,
         Action::Palette => {

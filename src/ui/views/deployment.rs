@@ -39,8 +39,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     ])
     .areas(area);
     frame.render_widget(
-        Paragraph::new(summary(d, group, now, theme))
-            .block(Block::bordered().title(format!(" Deployment {} ", d.id))),
+        Paragraph::new(summary(d, group, now, theme)).block(
+            Block::bordered().title(super::headed(format!(" Deployment {} ", d.id), app, theme)),
+        ),
         top,
     );
     let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
@@ -67,18 +68,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     frame.render_widget(
         Paragraph::new(traffic_lines(d, group, s, theme))
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(" Traffic ")),
+            .block(super::panel(" Traffic ", app, 0, theme)),
         traffic,
     );
     frame.render_widget(
-        Paragraph::new(timeline_lines(d, now, theme)).block(Block::bordered().title(" Lifecycle ")),
+        Paragraph::new(timeline_lines(d, now, theme)).block(super::panel(
+            " Lifecycle ",
+            app,
+            1,
+            theme,
+        )),
         timeline,
     );
     if failed {
         frame.render_widget(
             Paragraph::new(why(d, group, s, theme))
                 .wrap(Wrap { trim: true })
-                .block(Block::bordered().title(Span::styled(" Why it failed ", theme.bad))),
+                .block(super::panel(" Why it failed ", app, 2, theme).title_style(theme.bad)),
             bottom,
         );
     }

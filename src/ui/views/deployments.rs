@@ -61,7 +61,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
         area,
         app,
         super::List {
-            title: titled("Deployments", rows.len(), app),
+            title: titled("Deployments", rows.len(), app, theme),
             header: vec![
                 "id",
                 "application/group",

@@ -16,19 +16,11 @@ use crate::app::App;
 use crate::model::time::{Timestamp, human_duration};
 use crate::ui::theme::Theme;
 
-/// Rows a list shows in `height` terminal rows (header, footer, borders, table header).
-pub fn visible_rows(height: u16) -> usize {
-    usize::from(height.saturating_sub(5)).max(1)
-}
-
-/// The first row shown, so that the selected one is visible; `update` maps clicks with it.
-pub fn list_offset(selected: usize, height: u16) -> usize {
-    selected.saturating_sub(visible_rows(height) - 1)
-}
+pub use crate::app::rows::{list_offset, visible_rows};
 
 /// What a list screen shows: its title, column headers and widths, and rows.
 pub struct List {
-    pub title: String,
+    pub title: Line<'static>,
     pub header: Vec<&'static str>,
     pub widths: Vec<Constraint>,
     pub rows: Vec<TableRow<'static>>,
@@ -74,13 +66,52 @@ pub fn until(now: Timestamp, then: Timestamp) -> String {
     human_duration(now.seconds_until(then))
 }
 
-/// `title · filter` for a list's border.
-pub fn titled(name: &str, count: usize, app: &App) -> String {
+/// A list's border title: name, count, filter, how old the data is, and the error of a
+/// refresh that failed (the last data stays on screen).
+pub fn titled(name: &str, count: usize, app: &App, theme: &Theme) -> Line<'static> {
     let filter = &app.screen().filter;
-    if filter.is_empty() {
-        format!(" {name} ({count}) ")
+    let mut spans = vec![Span::styled(format!(" {name} ({count}) "), theme.title)];
+    if !filter.is_empty() {
+        spans.push(Span::styled(format!("/{filter} "), theme.warn));
+    }
+    spans.extend(freshness(app, theme));
+    Line::from(spans)
+}
+
+/// `as of 09:41:07`, and what went wrong with the last refresh, if it did.
+pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    if let Some(s) = &app.snapshot {
+        let time = s.taken_at.rfc3339();
+        spans.push(Span::styled(
+            format!("· as of {} ", time.get(11..19).unwrap_or(&time)),
+            theme.dim,
+        ));
+    }
+    if let Some(error) = app.cold.error.as_ref().or(app.hot.error.as_ref()) {
+        let short: String = error.chars().take(60).collect();
+        spans.push(Span::styled(
+            format!("· refresh failed: {short} "),
+            theme.bad,
+        ));
+    }
+    spans
+}
+
+/// A detail screen's title with the data's freshness.
+pub fn headed(title: String, app: &App, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![Span::styled(title, theme.title)];
+    spans.extend(freshness(app, theme));
+    Line::from(spans)
+}
+
+/// A panel of a detail screen; the one `tab` has moved to is drawn in the heading style.
+pub fn panel(title: &'static str, app: &App, index: usize, theme: &Theme) -> Block<'static> {
+    let block = Block::bordered().title(title);
+    if app.screen().panel == index {
+        block.border_style(theme.heading)
     } else {
-        format!(" {name} ({count}) · /{filter} ")
+        block
     }
 }
 

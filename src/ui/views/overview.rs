@@ -72,7 +72,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         })
         .collect();
     let title = if rows.is_empty() {
-        " Nothing needs attention ".to_owned()
+        Line::from(" Nothing needs attention ")
     } else {
         super::titled(
             "Needs attention",
@@ -80,6 +80,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                 .filter(|r| !matches!(r, Row::Heading(_)))
                 .count(),
             app,
+            theme,
         )
     };
     table(

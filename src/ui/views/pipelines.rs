@@ -54,7 +54,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
         area,
         app,
         super::List {
-            title: titled("Pipelines", rows.len(), app),
+            title: titled("Pipelines", rows.len(), app, theme),
             header: vec!["pipeline", "latest", "stages", "updated"],
             widths,
             rows: lines,
@@ -78,7 +78,11 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme
     frame.render_widget(
         Paragraph::new(stage_lines(p, app, theme))
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" Pipeline {} ", p.name))),
+            .block(super::panel(" Stages ", app, 0, theme).title(super::headed(
+                format!(" Pipeline {} ", p.name),
+                app,
+                theme,
+            ))),
         stages,
     );
     let now = app.data_now();
@@ -106,7 +110,7 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme
         })
         .collect();
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Executions ")),
+        Paragraph::new(lines).block(super::panel(" Executions ", app, 1, theme)),
         history,
     );
 }

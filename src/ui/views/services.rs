@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         area,
         app,
         super::List {
-            title: titled("Services", rows.len(), app),
+            title: titled("Services", rows.len(), app, theme),
             header: vec![
                 "cluster",
                 "service",

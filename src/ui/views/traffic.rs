@@ -98,7 +98,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         area,
         app,
         super::List {
-            title: titled("Target groups", rows.len(), app),
+            title: titled("Target groups", rows.len(), app, theme),
             header: vec!["target group", "load balancer", "routes", "health"],
             widths,
             rows: lines,
