@@ -2,11 +2,13 @@
 //! AWS-compatible simulator it is demonstrated and tested against.
 
 pub mod app;
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod model;
+pub mod ops;
 pub mod sim;
 pub mod status;
 pub mod ui;

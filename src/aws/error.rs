@@ -146,6 +146,20 @@ impl AwsError {
         out
     }
 
+    /// An error found before anything was sent (a request that could not be built).
+    pub fn local(service: &'static str, operation: &'static str, message: &str) -> Self {
+        Self {
+            service,
+            operation,
+            target: None,
+            kind: ErrorKind::Service,
+            code: None,
+            message: message.to_owned(),
+            request_id: None,
+            profile: None,
+        }
+    }
+
     pub fn on(mut self, target: impl Into<String>) -> Self {
         self.target = Some(target.into());
         self

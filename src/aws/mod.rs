@@ -2,6 +2,7 @@
 //! service that maps SDK answers to `model` types, and the snapshot that reads the fleet. The
 //! SDK's types stop here: nothing above this module sees them.
 
+pub mod act;
 pub mod codedeploy;
 pub mod codepipeline;
 pub mod ecs;

@@ -1,0 +1,341 @@
+//! The mutating calls, one function each, sent once: the clients used for actions have
+//! retries off, because a mutation is never retried blindly (after a timeout the caller reads
+//! the state again to learn what happened). Each returns the request id for the audit log.
+
+use aws_sdk_codedeploy::types as cd;
+use aws_sdk_codepipeline::types as cp;
+use aws_sdk_elasticloadbalancingv2::types as elb;
+
+use super::{AwsError, Clients};
+
+/// The id AWS gave the request, when it sent one.
+pub type RequestId = Option<String>;
+
+fn id<T: aws_sdk_ecs::operation::RequestId>(out: &T) -> RequestId {
+    out.request_id().map(str::to_owned)
+}
+
+pub async fn put_approval(
+    c: &Clients,
+    at: (&str, &str, &str),
+    token: &str,
+    summary: &str,
+    approved: bool,
+) -> Result<RequestId, AwsError> {
+    let (pipeline, stage, action) = at;
+    let status = if approved {
+        cp::ApprovalStatus::Approved
+    } else {
+        cp::ApprovalStatus::Rejected
+    };
+    let result = cp::ApprovalResult::builder()
+        .summary(summary)
+        .status(status)
+        .build()
+        .map_err(|e| AwsError::local("codepipeline", "PutApprovalResult", &e.to_string()))?;
+    let out = c
+        .codepipeline
+        .client
+        .put_approval_result()
+        .pipeline_name(pipeline)
+        .stage_name(stage)
+        .action_name(action)
+        .token(token)
+        .result(result)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "PutApprovalResult", &e)
+                .on(pipeline)
+        })?;
+    Ok(id(&out))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Ready,
+    Termination,
+}
+
+pub async fn continue_deployment(
+    c: &Clients,
+    deployment: &str,
+    wait: Wait,
+) -> Result<RequestId, AwsError> {
+    let kind = match wait {
+        Wait::Ready => cd::DeploymentWaitType::ReadyWait,
+        Wait::Termination => cd::DeploymentWaitType::TerminationWait,
+    };
+    let out = c
+        .codedeploy
+        .client
+        .continue_deployment()
+        .deployment_id(deployment)
+        .deployment_wait_type(kind)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codedeploy", "ContinueDeployment", &e)
+                .on(deployment)
+        })?;
+    Ok(id(&out))
+}
+
+/// StopDeployment with rollback; the message CodeDeploy answered.
+pub async fn stop_with_rollback(
+    c: &Clients,
+    deployment: &str,
+) -> Result<(RequestId, String), AwsError> {
+    let out = c
+        .codedeploy
+        .client
+        .stop_deployment()
+        .deployment_id(deployment)
+        .auto_rollback_enabled(true)
+        .send()
+        .await
+        .map_err(|e| c.error("codedeploy", "StopDeployment", &e).on(deployment))?;
+    Ok((
+        id(&out),
+        out.status_message().unwrap_or_default().to_owned(),
+    ))
+}
+
+/// CreateDeployment of an AppSpec revision; the new deployment's id.
+pub async fn create_deployment(
+    c: &Clients,
+    application: &str,
+    group: &str,
+    appspec: &str,
+    description: &str,
+) -> Result<(RequestId, String), AwsError> {
+    let revision = cd::RevisionLocation::builder()
+        .revision_type(cd::RevisionLocationType::AppSpecContent)
+        .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
+        .build();
+    let out = c
+        .codedeploy
+        .client
+        .create_deployment()
+        .application_name(application)
+        .deployment_group_name(group)
+        .revision(revision)
+        .description(description)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codedeploy", "CreateDeployment", &e)
+                .on(format!("{application}/{group}"))
+        })?;
+    Ok((id(&out), out.deployment_id().unwrap_or_default().to_owned()))
+}
+
+/// The AppSpec of a deployment's revision, to deploy it again.
+pub async fn appspec_of(c: &Clients, deployment: &str) -> Result<Option<String>, AwsError> {
+    let out = c
+        .codedeploy
+        .client
+        .get_deployment()
+        .deployment_id(deployment)
+        .send()
+        .await
+        .map_err(|e| c.error("codedeploy", "GetDeployment", &e).on(deployment))?;
+    Ok(out
+        .deployment_info()
+        .and_then(|d| d.revision())
+        .and_then(|r| r.app_spec_content())
+        .and_then(|a| a.content())
+        .map(str::to_owned))
+}
+
+pub async fn scale(
+    c: &Clients,
+    cluster: &str,
+    service: &str,
+    count: i32,
+) -> Result<RequestId, AwsError> {
+    let out = c
+        .ecs
+        .client
+        .update_service()
+        .cluster(cluster)
+        .service(service)
+        .desired_count(count)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("ecs", "UpdateService", &e)
+                .on(format!("{cluster}/{service}"))
+        })?;
+    Ok(id(&out))
+}
+
+/// Replaces the forward weights of a rule or a listener's default action, keeping every
+/// other action (authentication, their order) as it is: the Modify calls replace the whole
+/// action list.
+pub async fn set_weights(
+    c: &Clients,
+    target: &str,
+    weights: &[(String, i32)],
+) -> Result<RequestId, AwsError> {
+    let is_rule = target.contains(":listener-rule/");
+    let current: Vec<elb::Action> = if is_rule {
+        let out = c
+            .elb
+            .client
+            .describe_rules()
+            .rule_arns(target)
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("elasticloadbalancing", "DescribeRules", &e)
+                    .on(target)
+            })?;
+        out.rules()
+            .first()
+            .map(|r| r.actions().to_vec())
+            .unwrap_or_default()
+    } else {
+        let out = c
+            .elb
+            .client
+            .describe_listeners()
+            .listener_arns(target)
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("elasticloadbalancing", "DescribeListeners", &e)
+                    .on(target)
+            })?;
+        out.listeners()
+            .first()
+            .map(|l| l.default_actions().to_vec())
+            .unwrap_or_default()
+    };
+    let forward = elb::ForwardActionConfig::builder()
+        .set_target_groups(Some(
+            weights
+                .iter()
+                .map(|(arn, w)| {
+                    elb::TargetGroupTuple::builder()
+                        .target_group_arn(arn)
+                        .weight(*w)
+                        .build()
+                })
+                .collect(),
+        ))
+        .build();
+    let new_forward = elb::Action::builder()
+        .r#type(elb::ActionTypeEnum::Forward)
+        .forward_config(forward);
+    let mut actions: Vec<elb::Action> = Vec::new();
+    let mut replaced = false;
+    for action in current {
+        if action.r#type() == Some(&elb::ActionTypeEnum::Forward) && !replaced {
+            actions.push(new_forward.clone().set_order(action.order()).build());
+            replaced = true;
+        } else {
+            actions.push(action);
+        }
+    }
+    if !replaced {
+        actions.push(new_forward.build());
+    }
+    if is_rule {
+        let out = c
+            .elb
+            .client
+            .modify_rule()
+            .rule_arn(target)
+            .set_actions(Some(actions))
+            .send()
+            .await
+            .map_err(|e| c.error("elasticloadbalancing", "ModifyRule", &e).on(target))?;
+        Ok(id(&out))
+    } else {
+        let out = c
+            .elb
+            .client
+            .modify_listener()
+            .listener_arn(target)
+            .set_default_actions(Some(actions))
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("elasticloadbalancing", "ModifyListener", &e)
+                    .on(target)
+            })?;
+        Ok(id(&out))
+    }
+}
+
+pub async fn retry_stage(
+    c: &Clients,
+    pipeline: &str,
+    stage: &str,
+    execution: &str,
+    all: bool,
+) -> Result<RequestId, AwsError> {
+    let mode = if all {
+        cp::StageRetryMode::AllActions
+    } else {
+        cp::StageRetryMode::FailedActions
+    };
+    let out = c
+        .codepipeline
+        .client
+        .retry_stage_execution()
+        .pipeline_name(pipeline)
+        .stage_name(stage)
+        .pipeline_execution_id(execution)
+        .retry_mode(mode)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "RetryStageExecution", &e)
+                .on(pipeline)
+        })?;
+    Ok(id(&out))
+}
+
+pub async fn stop_execution(
+    c: &Clients,
+    pipeline: &str,
+    execution: &str,
+    abandon: bool,
+    reason: &str,
+) -> Result<RequestId, AwsError> {
+    let out = c
+        .codepipeline
+        .client
+        .stop_pipeline_execution()
+        .pipeline_name(pipeline)
+        .pipeline_execution_id(execution)
+        .abandon(abandon)
+        .reason(reason)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "StopPipelineExecution", &e)
+                .on(pipeline)
+        })?;
+    Ok(id(&out))
+}
+
+pub async fn start_execution(c: &Clients, pipeline: &str) -> Result<(RequestId, String), AwsError> {
+    let out = c
+        .codepipeline
+        .client
+        .start_pipeline_execution()
+        .name(pipeline)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "StartPipelineExecution", &e)
+                .on(pipeline)
+        })?;
+    Ok((
+        id(&out),
+        out.pipeline_execution_id().unwrap_or_default().to_owned(),
+    ))
+}

@@ -1,0 +1,166 @@
+//! Sends a confirmed plan's one call, with an audit record before (requested) and after
+//! (succeeded or failed). A record that cannot be written stops the action before the call.
+//! After a timeout nothing is resent: the caller is told to read the state again.
+
+use crate::audit::{Audit, Phase, Record};
+use crate::aws::act::{self, Wait};
+use crate::aws::{Clients, ErrorKind};
+
+use super::OpError;
+use super::prepare::{Call, Plan};
+
+/// What a sent action did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+pub async fn execute(
+    c: &Clients,
+    plan: &Plan,
+    audit: &Audit,
+    who: &crate::audit::Who,
+) -> Result<Outcome, OpError> {
+    let parameters = serde_json::to_value(&plan.op).unwrap_or_default();
+    let record = Record::new(who, plan.op.name(), &plan.op.target(), parameters);
+    audit
+        .append(&record.phase(Phase::Requested))
+        .map_err(|e| OpError::Audit(e.to_string()))?;
+    let result = send(c, &plan.call).await;
+    let done = match &result {
+        Ok(outcome) => record
+            .phase(Phase::Succeeded)
+            .with_request(outcome.request_id.clone()),
+        Err(error) => record
+            .phase(Phase::Failed)
+            .with_request(error.request_id.clone())
+            .with_error(error.to_string()),
+    };
+    // The call was made: a failure to record its outcome must not hide it.
+    let recorded = audit.append(&done);
+    match result {
+        Ok(mut outcome) => {
+            if let Err(e) = recorded {
+                outcome.message.push_str(&format!(
+                    " (but its outcome could not be written to the audit log: {e})"
+                ));
+            }
+            Ok(outcome)
+        }
+        Err(error) if error.kind == ErrorKind::Timeout => Err(OpError::Precondition(format!(
+            "{} timed out; it was not sent again. Read the state to learn whether it took effect: {error}",
+            plan.op.name()
+        ))),
+        Err(error) => Err(OpError::Aws(error)),
+    }
+}
+
+async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError> {
+    let done = |request_id: Option<String>, message: String| Outcome {
+        message,
+        request_id,
+    };
+    match call {
+        Call::Approval {
+            pipeline,
+            stage,
+            action,
+            token,
+            comment,
+            approved,
+        } => {
+            let id =
+                act::put_approval(c, (pipeline, stage, action), token, comment, *approved).await?;
+            Ok(done(
+                id,
+                format!(
+                    "{} {pipeline} {stage}/{action}",
+                    if *approved { "approved" } else { "rejected" }
+                ),
+            ))
+        }
+        Call::ContinueReady { deployment } => {
+            let id = act::continue_deployment(c, deployment, Wait::Ready).await?;
+            Ok(done(
+                id,
+                format!("{deployment}: production traffic is being rerouted"),
+            ))
+        }
+        Call::ContinueTermination { deployment } => {
+            let id = act::continue_deployment(c, deployment, Wait::Termination).await?;
+            Ok(done(
+                id,
+                format!("{deployment}: the original task set is being removed"),
+            ))
+        }
+        Call::StopWithRollback { deployment } => {
+            let (id, message) = act::stop_with_rollback(c, deployment).await?;
+            Ok(done(id, format!("{deployment} stopped: {message}")))
+        }
+        Call::Redeploy {
+            application,
+            group,
+            appspec,
+            from,
+        } => {
+            let (id, new) = act::create_deployment(
+                c,
+                application,
+                group,
+                appspec,
+                &format!("Redeploy of {from} by cutover"),
+            )
+            .await?;
+            Ok(done(
+                id,
+                format!(
+                    "{application}/{group}: deployment {new} started with the revision of {from}"
+                ),
+            ))
+        }
+        Call::Scale {
+            cluster,
+            service,
+            count,
+        } => {
+            let id = act::scale(c, cluster, service, *count).await?;
+            Ok(done(
+                id,
+                format!("{cluster}/{service}: desired count {count}"),
+            ))
+        }
+        Call::Weights { target, weights } => {
+            let id = act::set_weights(c, target, weights).await?;
+            Ok(done(id, format!("{target}: weights set")))
+        }
+        Call::Retry {
+            pipeline,
+            stage,
+            execution,
+            all,
+        } => {
+            let id = act::retry_stage(c, pipeline, stage, execution, *all).await?;
+            Ok(done(id, format!("{pipeline}: stage {stage} retried")))
+        }
+        Call::Stop {
+            pipeline,
+            execution,
+            abandon,
+            reason,
+        } => {
+            let id = act::stop_execution(c, pipeline, execution, *abandon, reason).await?;
+            Ok(done(
+                id,
+                format!("{pipeline}: execution {execution} stopping"),
+            ))
+        }
+        Call::Start { pipeline } => {
+            let (id, execution) = act::start_execution(c, pipeline).await?;
+            Ok(done(
+                id,
+                format!("{pipeline}: execution {execution} started"),
+            ))
+        }
+    }
+}

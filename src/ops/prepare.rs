@@ -1,0 +1,480 @@
+//! Preconditions on fresh state: just before an action is confirmed, what it acts on is read
+//! again, and if the world moved (the approval was answered, the deployment is no longer
+//! Ready, the service is gone) the action says so and nothing is sent. The plan it returns
+//! carries the evidence a person confirms against and the parameters of the one call.
+
+use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2};
+use crate::model::status::{
+    ActionCategory, ActionStatus, DeploymentStatus, ExecutionStatus, StageStatus,
+};
+
+use super::{Op, OpError, RetryMode, StopMode, Verdict};
+
+/// The one call an action makes, with everything resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Approval {
+        pipeline: String,
+        stage: String,
+        action: String,
+        token: String,
+        comment: String,
+        approved: bool,
+    },
+    ContinueReady {
+        deployment: String,
+    },
+    ContinueTermination {
+        deployment: String,
+    },
+    StopWithRollback {
+        deployment: String,
+    },
+    Redeploy {
+        application: String,
+        group: String,
+        appspec: String,
+        from: String,
+    },
+    Scale {
+        cluster: String,
+        service: String,
+        count: i32,
+    },
+    Weights {
+        target: String,
+        weights: Vec<(String, i32)>,
+    },
+    Retry {
+        pipeline: String,
+        stage: String,
+        execution: String,
+        all: bool,
+    },
+    Stop {
+        pipeline: String,
+        execution: String,
+        abandon: bool,
+        reason: String,
+    },
+    Start {
+        pipeline: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub op: Op,
+    /// What will happen and the evidence, a line each.
+    pub summary: Vec<String>,
+    /// What a person types to confirm a dangerous action.
+    pub typed_name: String,
+    pub call: Call,
+}
+
+fn gone(what: String) -> OpError {
+    OpError::Precondition(what)
+}
+
+pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
+    op.validate()?;
+    let plan = |summary: Vec<String>, typed_name: String, call: Call| {
+        Ok(Plan {
+            op: op.clone(),
+            summary,
+            typed_name,
+            call,
+        })
+    };
+    match op {
+        Op::Approve {
+            pipeline,
+            stage,
+            action,
+            comment,
+            verdict,
+        } => {
+            approve(
+                c,
+                op,
+                pipeline,
+                stage.as_deref(),
+                action.as_deref(),
+                comment,
+                *verdict,
+            )
+            .await
+        }
+        Op::Reroute { deployment } => {
+            let d = deployment_now(c, deployment).await?;
+            if d.status != DeploymentStatus::Ready {
+                return Err(gone(format!(
+                    "{deployment} is {}, not Ready: there is nothing to reroute",
+                    d.status
+                )));
+            }
+            plan(
+                vec![format!(
+                    "Reroute production traffic of {deployment} ({}/{}) to the replacement task set now.",
+                    d.application, d.deployment_group
+                )],
+                deployment.clone(),
+                Call::ContinueReady {
+                    deployment: deployment.clone(),
+                },
+            )
+        }
+        Op::Finish { deployment } => {
+            let d = deployment_now(c, deployment).await?;
+            if d.status.is_terminal() {
+                return Err(gone(format!(
+                    "{deployment} already finished ({})",
+                    d.status
+                )));
+            }
+            if !d.termination_wait_started {
+                return Err(gone(format!(
+                    "{deployment} is not waiting to terminate the original task set yet"
+                )));
+            }
+            plan(
+                vec![format!(
+                    "End the termination wait of {deployment} ({}/{}) and remove the original task set now.",
+                    d.application, d.deployment_group
+                )],
+                deployment.clone(),
+                Call::ContinueTermination {
+                    deployment: deployment.clone(),
+                },
+            )
+        }
+        Op::Rollback { deployment } => {
+            let d = deployment_now(c, deployment).await?;
+            if d.status.is_terminal() {
+                return Err(gone(format!(
+                    "{deployment} already finished ({}): nothing to stop; redeploy the previous revision instead",
+                    d.status
+                )));
+            }
+            plan(
+                vec![format!(
+                    "Stop {deployment} ({}/{}, {}) and roll back: traffic returns to the original task set.",
+                    d.application, d.deployment_group, d.status
+                )],
+                deployment.clone(),
+                Call::StopWithRollback {
+                    deployment: deployment.clone(),
+                },
+            )
+        }
+        Op::Redeploy { application, group } => redeploy(c, application, group)
+            .await
+            .and_then(|(summary, call)| plan(summary, format!("{application}/{group}"), call)),
+        Op::Scale {
+            cluster,
+            service,
+            count,
+        } => {
+            let found = ecs::describe_services(c, cluster, std::slice::from_ref(service)).await?;
+            let Some(s) = found.first() else {
+                return Err(gone(format!("service {cluster}/{service} does not exist")));
+            };
+            let count32 = i32::try_from(*count)
+                .map_err(|_| OpError::Invalid(format!("{count} is too large")))?;
+            plan(
+                vec![format!(
+                    "Scale {cluster}/{service}: desired {} → {count} (running {}, pending {}).",
+                    s.desired, s.running, s.pending
+                )],
+                format!("{cluster}/{service}"),
+                Call::Scale {
+                    cluster: cluster.clone(),
+                    service: service.clone(),
+                    count: count32,
+                },
+            )
+        }
+        Op::Weights { target, weights } => {
+            let groups = elbv2::target_groups(c).await?;
+            let mut resolved = Vec::new();
+            for (name, weight) in weights {
+                let Some(tg) = groups.iter().find(|t| t.name == *name || t.arn == *name) else {
+                    return Err(OpError::Invalid(format!("there is no target group {name}")));
+                };
+                resolved.push((tg.arn.clone(), i32::try_from(*weight).unwrap_or(0)));
+            }
+            let lb = load_balancer_of(target).unwrap_or_else(|| target.clone());
+            let lines = weights
+                .iter()
+                .map(|(n, w)| format!("{n}={w}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            plan(
+                vec![
+                    format!("Set the forward weights of {target} to {lines}."),
+                    "CodeDeploy or ECS may move these weights back during a managed deployment."
+                        .to_owned(),
+                ],
+                lb,
+                Call::Weights {
+                    target: target.clone(),
+                    weights: resolved,
+                },
+            )
+        }
+        Op::Retry {
+            pipeline,
+            stage,
+            mode,
+        } => {
+            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+            let failed = p.stages.iter().find(|s| {
+                stage.as_ref().is_none_or(|n| &s.name == n) && s.status == Some(StageStatus::Failed)
+            });
+            let Some(st) = failed else {
+                return Err(gone(match stage {
+                    Some(s) if !p.stages.iter().any(|x| &x.name == s) => {
+                        format!("pipeline {pipeline} has no stage {s}")
+                    }
+                    Some(s) => format!("stage {s} of {pipeline} has not failed: nothing to retry"),
+                    None => format!("no stage of {pipeline} has failed: nothing to retry"),
+                }));
+            };
+            let execution = st
+                .execution_id
+                .clone()
+                .ok_or_else(|| gone(format!("stage {} has no execution", st.name)))?;
+            plan(
+                vec![format!(
+                    "Retry stage {} of {pipeline} ({}, execution {execution}).",
+                    st.name,
+                    if *mode == RetryMode::AllActions {
+                        "all actions"
+                    } else {
+                        "failed actions"
+                    }
+                )],
+                pipeline.clone(),
+                Call::Retry {
+                    pipeline: pipeline.clone(),
+                    stage: st.name.clone(),
+                    execution,
+                    all: *mode == RetryMode::AllActions,
+                },
+            )
+        }
+        Op::Stop {
+            pipeline,
+            mode,
+            reason,
+        } => {
+            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+            let running = p.executions.iter().find(|e| {
+                matches!(
+                    e.status,
+                    ExecutionStatus::InProgress | ExecutionStatus::Stopping
+                )
+            });
+            let Some(e) = running else {
+                return Err(gone(format!("no execution of {pipeline} is running")));
+            };
+            plan(
+                vec![format!(
+                    "Stop execution {} of {pipeline} ({}).",
+                    e.id,
+                    if *mode == StopMode::Abandon {
+                        "abandon running actions"
+                    } else {
+                        "let running actions finish"
+                    }
+                )],
+                pipeline.clone(),
+                Call::Stop {
+                    pipeline: pipeline.clone(),
+                    execution: e.id.clone(),
+                    abandon: *mode == StopMode::Abandon,
+                    reason: reason.clone(),
+                },
+            )
+        }
+        Op::Start { pipeline } => {
+            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+            plan(
+                vec![format!(
+                    "Start a new execution of {} ({} stages).",
+                    p.name,
+                    p.stages.len()
+                )],
+                pipeline.clone(),
+                Call::Start {
+                    pipeline: pipeline.clone(),
+                },
+            )
+        }
+    }
+}
+
+async fn deployment_now(
+    c: &Clients,
+    id: &str,
+) -> Result<crate::model::deploy::Deployment, OpError> {
+    codedeploy::deployments(c, &[id.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| gone(format!("deployment {id} does not exist")))
+}
+
+/// The approval waiting in a pipeline, with the evidence: the execution and its source
+/// revision, the earlier stages' results, how long the gate has waited.
+async fn approve(
+    c: &Clients,
+    op: &Op,
+    pipeline: &str,
+    stage: Option<&str>,
+    action: Option<&str>,
+    comment: &str,
+    verdict: Verdict,
+) -> Result<Plan, OpError> {
+    let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+    if let Some(name) = stage.filter(|s| !p.stages.iter().any(|x| x.name == *s)) {
+        return Err(OpError::Invalid(format!(
+            "pipeline {pipeline} has no stage {name}"
+        )));
+    }
+    let waiting: Vec<(&str, &str, &str)> = p
+        .stages
+        .iter()
+        .filter(|s| stage.is_none_or(|n| s.name == n))
+        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+        .filter(|(_, a)| {
+            a.category == ActionCategory::Approval && action.is_none_or(|n| a.name == n)
+        })
+        .filter_map(|(s, a)| {
+            let run = a.latest.as_ref()?;
+            let token = run
+                .token
+                .as_deref()
+                .filter(|_| run.status == ActionStatus::InProgress)?;
+            Some((s.name.as_str(), a.name.as_str(), token))
+        })
+        .collect();
+    let (stage_name, action_name, token) = match waiting.as_slice() {
+        [] => {
+            return Err(gone(format!(
+                "no approval is waiting in {pipeline}: it may have been answered by someone else, or timed out"
+            )));
+        }
+        [one] => *one,
+        many => {
+            let names: Vec<String> = many.iter().map(|(s, a, _)| format!("{s}/{a}")).collect();
+            return Err(OpError::Invalid(format!(
+                "several approvals wait in {pipeline} ({}): name one with --stage and --action",
+                names.join(", ")
+            )));
+        }
+    };
+    let mut summary = vec![format!(
+        "{} {pipeline} {stage_name}/{action_name}: \"{comment}\"",
+        if verdict == Verdict::Approve {
+            "Approve"
+        } else {
+            "Reject"
+        }
+    )];
+    if let Some(e) = p
+        .executions
+        .iter()
+        .find(|e| e.status == ExecutionStatus::InProgress)
+    {
+        let source = e.source_revisions.first().map_or_else(String::new, |r| {
+            format!(
+                " · source {} {}",
+                r.revision_id.get(..7).unwrap_or(&r.revision_id),
+                r.summary.clone().unwrap_or_default()
+            )
+        });
+        summary.push(format!("execution {}{source}", e.id));
+    }
+    for s in p.stages.iter().take_while(|s| s.name != stage_name) {
+        summary.push(format!(
+            "  {}: {}",
+            s.name,
+            s.status.as_ref().map_or("-", |x| x.as_str())
+        ));
+    }
+    let deploys = p.actions().find_map(|(_, a)| a.deploys_to.clone());
+    if let Some(target) = deploys {
+        summary.push(format!(
+            "then deploys to {}/{}",
+            target.application, target.deployment_group
+        ));
+    }
+    Ok(Plan {
+        op: op.clone(),
+        summary,
+        typed_name: pipeline.to_owned(),
+        call: Call::Approval {
+            pipeline: pipeline.to_owned(),
+            stage: stage_name.to_owned(),
+            action: action_name.to_owned(),
+            token: token.to_owned(),
+            comment: comment.to_owned(),
+            approved: verdict == Verdict::Approve,
+        },
+    })
+}
+
+/// The last successful revision of a group, to deploy again.
+async fn redeploy(
+    c: &Clients,
+    application: &str,
+    group: &str,
+) -> Result<(Vec<String>, Call), OpError> {
+    let groups = codedeploy::groups(c, application, &[group.to_owned()]).await?;
+    let Some(g) = groups.into_iter().next() else {
+        return Err(gone(format!(
+            "deployment group {application}/{group} does not exist"
+        )));
+    };
+    let Some(last) = g.last_successful_deployment.clone() else {
+        return Err(gone(format!(
+            "{application}/{group} has no successful deployment to deploy again"
+        )));
+    };
+    if g.last_attempted_deployment
+        .as_ref()
+        .is_some_and(|a| *a != last)
+    {
+        let attempted = g.last_attempted_deployment.clone().unwrap_or_default();
+        let d = deployment_now(c, &attempted).await?;
+        if !d.status.is_terminal() {
+            return Err(gone(format!(
+                "{attempted} is still {} in {application}/{group}: stop it first",
+                d.status
+            )));
+        }
+    }
+    let appspec = crate::aws::act::appspec_of(c, &last)
+        .await?
+        .ok_or_else(|| gone(format!("{last} has no AppSpec revision to deploy again")))?;
+    let task = codedeploy::task_definition_of(&appspec)
+        .unwrap_or_else(|| "its task definition".to_owned());
+    Ok((
+        vec![format!(
+            "Deploy {application}/{group} again with the revision of {last} ({task})."
+        )],
+        Call::Redeploy {
+            application: application.to_owned(),
+            group: group.to_owned(),
+            appspec,
+            from: last,
+        },
+    ))
+}
+
+/// `microservicesLB` from a listener or rule ARN: what a person types to confirm new weights.
+fn load_balancer_of(arn: &str) -> Option<String> {
+    let path = arn.split_once(":listener")?.1;
+    path.split('/').nth(2).map(str::to_owned)
+}
