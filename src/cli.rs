@@ -55,6 +55,118 @@ pub enum Command {
     Status(StatusArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
+    /// Approve (or with --reject, reject) the manual approval waiting in a pipeline.
+    Approve {
+        pipeline: String,
+        #[arg(long)]
+        stage: Option<String>,
+        #[arg(long)]
+        action: Option<String>,
+        /// Why (at most 512 characters); CodePipeline records it.
+        #[arg(long)]
+        comment: String,
+        #[arg(long)]
+        reject: bool,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Reroute production traffic now, for a deployment waiting in Ready.
+    Reroute {
+        deployment: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// End the termination wait and remove the original task set now.
+    Finish {
+        deployment: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Stop a deployment and roll back to the original task set.
+    Rollback {
+        deployment: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Deploy a group again with the revision of its last successful deployment.
+    Redeploy {
+        /// APPLICATION/GROUP
+        target: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Set a service's desired count.
+    Scale {
+        /// CLUSTER/SERVICE
+        target: String,
+        #[arg(allow_negative_numbers = true)]
+        count: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Set the forward weights of a listener rule or a listener's default action.
+    Weights {
+        /// A rule or listener ARN.
+        target: String,
+        /// TARGET_GROUP=WEIGHT, by name or ARN, weights 0–999.
+        #[arg(required = true)]
+        weights: Vec<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Retry a pipeline's failed stage.
+    Retry {
+        pipeline: String,
+        #[arg(long)]
+        stage: Option<String>,
+        /// Rerun every action of the stage, not only the failed ones.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Stop a pipeline's running execution.
+    Stop {
+        pipeline: String,
+        /// Abandon running actions instead of letting them finish.
+        #[arg(long)]
+        abandon: bool,
+        #[arg(long, default_value = "Stopped with cutover")]
+        reason: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Start a pipeline execution.
+    Start {
+        pipeline: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
+    /// Print the audit log of actions taken with cutover.
+    Audit {
+        /// Only records at or after this time (RFC 3339, or a prefix such as 2026-11-22).
+        #[arg(long)]
+        since: Option<String>,
+        /// Print the records as JSON Lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What every action takes: where, and how it is confirmed.
+#[derive(Debug, Clone, Args)]
+pub struct ActArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Answer a plain confirmation (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Answer a typed confirmation with the target's name (for scripts).
+    #[arg(long, value_name = "NAME")]
+    pub confirm: Option<String>,
+    /// Refuse every action (also `read_only = true` for the profile in the config file).
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 /// Where to reach AWS; unset values come from the standard chain, as the AWS CLI reads it.

@@ -85,10 +85,35 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// Settings of one AWS profile.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProfileSettings {
+    /// No action is offered or allowed with this profile.
+    pub read_only: bool,
+    /// Every action needs the target's name typed.
+    pub protected: bool,
+}
+
+/// Accounts where every action needs the target's name typed, whatever the profile.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Safety {
+    pub protected_accounts: Vec<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub scope: Scope,
+    pub profiles: std::collections::BTreeMap<String, ProfileSettings>,
+    pub safety: Safety,
+}
+
+impl Config {
+    pub fn profile(&self, name: Option<&str>) -> ProfileSettings {
+        name.and_then(|n| self.profiles.get(n)).cloned().unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Error)]

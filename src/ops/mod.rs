@@ -4,6 +4,7 @@
 //! retried blindly ([`execute::execute`]). It must not draw dialogs or read the terminal: the
 //! console and the command line do that.
 
+pub mod cli;
 pub mod execute;
 pub mod prepare;
 

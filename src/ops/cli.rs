@@ -1,0 +1,148 @@
+//! The action commands (`cutover approve|reroute|finish|rollback|redeploy|scale|weights|
+//! retry|stop|start`) and `cutover audit`: the same validation, preconditions, confirmation,
+//! audit and read-only rules as the console. Exit codes: 0 done, 1 the world or AWS said no,
+//! 2 bad input, 4 refused (read-only, not confirmed); nothing is sent unless 0 or 1 says so.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::audit::{Audit, Who};
+use crate::aws::{ConnectOptions, connect};
+use crate::cli::ActArgs;
+use crate::config::Config;
+
+use super::prepare::prepare;
+use super::{Confirm, Op, OpError, execute::execute};
+
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+pub const EXIT_REFUSED: i32 = 4;
+
+/// Runs one action from the command line; the process exit code.
+pub fn run(op: &Op, args: &ActArgs) -> i32 {
+    match run_inner(op, args) {
+        Ok(message) => {
+            println!("{message}");
+            0
+        }
+        Err(error) => {
+            eprintln!("cutover {}: {error}", op.name());
+            match error {
+                OpError::Invalid(_) => EXIT_INVALID,
+                OpError::Refused(_) | OpError::Audit(_) => EXIT_REFUSED,
+                OpError::Precondition(_) | OpError::Aws(_) => EXIT_FAILED,
+            }
+        }
+    }
+}
+
+fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
+    op.validate()?;
+    let config = Config::load(args.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
+    let profile_name = args.aws.profile.clone();
+    let settings = config.profile(profile_name.as_deref());
+    if args.read_only || settings.read_only {
+        let why = if args.read_only { "--read-only".to_owned() } else { format!("profile {} is read-only in the config file", profile_name.unwrap_or_default()) };
+        return Err(OpError::Refused(format!("{why}: nothing was sent")));
+    }
+    let audit = Audit::default_location().ok_or_else(|| OpError::Audit("no state directory (set HOME or XDG_STATE_HOME)".to_owned()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| OpError::Invalid(e.to_string()))?;
+    runtime.block_on(async {
+        // Actions are sent once: no SDK retries (a timeout is answered by reading the state).
+        let clients = connect(&ConnectOptions {
+            profile: args.aws.profile.clone(),
+            region: args.aws.region.clone(),
+            endpoint_url: args.aws.endpoint_url.clone(),
+            max_attempts: Some(1),
+            concurrency: 4,
+            static_credentials: None,
+        })
+        .await;
+        let identity = clients.sts.get_caller_identity().send().await.map_err(|e| clients.error("sts", "GetCallerIdentity", &e))?;
+        let who = Who {
+            profile: clients.profile.clone(),
+            account: identity.account().map(str::to_owned),
+            region: clients.region.clone(),
+            principal: identity.arn().map(str::to_owned),
+        };
+        let protected = settings.protected || who.account.as_ref().is_some_and(|a| config.safety.protected_accounts.contains(a));
+        let plan = prepare(&clients, op).await?;
+        for line in &plan.summary {
+            eprintln!("{line}");
+        }
+        confirm(&op.confirmation(&plan.typed_name, protected), args)?;
+        let outcome = execute(&clients, &plan, &audit, &who).await?;
+        Ok(match outcome.request_id {
+            Some(id) => format!("{} (request {id})", outcome.message),
+            None => outcome.message,
+        })
+    })
+}
+
+/// `--yes` / `--confirm NAME`, or a question on the terminal; refused without either.
+fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
+    match needed {
+        Confirm::Plain if args.yes || args.confirm.is_some() => return Ok(()),
+        Confirm::Typed(name) => match &args.confirm {
+            Some(given) if given == name => return Ok(()),
+            Some(given) => return Err(OpError::Refused(format!("--confirm {given} does not match {name}: nothing was sent"))),
+            None => {}
+        },
+        Confirm::Plain => {}
+    }
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !interactive {
+        let how = match needed {
+            Confirm::Plain => "--yes".to_owned(),
+            Confirm::Typed(name) => format!("--confirm {name}"),
+        };
+        return Err(OpError::Refused(format!("this needs a confirmation and there is no terminal to ask on: pass {how}")));
+    }
+    let prompt = match needed {
+        Confirm::Plain => "Proceed? [y/N] ".to_owned(),
+        Confirm::Typed(name) => format!("Type {name} to confirm: "),
+    };
+    eprint!("{prompt}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| OpError::Refused(e.to_string()))?;
+    let answer = answer.trim();
+    let ok = match needed {
+        Confirm::Plain => matches!(answer, "y" | "Y" | "yes"),
+        Confirm::Typed(name) => answer == name,
+    };
+    if ok { Ok(()) } else { Err(OpError::Refused("not confirmed: nothing was sent".to_owned())) }
+}
+
+/// `cutover audit`: the log, as text or JSON Lines.
+pub fn audit(since: Option<&str>, json: bool) -> i32 {
+    let Some(audit) = Audit::default_location() else {
+        eprintln!("cutover audit: no state directory (set HOME or XDG_STATE_HOME)");
+        return EXIT_FAILED;
+    };
+    match audit.read(since) {
+        Ok(records) => {
+            for r in records {
+                if json {
+                    println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                } else {
+                    let outcome = r.error.as_ref().map_or_else(|| r.request_id.clone().map_or_else(String::new, |id| format!(" request {id}")), |e| format!(" error: {e}"));
+                    println!(
+                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}",
+                        r.time,
+                        format!("{:?}", r.phase).to_lowercase(),
+                        r.action,
+                        r.target,
+                        r.who.principal.as_deref().unwrap_or("?"),
+                        r.who.account.as_deref().unwrap_or("?"),
+                        r.who.region
+                    );
+                }
+            }
+            0
+        }
+        Err(error) => {
+            eprintln!("cutover audit: {error}");
+            EXIT_FAILED
+        }
+    }
+}
