@@ -112,7 +112,9 @@ pub struct Config {
 
 impl Config {
     pub fn profile(&self, name: Option<&str>) -> ProfileSettings {
-        name.and_then(|n| self.profiles.get(n)).cloned().unwrap_or_default()
+        name.and_then(|n| self.profiles.get(n))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 

@@ -13,7 +13,9 @@ fn main() -> Result<()> {
         Some(Command::Sim(args)) => run_sim(&args),
         Some(Command::Status(args)) => run_status(&args),
         None => cutover::console::run(&cli.console),
-        Some(Command::Audit { since, json }) => std::process::exit(cutover::ops::cli::audit(since.as_deref(), json)),
+        Some(Command::Audit { since, json }) => {
+            std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
+        }
         Some(action) => act(action),
     }
 }
@@ -28,9 +30,29 @@ fn act(command: Command) -> Result<()> {
         }
     };
     let (op, args) = match command {
-        Command::Approve { pipeline, stage, action, comment, reject, act } => {
-            let verdict = if reject { Verdict::Reject } else { Verdict::Approve };
-            (Op::Approve { pipeline, stage, action, comment, verdict }, act)
+        Command::Approve {
+            pipeline,
+            stage,
+            action,
+            comment,
+            reject,
+            act,
+        } => {
+            let verdict = if reject {
+                Verdict::Reject
+            } else {
+                Verdict::Approve
+            };
+            (
+                Op::Approve {
+                    pipeline,
+                    stage,
+                    action,
+                    comment,
+                    verdict,
+                },
+                act,
+            )
         }
         Command::Reroute { deployment, act } => (Op::Reroute { deployment }, act),
         Command::Finish { deployment, act } => (Op::Finish { deployment }, act),
@@ -40,21 +62,70 @@ fn act(command: Command) -> Result<()> {
             Err(message) => invalid("redeploy", &message),
         },
         Command::Scale { target, count, act } => {
-            let (cluster, service) = split(&target, "CLUSTER/SERVICE").unwrap_or_else(|m| invalid("scale", &m));
-            let count = count.trim().parse::<i64>().unwrap_or_else(|_| invalid("scale", &format!("the count '{count}' is not a whole number")));
-            (Op::Scale { cluster, service, count }, act)
+            let (cluster, service) =
+                split(&target, "CLUSTER/SERVICE").unwrap_or_else(|m| invalid("scale", &m));
+            let count = count.trim().parse::<i64>().unwrap_or_else(|_| {
+                invalid(
+                    "scale",
+                    &format!("the count '{count}' is not a whole number"),
+                )
+            });
+            (
+                Op::Scale {
+                    cluster,
+                    service,
+                    count,
+                },
+                act,
+            )
         }
-        Command::Weights { target, weights, act } => match cutover::ops::parse_weights(&weights) {
+        Command::Weights {
+            target,
+            weights,
+            act,
+        } => match cutover::ops::parse_weights(&weights) {
             Ok(weights) => (Op::Weights { target, weights }, act),
             Err(error) => invalid("weights", &error.to_string()),
         },
-        Command::Retry { pipeline, stage, all, act } => {
-            let mode = if all { RetryMode::AllActions } else { RetryMode::FailedActions };
-            (Op::Retry { pipeline, stage, mode }, act)
+        Command::Retry {
+            pipeline,
+            stage,
+            all,
+            act,
+        } => {
+            let mode = if all {
+                RetryMode::AllActions
+            } else {
+                RetryMode::FailedActions
+            };
+            (
+                Op::Retry {
+                    pipeline,
+                    stage,
+                    mode,
+                },
+                act,
+            )
         }
-        Command::Stop { pipeline, abandon, reason, act } => {
-            let mode = if abandon { StopMode::Abandon } else { StopMode::Wait };
-            (Op::Stop { pipeline, mode, reason }, act)
+        Command::Stop {
+            pipeline,
+            abandon,
+            reason,
+            act,
+        } => {
+            let mode = if abandon {
+                StopMode::Abandon
+            } else {
+                StopMode::Wait
+            };
+            (
+                Op::Stop {
+                    pipeline,
+                    mode,
+                    reason,
+                },
+                act,
+            )
         }
         Command::Start { pipeline, act } => (Op::Start { pipeline }, act),
         Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return Ok(()),

@@ -37,15 +37,28 @@ pub fn run(op: &Op, args: &ActArgs) -> i32 {
 
 fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
     op.validate()?;
-    let config = Config::load(args.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
+    let config =
+        Config::load(args.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
     let profile_name = args.aws.profile.clone();
     let settings = config.profile(profile_name.as_deref());
     if args.read_only || settings.read_only {
-        let why = if args.read_only { "--read-only".to_owned() } else { format!("profile {} is read-only in the config file", profile_name.unwrap_or_default()) };
+        let why = if args.read_only {
+            "--read-only".to_owned()
+        } else {
+            format!(
+                "profile {} is read-only in the config file",
+                profile_name.unwrap_or_default()
+            )
+        };
         return Err(OpError::Refused(format!("{why}: nothing was sent")));
     }
-    let audit = Audit::default_location().ok_or_else(|| OpError::Audit("no state directory (set HOME or XDG_STATE_HOME)".to_owned()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| OpError::Invalid(e.to_string()))?;
+    let audit = Audit::default_location().ok_or_else(|| {
+        OpError::Audit("no state directory (set HOME or XDG_STATE_HOME)".to_owned())
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| OpError::Invalid(e.to_string()))?;
     runtime.block_on(async {
         // Actions are sent once: no SDK retries (a timeout is answered by reading the state).
         let clients = connect(&ConnectOptions {
@@ -57,14 +70,23 @@ fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
             static_credentials: None,
         })
         .await;
-        let identity = clients.sts.get_caller_identity().send().await.map_err(|e| clients.error("sts", "GetCallerIdentity", &e))?;
+        let identity = clients
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| clients.error("sts", "GetCallerIdentity", &e))?;
         let who = Who {
             profile: clients.profile.clone(),
             account: identity.account().map(str::to_owned),
             region: clients.region.clone(),
             principal: identity.arn().map(str::to_owned),
         };
-        let protected = settings.protected || who.account.as_ref().is_some_and(|a| config.safety.protected_accounts.contains(a));
+        let protected = settings.protected
+            || who
+                .account
+                .as_ref()
+                .is_some_and(|a| config.safety.protected_accounts.contains(a));
         let plan = prepare(&clients, op).await?;
         for line in &plan.summary {
             eprintln!("{line}");
@@ -84,7 +106,11 @@ fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
         Confirm::Plain if args.yes || args.confirm.is_some() => return Ok(()),
         Confirm::Typed(name) => match &args.confirm {
             Some(given) if given == name => return Ok(()),
-            Some(given) => return Err(OpError::Refused(format!("--confirm {given} does not match {name}: nothing was sent"))),
+            Some(given) => {
+                return Err(OpError::Refused(format!(
+                    "--confirm {given} does not match {name}: nothing was sent"
+                )));
+            }
             None => {}
         },
         Confirm::Plain => {}
@@ -95,7 +121,9 @@ fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
             Confirm::Plain => "--yes".to_owned(),
             Confirm::Typed(name) => format!("--confirm {name}"),
         };
-        return Err(OpError::Refused(format!("this needs a confirmation and there is no terminal to ask on: pass {how}")));
+        return Err(OpError::Refused(format!(
+            "this needs a confirmation and there is no terminal to ask on: pass {how}"
+        )));
     }
     let prompt = match needed {
         Confirm::Plain => "Proceed? [y/N] ".to_owned(),
@@ -104,13 +132,22 @@ fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
     eprint!("{prompt}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| OpError::Refused(e.to_string()))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| OpError::Refused(e.to_string()))?;
     let answer = answer.trim();
     let ok = match needed {
         Confirm::Plain => matches!(answer, "y" | "Y" | "yes"),
         Confirm::Typed(name) => answer == name,
     };
-    if ok { Ok(()) } else { Err(OpError::Refused("not confirmed: nothing was sent".to_owned())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(OpError::Refused(
+            "not confirmed: nothing was sent".to_owned(),
+        ))
+    }
 }
 
 /// `cutover audit`: the log, as text or JSON Lines.
@@ -125,7 +162,14 @@ pub fn audit(since: Option<&str>, json: bool) -> i32 {
                 if json {
                     println!("{}", serde_json::to_string(&r).unwrap_or_default());
                 } else {
-                    let outcome = r.error.as_ref().map_or_else(|| r.request_id.clone().map_or_else(String::new, |id| format!(" request {id}")), |e| format!(" error: {e}"));
+                    let outcome = r.error.as_ref().map_or_else(
+                        || {
+                            r.request_id
+                                .clone()
+                                .map_or_else(String::new, |id| format!(" request {id}"))
+                        },
+                        |e| format!(" error: {e}"),
+                    );
                     println!(
                         "{} {:<9} {:<8} {} by {} in {}/{}{outcome}",
                         r.time,

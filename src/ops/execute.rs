@@ -2,6 +2,8 @@
 //! (succeeded or failed). A record that cannot be written stops the action before the call.
 //! After a timeout nothing is resent: the caller is told to read the state again.
 
+use std::fmt::Write as _;
+
 use crate::audit::{Audit, Phase, Record};
 use crate::aws::act::{self, Wait};
 use crate::aws::{Clients, ErrorKind};
@@ -42,9 +44,10 @@ pub async fn execute(
     match result {
         Ok(mut outcome) => {
             if let Err(e) = recorded {
-                outcome.message.push_str(&format!(
+                let _ = write!(
+                    outcome.message,
                     " (but its outcome could not be written to the audit log: {e})"
-                ));
+                );
             }
             Ok(outcome)
         }
@@ -52,7 +55,7 @@ pub async fn execute(
             "{} timed out; it was not sent again. Read the state to learn whether it took effect: {error}",
             plan.op.name()
         ))),
-        Err(error) => Err(OpError::Aws(error)),
+        Err(error) => Err(error.into()),
     }
 }
 

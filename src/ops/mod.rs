@@ -118,7 +118,13 @@ pub enum OpError {
     Audit(String),
     /// AWS answered with an error.
     #[error(transparent)]
-    Aws(#[from] AwsError),
+    Aws(Box<AwsError>),
+}
+
+impl From<AwsError> for OpError {
+    fn from(error: AwsError) -> Self {
+        Self::Aws(Box::new(error))
+    }
 }
 
 impl Op {

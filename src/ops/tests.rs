@@ -108,7 +108,7 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
         ),
         (
             Op::Redeploy {
-                application: "".into(),
+                application: String::new(),
                 group: "g".into(),
             },
             "empty",

@@ -1,0 +1,499 @@
+//! Operator actions from the command line, end to end against the simulator: each action's
+//! effect checked in the simulator's state; bad inputs, read-only mode and races refused with
+//! no mutating request in the simulator's log; the audit log written before and after, and
+//! surviving a kill in the middle of an action.
+
+// Pedantic lints guard the library; in tests they would only rename bindings and closures.
+#![allow(clippy::pedantic)]
+
+#[allow(dead_code)]
+#[path = "../sim/common.rs"]
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use cutover::sim::SimOptions;
+use cutover::sim::world::World;
+use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
+
+use common::{Sim, options};
+
+struct Lab {
+    sim: Sim,
+    state: PathBuf,
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.state);
+    }
+}
+
+fn lab() -> Lab {
+    let world = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let sim = runtime.block_on(Sim::start_with(SimOptions {
+        world: Some(world),
+        speed: None,
+        autopilot: Some(false),
+        ..options()
+    }));
+    let state = std::env::temp_dir().join(format!(
+        "cutover-ops-{}-{}",
+        std::process::id(),
+        sim.handle.addr.port()
+    ));
+    Lab { sim, state }
+}
+
+impl Lab {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args(args)
+            .args([
+                "--endpoint-url",
+                &self.sim.endpoint(),
+                "--region",
+                "eu-west-1",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("XDG_CONFIG_HOME", self.state.join("config"))
+            .env("XDG_STATE_HOME", &self.state)
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run cutover")
+    }
+
+    fn world<T>(&self, f: impl FnOnce(&World) -> T) -> T {
+        self.sim.handle.shared().with_world(|w| f(w))
+    }
+
+    fn until(&self, limit: i64, done: impl Fn(&World) -> bool) {
+        for _ in 0..limit {
+            if self.world(|w| done(w)) {
+                return;
+            }
+            self.sim.advance(1);
+        }
+        panic!("not reached in {limit} virtual seconds");
+    }
+
+    fn mutating(&self) -> usize {
+        self.sim
+            .handle
+            .shared()
+            .request_log()
+            .since(0)
+            .iter()
+            .filter(|r| r.mutating)
+            .count()
+    }
+
+    fn audit(&self) -> Vec<serde_json::Value> {
+        let text = std::fs::read_to_string(self.state.join("cutover").join("audit.jsonl"))
+            .unwrap_or_default();
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("every audit line parses"))
+            .collect()
+    }
+
+    /// Starts a deployment of the group's current task definition (as a pipeline would).
+    fn deploy(&self, group: &str, config: Option<&str>) -> String {
+        self.sim
+            .handle
+            .shared()
+            .with_world(|w| cutover::sim::engine::deploy::redeploy_current(w, "lab", group, config))
+            .expect("deployment created")
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn refused(out: &Output, code: i32, says: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    assert!(stderr.contains(says), "'{stderr}' should say '{says}'");
+}
+
+#[test]
+fn reroute_then_finish_a_ready_deployment() {
+    let lab = lab();
+    let id = lab.deploy("api", None);
+    lab.until(900, |w| {
+        w.deployments[&id].status == DeploymentStatus::Ready
+    });
+    ok(&lab.run(&["reroute", &id, "--yes"]));
+    lab.until(300, |w| w.deployments[&id].phase == Phase::TerminationWait);
+    refused(
+        &lab.run(&["finish", &id, "--yes"]),
+        4,
+        &format!("--confirm {id}"),
+    );
+    ok(&lab.run(&["finish", &id, "--confirm", &id]));
+    lab.until(120, |w| {
+        w.deployments[&id].status == DeploymentStatus::Succeeded
+    });
+    let audit = lab.audit();
+    let phases: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or(""),
+                r["phase"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("reroute", "requested"),
+            ("reroute", "succeeded"),
+            ("finish", "requested"),
+            ("finish", "succeeded")
+        ]
+    );
+    assert_eq!(audit[1]["account"], "111122223333");
+    assert!(audit[1]["request_id"].is_string());
+    assert!(
+        audit[1]["principal"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("arn:aws:sts::"))
+    );
+}
+
+#[test]
+fn rollback_creates_a_rollback_that_finishes_and_redeploy_sends_the_previous_revision() {
+    let lab = lab();
+    let first = lab.deploy("web", Some("CodeDeployDefault.ECSCanary10Percent5Minutes"));
+    lab.until(900, |w| w.deployments[&first].shifted == 10);
+    ok(&lab.run(&["rollback", &first, "--confirm", &first]));
+    let rollback = lab
+        .world(|w| w.deployments[&first].rollback_deployment.clone())
+        .expect("a rollback deployment");
+    lab.until(900, |w| {
+        w.deployments[&rollback].status == DeploymentStatus::Succeeded
+    });
+    refused(
+        &lab.run(&["rollback", &first, "--confirm", &first]),
+        1,
+        "already finished",
+    );
+
+    let previous = lab
+        .world(|w| {
+            w.deployment_groups[&("lab".to_owned(), "web".to_owned())]
+                .last_successful
+                .clone()
+        })
+        .expect("last success");
+    ok(&lab.run(&["redeploy", "lab/web", "--confirm", "lab/web"]));
+    let (new, revision, old_revision) = lab.world(|w| {
+        let d = w
+            .deployment_order
+            .last()
+            .and_then(|id| w.deployments.get(id))
+            .expect("new deployment");
+        (
+            d.id.clone(),
+            d.revision.task_definition.clone(),
+            w.deployments[&previous].revision.task_definition.clone(),
+        )
+    });
+    assert_ne!(new, previous);
+    assert_eq!(
+        revision, old_revision,
+        "the previous revision is deployed again"
+    );
+}
+
+#[test]
+fn scale_and_weights_change_the_service_and_the_rule() {
+    let lab = lab();
+    ok(&lab.run(&["scale", "lab/jobs", "3", "--yes"]));
+    assert_eq!(
+        lab.world(|w| w.service("lab", "jobs").map(|s| s.desired)),
+        Some(3)
+    );
+    let rule = lab.world(|w| {
+        let tg = w
+            .target_group_by_name("jobs-blue")
+            .map(|t| t.arn.clone())
+            .unwrap_or_default();
+        let test_listener = w.deployment_groups[&("lab".to_owned(), "jobs".to_owned())]
+            .test_listener
+            .clone()
+            .unwrap_or_default();
+        w.rules_for_pair(&test_listener, [&tg, &tg])
+            .first()
+            .cloned()
+            .expect("jobs rule on the test listener")
+    });
+    ok(&lab.run(&[
+        "weights",
+        &rule,
+        "jobs-blue=80",
+        "jobs-green=20",
+        "--confirm",
+        "lab-alb",
+    ]));
+    let weights = lab.world(|w| {
+        w.rules[&rule].actions[0]
+            .forward
+            .iter()
+            .map(|f| f.weight)
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(weights, [80, 20]);
+}
+
+#[test]
+fn pipeline_controls_approve_start_stop_and_retry() {
+    let lab = lab();
+    ok(&lab.run(&["start", "web-release", "--yes"]));
+    let execution = lab
+        .world(|w| w.pipelines["web-release"].executions.last().cloned())
+        .expect("started");
+    lab.until(1800, |w| {
+        w.executions[&execution]
+            .runs
+            .iter()
+            .any(|r| r.token.is_some())
+    });
+    ok(&lab.run(&[
+        "approve",
+        "web-release",
+        "--comment",
+        "ship release 42",
+        "--yes",
+    ]));
+    let approval = lab
+        .world(|w| {
+            w.executions[&execution]
+                .runs
+                .iter()
+                .find_map(|r| r.approval.clone())
+        })
+        .expect("recorded");
+    assert!(approval.approved && approval.summary == "ship release 42");
+    refused(
+        &lab.run(&["approve", "web-release", "--comment", "again", "--yes"]),
+        1,
+        "no approval is waiting",
+    );
+
+    ok(&lab.run(&["start", "api-release", "--yes"]));
+    ok(&lab.run(&[
+        "stop",
+        "api-release",
+        "--abandon",
+        "--confirm",
+        "api-release",
+    ]));
+    let stopped = lab.world(|w| {
+        w.pipelines["api-release"]
+            .executions
+            .last()
+            .map(|id| w.executions[id].status.as_str())
+    });
+    assert!(
+        matches!(stopped, Some("Stopped" | "Stopping")),
+        "{stopped:?}"
+    );
+    lab.sim.advance(2);
+    refused(
+        &lab.run(&["retry", "web-release", "--yes"]),
+        1,
+        "nothing to retry",
+    );
+}
+
+#[test]
+fn bad_input_is_refused_and_nothing_is_sent() {
+    let lab = lab();
+    let long = "x".repeat(513);
+    let table: Vec<(Vec<&str>, i32, &str)> = vec![
+        (vec!["scale", "lab/jobs", "-1", "--yes"], 2, "negative"),
+        (
+            vec!["scale", "lab/jobs", "ten", "--yes"],
+            2,
+            "not a whole number",
+        ),
+        (vec!["scale", "lab/jobs", "5001", "--yes"], 2, "quota"),
+        (vec!["scale", "nojobs", "3", "--yes"], 2, "CLUSTER/SERVICE"),
+        (
+            vec!["scale", "lab/ghost", "3", "--yes"],
+            1,
+            "does not exist",
+        ),
+        (
+            vec!["approve", "web-release", "--comment", &long, "--yes"],
+            2,
+            "at most 512",
+        ),
+        (
+            vec![
+                "approve",
+                "web-release",
+                "--comment",
+                "ok",
+                "--stage",
+                "Nowhere",
+                "--yes",
+            ],
+            2,
+            "no stage Nowhere",
+        ),
+        (vec!["weights", "arn:x", "a=1000", "--yes"], 2, "0 to 999"),
+        (
+            vec!["weights", "arn:x", "a=0", "b=0", "--yes"],
+            2,
+            "all weights are zero",
+        ),
+        (
+            vec!["weights", "arn:x", "a", "--yes"],
+            2,
+            "TARGET_GROUP=WEIGHT",
+        ),
+        (vec!["reroute", "d-nope", "--yes"], 2, "not a deployment id"),
+        (vec!["reroute", "d-ABCDEFGH1", "--yes"], 1, "does not exist"),
+        (vec!["redeploy", "lab", "--yes"], 2, "APPLICATION/GROUP"),
+        (
+            vec!["stop", "web-release", "--reason", &long, "--yes"],
+            2,
+            "at most 200",
+        ),
+        (
+            vec!["retry", "nope-release", "--yes"],
+            1,
+            "PipelineNotFound",
+        ),
+    ];
+    for (args, code, says) in table {
+        refused(&lab.run(&args), code, says);
+    }
+    assert_eq!(
+        lab.mutating(),
+        0,
+        "no mutating request reached the simulator"
+    );
+    assert!(lab.audit().is_empty(), "nothing was requested");
+}
+
+#[test]
+fn read_only_refuses_every_action_before_any_call() {
+    let lab = lab();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["approve", "web-release", "--comment", "ok"],
+        vec!["reroute", "d-ABCDEFGH1"],
+        vec!["finish", "d-ABCDEFGH1"],
+        vec!["rollback", "d-ABCDEFGH1"],
+        vec!["redeploy", "lab/web"],
+        vec!["scale", "lab/jobs", "2"],
+        vec!["weights", "arn:x", "a=1"],
+        vec!["retry", "web-release"],
+        vec!["stop", "web-release"],
+        vec!["start", "web-release"],
+    ];
+    for command in &commands {
+        let mut args = command.clone();
+        args.extend(["--read-only", "--yes"]);
+        refused(&lab.run(&args), 4, "--read-only");
+    }
+    let config = lab.state.join("config").join("cutover");
+    std::fs::create_dir_all(&config).expect("config dir");
+    std::fs::write(
+        config.join("config.toml"),
+        "[profiles.prod]\nread_only = true\n",
+    )
+    .expect("config");
+    refused(
+        &lab.run(&["scale", "lab/jobs", "2", "--yes", "--profile", "prod"]),
+        4,
+        "read-only",
+    );
+    assert_eq!(
+        lab.sim.handle.shared().request_log().since(0).len(),
+        0,
+        "not even a read was made"
+    );
+}
+
+#[test]
+fn a_deployment_that_moved_on_is_answered_plainly_and_nothing_is_sent() {
+    let lab = lab();
+    let id = lab.deploy("api", None);
+    lab.until(900, |w| {
+        w.deployments[&id].status == DeploymentStatus::Ready
+    });
+    // Someone else reroutes first.
+    lab.sim
+        .handle
+        .shared()
+        .with_world(|w| cutover::sim::engine::deploy::continue_deployment(w, &id, "READY_WAIT"))
+        .expect("continued");
+    let before = lab.mutating();
+    refused(&lab.run(&["reroute", &id, "--yes"]), 1, "not Ready");
+    assert_eq!(lab.mutating(), before);
+}
+
+#[test]
+fn the_audit_log_survives_a_kill_in_the_middle_of_an_action() {
+    let lab = lab();
+    // Slow calls, so the action is in flight when it is killed.
+    let faults = r#"{"latency_ms": 3000, "services": ["ecs"]}"#;
+    lab.sim
+        .handle
+        .shared()
+        .set_faults(serde_json::from_str(faults).expect("faults"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cutover"))
+        .args([
+            "scale",
+            "lab/jobs",
+            "2",
+            "--yes",
+            "--endpoint-url",
+            &lab.sim.endpoint(),
+            "--region",
+            "eu-west-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("XDG_STATE_HOME", &lab.state)
+        .env("XDG_CONFIG_HOME", lab.state.join("config"))
+        .spawn()
+        .expect("spawn");
+    let log = lab.state.join("cutover").join("audit.jsonl");
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("\"requested\"")
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no requested record"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+    let records = lab.audit();
+    assert_eq!(records.len(), 1, "the requested record, whole");
+    assert_eq!(records[0]["phase"], "requested");
+    assert_eq!(records[0]["action"], "scale");
+}
