@@ -16,12 +16,15 @@ fn main() -> Result<()> {
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
         }
-        Some(action) => act(action),
+        Some(action) => {
+            act(action);
+            Ok(())
+        }
     }
 }
 
 /// The action commands: parsed into an [`Op`](cutover::ops::Op) and run with its checks.
-fn act(command: Command) -> Result<()> {
+fn act(command: Command) {
     use cutover::ops::{Op, RetryMode, StopMode, Verdict};
     let split = |text: &str, what: &str| -> std::result::Result<(String, String), String> {
         match text.split_once('/') {
@@ -128,7 +131,7 @@ fn act(command: Command) -> Result<()> {
             )
         }
         Command::Start { pipeline, act } => (Op::Start { pipeline }, act),
-        Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return Ok(()),
+        Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return,
     };
     std::process::exit(cutover::ops::cli::run(&op, &args));
 }
