@@ -2,6 +2,7 @@
 //! commands out. It never awaits and does no I/O — commands run in the [`runner`] and come
 //! back as messages — so everything here is tested without a terminal or a network.
 
+pub mod actions;
 pub mod keymap;
 pub mod rows;
 pub mod runner;
@@ -75,7 +76,7 @@ impl Screen {
 }
 
 /// What the keyboard is typing into.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     /// `/`: the current screen's filter is being typed.
@@ -86,6 +87,8 @@ pub enum Mode {
         selected: usize,
     },
     Help,
+    /// An action's dialog: input, the fresh-state check, confirmation, sending, the result.
+    Dialog(actions::Dialog),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +159,8 @@ pub struct App {
     /// When the screen was last drawn (monotonic).
     pub drawn_at: Mono,
     pub message: Option<String>,
+    /// Rows marked with space, for actions on many at once (pipelines or deployment ids).
+    pub marks: std::collections::BTreeSet<String>,
 }
 
 /// What happened.
@@ -170,6 +175,10 @@ pub enum Msg {
         at: Mono,
         result: Result<Box<Snapshot>, String>,
     },
+    /// The fresh-state check of the actions in the dialog.
+    Prepared(Vec<Result<crate::ops::prepare::Plan, String>>),
+    /// What each sent action did: its target and the outcome.
+    Executed(Vec<(String, Result<String, String>)>),
     HotRefreshed {
         at: Mono,
         update: Box<HotUpdate>,
@@ -178,10 +187,14 @@ pub enum Msg {
 }
 
 /// What the runner should do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     TakeSnapshot,
     RefreshHot(Box<crate::aws::hot::HotSet>),
+    /// Read what the actions act on again and plan them.
+    Prepare(Vec<crate::ops::Op>),
+    /// Send confirmed plans, one call each, in order.
+    Execute(Vec<crate::ops::prepare::Plan>),
 }
 
 impl App {
@@ -201,6 +214,7 @@ impl App {
             dirty: true,
             drawn_at: 0,
             message: None,
+            marks: std::collections::BTreeSet::new(),
         }
     }
 

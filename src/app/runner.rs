@@ -7,8 +7,11 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Mono, Msg};
+use crate::audit::{Audit, Who};
 use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
+use crate::ops::execute::execute;
+use crate::ops::prepare::prepare;
 
 #[derive(Clone)]
 pub struct Runner {
@@ -16,6 +19,7 @@ pub struct Runner {
     scope: Arc<Scope>,
     started: Instant,
     messages: UnboundedSender<Msg>,
+    audit: Option<Audit>,
 }
 
 impl Runner {
@@ -30,7 +34,25 @@ impl Runner {
             scope: Arc::new(scope),
             started,
             messages,
+            audit: Audit::default_location(),
         }
+    }
+
+    /// Who acts, for the audit log: asked of STS when an action is sent.
+    async fn who(&self) -> Result<Who, crate::aws::AwsError> {
+        let c = &self.clients;
+        let identity = c
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| c.error("sts", "GetCallerIdentity", &e))?;
+        Ok(Who {
+            profile: c.profile.clone(),
+            account: identity.account().map(str::to_owned),
+            region: c.region.clone(),
+            principal: identity.arn().map(str::to_owned),
+        })
     }
 
     fn mono(&self) -> Mono {
@@ -49,6 +71,38 @@ impl Runner {
                         at,
                         result: result.map(Box::new).map_err(|e| e.to_string()),
                     }
+                }
+                Command::Prepare(ops) => {
+                    let mut results = Vec::new();
+                    for op in &ops {
+                        results.push(
+                            prepare(&runner.clients, op)
+                                .await
+                                .map_err(|e| e.to_string()),
+                        );
+                    }
+                    Msg::Prepared(results)
+                }
+                Command::Execute(plans) => {
+                    let mut results = Vec::new();
+                    let who = runner.who().await;
+                    for plan in &plans {
+                        let outcome = match (&runner.audit, &who) {
+                            (Some(audit), Ok(who)) => execute(&runner.clients, plan, audit, who)
+                                .await
+                                .map(|o| o.message)
+                                .map_err(|e| e.to_string()),
+                            (None, _) => {
+                                Err("no state directory for the audit log: nothing was sent"
+                                    .to_owned())
+                            }
+                            (_, Err(e)) => {
+                                Err(format!("cannot tell who acts ({e}): nothing was sent"))
+                            }
+                        };
+                        results.push((plan.op.target(), outcome));
+                    }
+                    Msg::Executed(results)
                 }
                 Command::RefreshHot(set) => {
                     let update = hot::refresh(&runner.clients, &set).await;

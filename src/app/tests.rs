@@ -197,7 +197,7 @@ fn the_palette_jumps_to_screens_and_to_things_by_name() {
 fn unknown_keys_change_nothing() {
     let mut app = app_with_fleet();
     let before = (app.stack.clone(), app.mode.clone());
-    for code in [KeyCode::Char('x'), KeyCode::F(5), KeyCode::Char('Z')] {
+    for code in [KeyCode::Char('X'), KeyCode::F(5), KeyCode::Char('Z')] {
         assert!(key(&mut app, code).is_empty());
     }
     assert_eq!((app.stack.clone(), app.mode.clone()), before);
@@ -408,4 +408,142 @@ fn a_click_selects_the_row_under_it_and_the_wheel_moves() {
         }),
     );
     assert_eq!(app.screen().selected, 1);
+}
+
+fn typed_keys(app: &mut App, text: &str) -> Vec<Command> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(key(app, KeyCode::Char(c)));
+    }
+    out
+}
+
+fn plan_for(op: crate::ops::Op, typed_name: &str) -> crate::ops::prepare::Plan {
+    crate::ops::prepare::Plan {
+        op,
+        summary: vec!["evidence".into()],
+        typed_name: typed_name.into(),
+        call: crate::ops::prepare::Call::Start {
+            pipeline: "x".into(),
+        },
+    }
+}
+
+#[test]
+fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
+    use crate::app::actions::Step;
+    let mut app = app_with_fleet();
+    assert!(
+        typed_keys(&mut app, "a").is_empty(),
+        "the dialog opens on the approval under the cursor"
+    );
+    assert!(matches!(&app.mode, Mode::Dialog(d) if matches!(d.step, Step::Input { .. })));
+    typed_keys(&mut app, "ship it");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert!(
+        matches!(&ops[0], crate::ops::Op::Approve { pipeline, comment, .. } if pipeline == "ledger-release" && comment == "ship it")
+    );
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+    );
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "focus starts on no: enter cancels"
+    );
+    assert_eq!(app.mode, Mode::Normal);
+
+    typed_keys(&mut app, "a");
+    typed_keys(&mut app, "ok");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!()
+    };
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+    );
+    key(&mut app, KeyCode::Right);
+    let sent = key(&mut app, KeyCode::Enter);
+    assert!(matches!(sent.as_slice(), [Command::Execute(plans)] if plans.len() == 1));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "a second press while in flight sends nothing"
+    );
+    update(
+        &mut app,
+        Msg::Executed(vec![("ledger-release".into(), Ok("approved".into()))]),
+    );
+    key(&mut app, KeyCode::Char('z'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(
+        app.cold.last.is_none(),
+        "what changed is read again at once"
+    );
+}
+
+#[test]
+fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Down);
+    let commands = typed_keys(&mut app, "B");
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "d-INFLIGHT1"))]),
+    );
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "not typed: nothing sent"
+    );
+    typed_keys(&mut app, "d-INFLIGHT");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "not all of it: nothing sent"
+    );
+    typed_keys(&mut app, "1");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Command::Execute(_)]
+    ));
+
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Down);
+    typed_keys(&mut app, "B");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(
+            crate::ops::Op::Start {
+                pipeline: "x".into(),
+            },
+            "x",
+        ))]),
+    );
+    assert_eq!(app.mode, Mode::Normal, "an answer after esc opens nothing");
+}
+
+#[test]
+fn read_only_has_no_action_keys_on_any_screen() {
+    let mut app = app_with_fleet();
+    app.context.read_only = true;
+    for screen in ["1", "2", "3", "4", "5"] {
+        typed_keys(&mut app, screen);
+        let commands = typed_keys(&mut app, "axRFBDswtSn ");
+        assert!(
+            commands
+                .iter()
+                .all(|c| !matches!(c, Command::Prepare(_) | Command::Execute(_))),
+            "{commands:?}"
+        );
+        assert!(!matches!(app.mode, Mode::Dialog(_)));
+        app.mode = Mode::Normal;
+    }
+    assert!(app.marks.is_empty());
 }

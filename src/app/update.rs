@@ -21,8 +21,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Key(key) if key.kind != KeyEventKind::Release => {
             app.dirty = true;
             app.message = None;
-            key_pressed(app, key);
-            if app.quit { Vec::new() } else { after_key(app) }
+            let mut commands = key_pressed(app, key);
+            if app.context.read_only {
+                // The code path refuses actions too, whatever asked for them.
+                commands.retain(|c| !matches!(c, Command::Prepare(_) | Command::Execute(_)));
+            }
+            commands.extend(after_key(app));
+            if app.quit { Vec::new() } else { commands }
         }
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(mouse) => {
@@ -72,6 +77,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 }
                 Err(error) => app.cold.error = Some(error),
             }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Prepared(results) => {
+            super::actions::prepared(app, results);
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Executed(results) => {
+            super::actions::executed(app, results);
             app.dirty = true;
             Vec::new()
         }
@@ -160,8 +175,9 @@ fn clamp(app: &mut App) {
         rows::selectable(&rows, selected.min(rows.len().saturating_sub(1)), true);
 }
 
-fn key_pressed(app: &mut App, key: KeyEvent) {
+fn key_pressed(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.mode.clone() {
+        Mode::Dialog(dialog) => return super::actions::key(app, dialog, key),
         Mode::Help => app.mode = Mode::Normal,
         Mode::Filter => match key.code {
             KeyCode::Esc => {
@@ -182,7 +198,7 @@ fn key_pressed(app: &mut App, key: KeyEvent) {
             match key.code {
                 KeyCode::Esc => {
                     app.mode = Mode::Normal;
-                    return;
+                    return Vec::new();
                 }
                 KeyCode::Enter => {
                     let matches = palette(app, &input);
@@ -191,7 +207,7 @@ fn key_pressed(app: &mut App, key: KeyEvent) {
                         Some((_, screen)) => jump(app, screen),
                         None => app.message = Some(format!("nothing called '{input}'")),
                     }
-                    return;
+                    return Vec::new();
                 }
                 KeyCode::Up => selected = selected.saturating_sub(1),
                 KeyCode::Down | KeyCode::Tab => selected += 1,
@@ -210,11 +226,15 @@ fn key_pressed(app: &mut App, key: KeyEvent) {
             app.mode = Mode::Palette { input, selected };
         }
         Mode::Normal => {
+            if let Some(commands) = super::actions::start(app, key) {
+                return commands;
+            }
             if let Some(action) = keymap::action(key) {
                 act(app, action);
             }
         }
     }
+    Vec::new()
 }
 
 /// After a key: a screen that opened without data for it asks for a refresh.

@@ -62,7 +62,7 @@ pub enum Call {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
     pub op: Op,
     /// What will happen and the evidence, a line each.

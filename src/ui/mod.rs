@@ -54,6 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => help(frame, body, &theme, app),
         Mode::Palette { input, selected } => palette(frame, body, app, input, *selected, &theme),
+        Mode::Dialog(dialog) => views::dialog::draw(frame, body, dialog, &theme),
         Mode::Normal | Mode::Filter => {}
     }
 }
@@ -134,8 +135,34 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
             ("q", "quit"),
         ],
     };
+    let actions: &[(&str, &str)] = if app.context.read_only {
+        &[]
+    } else {
+        match app.screen().view {
+            View::Overview => &[
+                ("a/x", "approve/reject"),
+                ("space", "mark"),
+                ("B", "roll back"),
+            ],
+            View::Deployment | View::Deployments => &[
+                ("R", "reroute"),
+                ("F", "finish"),
+                ("B", "roll back"),
+                ("D", "redeploy"),
+                ("s", "scale"),
+            ],
+            View::Pipeline | View::Pipelines => &[
+                ("a/x", "approve/reject"),
+                ("t", "retry"),
+                ("S", "stop"),
+                ("n", "start"),
+            ],
+            View::Services => &[("s", "scale")],
+            View::Traffic => &[("w", "weights")],
+        }
+    };
     let mut spans = vec![Span::raw(" ")];
-    for (key, what) in keys {
+    for (key, what) in actions.iter().chain(keys.iter()) {
         spans.push(Span::styled(*key, theme.key));
         spans.push(Span::raw(format!(" {what}  ")));
     }

@@ -2,6 +2,7 @@
 
 pub mod deployment;
 pub mod deployments;
+pub mod dialog;
 pub mod overview;
 pub mod pipelines;
 pub mod services;

@@ -1,0 +1,463 @@
+//! Operator actions in the console: the key that starts one on the thing under the cursor
+//! (or on every marked row), the dialog that asks for a comment or a count, shows the
+//! evidence read fresh, asks for a plain yes (focus starts on "no") or the target's name
+//! typed, sends once, and shows the result. In read-only mode none of this is reachable.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::rows::{Row, rows};
+use super::{App, Command, Mode, View};
+use crate::ops::prepare::Plan;
+use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
+
+/// What the dialog asks for before it can plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ask {
+    Comment {
+        pipelines: Vec<String>,
+        verdict: Verdict,
+    },
+    Count {
+        cluster: String,
+        service: String,
+    },
+    Weights {
+        target: String,
+    },
+    Nothing,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Input {
+        text: String,
+        error: Option<String>,
+    },
+    /// Reading what the actions act on again.
+    Preparing,
+    Confirm {
+        plans: Vec<Plan>,
+        problems: Vec<String>,
+        needs: Confirm,
+        typed: String,
+        yes: bool,
+    },
+    /// Sent: further presses do nothing until the answers come back.
+    Running,
+    Done {
+        lines: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialog {
+    pub title: String,
+    pub ask: Ask,
+    pub step: Step,
+}
+
+/// The action keys; absent from the keymap, the help and the footer in read-only mode.
+pub const KEYS: &[(&str, &str)] = &[
+    (
+        "a / x",
+        "approve / reject the approval (or every marked one)",
+    ),
+    ("space", "mark a row for an action on many"),
+    ("R", "reroute production now (deployment in Ready)"),
+    ("F", "finish now: end the termination wait"),
+    ("B", "stop and roll back (or every marked deployment)"),
+    ("D", "redeploy the group's last successful revision"),
+    ("s", "scale the service"),
+    ("w", "shift the forward weights of the rule"),
+    (
+        "t / S / n",
+        "retry the failed stage / stop / start the pipeline",
+    ),
+];
+
+/// A key in normal mode that starts an action; `None` when the key is not one.
+pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
+    if app.context.read_only {
+        return None;
+    }
+    let KeyCode::Char(c) = key.code else {
+        return None;
+    };
+    let row = rows(app).get(app.screen().selected).cloned();
+    let deployment = deployment_here(app, row.as_ref());
+    let pipeline = pipeline_here(app, row.as_ref());
+    let dialog = |title: String, ask: Ask| Dialog {
+        title,
+        ask,
+        step: Step::Input {
+            text: String::new(),
+            error: None,
+        },
+    };
+    let plain = |app: &mut App, title: String, ops: Vec<Op>| -> Option<Vec<Command>> {
+        app.mode = Mode::Dialog(Dialog {
+            title,
+            ask: Ask::Nothing,
+            step: Step::Preparing,
+        });
+        Some(vec![Command::Prepare(ops)])
+    };
+    match c {
+        ' ' => {
+            let mark = match &row {
+                Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline }) => {
+                    pipeline.clone()
+                }
+                Some(Row::Deployment { id }) => id.clone(),
+                _ => return Some(Vec::new()),
+            };
+            if !app.marks.remove(&mark) {
+                app.marks.insert(mark);
+            }
+            Some(Vec::new())
+        }
+        'a' | 'x' => {
+            let verdict = if c == 'a' {
+                Verdict::Approve
+            } else {
+                Verdict::Reject
+            };
+            let marked: Vec<String> = app
+                .marks
+                .iter()
+                .filter(|m| !m.starts_with("d-"))
+                .cloned()
+                .collect();
+            let pipelines = if marked.is_empty() {
+                pipeline.into_iter().collect()
+            } else {
+                marked
+            };
+            if pipelines.is_empty() {
+                app.message =
+                    Some("no approval here: select one, or mark several with space".to_owned());
+                return Some(Vec::new());
+            }
+            let verb = if verdict == Verdict::Approve {
+                "Approve"
+            } else {
+                "Reject"
+            };
+            let title = if pipelines.len() == 1 {
+                format!("{verb} {}", pipelines[0])
+            } else {
+                format!("{verb} {} approvals", pipelines.len())
+            };
+            app.mode = Mode::Dialog(dialog(title, Ask::Comment { pipelines, verdict }));
+            Some(Vec::new())
+        }
+        'R' | 'F' | 'D' => {
+            let Some(id) = deployment else {
+                app.message = Some("select a deployment first".to_owned());
+                return Some(Vec::new());
+            };
+            match c {
+                'R' => plain(
+                    app,
+                    format!("Reroute {id}"),
+                    vec![Op::Reroute { deployment: id }],
+                ),
+                'F' => plain(
+                    app,
+                    format!("Finish {id}"),
+                    vec![Op::Finish { deployment: id }],
+                ),
+                _ => {
+                    let group = app
+                        .snapshot
+                        .as_ref()
+                        .and_then(|s| s.deployment(&id))
+                        .map(|d| (d.application.clone(), d.deployment_group.clone()));
+                    let (application, group) = group?;
+                    plain(
+                        app,
+                        format!("Redeploy {application}/{group}"),
+                        vec![Op::Redeploy { application, group }],
+                    )
+                }
+            }
+        }
+        'B' => {
+            let marked: Vec<String> = app
+                .marks
+                .iter()
+                .filter(|m| m.starts_with("d-"))
+                .cloned()
+                .collect();
+            let ids = if marked.is_empty() {
+                deployment.into_iter().collect()
+            } else {
+                marked
+            };
+            if ids.is_empty() {
+                app.message = Some("select a deployment, or mark several with space".to_owned());
+                return Some(Vec::new());
+            }
+            let title = if ids.len() == 1 {
+                format!("Roll back {}", ids[0])
+            } else {
+                format!("Roll back {} deployments", ids.len())
+            };
+            plain(
+                app,
+                title,
+                ids.into_iter()
+                    .map(|deployment| Op::Rollback { deployment })
+                    .collect(),
+            )
+        }
+        's' => {
+            let service = service_here(app, row.as_ref());
+            let Some((cluster, service)) = service else {
+                app.message = Some("select a service or a deployment first".to_owned());
+                return Some(Vec::new());
+            };
+            app.mode = Mode::Dialog(dialog(
+                format!("Scale {cluster}/{service}"),
+                Ask::Count { cluster, service },
+            ));
+            Some(Vec::new())
+        }
+        'w' => {
+            let rule = match (&row, &app.snapshot) {
+                (Some(Row::TargetGroup { arn }), Some(s)) => s
+                    .rules
+                    .iter()
+                    .find(|r| r.forwards_to(arn))
+                    .map(|r| r.arn.clone()),
+                _ => None,
+            };
+            let Some(target) = rule else {
+                app.message =
+                    Some("select a target group a rule forwards to (traffic screen)".to_owned());
+                return Some(Vec::new());
+            };
+            app.mode = Mode::Dialog(dialog("Shift weights".to_owned(), Ask::Weights { target }));
+            Some(Vec::new())
+        }
+        't' | 'S' | 'n' => {
+            let Some(name) = pipeline else {
+                app.message = Some("select a pipeline first".to_owned());
+                return Some(Vec::new());
+            };
+            let (title, op) = match c {
+                't' => (
+                    format!("Retry {name}"),
+                    Op::Retry {
+                        pipeline: name,
+                        stage: None,
+                        mode: RetryMode::FailedActions,
+                    },
+                ),
+                'S' => (
+                    format!("Stop {name}"),
+                    Op::Stop {
+                        pipeline: name,
+                        mode: StopMode::Wait,
+                        reason: "Stopped with cutover".to_owned(),
+                    },
+                ),
+                _ => (format!("Start {name}"), Op::Start { pipeline: name }),
+            };
+            plain(app, title, vec![op])
+        }
+        _ => None,
+    }
+}
+
+fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
+    match (app.screen().view, row) {
+        (View::Deployment, _) => app.screen().subject.clone(),
+        (_, Some(Row::Deployment { id })) => Some(id.clone()),
+        _ => None,
+    }
+}
+
+fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
+    match (app.screen().view, row) {
+        (View::Pipeline, _) => app.screen().subject.clone(),
+        (_, Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline })) => {
+            Some(pipeline.clone())
+        }
+        _ => None,
+    }
+}
+
+fn service_here(app: &App, row: Option<&Row>) -> Option<(String, String)> {
+    let s = app.snapshot.as_ref()?;
+    if let Some(Row::Service { cluster, name }) = row {
+        return Some((cluster.clone(), name.clone()));
+    }
+    let d = s.deployment(&deployment_here(app, row)?)?;
+    let g = s.group_of(d)?;
+    Some((g.cluster.clone()?, g.service.clone()?))
+}
+
+/// A key while a dialog is open.
+pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
+    let mut out = Vec::new();
+    match &mut dialog.step {
+        Step::Input { text, error } => match key.code {
+            KeyCode::Esc => return close(app),
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            KeyCode::Enter => match ops_from(&dialog.ask, text) {
+                Ok(ops) => {
+                    dialog.step = Step::Preparing;
+                    out.push(Command::Prepare(ops));
+                }
+                Err(message) => *error = Some(message),
+            },
+            _ => {}
+        },
+        Step::Preparing => {
+            if key.code == KeyCode::Esc {
+                return close(app);
+            }
+        }
+        Step::Confirm {
+            plans,
+            needs,
+            typed,
+            yes,
+            ..
+        } => match (key.code, needs.clone()) {
+            (KeyCode::Esc, _) | (KeyCode::Enter, Confirm::Plain)
+                if !matches!(key.code, KeyCode::Enter) || !*yes =>
+            {
+                return close(app);
+            }
+            (KeyCode::Enter, Confirm::Typed(name)) if *typed == name && !plans.is_empty() => {
+                out.push(Command::Execute(plans.clone()));
+                dialog.step = Step::Running;
+            }
+            (KeyCode::Enter, Confirm::Plain) if *yes && !plans.is_empty() => {
+                out.push(Command::Execute(plans.clone()));
+                dialog.step = Step::Running;
+            }
+            (KeyCode::Backspace, Confirm::Typed(_)) => {
+                typed.pop();
+            }
+            (KeyCode::Char(c), Confirm::Typed(_)) => typed.push(c),
+            (KeyCode::Left | KeyCode::Right | KeyCode::Tab, Confirm::Plain) => *yes = !*yes,
+            (KeyCode::Char('y'), Confirm::Plain) => *yes = true,
+            (KeyCode::Char('n'), Confirm::Plain) => *yes = false,
+            _ => {}
+        },
+        // One press, one call: nothing is sent again while the first is in flight.
+        Step::Running => {}
+        Step::Done { .. } => return close(app),
+    }
+    app.mode = Mode::Dialog(dialog);
+    out
+}
+
+fn close(app: &mut App) -> Vec<Command> {
+    let finished = matches!(
+        &app.mode,
+        Mode::Dialog(Dialog {
+            step: Step::Done { .. },
+            ..
+        })
+    );
+    app.mode = Mode::Normal;
+    if finished {
+        app.marks.clear();
+        // What the actions changed is read at once.
+        app.cold.last = None;
+    }
+    Vec::new()
+}
+
+/// The actions a dialog's input asks for, or what is wrong with the input.
+fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
+    let ops: Vec<Op> = match ask {
+        Ask::Comment { pipelines, verdict } => pipelines
+            .iter()
+            .map(|p| Op::Approve {
+                pipeline: p.clone(),
+                stage: None,
+                action: None,
+                comment: text.to_owned(),
+                verdict: *verdict,
+            })
+            .collect(),
+        Ask::Count { cluster, service } => {
+            let count = text
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| format!("'{}' is not a whole number", text.trim()))?;
+            vec![Op::Scale {
+                cluster: cluster.clone(),
+                service: service.clone(),
+                count,
+            }]
+        }
+        Ask::Weights { target } => {
+            let pairs: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
+            let weights = parse_weights(&pairs).map_err(|e| e.to_string())?;
+            vec![Op::Weights {
+                target: target.clone(),
+                weights,
+            }]
+        }
+        Ask::Nothing => Vec::new(),
+    };
+    for op in &ops {
+        op.validate().map_err(|e| e.to_string())?;
+    }
+    Ok(ops)
+}
+
+/// The fresh-state checks came back: confirm what can go, say why the rest cannot.
+pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
+    let Mode::Dialog(mut dialog) = app.mode.clone() else {
+        return;
+    };
+    if dialog.step != Step::Preparing {
+        return;
+    }
+    let mut plans = Vec::new();
+    let mut problems = Vec::new();
+    for result in results {
+        match result {
+            Ok(plan) => plans.push(plan),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let needs = match plans.as_slice() {
+        [one] => one.op.confirmation(&one.typed_name, false),
+        [] => Confirm::Plain,
+        many => Confirm::Typed(format!("{} {}", many[0].op.name(), many.len())),
+    };
+    dialog.step = Step::Confirm {
+        plans,
+        problems,
+        needs,
+        typed: String::new(),
+        yes: false,
+    };
+    app.mode = Mode::Dialog(dialog);
+}
+
+pub fn executed(app: &mut App, results: Vec<(String, Result<String, String>)>) {
+    let Mode::Dialog(mut dialog) = app.mode.clone() else {
+        return;
+    };
+    let lines = results
+        .into_iter()
+        .map(|(target, result)| match result {
+            Ok(message) => format!("✓ {message}"),
+            Err(error) => format!("✗ {target}: {error}"),
+        })
+        .collect();
+    dialog.step = Step::Done { lines };
+    app.mode = Mode::Dialog(dialog);
+}
