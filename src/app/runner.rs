@@ -38,6 +38,12 @@ impl Runner {
         }
     }
 
+    /// Writes the audit log at `audit` instead of the state directory.
+    pub fn with_audit(mut self, audit: Audit) -> Self {
+        self.audit = Some(audit);
+        self
+    }
+
     /// Who acts, for the audit log: asked of STS when an action is sent.
     async fn who(&self) -> Result<Who, crate::aws::AwsError> {
         let c = &self.clients;

@@ -19,9 +19,11 @@ use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
 
 use common::{Sim, options};
 
-struct Lab {
-    sim: Sim,
-    state: PathBuf,
+mod console;
+
+pub struct Lab {
+    pub sim: Sim,
+    pub state: PathBuf,
 }
 
 impl Drop for Lab {
@@ -30,7 +32,7 @@ impl Drop for Lab {
     }
 }
 
-fn lab() -> Lab {
+pub fn lab() -> Lab {
     let world = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -71,11 +73,11 @@ impl Lab {
             .expect("run cutover")
     }
 
-    fn world<T>(&self, f: impl FnOnce(&World) -> T) -> T {
+    pub fn world<T>(&self, f: impl FnOnce(&World) -> T) -> T {
         self.sim.handle.shared().with_world(|w| f(w))
     }
 
-    fn until(&self, limit: i64, done: impl Fn(&World) -> bool) {
+    pub fn until(&self, limit: i64, done: impl Fn(&World) -> bool) {
         for _ in 0..limit {
             if self.world(|w| done(w)) {
                 return;
@@ -85,7 +87,7 @@ impl Lab {
         panic!("not reached in {limit} virtual seconds");
     }
 
-    fn mutating(&self) -> usize {
+    pub fn mutating(&self) -> usize {
         self.sim
             .handle
             .shared()
@@ -96,7 +98,7 @@ impl Lab {
             .count()
     }
 
-    fn audit(&self) -> Vec<serde_json::Value> {
+    pub fn audit(&self) -> Vec<serde_json::Value> {
         let text = std::fs::read_to_string(self.state.join("cutover").join("audit.jsonl"))
             .unwrap_or_default();
         text.lines()
@@ -105,7 +107,7 @@ impl Lab {
     }
 
     /// Starts a deployment of the group's current task definition (as a pipeline would).
-    fn deploy(&self, group: &str, config: Option<&str>) -> String {
+    pub fn deploy(&self, group: &str, config: Option<&str>) -> String {
         self.sim
             .handle
             .shared()

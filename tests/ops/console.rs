@@ -1,0 +1,204 @@
+//! Actions from the console, end to end: keys into `update()`, commands through the runner
+//! to the simulator, messages back; the simulator's state and the audit log checked after.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use cutover::app::runner::Runner;
+use cutover::app::{App, Command, Context, Intervals, Mode, Msg, update};
+use cutover::audit::Audit;
+use cutover::aws::{ConnectOptions, connect};
+use cutover::config::Scope;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::{Lab, lab};
+
+struct Console {
+    app: App,
+    runner: Runner,
+    rx: UnboundedReceiver<Msg>,
+}
+
+impl Console {
+    async fn open(lab: &Lab, read_only: bool) -> Self {
+        let clients = connect(&ConnectOptions {
+            endpoint_url: Some(lab.sim.endpoint()),
+            region: Some("eu-west-1".into()),
+            max_attempts: Some(1),
+            static_credentials: Some(("AKIDTEST".into(), "secret".into())),
+            ..ConnectOptions::default()
+        })
+        .await;
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = Runner::new(clients, Scope::default(), std::time::Instant::now(), tx)
+            .with_audit(Audit::at(lab.state.join("cutover").join("audit.jsonl")));
+        let app = App::new(
+            Context {
+                region: "eu-west-1".into(),
+                clock_rate: 1.0,
+                read_only,
+                ..Context::default()
+            },
+            Intervals::default(),
+        );
+        let mut console = Self { app, runner, rx };
+        console.drive(vec![Command::TakeSnapshot]).await;
+        console
+    }
+
+    /// Runs commands and folds their messages in until nothing is pending.
+    async fn drive(&mut self, commands: Vec<Command>) {
+        let mut pending = commands.len();
+        for c in commands {
+            self.runner.run(c);
+        }
+        while pending > 0 {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("an answer")
+                .expect("a message");
+            pending -= 1;
+            let more = update(&mut self.app, msg);
+            pending += more.len();
+            for c in more {
+                self.runner.run(c);
+            }
+        }
+    }
+
+    async fn keys(&mut self, keys: &[KeyCode]) {
+        for key in keys {
+            let commands = update(
+                &mut self.app,
+                Msg::Key(KeyEvent::new(*key, KeyModifiers::NONE)),
+            );
+            self.drive(commands).await;
+        }
+    }
+
+    async fn text(&mut self, text: &str) {
+        let keys: Vec<KeyCode> = text.chars().map(KeyCode::Char).collect();
+        self.keys(&keys).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_and_a_rollback_from_the_console_reach_the_simulator_and_the_audit_log() {
+    let lab = tokio::task::spawn_blocking(lab).await.expect("lab");
+    let execution = lab.sim.handle.shared().with_world(|w| {
+        cutover::sim::engine::pipeline::start(
+            w,
+            "web-release",
+            cutover::sim::engine::pipeline::Trigger {
+                kind: "StartPipelineExecution",
+                detail: "test",
+            },
+            None,
+        )
+    });
+    let execution = execution.expect("started");
+    lab.until(1800, |w| {
+        w.executions[&execution]
+            .runs
+            .iter()
+            .any(|r| r.token.is_some())
+    });
+    let mut console = Console::open(&lab, false).await;
+    // The overview's first row is the approval waiting.
+    console.text("a").await;
+    console.text("ship it").await;
+    console
+        .keys(&[KeyCode::Enter, KeyCode::Right, KeyCode::Enter])
+        .await;
+    assert!(
+        matches!(&console.app.mode, Mode::Dialog(d) if format!("{:?}", d.step).contains("approved")),
+        "{:?}",
+        console.app.mode
+    );
+    let approval = lab
+        .world(|w| {
+            w.executions[&execution]
+                .runs
+                .iter()
+                .find_map(|r| r.approval.clone())
+        })
+        .expect("recorded");
+    assert_eq!(approval.summary, "ship it");
+    console.keys(&[KeyCode::Esc]).await;
+
+    // The pipeline's deploy starts; roll it back from its screen, typing its id.
+    lab.until(120, |w| {
+        w.deployments
+            .values()
+            .any(|d| d.group == "web" && !d.status.is_terminal())
+    });
+    let id = lab
+        .world(|w| {
+            w.deployments
+                .values()
+                .find(|d| d.group == "web" && !d.status.is_terminal())
+                .map(|d| d.id.clone())
+        })
+        .expect("in flight");
+    // Far enough along that there is something to roll back: the replacement exists.
+    lab.until(300, |w| w.deployments[&id].replacement_set.is_some());
+    console.drive(vec![Command::TakeSnapshot]).await;
+    console.keys(&[KeyCode::Char(':')]).await;
+    console.text(&id).await;
+    console.keys(&[KeyCode::Enter]).await;
+    console.text("B").await;
+    console.keys(&[KeyCode::Enter]).await;
+    assert!(
+        lab.world(|w| w.deployments[&id].rollback_deployment.is_none()),
+        "nothing sent without the id typed"
+    );
+    console.text(&id).await;
+    console.keys(&[KeyCode::Enter]).await;
+    let rollback = lab
+        .world(|w| w.deployments[&id].rollback_deployment.clone())
+        .expect("rolled back");
+    lab.until(900, |w| w.deployments[&rollback].status.is_terminal());
+    let audit = lab.audit();
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap_or(""),
+                r["phase"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("approve", "requested"),
+            ("approve", "succeeded"),
+            ("rollback", "requested"),
+            ("rollback", "succeeded")
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_every_action_key_on_every_screen_sends_nothing() {
+    let lab = tokio::task::spawn_blocking(lab).await.expect("lab");
+    let id = lab.deploy("api", None);
+    lab.until(900, |w| w.deployments[&id].status.as_str() == "Ready");
+    let mut console = Console::open(&lab, true).await;
+    for screen in ["1", "2", "3", "4", "5"] {
+        console.text(screen).await;
+        for row in 0..4 {
+            let _ = row;
+            console.text("axRFBDswtSn ").await;
+            console
+                .keys(&[
+                    KeyCode::Enter,
+                    KeyCode::Char('y'),
+                    KeyCode::Enter,
+                    KeyCode::Esc,
+                    KeyCode::Down,
+                ])
+                .await;
+        }
+    }
+    assert_eq!(lab.mutating(), 0, "zero mutating requests");
+    assert!(lab.audit().is_empty());
+}
