@@ -50,6 +50,7 @@ fn log_to_file() -> Option<PathBuf> {
 pub fn run(args: &ConsoleArgs) -> Result<()> {
     let log = log_to_file();
     let config = Config::load(args.aws.config.as_deref())?;
+    let settings = config.profile(args.aws.profile.as_deref());
     let scope = config.scope.merge(args.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -91,7 +92,9 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
         },
         region: clients.region.clone(),
         demo: demo.is_some(),
-        read_only: args.read_only,
+        read_only: args.read_only || settings.read_only,
+        protected: settings.protected,
+        protected_accounts: config.safety.protected_accounts.clone(),
         clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };

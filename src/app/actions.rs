@@ -432,8 +432,9 @@ pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
             Err(problem) => problems.push(problem),
         }
     }
+    let protected = app.context.protects(app.snapshot.as_ref());
     let needs = match plans.as_slice() {
-        [one] => one.op.confirmation(&one.typed_name, false),
+        [one] => one.op.confirmation(&one.typed_name, protected),
         [] => Confirm::Plain,
         many => Confirm::Typed(format!("{} {}", many[0].op.name(), many.len())),
     };

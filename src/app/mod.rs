@@ -126,6 +126,20 @@ pub struct Context {
     pub clock_rate: f64,
     /// `NO_COLOR` was set: meaning is carried by text and modifiers alone.
     pub no_color: bool,
+    /// The profile is protected in the config file: every action needs the name typed.
+    pub protected: bool,
+    /// Accounts where every action needs the name typed.
+    pub protected_accounts: Vec<String>,
+}
+
+impl Context {
+    /// Whether actions against the account in `snapshot` need the target's name typed.
+    pub fn protects(&self, snapshot: Option<&Snapshot>) -> bool {
+        self.protected
+            || snapshot
+                .and_then(|s| s.identity.as_ref())
+                .is_some_and(|i| self.protected_accounts.contains(&i.account))
+    }
 }
 
 /// The state of one kind of refresh.

@@ -547,3 +547,30 @@ fn read_only_has_no_action_keys_on_any_screen() {
     }
     assert!(app.marks.is_empty());
 }
+
+#[test]
+fn a_protected_account_needs_the_name_typed_even_for_a_plain_action() {
+    let mut app = app_with_fleet();
+    app.context.protected = true;
+    typed_keys(&mut app, "a");
+    typed_keys(&mut app, "ok");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!()
+    };
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+    );
+    key(&mut app, KeyCode::Char('y'));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "a yes is not enough here"
+    );
+    key(&mut app, KeyCode::Backspace);
+    typed_keys(&mut app, "ledger-release");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Command::Execute(_)]
+    ));
+}
