@@ -115,8 +115,10 @@ impl Default for Intervals {
     }
 }
 
-/// Where the console runs.
+/// Where the console runs. Its flags are independent settings from different sources (the
+/// command line, the environment, the config file), not a state machine.
 #[derive(Debug, Clone, Default)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Context {
     pub profile: Option<String>,
     pub region: String,
