@@ -136,6 +136,17 @@ pub enum Command {
         #[command(flatten)]
         act: ActArgs,
     },
+    /// Roll a stage back to what an earlier successful execution deployed.
+    RollbackStage {
+        pipeline: String,
+        #[arg(long)]
+        stage: String,
+        /// The execution to go back to; the one before the newest success by default.
+        #[arg(long, value_name = "EXECUTION")]
+        to: Option<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Start a pipeline execution.
     Start {
         pipeline: String,

@@ -131,6 +131,19 @@ fn act(command: Command) {
             )
         }
         Command::Start { pipeline, act } => (Op::Start { pipeline }, act),
+        Command::RollbackStage {
+            pipeline,
+            stage,
+            to,
+            act,
+        } => (
+            Op::RollbackStage {
+                pipeline,
+                stage,
+                to,
+            },
+            act,
+        ),
         Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return,
     };
     std::process::exit(cutover::ops::cli::run(&op, &args));

@@ -339,3 +339,55 @@ pub async fn start_execution(c: &Clients, pipeline: &str) -> Result<(RequestId, 
         out.pipeline_execution_id().unwrap_or_default().to_owned(),
     ))
 }
+
+pub async fn rollback_stage(
+    c: &Clients,
+    pipeline: &str,
+    stage: &str,
+    target: &str,
+) -> Result<(RequestId, String), AwsError> {
+    let out = c
+        .codepipeline
+        .client
+        .rollback_stage()
+        .pipeline_name(pipeline)
+        .stage_name(stage)
+        .target_pipeline_execution_id(target)
+        .send()
+        .await
+        .map_err(|e| c.error("codepipeline", "RollbackStage", &e).on(pipeline))?;
+    Ok((id(&out), out.pipeline_execution_id().to_owned()))
+}
+
+/// Executions that succeeded in a stage, newest first: the targets a stage can roll back to.
+pub async fn succeeded_in_stage(
+    c: &Clients,
+    pipeline: &str,
+    stage: &str,
+) -> Result<Vec<String>, AwsError> {
+    let filter = cp::PipelineExecutionFilter::builder()
+        .succeeded_in_stage(
+            cp::SucceededInStageFilter::builder()
+                .stage_name(stage)
+                .build(),
+        )
+        .build();
+    let out = c
+        .codepipeline
+        .client
+        .list_pipeline_executions()
+        .pipeline_name(pipeline)
+        .filter(filter)
+        .max_results(10)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "ListPipelineExecutions", &e)
+                .on(pipeline)
+        })?;
+    Ok(out
+        .pipeline_execution_summaries()
+        .iter()
+        .filter_map(|e| e.pipeline_execution_id().map(str::to_owned))
+        .collect())
+}

@@ -158,6 +158,19 @@ async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError>
                 format!("{pipeline}: execution {execution} stopping"),
             ))
         }
+        Call::RollbackStage {
+            pipeline,
+            stage,
+            target,
+        } => {
+            let (id, execution) = act::rollback_stage(c, pipeline, stage, target).await?;
+            Ok(done(
+                id,
+                format!(
+                    "{pipeline}: stage {stage} rolling back to {target} (execution {execution})"
+                ),
+            ))
+        }
         Call::Start { pipeline } => {
             let (id, execution) = act::start_execution(c, pipeline).await?;
             Ok(done(

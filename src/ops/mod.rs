@@ -91,6 +91,13 @@ pub enum Op {
     Start {
         pipeline: String,
     },
+    /// Re-run a stage with what an earlier execution deployed (the one before the newest
+    /// that succeeded there, unless `to` names one).
+    RollbackStage {
+        pipeline: String,
+        stage: String,
+        to: Option<String>,
+    },
 }
 
 /// How an action is confirmed.
@@ -148,6 +155,7 @@ impl Op {
             Self::Retry { .. } => "retry",
             Self::Stop { .. } => "stop",
             Self::Start { .. } => "start",
+            Self::RollbackStage { .. } => "rollback-stage",
         }
     }
 
@@ -157,7 +165,8 @@ impl Op {
             Self::Approve { pipeline, .. }
             | Self::Retry { pipeline, .. }
             | Self::Stop { pipeline, .. }
-            | Self::Start { pipeline } => pipeline.clone(),
+            | Self::Start { pipeline }
+            | Self::RollbackStage { pipeline, .. } => pipeline.clone(),
             Self::Reroute { deployment }
             | Self::Finish { deployment }
             | Self::Rollback { deployment } => deployment.clone(),
@@ -181,6 +190,7 @@ impl Op {
                 | Self::Redeploy { .. }
                 | Self::Weights { .. }
                 | Self::Stop { .. }
+                | Self::RollbackStage { .. }
         );
         if dangerous || protected {
             Confirm::Typed(typed_name.to_owned())
@@ -274,6 +284,13 @@ impl Op {
                 }
             }
             Self::Start { .. } => Ok(()),
+            Self::RollbackStage { stage, to, .. } => {
+                if stage.trim().is_empty() || to.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                    invalid("--stage and --to must not be empty".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
         }
     }
 }

@@ -60,6 +60,11 @@ pub enum Call {
     Start {
         pipeline: String,
     },
+    RollbackStage {
+        pipeline: String,
+        stage: String,
+        target: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -294,6 +299,52 @@ pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
                     execution: e.id.clone(),
                     abandon: *mode == StopMode::Abandon,
                     reason: reason.clone(),
+                },
+            )
+        }
+        Op::RollbackStage {
+            pipeline,
+            stage,
+            to,
+        } => {
+            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+            let Some(st) = p.stages.iter().find(|s| &s.name == stage) else {
+                return Err(OpError::Invalid(format!(
+                    "pipeline {pipeline} has no stage {stage}"
+                )));
+            };
+            if st.status == Some(StageStatus::InProgress) {
+                return Err(gone(format!(
+                    "stage {stage} of {pipeline} is running: wait for it, or stop it first"
+                )));
+            }
+            let succeeded = crate::aws::act::succeeded_in_stage(c, pipeline, stage).await?;
+            let target = match to {
+                Some(id) if succeeded.contains(id) => id.clone(),
+                Some(id) => {
+                    return Err(gone(format!(
+                        "execution {id} did not succeed in stage {stage}: a stage rolls back to one that did"
+                    )));
+                }
+                // The newest success is what runs now; the one before it is what to go back to.
+                None if st.status == Some(StageStatus::Succeeded) => succeeded
+                    .get(1)
+                    .cloned()
+                    .ok_or_else(|| gone(format!("no earlier execution succeeded in {stage}")))?,
+                None => succeeded
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| gone(format!("no execution succeeded in {stage}")))?,
+            };
+            plan(
+                vec![format!(
+                    "Roll back stage {stage} of {pipeline} to what execution {target} deployed."
+                )],
+                pipeline.clone(),
+                Call::RollbackStage {
+                    pipeline: pipeline.clone(),
+                    stage: stage.clone(),
+                    target,
                 },
             )
         }

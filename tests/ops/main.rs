@@ -410,6 +410,7 @@ fn read_only_refuses_every_action_before_any_call() {
         vec!["retry", "web-release"],
         vec!["stop", "web-release"],
         vec!["start", "web-release"],
+        vec!["rollback-stage", "api-release", "--stage", "Deploy"],
     ];
     for command in &commands {
         let mut args = command.clone();
@@ -498,4 +499,76 @@ fn the_audit_log_survives_a_kill_in_the_middle_of_an_action() {
     assert_eq!(records.len(), 1, "the requested record, whole");
     assert_eq!(records[0]["phase"], "requested");
     assert_eq!(records[0]["action"], "scale");
+}
+
+#[test]
+fn a_stage_rolls_back_to_the_execution_before_the_newest_success() {
+    let lab = lab();
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        ok(&lab.run(&["start", "api-release", "--yes"]));
+        let execution = lab
+            .world(|w| w.pipelines["api-release"].executions.last().cloned())
+            .expect("started");
+        lab.until(1800, |w| {
+            w.deployments
+                .values()
+                .any(|d| d.group == "api" && d.status == DeploymentStatus::Ready)
+        });
+        let ready = lab
+            .world(|w| {
+                w.deployments
+                    .values()
+                    .find(|d| d.status == DeploymentStatus::Ready)
+                    .map(|d| d.id.clone())
+            })
+            .expect("ready");
+        ok(&lab.run(&["reroute", &ready, "--yes"]));
+        lab.until(1800, |w| {
+            w.executions[&execution].status.as_str() == "Succeeded"
+        });
+        runs.push(execution);
+    }
+    refused(
+        &lab.run(&[
+            "rollback-stage",
+            "api-release",
+            "--stage",
+            "Deploy",
+            "--yes",
+        ]),
+        4,
+        "--confirm api-release",
+    );
+    refused(
+        &lab.run(&[
+            "rollback-stage",
+            "api-release",
+            "--stage",
+            "Nope",
+            "--confirm",
+            "api-release",
+        ]),
+        2,
+        "no stage Nope",
+    );
+    ok(&lab.run(&[
+        "rollback-stage",
+        "api-release",
+        "--stage",
+        "Deploy",
+        "--confirm",
+        "api-release",
+    ]));
+    let target = lab.world(|w| {
+        w.pipelines["api-release"]
+            .executions
+            .last()
+            .and_then(|id| w.executions[id].rollback_target.clone())
+    });
+    assert_eq!(
+        target.as_deref(),
+        Some(runs[0].as_str()),
+        "back to the run before the newest"
+    );
 }
