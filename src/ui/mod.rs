@@ -115,24 +115,25 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
     if let Some(message) = &app.message {
         return Line::from(Span::styled(format!(" {message}"), theme.warn));
     }
+    // Help and quit first: on a narrow terminal the end of the line is cut.
     let keys: &[(&str, &str)] = match app.screen().view {
         View::Deployment | View::Pipeline => &[
+            ("?", "help"),
+            ("q", "quit"),
             ("esc", "back"),
             ("tab", "panel"),
             (":", "jump"),
             ("r", "refresh"),
-            ("?", "help"),
-            ("q", "quit"),
         ],
         _ => &[
+            ("?", "help"),
+            ("q", "quit"),
             ("↑↓", "move"),
             ("enter", "open"),
             ("/", "filter"),
             (":", "jump"),
             ("1-5", "screens"),
             ("r", "refresh"),
-            ("?", "help"),
-            ("q", "quit"),
         ],
     };
     let actions: &[(&str, &str)] = if app.context.read_only {
@@ -162,7 +163,8 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
         }
     };
     let mut spans = vec![Span::raw(" ")];
-    for (key, what) in actions.iter().chain(keys.iter()) {
+    let (first, rest) = keys.split_at(2);
+    for (key, what) in first.iter().chain(actions.iter()).chain(rest.iter()) {
         spans.push(Span::styled(*key, theme.key));
         spans.push(Span::raw(format!(" {what}  ")));
     }
