@@ -4,7 +4,7 @@
 
 use aws_sdk_codedeploy::types as sdk;
 
-use super::{AwsError, Clients, ErrorKind, ts};
+use super::{AwsError, Clients, ErrorKind, all_pages, ts};
 use crate::model::Timestamp;
 use crate::model::deploy::{
     Application, DeployTaskSet, Deployment, DeploymentError, DeploymentGroup, Diagnostics,
@@ -43,24 +43,20 @@ pub fn builtin_routing(name: &str) -> Option<Routing> {
 }
 
 pub async fn list_applications(c: &Clients) -> Result<Vec<String>, AwsError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(|token| async move {
         let _slot = c.codedeploy.slot().await;
         let page = c
             .codedeploy
             .client
             .list_applications()
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| c.error("codedeploy", "ListApplications", &e))?;
-        out.extend(page.applications().iter().cloned());
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page.applications().to_vec();
+        Ok((items, page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn applications(c: &Clients, names: &[String]) -> Result<Vec<Application>, AwsError> {
@@ -87,28 +83,24 @@ pub async fn applications(c: &Clients, names: &[String]) -> Result<Vec<Applicati
 }
 
 pub async fn list_groups(c: &Clients, application: &str) -> Result<Vec<String>, AwsError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(|token| async move {
         let _slot = c.codedeploy.slot().await;
         let page = c
             .codedeploy
             .client
             .list_deployment_groups()
             .application_name(application)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| {
                 c.error("codedeploy", "ListDeploymentGroups", &e)
                     .on(application)
             })?;
-        out.extend(page.deployment_groups().iter().cloned());
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page.deployment_groups().to_vec();
+        Ok((items, page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn groups(

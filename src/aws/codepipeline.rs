@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use aws_sdk_codepipeline::types as sdk;
 
-use super::{AwsError, Clients, ts};
+use super::{AwsError, Clients, all_pages, ts};
 use crate::model::pipeline::{
     Action, ActionFailure, ActionRun, DeployTarget, ErrorDetails, ExecutionSummary, Pipeline,
     SourceRevision, Stage,
@@ -16,29 +16,25 @@ use crate::model::status::{ActionCategory, ActionStatus, ExecutionStatus, StageS
 pub const EXECUTIONS_KEPT: i32 = 10;
 
 pub async fn list(c: &Clients) -> Result<Vec<String>, AwsError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(|token| async move {
         let _slot = c.codepipeline.slot().await;
         let page = c
             .codepipeline
             .client
             .list_pipelines()
             .max_results(1000)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| c.error("codepipeline", "ListPipelines", &e))?;
-        out.extend(
-            page.pipelines()
-                .iter()
-                .filter_map(|p| p.name().map(str::to_owned)),
-        );
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page
+            .pipelines()
+            .iter()
+            .filter_map(|p| p.name().map(str::to_owned))
+            .collect();
+        Ok((items, page.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 /// Structure, state and recent executions of one pipeline, read concurrently. Without its

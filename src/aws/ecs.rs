@@ -3,7 +3,7 @@
 
 use aws_sdk_ecs::types as sdk;
 
-use super::{AwsError, Clients, ts};
+use super::{AwsError, Clients, all_pages, ts};
 use crate::model::ecs::{
     Cluster, EcsDeployment, LoadBalancerLink, Service, ServiceEvent, StoppedTask, TaskSet,
 };
@@ -15,25 +15,21 @@ pub const DESCRIBE_TASKS_BATCH: usize = 100;
 const EVENTS_KEPT: usize = 20;
 
 pub async fn list_clusters(c: &Clients) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(|token| async move {
         let _slot = c.ecs.slot().await;
         let out = c
             .ecs
             .client
             .list_clusters()
             .max_results(100)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| c.error("ecs", "ListClusters", &e))?;
-        arns.extend(out.cluster_arns().iter().cloned());
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(arns),
-        }
-    }
+        let items: Vec<_> = out.cluster_arns().to_vec();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn describe_clusters(c: &Clients, names: &[String]) -> Result<Vec<Cluster>, AwsError> {
@@ -60,9 +56,7 @@ pub async fn describe_clusters(c: &Clients, names: &[String]) -> Result<Vec<Clus
 }
 
 pub async fn list_services(c: &Clients, cluster: &str) -> Result<Vec<String>, AwsError> {
-    let mut arns = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
+    all_pages(|token| async move {
         let _slot = c.ecs.slot().await;
         let out = c
             .ecs
@@ -70,16 +64,14 @@ pub async fn list_services(c: &Clients, cluster: &str) -> Result<Vec<String>, Aw
             .list_services()
             .cluster(cluster)
             .max_results(100)
-            .set_next_token(token.take())
+            .set_next_token(token)
             .send()
             .await
             .map_err(|e| c.error("ecs", "ListServices", &e).on(cluster))?;
-        arns.extend(out.service_arns().iter().cloned());
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(arns),
-        }
-    }
+        let items: Vec<_> = out.service_arns().to_vec();
+        Ok((items, out.next_token().map(str::to_owned)))
+    })
+    .await
 }
 
 /// DescribeServices for up to ten services of one cluster.

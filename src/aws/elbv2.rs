@@ -4,7 +4,7 @@
 
 use aws_sdk_elasticloadbalancingv2::types as sdk;
 
-use super::{AwsError, Clients};
+use super::{AwsError, Clients, all_pages};
 use crate::model::elb::{
     Condition, Forward, Listener, ListenerRule, LoadBalancer, Target, TargetGroup,
 };
@@ -13,21 +13,21 @@ use crate::model::status::TargetHealthState;
 const PAGE: i32 = 400;
 
 pub async fn load_balancers(c: &Clients) -> Result<Vec<LoadBalancer>, AwsError> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    all_pages(|marker| async move {
         let _slot = c.elb.slot().await;
         let page = c
             .elb
             .client
             .describe_load_balancers()
             .page_size(PAGE)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| c.error("elasticloadbalancing", "DescribeLoadBalancers", &e))?;
-        out.extend(page.load_balancers().iter().map(|l| {
-            LoadBalancer {
+        let items: Vec<_> = page
+            .load_balancers()
+            .iter()
+            .map(|l| LoadBalancer {
                 arn: l.load_balancer_arn().unwrap_or_default().to_owned(),
                 name: l.load_balancer_name().unwrap_or_default().to_owned(),
                 dns_name: l.dns_name().map(str::to_owned),
@@ -37,49 +37,45 @@ pub async fn load_balancers(c: &Clients) -> Result<Vec<LoadBalancer>, AwsError> 
                     .and_then(|s| s.code())
                     .map(|c| c.as_str().to_owned()),
                 kind: l.r#type().map(|t| t.as_str().to_owned()),
-            }
-        }));
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+            })
+            .collect();
+        Ok((items, page.next_marker().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn target_groups(c: &Clients) -> Result<Vec<TargetGroup>, AwsError> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    all_pages(|marker| async move {
         let _slot = c.elb.slot().await;
         let page = c
             .elb
             .client
             .describe_target_groups()
             .page_size(PAGE)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| c.error("elasticloadbalancing", "DescribeTargetGroups", &e))?;
-        out.extend(page.target_groups().iter().map(|t| TargetGroup {
-            arn: t.target_group_arn().unwrap_or_default().to_owned(),
-            name: t.target_group_name().unwrap_or_default().to_owned(),
-            port: t.port(),
-            protocol: t.protocol().map(|p| p.as_str().to_owned()),
-            load_balancer_arns: t.load_balancer_arns().to_vec(),
-            health_check_path: t.health_check_path().map(str::to_owned),
-            targets: None,
-        }));
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page
+            .target_groups()
+            .iter()
+            .map(|t| TargetGroup {
+                arn: t.target_group_arn().unwrap_or_default().to_owned(),
+                name: t.target_group_name().unwrap_or_default().to_owned(),
+                port: t.port(),
+                protocol: t.protocol().map(|p| p.as_str().to_owned()),
+                load_balancer_arns: t.load_balancer_arns().to_vec(),
+                health_check_path: t.health_check_path().map(str::to_owned),
+                targets: None,
+            })
+            .collect();
+        Ok((items, page.next_marker().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn listeners(c: &Clients, load_balancer: &str) -> Result<Vec<Listener>, AwsError> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    all_pages(|marker| async move {
         let _slot = c.elb.slot().await;
         let page = c
             .elb
@@ -87,30 +83,30 @@ pub async fn listeners(c: &Clients, load_balancer: &str) -> Result<Vec<Listener>
             .describe_listeners()
             .load_balancer_arn(load_balancer)
             .page_size(PAGE)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| {
                 c.error("elasticloadbalancing", "DescribeListeners", &e)
                     .on(load_balancer)
             })?;
-        out.extend(page.listeners().iter().map(|l| Listener {
-            arn: l.listener_arn().unwrap_or_default().to_owned(),
-            load_balancer_arn: l.load_balancer_arn().unwrap_or(load_balancer).to_owned(),
-            port: l.port(),
-            protocol: l.protocol().map(|p| p.as_str().to_owned()),
-        }));
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page
+            .listeners()
+            .iter()
+            .map(|l| Listener {
+                arn: l.listener_arn().unwrap_or_default().to_owned(),
+                load_balancer_arn: l.load_balancer_arn().unwrap_or(load_balancer).to_owned(),
+                port: l.port(),
+                protocol: l.protocol().map(|p| p.as_str().to_owned()),
+            })
+            .collect();
+        Ok((items, page.next_marker().map(str::to_owned)))
+    })
+    .await
 }
 
 pub async fn rules(c: &Clients, listener: &str) -> Result<Vec<ListenerRule>, AwsError> {
-    let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
+    all_pages(|marker| async move {
         let _slot = c.elb.slot().await;
         let page = c
             .elb
@@ -118,19 +114,17 @@ pub async fn rules(c: &Clients, listener: &str) -> Result<Vec<ListenerRule>, Aws
             .describe_rules()
             .listener_arn(listener)
             .page_size(PAGE)
-            .set_marker(marker.take())
+            .set_marker(marker)
             .send()
             .await
             .map_err(|e| {
                 c.error("elasticloadbalancing", "DescribeRules", &e)
                     .on(listener)
             })?;
-        out.extend(page.rules().iter().map(|r| rule(listener, r)));
-        match page.next_marker() {
-            Some(next) if !next.is_empty() => marker = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
+        let items: Vec<_> = page.rules().iter().map(|r| rule(listener, r)).collect();
+        Ok((items, page.next_marker().map(str::to_owned)))
+    })
+    .await
 }
 
 pub fn rule(listener: &str, r: &sdk::Rule) -> ListenerRule {

@@ -228,3 +228,23 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
 pub(crate) fn ts(t: &aws_smithy_types::DateTime) -> Timestamp {
     Timestamp(t.secs() * 1000 + i64::from(t.subsec_nanos() / 1_000_000))
 }
+
+/// Calls `page` with each next token (or marker) until the service gives none, and returns
+/// every item in order. A token equal to the empty string ends the list, as the SDK's own
+/// paginators treat it.
+pub(crate) async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let (items, next) = page(token.take()).await?;
+        out.extend(items);
+        match next {
+            Some(next) if !next.is_empty() => token = Some(next),
+            _ => return Ok(out),
+        }
+    }
+}
