@@ -460,6 +460,13 @@ async fn approve(
             "then deploys to {}/{}",
             target.application, target.deployment_group
         ));
+        // The health of the service it will deploy to, now. Evidence only: a read that
+        // fails here is shown, and does not stop the approval.
+        match service_health(c, &target.application, &target.deployment_group).await {
+            Ok(Some(health)) => summary.push(health),
+            Ok(None) => {}
+            Err(error) => summary.push(format!("service health not read: {error}")),
+        }
     }
     Ok(Plan {
         op: op.clone(),
@@ -528,4 +535,55 @@ async fn redeploy(
 fn load_balancer_of(arn: &str) -> Option<String> {
     let path = arn.split_once(":listener")?.1;
     path.split('/').nth(2).map(str::to_owned)
+}
+
+/// `payments-prod/ledger: 4/4 running · 4/4 targets healthy`, for a deployment group's service.
+async fn service_health(
+    c: &Clients,
+    application: &str,
+    group: &str,
+) -> Result<Option<String>, crate::aws::AwsError> {
+    let Some(g) = codedeploy::groups(c, application, &[group.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let (Some(cluster), Some(service)) = (g.cluster.clone(), g.service.clone()) else {
+        return Ok(None);
+    };
+    let Some(s) = ecs::describe_services(c, &cluster, std::slice::from_ref(&service))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(Some(format!(
+            "{cluster}/{service}: the service does not exist"
+        )));
+    };
+    let mut line = format!("{cluster}/{service}: {}/{} running", s.running, s.desired);
+    if let Some(tg) = s
+        .load_balancers
+        .iter()
+        .find_map(|l| l.target_group_arn.clone())
+    {
+        let targets = elbv2::target_health(c, &tg).await?;
+        let healthy = targets
+            .iter()
+            .filter(|t| t.state == crate::model::status::TargetHealthState::Healthy)
+            .count();
+        line.push_str(&format!(" · {healthy}/{} targets healthy", targets.len()));
+        if let Some(bad) = targets
+            .iter()
+            .find(|t| t.state != crate::model::status::TargetHealthState::Healthy)
+        {
+            line.push_str(&format!(
+                " ({} {})",
+                bad.state,
+                bad.reason.clone().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(Some(line))
 }
