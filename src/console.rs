@@ -72,14 +72,14 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
             endpoint_url: Some(sim.endpoint()),
             region: Some("us-east-1".to_owned()),
             static_credentials: Some(("cutover-demo".to_owned(), "cutover-demo".to_owned())),
-            concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
+            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
             ..ConnectOptions::default()
         },
         None => ConnectOptions {
             profile: args.aws.profile.clone(),
             region: args.aws.region.clone(),
             endpoint_url: args.aws.endpoint_url.clone(),
-            concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
+            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
             ..ConnectOptions::default()
         },
     };
