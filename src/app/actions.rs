@@ -58,21 +58,15 @@ pub struct Dialog {
 
 /// The action keys; absent from the keymap, the help and the footer in read-only mode.
 pub const KEYS: &[(&str, &str)] = &[
-    (
-        "a / x",
-        "approve / reject the approval (or every marked one)",
-    ),
-    ("space", "mark a row for an action on many"),
-    ("R", "reroute production now (deployment in Ready)"),
-    ("F", "finish now: end the termination wait"),
-    ("B", "stop and roll back (or every marked deployment)"),
-    ("D", "redeploy the group's last successful revision"),
+    ("a / x", "approve / reject"),
+    ("space", "mark for many"),
+    ("R", "reroute now (Ready)"),
+    ("F", "finish now: drop blue"),
+    ("B", "stop and roll back"),
+    ("D", "redeploy last success"),
     ("s", "scale the service"),
-    ("w", "shift the forward weights of the rule"),
-    (
-        "t / S / n",
-        "retry the failed stage / stop / start the pipeline",
-    ),
+    ("w", "shift rule weights"),
+    ("t / S / n", "retry / stop / start"),
 ];
 
 /// A key in normal mode that starts an action; `None` when the key is not one.

@@ -58,7 +58,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: "enter",
         action: Action::Open,
-        help: "open the selected row",
+        help: "open the row",
     },
     Binding {
         keys: "esc",
@@ -78,12 +78,12 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: ":",
         action: Action::Palette,
-        help: "jump: :overview :pipelines :deployments :services :traffic or a name",
+        help: "jump to a screen or a name",
     },
     Binding {
         keys: "1-5",
         action: Action::Overview,
-        help: "overview, pipelines, deployments, services, traffic",
+        help: "the five screens",
     },
     Binding {
         keys: "r",

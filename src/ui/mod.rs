@@ -189,27 +189,42 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
+/// Help, drawn from the keymap: moving about on the left, actions on the right (none in
+/// read-only mode).
 fn help(frame: &mut Frame, area: Rect, theme: &Theme, app: &App) {
-    let mut lines: Vec<Line> = BINDINGS
-        .iter()
-        .map(|b| {
-            Line::from(vec![
-                Span::styled(format!("{:>10}  ", b.keys), theme.key),
-                Span::raw(b.help),
-            ])
-        })
-        .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
+    let entry = |keys: &str, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("{keys:>9}  "), theme.key),
+            Span::raw(what.to_owned()),
+        ])
+    };
+    let mut left: Vec<Line> = BINDINGS.iter().map(|b| entry(b.keys, b.help)).collect();
+    let mut right: Vec<Line> = Vec::new();
+    if app.context.read_only {
+        right.push(Line::styled("read-only: no actions", theme.warn));
+    } else {
+        right.push(Line::styled("actions", theme.heading));
+        right.extend(
+            crate::app::actions::KEYS
+                .iter()
+                .map(|(keys, what)| entry(keys, what)),
+        );
+    }
+    left.push(Line::raw(""));
+    left.push(Line::styled(
         format!("{} · any key closes", app.screen().view.title()),
         theme.dim,
     ));
-    let rect = centered(area, 76, lines.len() as u16 + 2);
+    let height = left.len().max(right.len()) as u16 + 2;
+    let rect = centered(area, area.width.min(120), height);
     frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Help ")),
-        rect,
-    );
+    let block = Block::bordered().title(" Help ");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [keys, actions] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(inner);
+    frame.render_widget(Paragraph::new(left), keys);
+    frame.render_widget(Paragraph::new(right), actions);
 }
 
 fn palette(frame: &mut Frame, area: Rect, app: &App, input: &str, selected: usize, theme: &Theme) {
