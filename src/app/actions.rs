@@ -67,6 +67,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s", "scale the service"),
     ("w", "shift rule weights"),
     ("t / S / n", "retry / stop / start"),
+    ("b", "roll the deploy stage back"),
 ];
 
 /// A key in normal mode that starts an action; `None` when the key is not one.
@@ -233,6 +234,36 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             };
             app.mode = Mode::Dialog(dialog("Shift weights".to_owned(), Ask::Weights { target }));
             Some(Vec::new())
+        }
+        'b' => {
+            let Some(name) = pipeline else {
+                app.message = Some("select a pipeline first".to_owned());
+                return Some(Vec::new());
+            };
+            // The stage that deploys (else the last one) goes back to the success before.
+            let stage = app
+                .snapshot
+                .as_ref()
+                .and_then(|s| s.pipeline(&name))
+                .and_then(|p| {
+                    p.stages
+                        .iter()
+                        .find(|st| st.actions.iter().any(|a| a.deploys_to.is_some()))
+                        .or_else(|| p.stages.last())
+                        .map(|st| st.name.clone())
+                });
+            let Some(stage) = stage else {
+                return Some(Vec::new());
+            };
+            plain(
+                app,
+                format!("Roll back {name} {stage}"),
+                vec![Op::RollbackStage {
+                    pipeline: name,
+                    stage,
+                    to: None,
+                }],
+            )
         }
         't' | 'S' | 'n' => {
             let Some(name) = pipeline else {

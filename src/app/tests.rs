@@ -574,3 +574,72 @@ fn a_protected_account_needs_the_name_typed_even_for_a_plain_action() {
         [Command::Execute(_)]
     ));
 }
+
+#[test]
+fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
+    use crate::model::pipeline::{Action, DeployTarget, Stage};
+    use crate::model::status::ActionCategory;
+    let mut fleet = fleet();
+    let stage = |name: &str, deploys: bool| Stage {
+        name: name.into(),
+        inbound_enabled: true,
+        disabled_reason: None,
+        status: None,
+        execution_id: None,
+        inbound_execution_id: None,
+        actions: vec![Action {
+            name: "A".into(),
+            category: ActionCategory::Deploy,
+            provider: "CodeDeployToECS".into(),
+            run_order: 1,
+            configuration: Default::default(),
+            deploys_to: deploys.then(|| DeployTarget {
+                application: "payments".into(),
+                deployment_group: "ledger".into(),
+            }),
+            latest: None,
+        }],
+    };
+    fleet.pipelines[0].stages = vec![
+        stage("Source", false),
+        stage("Production", true),
+        stage("Verify", false),
+    ];
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(fleet)),
+        },
+    );
+    key(&mut app, KeyCode::Char('2'));
+    let commands = typed_keys(&mut app, "b");
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(
+        ops[0],
+        crate::ops::Op::RollbackStage {
+            pipeline: "ledger-release".into(),
+            stage: "Production".into(),
+            to: None
+        }
+    );
+    let op = ops[0].clone();
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(op, "ledger-release"))]),
+    );
+    key(&mut app, KeyCode::Char('y'));
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "a stage rollback needs the pipeline's name typed"
+    );
+}

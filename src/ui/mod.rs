@@ -157,6 +157,7 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
                 ("t", "retry"),
                 ("S", "stop"),
                 ("n", "start"),
+                ("b", "roll back stage"),
             ],
             View::Services => &[("s", "scale")],
             View::Traffic => &[("w", "weights")],
