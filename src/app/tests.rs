@@ -592,7 +592,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
             category: ActionCategory::Deploy,
             provider: "CodeDeployToECS".into(),
             run_order: 1,
-            configuration: Default::default(),
+            configuration: std::collections::BTreeMap::default(),
             deploys_to: deploys.then(|| DeployTarget {
                 application: "payments".into(),
                 deployment_group: "ledger".into(),
