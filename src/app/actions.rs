@@ -21,8 +21,11 @@ pub enum Ask {
         cluster: String,
         service: String,
     },
+    /// The rules that forward to the selected target group, as `(arn, label)`; `tab` moves
+    /// between them.
     Weights {
-        target: String,
+        choices: Vec<(String, String)>,
+        chosen: usize,
     },
     Nothing,
 }
@@ -219,20 +222,32 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             Some(Vec::new())
         }
         'w' => {
-            let rule = match (&row, &app.snapshot) {
+            let choices: Vec<(String, String)> = match (&row, &app.snapshot) {
                 (Some(Row::TargetGroup { arn }), Some(s)) => s
                     .rules
                     .iter()
-                    .find(|r| r.forwards_to(arn))
-                    .map(|r| r.arn.clone()),
-                _ => None,
+                    .filter(|r| r.forwards_to(arn))
+                    .map(|r| {
+                        let port = s
+                            .listeners
+                            .iter()
+                            .find(|l| l.arn == r.listener_arn)
+                            .and_then(|l| l.port)
+                            .unwrap_or(0);
+                        (r.arn.clone(), format!(":{port} {}", r.label()))
+                    })
+                    .collect(),
+                _ => Vec::new(),
             };
-            let Some(target) = rule else {
+            if choices.is_empty() {
                 app.message =
                     Some("select a target group a rule forwards to (traffic screen)".to_owned());
                 return Some(Vec::new());
-            };
-            app.mode = Mode::Dialog(dialog("Shift weights".to_owned(), Ask::Weights { target }));
+            }
+            app.mode = Mode::Dialog(dialog(
+                "Shift weights".to_owned(),
+                Ask::Weights { choices, chosen: 0 },
+            ));
             Some(Vec::new())
         }
         'b' => {
@@ -329,6 +344,11 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
     match &mut dialog.step {
         Step::Input { text, error } => match key.code {
             KeyCode::Esc => return close(app),
+            KeyCode::Tab => {
+                if let Ask::Weights { choices, chosen } = &mut dialog.ask {
+                    *chosen = (*chosen + 1) % choices.len().max(1);
+                }
+            }
             KeyCode::Backspace => {
                 text.pop();
             }
@@ -425,13 +445,14 @@ fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
                 count,
             }]
         }
-        Ask::Weights { target } => {
+        Ask::Weights { choices, chosen } => {
             let pairs: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
             let weights = parse_weights(&pairs).map_err(|e| e.to_string())?;
-            vec![Op::Weights {
-                target: target.clone(),
-                weights,
-            }]
+            let target = choices
+                .get(*chosen)
+                .map(|(arn, _)| arn.clone())
+                .unwrap_or_default();
+            vec![Op::Weights { target, weights }]
         }
         Ask::Nothing => Vec::new(),
     };

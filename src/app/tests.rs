@@ -643,3 +643,71 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
         "a stage rollback needs the pipeline's name typed"
     );
 }
+
+#[test]
+fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
+    use crate::app::actions::{Ask, Step};
+    use crate::model::elb::{Forward, ListenerRule, TargetGroup};
+    let mut fleet = fleet();
+    let rule = |arn: &str, path: &str| ListenerRule {
+        arn: arn.into(),
+        listener_arn: "l".into(),
+        priority: "1".into(),
+        is_default: false,
+        conditions: vec![crate::model::elb::Condition {
+            field: "path-pattern".into(),
+            values: vec![path.into()],
+        }],
+        forwards: vec![Forward {
+            target_group_arn: "tg".into(),
+            weight: 1,
+        }],
+        other_action: None,
+    };
+    fleet.rules = vec![rule("r1", "/a/*"), rule("r2", "/b/*")];
+    fleet.target_groups = vec![TargetGroup {
+        arn: "tg".into(),
+        name: "blue".into(),
+        port: None,
+        protocol: None,
+        load_balancer_arns: Vec::new(),
+        health_check_path: None,
+        targets: None,
+    }];
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(fleet)),
+        },
+    );
+    key(&mut app, KeyCode::Char('5'));
+    typed_keys(&mut app, "w");
+    key(&mut app, KeyCode::Tab);
+    assert!(
+        matches!(&app.mode, Mode::Dialog(d) if d.ask == Ask::Weights { choices: vec![("r1".into(), ":0 /a/*".into()), ("r2".into(), ":0 /b/*".into())], chosen: 1 })
+    );
+    typed_keys(&mut app, "blue=1000");
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "refused before any call"
+    );
+    assert!(
+        matches!(&app.mode, Mode::Dialog(d) if matches!(&d.step, Step::Input { error: Some(e), .. } if e.contains("0 to 999")))
+    );
+    for _ in 0.."blue=1000".len() {
+        key(&mut app, KeyCode::Backspace);
+    }
+    typed_keys(&mut app, "blue=90");
+    let commands = key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0] == crate::ops::Op::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] })
+    );
+}

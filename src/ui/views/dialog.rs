@@ -26,8 +26,18 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                     lines.push(Line::raw(format!(" · {p}")));
                 }
             }
-            if let Ask::Weights { target } = &dialog.ask {
-                lines.push(Line::styled(format!(" {target}"), theme.dim));
+            if let Ask::Weights { choices, chosen } = &dialog.ask {
+                for (i, (_, label)) in choices.iter().enumerate() {
+                    let style = if i == *chosen {
+                        theme.selected
+                    } else {
+                        theme.dim
+                    };
+                    lines.push(Line::styled(format!(" rule {label}"), style));
+                }
+                if choices.len() > 1 {
+                    lines.push(Line::styled("tab: the next rule", theme.dim));
+                }
             }
             lines.push(Line::raw(prompt));
             lines.push(Line::from(vec![
