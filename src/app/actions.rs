@@ -234,7 +234,13 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
                             .find(|l| l.arn == r.listener_arn)
                             .and_then(|l| l.port)
                             .unwrap_or(0);
-                        (r.arn.clone(), format!(":{port} {}", r.label()))
+                        // A listener's default action is changed with ModifyListener, not ModifyRule.
+                        let target = if r.is_default {
+                            r.listener_arn.clone()
+                        } else {
+                            r.arn.clone()
+                        };
+                        (target, format!(":{port} {}", r.label()))
                     })
                     .collect(),
                 _ => Vec::new(),
