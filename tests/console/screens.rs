@@ -169,8 +169,6 @@ async fn status_cells_carry_their_colour_and_no_color_drops_it() {
         "blue is blue in the split bar"
     );
 
-    let mut plain = cutover::ui::theme::Theme::new(true);
-    plain.selected = ratatui::style::Style::new();
     let mut app = self::app(&snapshot, true);
     keys(&mut app, "3");
     let buffer = render(&mut app, 160, 48);
@@ -180,5 +178,4 @@ async fn status_cells_carry_their_colour_and_no_color_drops_it() {
         .filter(|c| c.style().fg.is_some_and(|f| f != Color::Reset))
         .count();
     assert_eq!(coloured, 0, "NO_COLOR: meaning by text alone");
-    let _ = plain;
 }

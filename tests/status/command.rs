@@ -83,27 +83,47 @@ async fn json_carries_the_schema_version_and_the_whole_model() {
 
 #[tokio::test]
 async fn fail_on_exits_three_when_something_needs_attention() {
-    let sim = Sim::start_with(SimOptions {
+    let busy = Sim::start_with(SimOptions {
         speed: None,
         autopilot: Some(true),
         seed: 5,
         ..options()
     })
     .await;
-    let endpoint = sim.endpoint();
-    let (approvals, services) = tokio::task::spawn_blocking(move || {
+    // A quiet world: nothing waits, nothing moves, nothing fails.
+    let world = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
+    let quiet = Sim::start_with(SimOptions {
+        world: Some(world),
+        speed: None,
+        autopilot: Some(false),
+        ..options()
+    })
+    .await;
+    let (busy_endpoint, quiet_endpoint) = (busy.endpoint(), quiet.endpoint());
+    let (approvals, calm, any) = tokio::task::spawn_blocking(move || {
         (
-            status(&endpoint, &["--fail-on", "approvals"]),
+            status(&busy_endpoint, &["--fail-on", "approvals"]),
             status(
-                &endpoint,
-                &["--fail-on", "services", "--pipeline", "nothing-matches"],
+                &quiet_endpoint,
+                &["--fail-on", "approvals,in-flight,failures,services,gaps"],
             ),
+            status(&quiet_endpoint, &["--fail-on", "any"]),
         )
     })
     .await
     .expect("ran");
-    assert_eq!(approvals.status.code(), Some(3));
-    assert!(services.status.code() == Some(0) || services.status.code() == Some(3));
+    assert_eq!(
+        approvals.status.code(),
+        Some(3),
+        "approvals wait in the busy world"
+    );
+    assert_eq!(
+        calm.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&calm.stdout)
+    );
+    assert_eq!(any.status.code(), Some(0));
 }
 
 #[tokio::test]
