@@ -14,7 +14,9 @@ use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     Comment {
-        pipelines: Vec<String>,
+        /// `(pipeline, stage, action)` of each gate; stage and action are unknown when the
+        /// snapshot did not show the gate waiting (the fresh-state check then finds it).
+        gates: Vec<(String, Option<String>, Option<String>)>,
         verdict: Verdict,
     },
     Count {
@@ -141,12 +143,33 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             } else {
                 "Reject"
             };
-            let title = if pipelines.len() == 1 {
-                format!("{verb} {}", pipelines[0])
-            } else {
-                format!("{verb} {} approvals", pipelines.len())
+            // Every gate waiting in each pipeline: a pipeline with two gates open gets both.
+            let waiting = app
+                .snapshot
+                .as_ref()
+                .map(|s| s.attention.approvals.clone())
+                .unwrap_or_default();
+            let gates: Vec<(String, Option<String>, Option<String>)> = pipelines
+                .iter()
+                .flat_map(|p| {
+                    let open: Vec<_> = waiting
+                        .iter()
+                        .filter(|w| &w.pipeline == p)
+                        .map(|w| (p.clone(), Some(w.stage.clone()), Some(w.action.clone())))
+                        .collect();
+                    if open.is_empty() {
+                        vec![(p.clone(), None, None)]
+                    } else {
+                        open
+                    }
+                })
+                .collect();
+            let title = match gates.as_slice() {
+                [(p, Some(stage), Some(action))] => format!("{verb} {p} {stage}/{action}"),
+                [(p, _, _)] => format!("{verb} {p}"),
+                many => format!("{verb} {} approvals", many.len()),
             };
-            app.mode = Mode::Dialog(dialog(title, Ask::Comment { pipelines, verdict }));
+            app.mode = Mode::Dialog(dialog(title, Ask::Comment { gates, verdict }));
             Some(Vec::new())
         }
         'R' | 'F' | 'D' => {
@@ -430,12 +453,12 @@ fn close(app: &mut App) -> Vec<Command> {
 /// The actions a dialog's input asks for, or what is wrong with the input.
 fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
     let ops: Vec<Op> = match ask {
-        Ask::Comment { pipelines, verdict } => pipelines
+        Ask::Comment { gates, verdict } => gates
             .iter()
-            .map(|p| Op::Approve {
-                pipeline: p.clone(),
-                stage: None,
-                action: None,
+            .map(|(pipeline, stage, action)| Op::Approve {
+                pipeline: pipeline.clone(),
+                stage: stage.clone(),
+                action: action.clone(),
                 comment: text.to_owned(),
                 verdict: *verdict,
             })

@@ -21,9 +21,13 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 Ask::Weights { .. } => "Weights, as TARGET_GROUP=WEIGHT separated by spaces:",
                 Ask::Nothing => "",
             };
-            if let Ask::Comment { pipelines, .. } = &dialog.ask {
-                for p in pipelines {
-                    lines.push(Line::raw(format!(" · {p}")));
+            if let Ask::Comment { gates, .. } = &dialog.ask {
+                for (pipeline, stage, action) in gates {
+                    let at = match (stage, action) {
+                        (Some(stage), Some(action)) => format!(" {stage}/{action}"),
+                        _ => String::new(),
+                    };
+                    lines.push(Line::raw(format!(" · {pipeline}{at}")));
                 }
             }
             if let Ask::Weights { choices, chosen } = &dialog.ask {
