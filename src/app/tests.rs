@@ -446,6 +446,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     assert!(
         matches!(&ops[0], crate::ops::Op::Approve { pipeline, comment, .. } if pipeline == "ledger-release" && comment == "ship it")
     );
+    assert!(
+        matches!(&ops[0], crate::ops::Op::Approve { stage: Some(stage), action: Some(action), .. } if stage == "Approval" && action == "ApproveProduction"),
+        "the gate under the cursor, by stage and action"
+    );
     update(
         &mut app,
         Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
