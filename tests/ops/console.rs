@@ -202,3 +202,128 @@ async fn read_only_every_action_key_on_every_screen_sends_nothing() {
     assert_eq!(lab.mutating(), 0, "zero mutating requests");
     assert!(lab.audit().is_empty());
 }
+
+impl Console {
+    async fn refresh(&mut self) {
+        self.drive(vec![Command::TakeSnapshot]).await;
+    }
+
+    /// `:` + text + enter: the palette's first match.
+    async fn jump(&mut self, text: &str) {
+        self.keys(&[KeyCode::Char(':')]).await;
+        self.text(text).await;
+        self.keys(&[KeyCode::Enter]).await;
+    }
+
+    /// Answers the open confirmation: the typed name, or yes.
+    async fn confirm(&mut self, typed: Option<&str>) {
+        match typed {
+            Some(name) => self.text(name).await,
+            None => self.keys(&[KeyCode::Right]).await,
+        }
+        self.keys(&[KeyCode::Enter]).await;
+        let done =
+            matches!(&self.app.mode, Mode::Dialog(d) if format!("{:?}", d.step).contains("Done"));
+        assert!(done, "the action ran: {:?}", self.app.mode);
+        let failed = format!("{:?}", self.app.mode).contains('✗');
+        assert!(!failed, "the action failed: {:?}", self.app.mode);
+        self.keys(&[KeyCode::Esc]).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_other_action_from_the_console_reaches_the_simulator() {
+    use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
+    let lab = tokio::task::spawn_blocking(lab).await.expect("lab");
+    let mut console = Console::open(&lab, false).await;
+
+    // Reroute a deployment parked in Ready, then finish its termination wait early.
+    let id = lab.deploy("api", None);
+    lab.until(900, |w| {
+        w.deployments[&id].status == DeploymentStatus::Ready
+    });
+    console.refresh().await;
+    console.jump(&id).await;
+    console.text("R").await;
+    console.confirm(None).await;
+    lab.until(600, |w| w.deployments[&id].phase == Phase::TerminationWait);
+    console.refresh().await;
+    console.text("F").await;
+    console.confirm(Some(&id)).await;
+    lab.until(120, |w| {
+        w.deployments[&id].status == DeploymentStatus::Succeeded
+    });
+
+    // Redeploy the group's last successful revision.
+    console.refresh().await;
+    console.text("D").await;
+    console.confirm(Some("lab/api")).await;
+    assert!(
+        lab.world(|w| w.active_deployment("lab", "api").is_some()),
+        "a new deployment runs"
+    );
+
+    // Scale a service from the services screen.
+    console.jump("jobs").await;
+    console.text("s").await;
+    console.text("3").await;
+    console.keys(&[KeyCode::Enter]).await;
+    console.confirm(None).await;
+    assert_eq!(
+        lab.world(|w| w.service("lab", "jobs").map(|s| s.desired)),
+        Some(3)
+    );
+
+    // Shift weights on the rule that sends to a target group (traffic screen, filtered).
+    console.text("5/").await;
+    console.text("jobs-blue").await;
+    console.keys(&[KeyCode::Enter]).await;
+    console.text("w").await;
+    console.text("jobs-blue=70 jobs-green=30").await;
+    console.keys(&[KeyCode::Enter]).await;
+    console.confirm(Some("lab-alb")).await;
+    let moved = lab.world(|w| {
+        w.rules.values().any(|r| {
+            r.actions
+                .iter()
+                .any(|a| a.forward.iter().map(|f| f.weight).collect::<Vec<_>>() == [70, 30])
+        })
+    });
+    assert!(moved, "a rule forwards 70/30");
+
+    // Start a pipeline, stop it, and find nothing to retry.
+    console.keys(&[KeyCode::Esc]).await;
+    console.jump("web-release").await;
+    console.text("n").await;
+    console.confirm(None).await;
+    let execution = lab
+        .world(|w| w.pipelines["web-release"].executions.last().cloned())
+        .expect("started");
+    console.refresh().await;
+    console.text("S").await;
+    console.confirm(Some("web-release")).await;
+    lab.sim.advance(2);
+    let status = lab.world(|w| w.executions[&execution].status.as_str());
+    assert!(matches!(status, "Stopping" | "Stopped"), "{status}");
+    console.refresh().await;
+    console.text("t").await;
+    let refused = format!("{:?}", console.app.mode);
+    assert!(
+        refused.contains("nothing to retry") || refused.contains("has not failed"),
+        "{refused}"
+    );
+    console.keys(&[KeyCode::Esc]).await;
+
+    let audit = lab.audit();
+    let done: Vec<&str> = audit
+        .iter()
+        .filter(|r| r["phase"] == "succeeded")
+        .filter_map(|r| r["action"].as_str())
+        .collect();
+    assert_eq!(
+        done,
+        [
+            "reroute", "finish", "redeploy", "scale", "weights", "start", "stop"
+        ]
+    );
+}
