@@ -572,3 +572,65 @@ fn a_stage_rolls_back_to_the_execution_before_the_newest_success() {
         "back to the run before the newest"
     );
 }
+
+#[test]
+fn a_failed_stage_is_retried_and_a_gate_rejected() {
+    let lab = lab();
+    lab.sim.handle.shared().with_world(|w| {
+        if let Some(g) = w
+            .deployment_groups
+            .get_mut(&("lab".to_owned(), "api".to_owned()))
+        {
+            g.fail_next_hook =
+                Some(cutover::sim::world::codedeploy::LifecycleEventName::AfterInstall);
+        }
+    });
+    ok(&lab.run(&["start", "api-release", "--yes"]));
+    let failed = lab
+        .world(|w| w.pipelines["api-release"].executions.last().cloned())
+        .expect("started");
+    lab.until(1800, |w| w.executions[&failed].status.as_str() == "Failed");
+    lab.until(900, |w| w.active_deployment("lab", "api").is_none());
+    ok(&lab.run(&["retry", "api-release", "--yes"]));
+    assert_eq!(
+        lab.world(|w| w.executions[&failed].status.as_str()),
+        "InProgress",
+        "the failed stage runs again"
+    );
+
+    ok(&lab.run(&["start", "web-release", "--yes"]));
+    let gated = lab
+        .world(|w| w.pipelines["web-release"].executions.last().cloned())
+        .expect("started");
+    lab.until(1800, |w| {
+        w.executions[&gated].runs.iter().any(|r| r.token.is_some())
+    });
+    ok(&lab.run(&[
+        "approve",
+        "web-release",
+        "--reject",
+        "--comment",
+        "not today",
+        "--yes",
+    ]));
+    let approval = lab
+        .world(|w| {
+            w.executions[&gated]
+                .runs
+                .iter()
+                .find_map(|r| r.approval.clone())
+        })
+        .expect("answered");
+    assert!(!approval.approved && approval.summary == "not today");
+    assert_eq!(
+        lab.world(|w| w.executions[&gated].status.as_str()),
+        "Failed"
+    );
+    let actions: Vec<String> = lab
+        .audit()
+        .iter()
+        .filter(|r| r["phase"] == "succeeded")
+        .map(|r| r["action"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(actions, ["start", "retry", "start", "reject"]);
+}
