@@ -71,7 +71,9 @@ pub const KEYS: &[(&str, &str)] = &[
     ("D", "redeploy last success"),
     ("s", "scale the service"),
     ("w", "shift rule weights"),
-    ("t / S / n", "retry / stop / start"),
+    ("t / T", "retry failed / all actions"),
+    ("S / A", "stop: wait / abandon"),
+    ("n", "start the pipeline"),
     ("b", "roll the deploy stage back"),
 ];
 
@@ -309,29 +311,44 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
                 }],
             )
         }
-        't' | 'S' | 'n' => {
+        't' | 'T' | 'S' | 'A' | 'n' => {
             let Some(name) = pipeline else {
                 app.message = Some("select a pipeline first".to_owned());
                 return Some(Vec::new());
             };
+            let retry = |mode| Op::Retry {
+                pipeline: name.clone(),
+                stage: None,
+                mode,
+            };
+            let stop = |mode| Op::Stop {
+                pipeline: name.clone(),
+                mode,
+                reason: "Stopped with cutover".to_owned(),
+            };
             let (title, op) = match c {
                 't' => (
-                    format!("Retry {name}"),
-                    Op::Retry {
-                        pipeline: name,
-                        stage: None,
-                        mode: RetryMode::FailedActions,
-                    },
+                    format!("Retry the failed actions of {name}"),
+                    retry(RetryMode::FailedActions),
+                ),
+                'T' => (
+                    format!("Retry every action of the failed stage of {name}"),
+                    retry(RetryMode::AllActions),
                 ),
                 'S' => (
-                    format!("Stop {name}"),
-                    Op::Stop {
-                        pipeline: name,
-                        mode: StopMode::Wait,
-                        reason: "Stopped with cutover".to_owned(),
+                    format!("Stop {name}, letting running actions finish"),
+                    stop(StopMode::Wait),
+                ),
+                'A' => (
+                    format!("Stop {name}, abandoning running actions"),
+                    stop(StopMode::Abandon),
+                ),
+                _ => (
+                    format!("Start {name}"),
+                    Op::Start {
+                        pipeline: name.clone(),
                     },
                 ),
-                _ => (format!("Start {name}"), Op::Start { pipeline: name }),
             };
             plain(app, title, vec![op])
         }

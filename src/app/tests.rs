@@ -715,3 +715,49 @@ fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
         matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0] == crate::ops::Op::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] })
     );
 }
+
+#[test]
+fn retry_and_stop_come_in_both_modes() {
+    use crate::ops::{Op, RetryMode, StopMode};
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Char('2'));
+    let expect = [
+        (
+            't',
+            Op::Retry {
+                pipeline: "ledger-release".into(),
+                stage: None,
+                mode: RetryMode::FailedActions,
+            },
+        ),
+        (
+            'T',
+            Op::Retry {
+                pipeline: "ledger-release".into(),
+                stage: None,
+                mode: RetryMode::AllActions,
+            },
+        ),
+        (
+            'S',
+            Op::Stop {
+                pipeline: "ledger-release".into(),
+                mode: StopMode::Wait,
+                reason: "Stopped with cutover".into(),
+            },
+        ),
+        (
+            'A',
+            Op::Stop {
+                pipeline: "ledger-release".into(),
+                mode: StopMode::Abandon,
+                reason: "Stopped with cutover".into(),
+            },
+        ),
+    ];
+    for (c, op) in expect {
+        let commands = key(&mut app, KeyCode::Char(c));
+        assert_eq!(commands, vec![Command::Prepare(vec![op])], "{c}");
+        key(&mut app, KeyCode::Esc);
+    }
+}

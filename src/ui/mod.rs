@@ -154,8 +154,8 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
             ],
             View::Pipeline | View::Pipelines => &[
                 ("a/x", "approve/reject"),
-                ("t", "retry"),
-                ("S", "stop"),
+                ("t/T", "retry"),
+                ("S/A", "stop"),
                 ("n", "start"),
                 ("b", "roll back stage"),
             ],
