@@ -539,7 +539,7 @@ fn read_only_has_no_action_keys_on_any_screen() {
     app.context.read_only = true;
     for screen in ["1", "2", "3", "4", "5"] {
         typed_keys(&mut app, screen);
-        let commands = typed_keys(&mut app, "axRFBDswtSn ");
+        let commands = typed_keys(&mut app, "axRFBDswtTSAnb ");
         assert!(
             commands
                 .iter()

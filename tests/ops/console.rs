@@ -187,7 +187,7 @@ async fn read_only_every_action_key_on_every_screen_sends_nothing() {
         console.text(screen).await;
         for row in 0..4 {
             let _ = row;
-            console.text("axRFBDswtSn ").await;
+            console.text("axRFBDswtTSAnb ").await;
             console
                 .keys(&[
                     KeyCode::Enter,
