@@ -56,22 +56,51 @@ pub async fn target_groups(c: &Clients) -> Result<Vec<TargetGroup>, AwsError> {
             .send()
             .await
             .map_err(|e| c.error("elasticloadbalancing", "DescribeTargetGroups", &e))?;
-        let items: Vec<_> = page
-            .target_groups()
-            .iter()
-            .map(|t| TargetGroup {
-                arn: t.target_group_arn().unwrap_or_default().to_owned(),
-                name: t.target_group_name().unwrap_or_default().to_owned(),
-                port: t.port(),
-                protocol: t.protocol().map(|p| p.as_str().to_owned()),
-                load_balancer_arns: t.load_balancer_arns().to_vec(),
-                health_check_path: t.health_check_path().map(str::to_owned),
-                targets: None,
-            })
-            .collect();
+        let items: Vec<_> = page.target_groups().iter().map(target_group).collect();
         Ok((items, page.next_marker().map(str::to_owned)))
     })
     .await
+}
+
+fn target_group(t: &sdk::TargetGroup) -> TargetGroup {
+    TargetGroup {
+        arn: t.target_group_arn().unwrap_or_default().to_owned(),
+        name: t.target_group_name().unwrap_or_default().to_owned(),
+        port: t.port(),
+        protocol: t.protocol().map(|p| p.as_str().to_owned()),
+        load_balancer_arns: t.load_balancer_arns().to_vec(),
+        health_check_path: t.health_check_path().map(str::to_owned),
+        targets: None,
+    }
+}
+
+/// Just the target groups named (by name or ARN), in one call for each kind: resolving the
+/// groups of a weights action must not list the whole account.
+pub async fn target_groups_named(
+    c: &Clients,
+    names: &[String],
+) -> Result<Vec<TargetGroup>, AwsError> {
+    let (arns, plain): (Vec<String>, Vec<String>) =
+        names.iter().cloned().partition(|n| n.starts_with("arn:"));
+    let mut out = Vec::new();
+    for (by_arn, list) in [(true, arns), (false, plain)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _slot = c.elb.slot().await;
+        let request = c.elb.client.describe_target_groups();
+        let request = if by_arn {
+            request.set_target_group_arns(Some(list))
+        } else {
+            request.set_names(Some(list))
+        };
+        let page = request
+            .send()
+            .await
+            .map_err(|e| c.error("elasticloadbalancing", "DescribeTargetGroups", &e))?;
+        out.extend(page.target_groups().iter().map(target_group));
+    }
+    Ok(out)
 }
 
 pub async fn listeners(c: &Clients, load_balancer: &str) -> Result<Vec<Listener>, AwsError> {

@@ -200,7 +200,15 @@ pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
             )
         }
         Op::Weights { target, weights } => {
-            let groups = elbv2::target_groups(c).await?;
+            let named: Vec<String> = weights.iter().map(|(n, _)| n.clone()).collect();
+            let groups = elbv2::target_groups_named(c, &named)
+                .await
+                .map_err(|e| match e.kind {
+                    crate::aws::ErrorKind::NotFound => {
+                        OpError::Invalid(format!("there is no such target group: {}", e.message))
+                    }
+                    _ => e.into(),
+                })?;
             let mut resolved = Vec::new();
             for (name, weight) in weights {
                 let Some(tg) = groups.iter().find(|t| t.name == *name || t.arn == *name) else {

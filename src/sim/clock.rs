@@ -2,6 +2,8 @@
 //! moves only when told to (tests). It must never go backwards.
 
 use std::sync::Mutex;
+
+use super::lock;
 use std::time::Instant;
 
 use time::OffsetDateTime;
@@ -78,13 +80,6 @@ impl Clock {
             Mode::Scaled { speed, .. } => *speed,
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A poisoned clock still holds a valid value: recover it rather than panic.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Wall-clock now in milliseconds.

@@ -100,7 +100,7 @@ pub struct Shared {
     request_ids: AtomicU64,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A handler that panicked mid-request leaves the world as it was at that point; serving
     // it is better than refusing every later request.
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

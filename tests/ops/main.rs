@@ -371,6 +371,11 @@ fn bad_input_is_refused_and_nothing_is_sent() {
             2,
             "TARGET_GROUP=WEIGHT",
         ),
+        (
+            vec!["weights", "arn:x", "ghost=1", "--yes"],
+            2,
+            "no such target group",
+        ),
         (vec!["reroute", "d-nope", "--yes"], 2, "not a deployment id"),
         (vec!["reroute", "d-ABCDEFGH1", "--yes"], 1, "does not exist"),
         (vec!["redeploy", "lab", "--yes"], 2, "APPLICATION/GROUP"),

@@ -325,12 +325,14 @@ fn elbv2(cli: &Cli) {
         .clone();
     let listener = text(&prod, "/ListenerArn");
     let rules = cli.ok(&["elbv2", "describe-rules", "--listener-arn", &listener]);
-    let rule = rules["Rules"]
+    let path_rule = rules["Rules"]
         .as_array()
         .and_then(|r| r.iter().find(|r| r["IsDefault"] == false))
-        .expect("a path rule")
-        .clone();
-    let rule_arn = text(&rule, "/RuleArn");
+        .expect("a path rule");
+    assert_ne!(
+        path_rule["Priority"], "default",
+        "only the default rule has the priority 'default'"
+    );
     let groups = cli.ok(&[
         "elbv2",
         "describe-target-groups",
@@ -400,7 +402,6 @@ fn elbv2(cli: &Cli) {
         ),
         "503"
     );
-    let _ = rule_arn;
     cli.fails(
         &[
             "elbv2",

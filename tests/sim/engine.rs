@@ -48,8 +48,8 @@ fn event_running(id: &str, event: LifecycleEventName) -> impl Fn(&World) -> bool
     }
 }
 
-/// Starts a deployment of the group's current task definition through CreateDeployment.
-pub async fn deploy(sim: &Sim, group: &str, config: Option<&str>) -> String {
+/// The task definition a lab service runs now, as ECS reports it.
+async fn task_definition(sim: &Sim, group: &str) -> String {
     let service = sim
         .ecs()
         .describe_services()
@@ -58,17 +58,27 @@ pub async fn deploy(sim: &Sim, group: &str, config: Option<&str>) -> String {
         .send()
         .await
         .expect("service");
-    let task_definition = service.services()[0]
+    service.services()[0]
         .task_definition()
         .expect("task definition")
-        .to_owned();
+        .to_owned()
+}
+
+/// An AppSpecContent revision of `content`.
+fn appspec(content: String) -> RevisionLocation {
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().content(content).build())
+        .build()
+}
+
+/// Starts a deployment of the group's current task definition through CreateDeployment.
+pub async fn deploy(sim: &Sim, group: &str, config: Option<&str>) -> String {
+    let task_definition = task_definition(sim, group).await;
     let content = format!(
         "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{task_definition}\"\n        LoadBalancerInfo:\n          ContainerName: \"{group}\"\n          ContainerPort: 80\nHooks:\n  - AfterAllowTestTraffic: \"arn:aws:lambda:eu-west-1:111122223333:function:{group}-smoke\"\n"
     );
-    let revision = RevisionLocation::builder()
-        .revision_type(RevisionLocationType::AppSpecContent)
-        .app_spec_content(AppSpecContent::builder().content(content).build())
-        .build();
+    let revision = appspec(content);
     let out = sim
         .codedeploy()
         .create_deployment()
@@ -678,25 +688,10 @@ async fn unhealthy_green_targets_show_their_reason_and_fail_the_install() {
 async fn a_second_deployment_to_a_busy_group_is_refused() {
     let sim = lab().await;
     deploy(&sim, "web", None).await;
-    let service = sim
-        .ecs()
-        .describe_services()
-        .cluster("lab")
-        .services("web")
-        .send()
-        .await
-        .expect("service");
-    let td = service.services()[0]
-        .task_definition()
-        .expect("td")
-        .to_owned();
-    let content = format!(
+    let td = task_definition(&sim, "web").await;
+    let revision = appspec(format!(
         "Resources:\n  - T:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: {td}\n"
-    );
-    let revision = RevisionLocation::builder()
-        .revision_type(RevisionLocationType::AppSpecContent)
-        .app_spec_content(AppSpecContent::builder().content(content).build())
-        .build();
+    ));
     let error = sim
         .codedeploy()
         .create_deployment()
@@ -707,10 +702,7 @@ async fn a_second_deployment_to_a_busy_group_is_refused() {
         .await
         .expect_err("busy");
     assert_eq!(code(&error), "DeploymentLimitExceededException");
-    let bad = RevisionLocation::builder()
-        .revision_type(RevisionLocationType::AppSpecContent)
-        .app_spec_content(AppSpecContent::builder().content("not: [valid").build())
-        .build();
+    let bad = appspec("not: [valid".to_owned());
     let error = sim
         .codedeploy()
         .create_deployment()

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ts, unknown_operation};
+use super::{ts, unknown_operation, with_token};
 use crate::sim::appspec;
 use crate::sim::engine::deploy::{self, CreateRequest};
 use crate::sim::error::{ApiError, ApiResult};
@@ -131,13 +131,6 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         }
         other => Err(unknown_operation("CodeDeploy", other)),
     }
-}
-
-fn with_token(mut value: Value, next: Option<String>) -> Value {
-    if let (Some(token), Some(map)) = (next, value.as_object_mut()) {
-        map.insert("nextToken".to_owned(), json!(token));
-    }
-    value
 }
 
 fn application(world: &World, name: &str) -> ApiResult<Value> {

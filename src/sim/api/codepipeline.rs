@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ts, unknown_operation};
+use super::{ts, unknown_operation, with_token};
 use crate::sim::engine::pipeline::{self, Trigger};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
@@ -158,13 +158,6 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         }
         other => Err(unknown_operation("CodePipeline", other)),
     }
-}
-
-fn with_token(mut value: Value, next: Option<String>) -> Value {
-    if let (Some(token), Some(map)) = (next, value.as_object_mut()) {
-        map.insert("nextToken".to_owned(), json!(token));
-    }
-    value
 }
 
 fn find<'w>(world: &'w World, name: &str) -> ApiResult<&'w Pipeline> {

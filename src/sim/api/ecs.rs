@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{Answer, ts, unknown_operation};
+use super::{Answer, ts, unknown_operation, with_token};
 use crate::sim::clock::epoch_seconds;
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
@@ -62,13 +62,6 @@ fn answer(world: &mut World, operation: &str, input: &Input) -> ApiResult<Value>
         "DescribeTasks" => describe_tasks(world, input),
         other => Err(unknown_operation("ECS", other)),
     }
-}
-
-fn with_token(mut value: Value, next: Option<String>) -> Value {
-    if let (Some(token), Some(map)) = (next, value.as_object_mut()) {
-        map.insert("nextToken".to_owned(), json!(token));
-    }
-    value
 }
 
 /// The `cluster` member (name or ARN, `default` when absent), which must exist.

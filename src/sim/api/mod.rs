@@ -60,6 +60,15 @@ pub fn unknown_operation(service: &str, operation: &str) -> ApiError {
     )
 }
 
+/// Adds `nextToken` to a JSON answer when there is a next page (and only then: the last
+/// page carries none).
+pub fn with_token(mut value: Value, next: Option<String>) -> Value {
+    if let (Some(token), Some(map)) = (next, value.as_object_mut()) {
+        map.insert("nextToken".to_owned(), serde_json::json!(token));
+    }
+    value
+}
+
 /// Epoch seconds, as the JSON protocols send timestamps.
 pub fn ts(millis: i64) -> Value {
     serde_json::json!(super::clock::epoch_seconds(millis))
