@@ -257,7 +257,7 @@ fn summary(world: &World) -> Value {
             let p = &world.pipelines[&e.pipeline];
             e.latest_runs(e.position)
                 .filter(|r| r.token.is_some() && r.status == super::world::pipeline::ActionStatus::InProgress)
-                .map(|r| json!({"pipeline": p.name, "stage": p.stages[r.stage].name, "action": p.stages[r.stage].actions[r.action].name, "token": r.token}))
+                .map(|r| json!({"pipeline": p.name, "pipelineExecutionId": e.id, "stage": p.stages[r.stage].name, "action": p.stages[r.stage].actions[r.action].name, "token": r.token}))
                 .collect::<Vec<_>>()
         })
         .collect();

@@ -5,7 +5,7 @@
 use super::world::World;
 use super::world::codedeploy::{EventStatus, Phase};
 use super::world::ecs::{TaskSetStatus, TaskStatus};
-use super::world::pipeline::ActionStatus;
+use super::world::pipeline::{ActionStatus, ExecutionMode};
 
 impl World {
     /// Every broken invariant, as a sentence; empty when the world is consistent.
@@ -184,14 +184,43 @@ impl World {
 
     fn check_pipelines(&self, broken: &mut Vec<String>) {
         for p in self.pipelines.values() {
-            for (stage, occupant) in p.occupant.iter().enumerate() {
-                let Some(id) = occupant else { continue };
-                match self.executions.get(id) {
-                    Some(e) if e.in_stage && e.position == stage && !e.status.is_done() => {}
-                    _ => broken.push(format!(
-                        "{}: stage {} is held by {id}, which is not running there",
-                        p.name, p.stages[stage].name
-                    )),
+            for (stage, occupants) in p.occupants.iter().enumerate() {
+                let name = &p.stages[stage].name;
+                if p.mode != ExecutionMode::Parallel && occupants.len() > 1 {
+                    broken.push(format!(
+                        "{}: {} executions share stage {name} in {} mode",
+                        p.name,
+                        occupants.len(),
+                        p.mode.as_str()
+                    ));
+                }
+                for id in occupants {
+                    match self.executions.get(id) {
+                        Some(e) if e.in_stage && e.position == stage && !e.status.is_done() => {}
+                        _ => broken.push(format!(
+                            "{}: stage {name} is held by {id}, which is not running there",
+                            p.name
+                        )),
+                    }
+                }
+            }
+            for (stage, line) in p.waiting.iter().enumerate() {
+                let name = &p.stages[stage].name;
+                if p.mode == ExecutionMode::Superseded && line.len() > 1 {
+                    broken.push(format!(
+                        "{}: {} executions wait at stage {name} in SUPERSEDED mode",
+                        p.name,
+                        line.len()
+                    ));
+                }
+                for id in line {
+                    match self.executions.get(id) {
+                        Some(e) if !e.in_stage && e.position == stage && !e.status.is_done() => {}
+                        _ => broken.push(format!(
+                            "{}: {id} waits at stage {name} but is not waiting there",
+                            p.name
+                        )),
+                    }
                 }
             }
         }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::Sim;
 use crate::engine::{advance_until, lab};
 
-fn cli_available() -> bool {
+pub fn cli_available() -> bool {
     let found = Command::new("aws")
         .arg("--version")
         .output()
@@ -26,8 +26,8 @@ fn cli_available() -> bool {
     found
 }
 
-struct Cli {
-    endpoint: String,
+pub struct Cli {
+    pub endpoint: String,
 }
 
 impl Cli {
@@ -54,7 +54,7 @@ impl Cli {
     }
 
     /// Runs a command that must succeed; its JSON output.
-    fn ok(&self, args: &[&str]) -> Value {
+    pub fn ok(&self, args: &[&str]) -> Value {
         let output = self.command(args).output().expect("run aws");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -72,7 +72,7 @@ impl Cli {
     }
 
     /// Runs a command that must fail with `code`.
-    fn fails(&self, args: &[&str], code: &str) {
+    pub fn fails(&self, args: &[&str], code: &str) {
         let output = self.command(args).output().expect("run aws");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
@@ -88,7 +88,7 @@ impl Cli {
     }
 }
 
-fn text(value: &Value, pointer: &str) -> String {
+pub fn text(value: &Value, pointer: &str) -> String {
     value
         .pointer(pointer)
         .and_then(Value::as_str)

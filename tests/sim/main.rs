@@ -15,3 +15,4 @@ mod engine;
 mod faults;
 mod garbage;
 mod invariants;
+mod modes;

@@ -1,6 +1,10 @@
 //! CodePipeline (awsJson1_1, `CodePipeline_20150709.*`). `StageExecution.status`,
 //! `actionTypeId.category` and `.owner` are always sent: the SDK's schema-driven parser fails
 //! without them. Validation errors are ValidationException, as the service answers.
+//!
+//! PARALLEL mode, as AWS documents it (aws-apis.md sections 4.4 and 10): GetPipelineState
+//! carries no approval token; the approval action's `externalExecutionId` in
+//! ListActionExecutions is the token PutApprovalResult takes.
 
 use serde_json::{Value, json};
 
@@ -10,7 +14,8 @@ use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
 use crate::sim::world::pipeline::{
-    ActionDecl, ActionRun, ActionStatus, Approval, Category, Execution, Pipeline, StageStatus,
+    ActionDecl, ActionRun, ActionStatus, Approval, Category, Execution, ExecutionMode, Pipeline,
+    StageStatus,
 };
 
 const INVALID: &str = "ValidationException";
@@ -25,7 +30,7 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                 .pipelines
                 .values()
                 .map(|p| json!({
-                    "name": p.name, "version": p.version, "pipelineType": "V2", "executionMode": "SUPERSEDED",
+                    "name": p.name, "version": p.version, "pipelineType": "V2", "executionMode": p.mode.as_str(),
                     "created": ts(p.created_at), "updated": ts(p.updated_at),
                 }))
                 .collect();
@@ -235,14 +240,16 @@ fn get_pipeline(world: &World, input: &Input) -> ApiResult<Value> {
             "artifactStore": { "type": "S3", "location": p.artifact_bucket },
             "stages": stages,
             "version": p.version,
-            "executionMode": "SUPERSEDED",
+            "executionMode": p.mode.as_str(),
             "pipelineType": "V2",
         },
         "metadata": { "pipelineArn": p.arn, "created": ts(p.created_at), "updated": ts(p.updated_at) },
     }))
 }
 
-fn action_execution_json(run: &ActionRun) -> Value {
+/// An action's latest run in GetPipelineState. `with_token` is false in PARALLEL mode, where
+/// the state carries no approval token.
+fn action_execution_json(run: &ActionRun, with_token: bool) -> Value {
     let mut v = json!({
         "actionExecutionId": run.id,
         "status": run.status.as_str(),
@@ -254,7 +261,7 @@ fn action_execution_json(run: &ActionRun) -> Value {
     if let Some(token) = run
         .token
         .as_ref()
-        .filter(|_| run.status == ActionStatus::InProgress)
+        .filter(|_| with_token && run.status == ActionStatus::InProgress)
     {
         v["token"] = json!(token);
     }
@@ -300,7 +307,8 @@ fn get_pipeline_state(world: &World, input: &Input) -> ApiResult<Value> {
                 // The latest run of this action in the latest execution to reach the stage.
                 let run = latest.and_then(|e| e.latest_runs(index).find(|r| r.action == action_index));
                 if let Some(run) = run {
-                    v["latestExecution"] = action_execution_json(run);
+                    v["latestExecution"] =
+                        action_execution_json(run, p.mode != ExecutionMode::Parallel);
                 }
                 if decl.category == Category::Source {
                     if let Some(e) = latest {
@@ -322,13 +330,15 @@ fn get_pipeline_state(world: &World, input: &Input) -> ApiResult<Value> {
                 "type": if e.is_rollback() { "ROLLBACK" } else { "STANDARD" },
             });
         }
-        if let Some(waiting) = p.waiting[index]
-            .as_ref()
-            .and_then(|id| world.executions.get(id))
-        {
-            let entry = json!({ "pipelineExecutionId": waiting.id, "status": "InProgress", "type": if waiting.is_rollback() { "ROLLBACK" } else { "STANDARD" } });
-            state["inboundExecution"] = entry.clone();
-            state["inboundExecutions"] = json!([entry]);
+        // The line at the stage's entrance, first to enter first: in QUEUED mode it can be long.
+        let inbound: Vec<Value> = p.waiting[index]
+            .iter()
+            .filter_map(|id| world.executions.get(id))
+            .map(|waiting| json!({ "pipelineExecutionId": waiting.id, "status": "InProgress", "type": if waiting.is_rollback() { "ROLLBACK" } else { "STANDARD" } }))
+            .collect();
+        if let Some(first) = inbound.first() {
+            state["inboundExecution"] = first.clone();
+            state["inboundExecutions"] = json!(inbound);
         }
         stages.push(state);
     }
@@ -352,7 +362,7 @@ fn summary_json(e: &Execution) -> Value {
             "revisionSummary": e.source.summary, "revisionUrl": e.source.url,
         }],
         "trigger": { "triggerType": e.trigger_type, "triggerDetail": e.trigger_detail },
-        "executionMode": "SUPERSEDED",
+        "executionMode": e.mode.as_str(),
         "executionType": if e.is_rollback() { "ROLLBACK" } else { "STANDARD" },
     });
     if let Some(summary) = &e.status_summary {
@@ -475,6 +485,13 @@ fn action_detail_json(
     let mut result = json!({});
     if let Some(id) = &run.external_id {
         result["externalExecutionId"] = json!(id);
+    }
+    // A manual approval's external execution id is its approval token: the one place a
+    // PARALLEL-mode pipeline gives it out.
+    if decl.category == Category::Approval
+        && let Some(token) = &run.token
+    {
+        result["externalExecutionId"] = json!(token);
     }
     if let Some(summary) = run.summary.as_ref().or(run.error.as_ref().map(|(_, m)| m)) {
         result["externalExecutionSummary"] = json!(summary);

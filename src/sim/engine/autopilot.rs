@@ -3,9 +3,13 @@
 //! person at the console), continues deployments parked in Ready, and now and then makes a
 //! deployment fail. It uses the world's seeded generator, so a seed replays the same day.
 
+use std::collections::BTreeMap;
+
 use crate::sim::world::codedeploy::{DeploymentStatus, LifecycleEventName, Phase};
 use crate::sim::world::elb::HealthFailure;
-use crate::sim::world::pipeline::{ActionStatus, Approval, Category, ExecutionStatus};
+use crate::sim::world::pipeline::{
+    ActionStatus, Approval, Category, ExecutionMode, ExecutionStatus,
+};
 use crate::sim::world::{Millis, World};
 
 use super::{deploy, pipeline};
@@ -26,27 +30,42 @@ pub fn tick(world: &mut World) {
     heal_target_groups(world);
 }
 
-/// Starts an execution of a pipeline whose first stage is free, as a push would.
+/// How many executions autopilot leaves waiting at a PARALLEL pipeline's approval, so that
+/// the demo always shows one gate with several executions at it.
+const KEEP_AT_PARALLEL_GATE: usize = 2;
+
+/// Starts an execution of a pipeline whose first stage is free, as a push would. A PARALLEL
+/// pipeline's first stage is never taken, and one with an approval is started first while
+/// fewer than [`KEEP_AT_PARALLEL_GATE`] of its executions are at or on the way to its gate.
 fn start_one(world: &mut World) {
     let idle: Vec<String> = world
         .pipelines
         .values()
-        .filter(|p| p.occupant[0].is_none() && p.waiting[0].is_none())
+        .filter(|p| !p.stage_busy(0) && p.waiting[0].is_empty())
         .map(|p| p.name.clone())
         .collect();
+    let gated = |name: &String| {
+        world.pipelines[name]
+            .stages
+            .iter()
+            .any(|s| s.actions.iter().any(|a| a.category == Category::Approval))
+    };
+    let parallel_short = idle.iter().find(|name| {
+        let p = &world.pipelines[*name];
+        let running = p
+            .executions
+            .iter()
+            .filter_map(|id| world.executions.get(id))
+            .filter(|e| e.status == ExecutionStatus::InProgress)
+            .count();
+        p.mode == ExecutionMode::Parallel && gated(name) && running < KEEP_AT_PARALLEL_GATE
+    });
     // Keep at least one approval waiting: prefer a gated pipeline when none waits.
-    let gated: Vec<String> = idle
-        .iter()
-        .filter(|name| {
-            world.pipelines[*name]
-                .stages
-                .iter()
-                .any(|s| s.actions.iter().any(|a| a.category == Category::Approval))
-        })
-        .cloned()
-        .collect();
-    let choice = if waiting_approvals(world).is_empty() && !gated.is_empty() {
-        world.rng.pick(&gated).cloned()
+    let gates: Vec<String> = idle.iter().filter(|name| gated(name)).cloned().collect();
+    let choice = if let Some(name) = parallel_short {
+        Some(name.clone())
+    } else if waiting_approvals(world).is_empty() && !gates.is_empty() {
+        world.rng.pick(&gates).cloned()
     } else {
         world.rng.pick(&idle).cloned()
     };
@@ -59,8 +78,19 @@ fn start_one(world: &mut World) {
     }
 }
 
-/// `(pipeline, stage, action, token, started_at, run id)` of every approval waiting.
-fn waiting_approvals(world: &World) -> Vec<(String, String, String, String, Millis, String)> {
+/// An approval waiting for its answer.
+struct Waiting {
+    pipeline: String,
+    stage: String,
+    action: String,
+    token: String,
+    started: Millis,
+    run_id: String,
+    parallel: bool,
+}
+
+/// Every approval waiting, the longest wait first.
+fn waiting_approvals(world: &World) -> Vec<Waiting> {
     let mut out = Vec::new();
     for e in world
         .executions
@@ -74,36 +104,50 @@ fn waiting_approvals(world: &World) -> Vec<(String, String, String, String, Mill
                 && run.status == ActionStatus::InProgress
                 && let Some(token) = &run.token
             {
-                out.push((
-                    p.name.clone(),
-                    p.stages[run.stage].name.clone(),
-                    decl.name.clone(),
-                    token.clone(),
-                    run.started_at,
-                    run.id.clone(),
-                ));
+                out.push(Waiting {
+                    pipeline: p.name.clone(),
+                    stage: p.stages[run.stage].name.clone(),
+                    action: decl.name.clone(),
+                    token: token.clone(),
+                    started: run.started_at,
+                    run_id: run.id.clone(),
+                    parallel: p.mode == ExecutionMode::Parallel,
+                });
             }
         }
     }
-    out.sort_by_key(|a| a.4);
+    out.sort_by_key(|a| a.started);
     out
 }
 
 /// A colleague answers an approval some minutes after it opened, unless that would leave
-/// fewer than `keep_waiting` for the person at the console. The newest are kept.
+/// fewer than `keep_waiting` for the person at the console (the newest are kept), or fewer
+/// than [`KEEP_AT_PARALLEL_GATE`] at a PARALLEL pipeline's gate.
 fn answer_approvals(world: &mut World) {
-    let waiting = waiting_approvals(world);
+    let (parallel, others): (Vec<Waiting>, Vec<Waiting>) =
+        waiting_approvals(world).into_iter().partition(|w| w.parallel);
     let keep = world.autopilot.keep_waiting;
-    if waiting.len() <= keep {
-        return;
+    let mut answerable: Vec<Waiting> = Vec::new();
+    let excess = others.len().saturating_sub(keep);
+    answerable.extend(others.into_iter().take(excess));
+    let mut gates: BTreeMap<(String, String, String), Vec<Waiting>> = BTreeMap::new();
+    for w in parallel {
+        gates
+            .entry((w.pipeline.clone(), w.stage.clone(), w.action.clone()))
+            .or_default()
+            .push(w);
     }
-    let answerable = waiting.len() - keep;
+    for at_gate in gates.into_values() {
+        let excess = at_gate.len().saturating_sub(KEEP_AT_PARALLEL_GATE);
+        answerable.extend(at_gate.into_iter().take(excess));
+    }
+    answerable.sort_by_key(|w| w.started);
     let (low, high) = world.autopilot.approve_after;
-    for (pipeline, stage, action, token, started, run_id) in waiting.into_iter().take(answerable) {
+    for w in answerable {
         // The delay is derived from the run id, so it is fixed the first time it is seen.
         let spread = (high - low).max(0) + 1;
-        let delay = (low + (run_id.bytes().map(i64::from).sum::<i64>() % spread)) * MINUTE;
-        if world.now < started + delay {
+        let delay = (low + (w.run_id.bytes().map(i64::from).sum::<i64>() % spread)) * MINUTE;
+        if world.now < w.started + delay {
             continue;
         }
         let approved = !world.rng.chance(0.1);
@@ -118,7 +162,7 @@ fn answer_approvals(world: &mut World) {
             by: format!("arn:aws:iam::{}:user/release-captain", world.account),
             at: world.now,
         };
-        let _ = pipeline::answer_approval(world, &pipeline, &stage, &action, &token, approval);
+        let _ = pipeline::answer_approval(world, &w.pipeline, &w.stage, &w.action, &w.token, approval);
     }
 }
 

@@ -1,7 +1,7 @@
 //! CodePipeline resources as the simulator holds them: pipeline declarations, their
 //! executions and the action executions inside them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use super::Millis;
 
@@ -70,6 +70,30 @@ pub struct StageDecl {
     pub actions: Vec<ActionDecl>,
 }
 
+/// How a pipeline handles several executions (`PipelineDeclaration.executionMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecutionMode {
+    /// A newer execution waiting at a stage replaces an older one waiting there (the default).
+    #[default]
+    Superseded,
+    /// Executions wait in order at a stage's entrance; one at a time per stage, none
+    /// superseded.
+    Queued,
+    /// Executions run independently, each through every stage; several may be in one stage
+    /// (and wait at one approval) at once.
+    Parallel,
+}
+
+impl ExecutionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Superseded => "SUPERSEDED",
+            Self::Queued => "QUEUED",
+            Self::Parallel => "PARALLEL",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Transition {
     pub enabled: bool,
@@ -88,15 +112,19 @@ pub struct Pipeline {
     pub role_arn: String,
     pub artifact_bucket: String,
     pub stages: Vec<StageDecl>,
+    pub mode: ExecutionMode,
     pub inbound: Vec<Transition>,
     /// Outbound transitions: an execution may not leave a stage whose outbound is disabled.
     pub outbound: Vec<Transition>,
     /// Execution ids, oldest first.
     pub executions: Vec<String>,
-    /// The execution occupying each stage (SUPERSEDED mode: one at a time).
-    pub occupant: Vec<Option<String>>,
-    /// The execution waiting to enter each stage.
-    pub waiting: Vec<Option<String>>,
+    /// The executions in each stage: at most one in SUPERSEDED and QUEUED modes, any number
+    /// in PARALLEL mode.
+    pub occupants: Vec<Vec<String>>,
+    /// The executions waiting to enter each stage, first in line first: at most one in
+    /// SUPERSEDED mode (a newer one supersedes it), in arrival order in QUEUED mode, and in
+    /// PARALLEL mode only those a disabled transition holds.
+    pub waiting: Vec<VecDeque<String>>,
     /// The latest execution to have entered each stage.
     pub latest_in_stage: Vec<Option<String>>,
     /// The repository the source action reads, for revision links.
@@ -107,6 +135,11 @@ pub struct Pipeline {
 impl Pipeline {
     pub fn stage_index(&self, name: &str) -> Option<usize> {
         self.stages.iter().position(|s| s.name == name)
+    }
+
+    /// Whether `stage` takes no other execution now: always false in PARALLEL mode.
+    pub fn stage_busy(&self, stage: usize) -> bool {
+        self.mode != ExecutionMode::Parallel && !self.occupants[stage].is_empty()
     }
 }
 
@@ -231,6 +264,8 @@ pub struct Execution {
     pub updated_at: Millis,
     pub trigger_type: &'static str,
     pub trigger_detail: String,
+    /// The pipeline's mode when the execution started, as AWS records it on the execution.
+    pub mode: ExecutionMode,
     pub source: SourceRevision,
     /// Per stage: the status of this execution there, if it reached it.
     pub stages: Vec<Option<StageStatus>>,

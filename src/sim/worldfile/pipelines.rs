@@ -8,9 +8,9 @@ use toml::Spanned;
 
 use super::actions::{Artifacts, Context, Draft, action};
 use super::build::{Builder, DAY, NameRule, check_name};
-use super::schema::{PipelineSection, Provider, Template};
+use super::schema::{ExecutionModeName, PipelineSection, Provider, Template};
 use super::{BuildResult, Fault};
-use crate::sim::world::pipeline::{ActionDecl, Pipeline, StageDecl, Transition};
+use crate::sim::world::pipeline::{ActionDecl, ExecutionMode, Pipeline, StageDecl, Transition};
 
 struct StageDraft {
     name: Spanned<String>,
@@ -141,6 +141,11 @@ pub(super) fn add(b: &mut Builder, spec: &PipelineSection) -> BuildResult<()> {
         ),
         artifact_bucket: b.artifact_bucket.clone(),
         stages,
+        mode: match spec.execution_mode {
+            None | Some(ExecutionModeName::Superseded) => ExecutionMode::Superseded,
+            Some(ExecutionModeName::Queued) => ExecutionMode::Queued,
+            Some(ExecutionModeName::Parallel) => ExecutionMode::Parallel,
+        },
         inbound: vec![
             Transition {
                 enabled: true,
@@ -160,8 +165,8 @@ pub(super) fn add(b: &mut Builder, spec: &PipelineSection) -> BuildResult<()> {
             count
         ],
         executions: Vec::new(),
-        occupant: vec![None; count],
-        waiting: vec![None; count],
+        occupants: vec![Vec::new(); count],
+        waiting: vec![std::collections::VecDeque::new(); count],
         latest_in_stage: vec![None; count],
         repository,
         idempotency: BTreeMap::new(),

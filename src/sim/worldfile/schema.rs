@@ -207,9 +207,19 @@ pub enum Ready {
 pub struct PipelineSection {
     pub name: Spanned<String>,
     pub repository: Option<String>,
+    /// `executionMode` as AWS spells it; SUPERSEDED when absent, as in AWS.
+    pub execution_mode: Option<ExecutionModeName>,
     pub template: Option<Spanned<Template>>,
     pub deploy: Option<Spanned<String>>,
     pub stages: Option<Spanned<Vec<StageSection>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionModeName {
+    Superseded,
+    Queued,
+    Parallel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -5,9 +5,11 @@
 //! abandoning it, leaves a deployment it started running.
 
 use super::actions::{start_action, start_actions};
-use super::{Trigger, finish, not_found, queue_at, settle_stage, start};
+use super::{Trigger, create, finish, not_found, queue_at, settle_stage, unqueue};
 use crate::sim::error::{ApiError, ApiResult};
-use crate::sim::world::pipeline::{ActionStatus, Approval, Category, ExecutionStatus, StageStatus};
+use crate::sim::world::pipeline::{
+    ActionStatus, Approval, Category, ExecutionMode, ExecutionStatus, StageStatus,
+};
 use crate::sim::world::{Millis, World};
 
 /// PutApprovalResult.
@@ -147,14 +149,8 @@ pub fn stop(
     if in_stage {
         settle_stage(world, id);
     } else {
-        // Waiting at a transition: nothing runs, so it stops at once.
-        if let Some(p) = world.pipelines.get_mut(pipeline) {
-            for slot in &mut p.waiting {
-                if slot.as_deref() == Some(id) {
-                    *slot = None;
-                }
-            }
-        }
+        // Waiting at a stage's entrance: nothing runs, so it stops at once.
+        unqueue(world, pipeline, id);
         finish(world, id, ExecutionStatus::Stopped, None);
     }
     Ok(())
@@ -189,7 +185,7 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
             format!("Execution {id} is not the latest execution in stage '{stage}'"),
         ));
     }
-    if p.occupant[stage_index].is_some() {
+    if p.stage_busy(stage_index) {
         return Err(ApiError::new(
             "ConflictException",
             format!("Stage '{stage}' is running another execution"),
@@ -211,7 +207,7 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
         e.updated_at = now;
     }
     if let Some(p) = world.pipelines.get_mut(pipeline) {
-        p.occupant[stage_index] = Some(id.to_owned());
+        p.occupants[stage_index].push(id.to_owned());
     }
     if all {
         let first = world.pipelines[pipeline].stages[stage_index]
@@ -236,6 +232,14 @@ pub fn retry(world: &mut World, pipeline: &str, stage: &str, id: &str, all: bool
 
 /// RollbackStage: a new ROLLBACK execution re-runs the stage with what a succeeded
 /// execution deployed.
+///
+/// Two refusals follow AWS's user guide ("Configuring stage rollback" and "Set or change the
+/// pipeline execution mode"): a target execution that was itself a rollback ("You cannot roll
+/// back to a target execution ID that is a rollback execution type"), and any rollback in a
+/// PARALLEL-mode pipeline ("stage rollback is not available"). The guide names no error code
+/// for either; UnableToRollbackStageException is the one the API reference gives for "an
+/// incorrect target pipeline execution ID" and a stage that cannot roll back, so it is used
+/// for both (inferred, not checked against a live account).
 pub fn rollback_stage(
     world: &mut World,
     pipeline: &str,
@@ -251,6 +255,12 @@ pub fn rollback_stage(
             format!("Stage '{stage}' was not found in pipeline '{pipeline}'"),
         ));
     };
+    if p.mode == ExecutionMode::Parallel {
+        return Err(ApiError::new(
+            "UnableToRollbackStageException",
+            format!("Pipeline '{pipeline}' runs in PARALLEL mode, where stage rollback is not available"),
+        ));
+    }
     let Some(t) = world
         .executions
         .get(target)
@@ -261,6 +271,14 @@ pub fn rollback_stage(
             format!("Execution {target} was not found in pipeline '{pipeline}'"),
         ));
     };
+    if t.is_rollback() {
+        return Err(ApiError::new(
+            "UnableToRollbackStageException",
+            format!(
+                "Execution {target} is a rollback execution; a stage cannot roll back to a rollback execution"
+            ),
+        ));
+    }
     if t.stages[stage_index] != Some(StageStatus::Succeeded) {
         return Err(ApiError::new(
             "UnableToRollbackStageException",
@@ -269,13 +287,13 @@ pub fn rollback_stage(
             ),
         ));
     }
-    if p.occupant[stage_index].is_some() {
+    if !p.occupants[stage_index].is_empty() {
         return Err(ApiError::new(
             "UnableToRollbackStageException",
             format!("Stage '{stage}' is in progress"),
         ));
     }
-    let id = start(
+    let id = create(
         world,
         pipeline,
         Trigger {
@@ -286,13 +304,6 @@ pub fn rollback_stage(
     )?;
     let source = world.executions[target].source.clone();
     let now = world.now;
-    if let Some(p) = world.pipelines.get_mut(pipeline) {
-        for slot in &mut p.waiting {
-            if slot.as_deref() == Some(id.as_str()) {
-                *slot = None;
-            }
-        }
-    }
     if let Some(e) = world.executions.get_mut(&id) {
         e.rollback_target = Some(target.to_owned());
         e.source = source;

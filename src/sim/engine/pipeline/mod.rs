@@ -1,7 +1,9 @@
-//! CodePipeline executions in SUPERSEDED mode: one execution per stage at a time, a newer
-//! execution waiting at a stage supersedes an older one waiting there; actions run in
-//! `runOrder` groups; manual approvals wait for PutApprovalResult; a CodeDeployToECS action
-//! starts a CodeDeploy deployment and follows it to its end.
+//! CodePipeline executions in the three execution modes AWS documents: SUPERSEDED (one
+//! execution per stage at a time; a newer execution waiting at a stage supersedes an older
+//! one waiting there), QUEUED (executions wait in order at a stage's entrance, one at a time
+//! per stage, none superseded) and PARALLEL (executions run independently, several in a stage
+//! at once). Actions run in `runOrder` groups; manual approvals wait for PutApprovalResult; a
+//! CodeDeployToECS action starts a CodeDeploy deployment and follows it to its end.
 //!
 //! This file holds what starts an execution and what drives it each tick: queueing at a stage,
 //! entering and leaving it, finishing timed runs and settling the stage; starting action runs
@@ -18,7 +20,8 @@ use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::World;
 use crate::sim::world::codedeploy::DeploymentStatus;
 use crate::sim::world::pipeline::{
-    ActionRun, ActionStatus, Category, Execution, ExecutionStatus, SourceRevision, StageStatus,
+    ActionRun, ActionStatus, Category, Execution, ExecutionMode, ExecutionStatus, SourceRevision,
+    StageStatus,
 };
 
 use actions::start_actions;
@@ -49,15 +52,33 @@ pub fn start(
     trigger: Trigger,
     request_token: Option<&str>,
 ) -> ApiResult<String> {
+    if let Some(existing) = request_token.and_then(|t| {
+        world
+            .pipelines
+            .get(pipeline)
+            .and_then(|p| p.idempotency.get(t))
+    }) {
+        return Ok(existing.clone());
+    }
+    let id = create(world, pipeline, trigger, request_token)?;
+    queue_at(world, &id, 0);
+    Ok(id)
+}
+
+/// A new execution, in no stage and in no line yet.
+fn create(
+    world: &mut World,
+    pipeline: &str,
+    trigger: Trigger,
+    request_token: Option<&str>,
+) -> ApiResult<String> {
     let Some(p) = world.pipelines.get(pipeline) else {
         return Err(not_found(pipeline));
     };
-    if let Some(existing) = request_token.and_then(|t| p.idempotency.get(t)) {
-        return Ok(existing.clone());
-    }
     let repository = p.repository.clone();
     let stages = p.stages.len();
     let version = p.version;
+    let mode = p.mode;
     let source_action = p
         .stages
         .first()
@@ -78,6 +99,7 @@ pub fn start(
         updated_at: now,
         trigger_type: trigger.kind,
         trigger_detail: trigger.detail.to_owned(),
+        mode,
         source: SourceRevision {
             action: source_action,
             revision_id: commit.clone(),
@@ -100,7 +122,6 @@ pub fn start(
             p.idempotency.insert(token.to_owned(), id.clone());
         }
     }
-    queue_at(world, &id, 0);
     Ok(id)
 }
 
@@ -111,23 +132,29 @@ fn not_found(pipeline: &str) -> ApiError {
     )
 }
 
-/// Puts an execution in line for a stage; an older execution already waiting there is
-/// superseded.
+/// Puts an execution in line for a stage. In SUPERSEDED mode an older execution already
+/// waiting there is superseded; in QUEUED and PARALLEL modes it joins the end of the line.
 fn queue_at(world: &mut World, id: &str, stage: usize) {
     let now = world.now;
     let Some(pipeline) = world.executions.get(id).map(|e| e.pipeline.clone()) else {
         return;
     };
-    let superseded = world
-        .pipelines
-        .get_mut(&pipeline)
-        .and_then(|p| p.waiting[stage].replace(id.to_owned()));
-    if let Some(old) = superseded.filter(|old| old != id)
-        && let Some(e) = world.executions.get_mut(&old)
-    {
-        e.status = ExecutionStatus::Superseded;
-        e.status_summary = Some(format!("Superseded by execution {id}"));
-        e.updated_at = now;
+    let mut superseded = Vec::new();
+    if let Some(p) = world.pipelines.get_mut(&pipeline) {
+        let line = &mut p.waiting[stage];
+        if p.mode == ExecutionMode::Superseded {
+            superseded.extend(line.drain(..).filter(|old| old != id));
+        }
+        if !line.iter().any(|w| w == id) {
+            line.push_back(id.to_owned());
+        }
+    }
+    for old in superseded {
+        if let Some(e) = world.executions.get_mut(&old) {
+            e.status = ExecutionStatus::Superseded;
+            e.status_summary = Some(format!("Superseded by execution {id}"));
+            e.updated_at = now;
+        }
     }
     if let Some(e) = world.executions.get_mut(id) {
         e.position = stage;
@@ -136,12 +163,21 @@ fn queue_at(world: &mut World, id: &str, stage: usize) {
     }
 }
 
+/// Takes an execution out of every line it waits in.
+fn unqueue(world: &mut World, pipeline: &str, id: &str) {
+    if let Some(p) = world.pipelines.get_mut(pipeline) {
+        for line in &mut p.waiting {
+            line.retain(|w| w != id);
+        }
+    }
+}
+
 pub fn tick(world: &mut World) {
     let names: Vec<String> = world.pipelines.keys().cloned().collect();
     for name in names {
         admit_waiting(world, &name);
         let running: Vec<String> = world.pipelines[&name]
-            .occupant
+            .occupants
             .iter()
             .flatten()
             .cloned()
@@ -152,26 +188,32 @@ pub fn tick(world: &mut World) {
     }
 }
 
-/// Lets waiting executions into free stages whose inbound transition is enabled.
+/// Lets waiting executions into stages whose inbound transition is enabled, first in line
+/// first: into a free stage in SUPERSEDED and QUEUED modes, into any stage in PARALLEL mode.
 fn admit_waiting(world: &mut World, name: &str) {
     let stages = world.pipelines[name].stages.len();
     for stage in 0..stages {
-        let p = &world.pipelines[name];
-        let Some(id) = p.waiting[stage].clone() else {
-            continue;
-        };
-        let blocked = stage > 0 && (!p.inbound[stage].enabled || !p.outbound[stage - 1].enabled);
-        if p.occupant[stage].is_some() || blocked {
-            continue;
-        }
-        let status = world.executions.get(&id).map(|e| e.status);
-        if let Some(p) = world.pipelines.get_mut(name) {
-            p.waiting[stage] = None;
-        }
-        match status {
-            Some(ExecutionStatus::InProgress) => enter_stage(world, &id, stage),
-            Some(ExecutionStatus::Stopping) => finish(world, &id, ExecutionStatus::Stopped, None),
-            _ => {}
+        loop {
+            let p = &world.pipelines[name];
+            let Some(id) = p.waiting[stage].front().cloned() else {
+                break;
+            };
+            let blocked =
+                stage > 0 && (!p.inbound[stage].enabled || !p.outbound[stage - 1].enabled);
+            if p.stage_busy(stage) || blocked {
+                break;
+            }
+            let status = world.executions.get(&id).map(|e| e.status);
+            if let Some(p) = world.pipelines.get_mut(name) {
+                p.waiting[stage].pop_front();
+            }
+            match status {
+                Some(ExecutionStatus::InProgress) => enter_stage(world, &id, stage),
+                Some(ExecutionStatus::Stopping) => {
+                    finish(world, &id, ExecutionStatus::Stopped, None);
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -182,7 +224,9 @@ fn enter_stage(world: &mut World, id: &str, stage: usize) {
         return;
     };
     if let Some(p) = world.pipelines.get_mut(&pipeline) {
-        p.occupant[stage] = Some(id.to_owned());
+        if !p.occupants[stage].iter().any(|o| o == id) {
+            p.occupants[stage].push(id.to_owned());
+        }
         p.latest_in_stage[stage] = Some(id.to_owned());
     }
     if let Some(e) = world.executions.get_mut(id) {
@@ -374,10 +418,8 @@ fn leave_stage(world: &mut World, id: &str, status: StageStatus) {
     e.in_stage = false;
     e.updated_at = now;
     let pipeline = e.pipeline.clone();
-    if let Some(p) = world.pipelines.get_mut(&pipeline)
-        && p.occupant[stage].as_deref() == Some(id)
-    {
-        p.occupant[stage] = None;
+    if let Some(p) = world.pipelines.get_mut(&pipeline) {
+        p.occupants[stage].retain(|o| o != id);
     }
 }
 
