@@ -51,6 +51,7 @@ fn act(command: Command) {
                     pipeline,
                     stage,
                     action,
+                    execution: None,
                     comment,
                     verdict,
                 },
@@ -124,6 +125,7 @@ fn act(command: Command) {
             (
                 Op::Stop {
                     pipeline,
+                    execution: None,
                     mode,
                     reason,
                 },

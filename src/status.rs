@@ -91,9 +91,21 @@ pub fn human(s: &Snapshot) -> String {
             let waited = w
                 .waiting_since
                 .map_or_else(|| "-".to_owned(), |t| human_duration(t.seconds_until(now)));
+            // Several executions at one gate (PARALLEL mode): the id `approve --execution` takes.
+            let several = a
+                .approvals
+                .iter()
+                .filter(|o| o.pipeline == w.pipeline && o.stage == w.stage && o.action == w.action)
+                .count()
+                > 1;
+            let execution = w
+                .execution_id
+                .as_deref()
+                .filter(|_| several)
+                .map_or_else(String::new, |id| format!("  execution {id}"));
             let _ = writeln!(
                 out,
-                "  {:<28} {}/{}  waiting {waited}{target}",
+                "  {:<28} {}/{}{execution}  waiting {waited}{target}",
                 w.pipeline, w.stage, w.action
             );
         }

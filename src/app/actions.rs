@@ -10,13 +10,22 @@ use super::{App, Command, Mode, View};
 use crate::ops::prepare::Plan;
 use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
 
+/// One execution waiting at one approval, as far as the snapshot knows it: stage, action and
+/// execution are unknown when the snapshot did not show the gate waiting (the fresh-state
+/// check then finds it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub pipeline: String,
+    pub stage: Option<String>,
+    pub action: Option<String>,
+    pub execution: Option<String>,
+}
+
 /// What the dialog asks for before it can plan.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ask {
     Comment {
-        /// `(pipeline, stage, action)` of each gate; stage and action are unknown when the
-        /// snapshot did not show the gate waiting (the fresh-state check then finds it).
-        gates: Vec<(String, Option<String>, Option<String>)>,
+        gates: Vec<Gate>,
         verdict: Verdict,
     },
     Count {
@@ -107,7 +116,7 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
     match c {
         ' ' => {
             let mark = match &row {
-                Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline }) => {
+                Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline }) => {
                     pipeline.clone()
                 }
                 Some(Row::Deployment { id }) => id.clone(),
@@ -124,51 +133,45 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             } else {
                 Verdict::Reject
             };
-            let marked: Vec<String> = app
-                .marks
-                .iter()
-                .filter(|m| !m.starts_with("d-"))
-                .cloned()
-                .collect();
-            let pipelines = if marked.is_empty() {
-                pipeline.into_iter().collect()
-            } else {
-                marked
-            };
-            if pipelines.is_empty() {
+            let Some(gates) = gates_here(app, row.as_ref(), pipeline) else {
                 app.message =
                     Some("no approval here: select one, or mark several with space".to_owned());
                 return Some(Vec::new());
-            }
+            };
             let verb = if verdict == Verdict::Approve {
                 "Approve"
             } else {
                 "Reject"
             };
-            // Every gate waiting in each pipeline: a pipeline with two gates open gets both.
-            let waiting = app
-                .snapshot
-                .as_ref()
-                .map(|s| s.attention.approvals.clone())
-                .unwrap_or_default();
-            let gates: Vec<(String, Option<String>, Option<String>)> = pipelines
-                .iter()
-                .flat_map(|p| {
-                    let open: Vec<_> = waiting
-                        .iter()
-                        .filter(|w| &w.pipeline == p)
-                        .map(|w| (p.clone(), Some(w.stage.clone()), Some(w.action.clone())))
-                        .collect();
-                    if open.is_empty() {
-                        vec![(p.clone(), None, None)]
-                    } else {
-                        open
-                    }
-                })
-                .collect();
             let title = match gates.as_slice() {
-                [(p, Some(stage), Some(action))] => format!("{verb} {p} {stage}/{action}"),
-                [(p, _, _)] => format!("{verb} {p}"),
+                [
+                    Gate {
+                        pipeline,
+                        stage: Some(stage),
+                        action: Some(action),
+                        execution,
+                    },
+                ] => {
+                    // Name the execution when it is one of several at the gate.
+                    let several = app.snapshot.as_ref().is_some_and(|s| {
+                        s.attention
+                            .approvals
+                            .iter()
+                            .filter(|w| {
+                                &w.pipeline == pipeline && &w.stage == stage && &w.action == action
+                            })
+                            .count()
+                            > 1
+                    });
+                    match execution {
+                        Some(id) if several => format!(
+                            "{verb} {pipeline} {stage}/{action} (execution {})",
+                            short(id)
+                        ),
+                        _ => format!("{verb} {pipeline} {stage}/{action}"),
+                    }
+                }
+                [gate] => format!("{verb} {}", gate.pipeline),
                 many => format!("{verb} {} approvals", many.len()),
             };
             app.mode = Mode::Dialog(dialog(title, Ask::Comment { gates, verdict }));
@@ -321,8 +324,18 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
                 stage: None,
                 mode,
             };
+            // On an approval row the execution is known: stop that one, not a guess.
+            let execution = match &row {
+                Some(Row::Approval {
+                    pipeline: p,
+                    execution,
+                    ..
+                }) if *p == name => execution.clone(),
+                _ => None,
+            };
             let stop = |mode| Op::Stop {
                 pipeline: name.clone(),
+                execution: execution.clone(),
                 mode,
                 reason: "Stopped with cutover".to_owned(),
             };
@@ -367,11 +380,83 @@ fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
 fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
     match (app.screen().view, row) {
         (View::Pipeline, _) => app.screen().subject.clone(),
-        (_, Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline })) => {
+        (_, Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline })) => {
             Some(pipeline.clone())
         }
         _ => None,
     }
+}
+
+/// The gates `a` and `x` answer: the marked pipelines' (every execution waiting at each of
+/// their gates, each its own gate), else the approval row under the cursor (that execution
+/// only), else the pipeline here (every gate waiting in it). `None` when there is nothing.
+fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Option<Vec<Gate>> {
+    let waiting = app
+        .snapshot
+        .as_ref()
+        .map(|s| s.attention.approvals.clone())
+        .unwrap_or_default();
+    let marked: Vec<String> = app
+        .marks
+        .iter()
+        .filter(|m| !m.starts_with("d-"))
+        .cloned()
+        .collect();
+    if marked.is_empty()
+        && let Some(Row::Approval {
+            pipeline,
+            stage,
+            action,
+            execution,
+        }) = row
+    {
+        return Some(vec![Gate {
+            pipeline: pipeline.clone(),
+            stage: Some(stage.clone()),
+            action: Some(action.clone()),
+            execution: execution.clone(),
+        }]);
+    }
+    let pipelines = if marked.is_empty() {
+        pipeline.into_iter().collect()
+    } else {
+        marked
+    };
+    if pipelines.is_empty() {
+        return None;
+    }
+    Some(
+        pipelines
+            .iter()
+            .flat_map(|p| {
+                let open: Vec<Gate> = waiting
+                    .iter()
+                    .filter(|w| &w.pipeline == p)
+                    .map(|w| Gate {
+                        pipeline: p.clone(),
+                        stage: Some(w.stage.clone()),
+                        action: Some(w.action.clone()),
+                        execution: w.execution_id.clone(),
+                    })
+                    .collect();
+                if open.is_empty() {
+                    vec![Gate {
+                        pipeline: p.clone(),
+                        stage: None,
+                        action: None,
+                        execution: None,
+                    }]
+                } else {
+                    open
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The first eight characters of an execution id, as the screens show it.
+pub fn short(id: &str) -> &str {
+    id.get(..8).unwrap_or(id)
 }
 
 fn service_here(app: &App, row: Option<&Row>) -> Option<(String, String)> {
@@ -472,10 +557,11 @@ fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
     let ops: Vec<Op> = match ask {
         Ask::Comment { gates, verdict } => gates
             .iter()
-            .map(|(pipeline, stage, action)| Op::Approve {
-                pipeline: pipeline.clone(),
-                stage: stage.clone(),
-                action: action.clone(),
+            .map(|gate| Op::Approve {
+                pipeline: gate.pipeline.clone(),
+                stage: gate.stage.clone(),
+                action: gate.action.clone(),
+                execution: gate.execution.clone(),
                 comment: text.to_owned(),
                 verdict: *verdict,
             })

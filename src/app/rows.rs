@@ -8,7 +8,13 @@ use crate::model::attention::FailureSource;
 /// What a row stands for, and what opening it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Row {
-    Approval { pipeline: String },
+    /// One execution waiting at one gate: in PARALLEL mode a gate has several.
+    Approval {
+        pipeline: String,
+        stage: String,
+        action: String,
+        execution: Option<String>,
+    },
     Deployment { id: String },
     Pipeline { name: String },
     Service { cluster: String, name: String },
@@ -20,7 +26,7 @@ impl Row {
     /// The screen `enter` opens, if any.
     pub fn opens(&self) -> Option<Screen> {
         match self {
-            Self::Approval { pipeline } | Self::Pipeline { name: pipeline } => {
+            Self::Approval { pipeline, .. } | Self::Pipeline { name: pipeline } => {
                 Some(Screen::of(View::Pipeline, pipeline))
             }
             Self::Deployment { id } => Some(Screen::of(View::Deployment, id)),
@@ -34,7 +40,16 @@ impl Row {
 
     fn text(&self) -> String {
         match self {
-            Self::Approval { pipeline } | Self::Pipeline { name: pipeline } => pipeline.clone(),
+            Self::Approval {
+                pipeline,
+                stage,
+                action,
+                execution,
+            } => format!(
+                "{pipeline} {stage}/{action} {}",
+                execution.as_deref().unwrap_or_default()
+            ),
+            Self::Pipeline { name } => name.clone(),
             Self::Deployment { id } => id.clone(),
             Self::Service { cluster, name } => format!("{cluster}/{name}"),
             Self::TargetGroup { arn } => arn.clone(),
@@ -77,7 +92,25 @@ pub fn rows(app: &App) -> Vec<Row> {
             .iter()
             .map(|t| Row::TargetGroup { arn: t.arn.clone() })
             .collect(),
-        View::Pipeline | View::Deployment => Vec::new(),
+        // A pipeline's rows are its waiting approvals, one per execution and gate: the one
+        // under the cursor is the one `a` answers.
+        View::Pipeline => screen
+            .subject
+            .as_deref()
+            .and_then(|name| s.pipeline(name))
+            .map(|p| {
+                p.waiting_approvals()
+                    .into_iter()
+                    .map(|w| Row::Approval {
+                        pipeline: p.name.clone(),
+                        stage: w.stage,
+                        action: w.action,
+                        execution: w.execution_id,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        View::Deployment => Vec::new(),
     };
     filter(all, &screen.filter, s)
 }
@@ -89,6 +122,9 @@ fn overview(s: &Snapshot) -> Vec<Row> {
         out.push(Row::Heading("Approvals waiting"));
         out.extend(a.approvals.iter().map(|w| Row::Approval {
             pipeline: w.pipeline.clone(),
+            stage: w.stage.clone(),
+            action: w.action.clone(),
+            execution: w.execution_id.clone(),
         }));
     }
     if !a.in_flight.is_empty() {

@@ -44,8 +44,10 @@ fn pipeline(name: &str) -> Pipeline {
         name: name.into(),
         arn: None,
         version: None,
+        execution_mode: crate::model::status::ExecutionMode::Superseded,
         stages: Vec::new(),
         executions: Vec::new(),
+        pending: Vec::new(),
         failures: Vec::new(),
     }
 }
@@ -67,6 +69,7 @@ fn fleet() -> Snapshot {
                 execution_id: None,
                 waiting_since: Some(Timestamp(0)),
                 token: "t".into(),
+                source: None,
                 deploys_to: None,
             }],
             in_flight: vec![InFlight {
@@ -591,6 +594,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
         status: None,
         execution_id: None,
         inbound_execution_id: None,
+        inbound_execution_ids: Vec::new(),
         actions: vec![Action {
             name: "A".into(),
             category: ActionCategory::Deploy,
@@ -742,6 +746,7 @@ fn retry_and_stop_come_in_both_modes() {
             'S',
             Op::Stop {
                 pipeline: "ledger-release".into(),
+                execution: None,
                 mode: StopMode::Wait,
                 reason: "Stopped with cutover".into(),
             },
@@ -750,6 +755,7 @@ fn retry_and_stop_come_in_both_modes() {
             'A',
             Op::Stop {
                 pipeline: "ledger-release".into(),
+                execution: None,
                 mode: StopMode::Abandon,
                 reason: "Stopped with cutover".into(),
             },
@@ -760,4 +766,140 @@ fn retry_and_stop_come_in_both_modes() {
         assert_eq!(commands, vec![Command::Prepare(vec![op])], "{c}");
         key(&mut app, KeyCode::Esc);
     }
+}
+
+/// Two executions of one PARALLEL pipeline waiting at its gate, as the snapshot reads them.
+fn parallel_gate() -> Snapshot {
+    use crate::model::pipeline::PendingApproval;
+    let waiting = |execution: &str, since: i64| WaitingApproval {
+        pipeline: "reviews-release".into(),
+        stage: "Approval".into(),
+        action: "ApproveProduction".into(),
+        execution_id: Some(execution.into()),
+        waiting_since: Some(Timestamp(since)),
+        token: format!("token-{execution}"),
+        source: None,
+        deploys_to: None,
+    };
+    let mut p = pipeline("reviews-release");
+    p.execution_mode = crate::model::status::ExecutionMode::Parallel;
+    p.stages = vec![crate::model::pipeline::Stage {
+        name: "Approval".into(),
+        inbound_enabled: true,
+        disabled_reason: None,
+        status: None,
+        execution_id: None,
+        inbound_execution_id: None,
+        inbound_execution_ids: Vec::new(),
+        actions: vec![crate::model::pipeline::Action {
+            name: "ApproveProduction".into(),
+            category: crate::model::status::ActionCategory::Approval,
+            provider: "Manual".into(),
+            run_order: 1,
+            configuration: std::collections::BTreeMap::default(),
+            deploys_to: None,
+            latest: None,
+        }],
+    }];
+    p.pending = ["exec-one", "exec-two"]
+        .iter()
+        .zip([0, 1_000])
+        .map(|(id, since)| PendingApproval {
+            stage: "Approval".into(),
+            action: "ApproveProduction".into(),
+            execution_id: Some((*id).into()),
+            token: format!("token-{id}"),
+            since: Some(Timestamp(since)),
+        })
+        .collect();
+    Snapshot {
+        taken_at: Timestamp(60_000),
+        pipelines: vec![p],
+        attention: Attention {
+            approvals: vec![waiting("exec-one", 0), waiting("exec-two", 1_000)],
+            ..Attention::default()
+        },
+        ..Snapshot::default()
+    }
+}
+
+fn app_with(snapshot: Snapshot) -> App {
+    let mut app = App::new(
+        Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        },
+        Intervals::default(),
+    );
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 0,
+            result: Ok(Box::new(snapshot)),
+        },
+    );
+    app
+}
+
+/// The approval the dialog's comment is sent to.
+fn approve_with(app: &mut App, comment: &str) -> Vec<crate::ops::Op> {
+    key(app, KeyCode::Char('a'));
+    typed(app, comment);
+    match key(app, KeyCode::Enter).as_slice() {
+        [Command::Prepare(ops)] => ops.clone(),
+        other => panic!("expected a fresh-state check, got {other:?}"),
+    }
+}
+
+#[test]
+fn each_execution_waiting_at_a_parallel_gate_is_its_own_row_and_a_answers_that_one() {
+    use crate::ops::{Op, Verdict};
+    let mut app = app_with(parallel_gate());
+    let rows = super::rows::rows(&app);
+    let executions: Vec<Option<&str>> = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Approval { execution, .. } => Some(execution.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(executions, vec![Some("exec-one"), Some("exec-two")]);
+    key(&mut app, KeyCode::Down);
+    let ops = approve_with(&mut app, "ship two");
+    assert_eq!(
+        ops,
+        vec![Op::Approve {
+            pipeline: "reviews-release".into(),
+            stage: Some("Approval".into()),
+            action: Some("ApproveProduction".into()),
+            execution: Some("exec-two".into()),
+            comment: "ship two".into(),
+            verdict: Verdict::Approve,
+        }],
+        "only the execution under the cursor"
+    );
+}
+
+#[test]
+fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one() {
+    use crate::ops::Op;
+    let mut app = app_with(parallel_gate());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.screen().view, View::Pipeline);
+    let rows = super::rows::rows(&app);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.stack.len(), 2, "enter on an approval row stays on the pipeline");
+    key(&mut app, KeyCode::Down);
+    let ops = approve_with(&mut app, "ship it");
+    assert!(
+        matches!(&ops[..], [Op::Approve { execution: Some(e), .. }] if e == "exec-two"),
+        "{ops:?}"
+    );
+    app.mode = Mode::Normal;
+    let commands = key(&mut app, KeyCode::Char('S'));
+    assert!(
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Stop { execution: Some(e), .. }] if e == "exec-two")),
+        "stop names the execution under the cursor: {commands:?}"
+    );
 }

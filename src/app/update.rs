@@ -264,7 +264,10 @@ fn act(app: &mut App, action: Action) {
         Action::Top => app.screen_mut().selected = rows::selectable(&rows, 0, true),
         Action::Bottom => app.screen_mut().selected = rows::selectable(&rows, last, false),
         Action::Open => {
-            if let Some(screen) = rows.get(selected).and_then(Row::opens) {
+            // A pipeline's approval rows open the pipeline already on screen: nothing to push.
+            if let Some(screen) = rows.get(selected).and_then(Row::opens).filter(|s| {
+                s.view != app.screen().view || s.subject != app.screen().subject
+            }) {
                 app.stack.push(screen);
             }
         }

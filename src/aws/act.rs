@@ -359,12 +359,13 @@ pub async fn rollback_stage(
     Ok((id(&out), out.pipeline_execution_id().to_owned()))
 }
 
-/// Executions that succeeded in a stage, newest first: the targets a stage can roll back to.
+/// Executions that succeeded in a stage, newest first, with their type (a ROLLBACK one is no
+/// target a stage can roll back to).
 pub async fn succeeded_in_stage(
     c: &Clients,
     pipeline: &str,
     stage: &str,
-) -> Result<Vec<String>, AwsError> {
+) -> Result<Vec<crate::model::pipeline::ExecutionSummary>, AwsError> {
     let filter = cp::PipelineExecutionFilter::builder()
         .succeeded_in_stage(
             cp::SucceededInStageFilter::builder()
@@ -388,6 +389,6 @@ pub async fn succeeded_in_stage(
     Ok(out
         .pipeline_execution_summaries()
         .iter()
-        .filter_map(|e| e.pipeline_execution_id().map(str::to_owned))
+        .map(super::codepipeline::execution)
         .collect())
 }

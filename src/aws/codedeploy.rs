@@ -328,7 +328,7 @@ pub async fn target(
     target_id: &str,
 ) -> Result<Option<EcsTarget>, AwsError> {
     let _slot = c.codedeploy.slot().await;
-    let out = c
+    let out = match c
         .codedeploy
         .client
         .batch_get_deployment_targets()
@@ -336,10 +336,20 @@ pub async fn target(
         .target_ids(target_id)
         .send()
         .await
-        .map_err(|e| {
-            c.error("codedeploy", "BatchGetDeploymentTargets", &e)
-                .on(deployment)
-        })?;
+    {
+        Ok(out) => out,
+        Err(e) => {
+            let error = c
+                .error("codedeploy", "BatchGetDeploymentTargets", &e)
+                .on(deployment);
+            // A deployment created an instant ago has no target yet (botocore lists
+            // DeploymentNotStartedException for this call): nothing to show, not a gap.
+            if error.code.as_deref() == Some("DeploymentNotStartedException") {
+                return Ok(None);
+            }
+            return Err(error);
+        }
+    };
     Ok(out
         .deployment_targets()
         .iter()

@@ -1,16 +1,21 @@
 //! CodePipeline adapter: pipeline structure, state (with pending approval tokens), recent
-//! executions and the details of failed actions, mapped to `model::pipeline`.
+//! executions, the approvals waiting per execution of a PARALLEL-mode pipeline, and the
+//! details of failed actions, mapped to `model::pipeline`.
 
 use std::collections::BTreeMap;
 
 use aws_sdk_codepipeline::types as sdk;
 
 use super::{AwsError, Clients, all_pages, ts};
+use futures::future::join_all;
+
 use crate::model::pipeline::{
-    Action, ActionFailure, ActionRun, DeployTarget, ErrorDetails, ExecutionSummary, Pipeline,
-    SourceRevision, Stage,
+    Action, ActionFailure, ActionRun, DeployTarget, ErrorDetails, ExecutionSummary,
+    PendingApproval, Pipeline, SourceRevision, Stage,
 };
-use crate::model::status::{ActionCategory, ActionStatus, ExecutionStatus, StageStatus};
+use crate::model::status::{
+    ActionCategory, ActionStatus, ExecutionMode, ExecutionStatus, StageStatus,
+};
 
 /// Executions kept per pipeline: the history a detail screen shows.
 pub const EXECUTIONS_KEPT: i32 = 10;
@@ -37,9 +42,10 @@ pub async fn list(c: &Clients) -> Result<Vec<String>, AwsError> {
     .await
 }
 
-/// Structure, state and recent executions of one pipeline, read concurrently. Without its
-/// structure there is no pipeline to show; without state or history it is still shown, and
-/// what could not be read comes back beside it.
+/// Structure, state and recent executions of one pipeline, read concurrently; then, for a
+/// pipeline whose state cannot tell every approval waiting, the approvals of each execution in
+/// progress. Without its structure there is no pipeline to show; without the rest it is still
+/// shown, and what could not be read comes back beside it.
 pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
     let (declaration, state, executions) = tokio::join!(
         async {
@@ -100,7 +106,7 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
                 .collect()
         })
         .unwrap_or_default();
-    let pipeline = Pipeline {
+    let mut pipeline = Pipeline {
         name: name.to_owned(),
         arn: declaration
             .metadata()
@@ -108,6 +114,11 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
         version: declaration
             .pipeline()
             .and_then(sdk::PipelineDeclaration::version),
+        execution_mode: declaration
+            .pipeline()
+            .and_then(sdk::PipelineDeclaration::execution_mode)
+            .map(|m| ExecutionMode::parse(m.as_str()))
+            .unwrap_or_default(),
         stages,
         executions: executions
             .map(|e| {
@@ -117,9 +128,95 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
                     .collect()
             })
             .unwrap_or_default(),
+        pending: Vec::new(),
         failures: Vec::new(),
     };
+    let running = per_execution_reads(&pipeline);
+    let read = join_all(running.iter().map(|id| waiting_in(c, name, id))).await;
+    for result in read {
+        match result {
+            Ok(waiting) => pipeline.pending.extend(waiting),
+            Err(error) => missing.push(error),
+        }
+    }
     Ok((pipeline, missing))
+}
+
+/// The executions whose approvals must be read one by one. In PARALLEL mode GetPipelineState
+/// carries no approval token and several executions may wait at one gate (aws-apis.md
+/// section 10): each execution in progress is read. In SUPERSEDED and QUEUED modes a stage
+/// holds one execution at a time and the state names it with its token, so nothing more is
+/// read; a mode this version does not know is read when more than one execution runs. No
+/// execution in progress, no read.
+fn per_execution_reads(p: &Pipeline) -> Vec<String> {
+    let running: Vec<String> = p
+        .executions
+        .iter()
+        .filter(|e| e.status == ExecutionStatus::InProgress)
+        .map(|e| e.id.clone())
+        .collect();
+    let needed = match &p.execution_mode {
+        ExecutionMode::Parallel => true,
+        ExecutionMode::Superseded | ExecutionMode::Queued => false,
+        ExecutionMode::Unknown(_) => running.len() > 1,
+    };
+    if needed { running } else { Vec::new() }
+}
+
+/// The manual approvals waiting in one execution, from ListActionExecutions: the token is the
+/// approval's `externalExecutionId` (AWS: "Pass the approval action's externalExecutionId …
+/// as the token").
+async fn waiting_in(
+    c: &Clients,
+    pipeline: &str,
+    execution: &str,
+) -> Result<Vec<PendingApproval>, AwsError> {
+    let details = all_pages(|token| async move {
+        let _slot = c.codepipeline.slot().await;
+        let page = c
+            .codepipeline
+            .client
+            .list_action_executions()
+            .pipeline_name(pipeline)
+            .filter(
+                sdk::ActionExecutionFilter::builder()
+                    .pipeline_execution_id(execution)
+                    .build(),
+            )
+            .max_results(100)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| {
+                c.error("codepipeline", "ListActionExecutions", &e)
+                    .on(pipeline)
+            })?;
+        let items = page.action_execution_details().to_vec();
+        Ok((items, page.next_token().map(str::to_owned)))
+    })
+    .await?;
+    Ok(details
+        .iter()
+        .filter(|d| {
+            d.status().map(sdk::ActionExecutionStatus::as_str) == Some("InProgress")
+                && d.input()
+                    .and_then(|i| i.action_type_id())
+                    .is_some_and(|t| t.category().as_str() == "Approval")
+        })
+        .filter_map(|d| {
+            let token = d
+                .output()
+                .and_then(|o| o.execution_result())
+                .and_then(|r| r.external_execution_id())?;
+            Some(PendingApproval {
+                stage: d.stage_name().unwrap_or_default().to_owned(),
+                action: d.action_name().unwrap_or_default().to_owned(),
+                execution_id: Some(d.pipeline_execution_id().unwrap_or(execution).to_owned()),
+                token: token.to_owned(),
+                since: d.start_time().or(d.last_update_time()).map(ts),
+            })
+        })
+        .collect())
 }
 
 fn stage(declaration: &sdk::StageDeclaration, state: Option<&sdk::StageState>) -> Stage {
@@ -142,6 +239,14 @@ fn stage(declaration: &sdk::StageDeclaration, state: Option<&sdk::StageState>) -
         inbound_execution_id: state
             .and_then(|s| s.inbound_execution())
             .map(|e| e.pipeline_execution_id().to_owned()),
+        inbound_execution_ids: state
+            .map(|s| {
+                s.inbound_executions()
+                    .iter()
+                    .map(|e| e.pipeline_execution_id().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default(),
         actions: declaration
             .actions()
             .iter()
@@ -189,7 +294,7 @@ fn action(declaration: &sdk::ActionDeclaration, state: Option<&sdk::ActionState>
     }
 }
 
-fn execution(e: &sdk::PipelineExecutionSummary) -> ExecutionSummary {
+pub(crate) fn execution(e: &sdk::PipelineExecutionSummary) -> ExecutionSummary {
     ExecutionSummary {
         id: e.pipeline_execution_id().unwrap_or_default().to_owned(),
         status: ExecutionStatus::parse(e.status().map_or("", |s| s.as_str())),

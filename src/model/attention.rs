@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use super::pipeline::DeployTarget;
+use super::pipeline::{DeployTarget, SourceRevision};
 use super::progress::Phase;
 use super::snapshot::Snapshot;
-use super::status::{ActionCategory, ActionStatus, DeploymentStatus, ExecutionStatus};
+use super::status::{DeploymentStatus, ExecutionStatus};
 use super::time::Timestamp;
 
 const DAY: i64 = 24 * 3_600_000;
@@ -39,6 +39,10 @@ pub struct WaitingApproval {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiting_since: Option<Timestamp>,
     pub token: String,
+    /// What the waiting execution carries: its source revision, when the execution is among
+    /// those read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRevision>,
     /// Where the pipeline deploys once approved.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deploys_to: Option<DeployTarget>,
@@ -119,33 +123,26 @@ pub fn derive(s: &Snapshot) -> Attention {
     out
 }
 
+/// One row per execution waiting at a gate: in PARALLEL mode several wait at one.
 fn approvals(s: &Snapshot, out: &mut Attention) {
     for p in &s.pipelines {
         let deploys_to = p.actions().find_map(|(_, a)| a.deploys_to.clone());
-        for stage in &p.stages {
-            for action in stage
-                .actions
-                .iter()
-                .filter(|a| a.category == ActionCategory::Approval)
-            {
-                let Some(run) = &action.latest else { continue };
-                let Some(token) = run
-                    .token
-                    .as_ref()
-                    .filter(|_| run.status == ActionStatus::InProgress)
-                else {
-                    continue;
-                };
-                out.approvals.push(WaitingApproval {
-                    pipeline: p.name.clone(),
-                    stage: stage.name.clone(),
-                    action: action.name.clone(),
-                    execution_id: stage.execution_id.clone(),
-                    waiting_since: run.last_change,
-                    token: token.clone(),
-                    deploys_to: deploys_to.clone(),
-                });
-            }
+        for waiting in p.waiting_approvals() {
+            let source = waiting
+                .execution_id
+                .as_deref()
+                .and_then(|id| p.execution(id))
+                .and_then(|e| e.source_revisions.first().cloned());
+            out.approvals.push(WaitingApproval {
+                pipeline: p.name.clone(),
+                stage: waiting.stage,
+                action: waiting.action,
+                execution_id: waiting.execution_id,
+                waiting_since: waiting.since,
+                token: waiting.token,
+                source,
+                deploys_to: deploys_to.clone(),
+            });
         }
     }
     // The longest wait first.

@@ -1,11 +1,12 @@
 //! CodePipeline as the console sees it: pipelines with their stages and actions, the latest
-//! run of each action, recent executions, and what failed.
+//! run of each action, recent executions, the approvals waiting (one per execution and gate),
+//! and what failed.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::status::{ActionCategory, ActionStatus, ExecutionStatus, StageStatus};
+use super::status::{ActionCategory, ActionStatus, ExecutionMode, ExecutionStatus, StageStatus};
 use super::time::Timestamp;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -13,9 +14,16 @@ pub struct Pipeline {
     pub name: String,
     pub arn: Option<String>,
     pub version: Option<i32>,
+    /// How the pipeline handles several executions (SUPERSEDED when AWS does not say).
+    pub execution_mode: ExecutionMode,
     pub stages: Vec<Stage>,
     /// Newest first.
     pub executions: Vec<ExecutionSummary>,
+    /// Approvals waiting, read per execution in progress with ListActionExecutions: how a
+    /// PARALLEL-mode pipeline tells them, since its state carries no token. Empty for the
+    /// other modes, whose state tells the one execution at each gate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingApproval>,
     /// Failed actions of recent executions, with the error the action reported.
     pub failures: Vec<ActionFailure>,
 }
@@ -34,6 +42,10 @@ pub struct Stage {
     /// An execution waiting to enter the stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inbound_execution_id: Option<String>,
+    /// Every execution waiting to enter the stage, first in line first (QUEUED mode lines
+    /// them up).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inbound_execution_ids: Vec<String>,
     pub actions: Vec<Action>,
 }
 
@@ -114,6 +126,21 @@ pub struct ExecutionSummary {
     pub rollback_target: Option<String>,
 }
 
+/// A manual approval waiting in one execution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PendingApproval {
+    pub stage: String,
+    pub action: String,
+    /// The execution waiting at the gate, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
+    /// What PutApprovalResult takes: the state's token, or in PARALLEL mode the approval's
+    /// `externalExecutionId`.
+    pub token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ActionFailure {
     pub execution_id: String,
@@ -139,5 +166,50 @@ impl Pipeline {
         self.stages
             .iter()
             .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
+    }
+
+    pub fn execution(&self, id: &str) -> Option<&ExecutionSummary> {
+        self.executions.iter().find(|e| e.id == id)
+    }
+
+    /// Every approval waiting, one per execution and gate, in stage order and then the longest
+    /// wait first: the state's token of each gate (SUPERSEDED and QUEUED modes), and the
+    /// approvals read per execution ([`Pipeline::pending`], PARALLEL mode).
+    pub fn waiting_approvals(&self) -> Vec<PendingApproval> {
+        let mut out: Vec<PendingApproval> = Vec::new();
+        for (stage, action) in self
+            .actions()
+            .filter(|(_, a)| a.category == ActionCategory::Approval)
+        {
+            if let Some(run) = action
+                .latest
+                .as_ref()
+                .filter(|r| r.status == ActionStatus::InProgress)
+                && let Some(token) = &run.token
+            {
+                out.push(PendingApproval {
+                    stage: stage.name.clone(),
+                    action: action.name.clone(),
+                    execution_id: stage.execution_id.clone(),
+                    token: token.clone(),
+                    since: run.last_change,
+                });
+            }
+        }
+        for p in &self.pending {
+            let known = out.iter().any(|o| {
+                o.token == p.token
+                    || (o.stage == p.stage
+                        && o.action == p.action
+                        && o.execution_id.is_some()
+                        && o.execution_id == p.execution_id)
+            });
+            if !known {
+                out.push(p.clone());
+            }
+        }
+        let order = |name: &str| self.stages.iter().position(|s| s.name == name);
+        out.sort_by_key(|a| (order(&a.stage), a.since));
+        out
     }
 }

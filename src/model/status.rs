@@ -170,6 +170,22 @@ status!(
 );
 
 status!(
+    /// CodePipeline `executionMode`: how a pipeline handles several executions.
+    ExecutionMode {
+        Superseded => "SUPERSEDED",
+        Queued => "QUEUED",
+        Parallel => "PARALLEL",
+    }
+);
+
+impl Default for ExecutionMode {
+    /// AWS: "The default mode is SUPERSEDED."
+    fn default() -> Self {
+        Self::Superseded
+    }
+}
+
+status!(
     /// CodeDeploy `deploymentReadyOption.actionOnTimeout`.
     ReadyAction {
         Continue => "CONTINUE_DEPLOYMENT",
@@ -208,6 +224,7 @@ mod tests {
             TargetHealthState,
             TaskSetLabel,
             ActionCategory,
+            ExecutionMode,
             ReadyAction
         );
     }

@@ -69,16 +69,20 @@ async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError>
             pipeline,
             stage,
             action,
+            execution,
             token,
             comment,
             approved,
         } => {
             let id =
                 act::put_approval(c, (pipeline, stage, action), token, comment, *approved).await?;
+            let of = execution
+                .as_deref()
+                .map_or_else(String::new, |e| format!(" (execution {e})"));
             Ok(done(
                 id,
                 format!(
-                    "{} {pipeline} {stage}/{action}",
+                    "{} {pipeline} {stage}/{action}{of}",
                     if *approved { "approved" } else { "rejected" }
                 ),
             ))

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod execute;
+pub mod pipelines;
 pub mod prepare;
 
 use serde::Serialize;
@@ -53,6 +54,8 @@ pub enum Op {
         pipeline: String,
         stage: Option<String>,
         action: Option<String>,
+        /// The execution whose approval to answer: needed when several wait (PARALLEL mode).
+        execution: Option<String>,
         comment: String,
         verdict: Verdict,
     },
@@ -85,6 +88,8 @@ pub enum Op {
     },
     Stop {
         pipeline: String,
+        /// The execution to stop: needed when several run in QUEUED or PARALLEL mode.
+        execution: Option<String>,
         mode: StopMode,
         reason: String,
     },
@@ -216,6 +221,7 @@ impl Op {
                 comment,
                 stage,
                 action,
+                execution,
                 ..
             } => {
                 if comment.chars().count() > MAX_COMMENT {
@@ -227,7 +233,11 @@ impl Op {
                 if comment.trim().is_empty() {
                     return invalid("say why in a comment (--comment TEXT)".to_owned());
                 }
-                for (what, value) in [("--stage", stage), ("--action", action)] {
+                for (what, value) in [
+                    ("--stage", stage),
+                    ("--action", action),
+                    ("--execution", execution),
+                ] {
                     if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
                         return invalid(format!("{what} must not be empty"));
                     }
@@ -273,8 +283,12 @@ impl Op {
                 Some(s) if s.trim().is_empty() => invalid("--stage must not be empty".to_owned()),
                 _ => Ok(()),
             },
-            Self::Stop { reason, .. } => {
-                if reason.chars().count() > MAX_STOP_REASON {
+            Self::Stop {
+                reason, execution, ..
+            } => {
+                if execution.as_deref().is_some_and(|e| e.trim().is_empty()) {
+                    invalid("--execution must not be empty".to_owned())
+                } else if reason.chars().count() > MAX_STOP_REASON {
                     invalid(format!(
                         "the reason has {} characters; CodePipeline takes at most {MAX_STOP_REASON}",
                         reason.chars().count()

@@ -4,11 +4,9 @@
 //! carries the evidence a person confirms against and the parameters of the one call.
 
 use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2};
-use crate::model::status::{
-    ActionCategory, ActionStatus, DeploymentStatus, ExecutionStatus, StageStatus,
-};
+use crate::model::status::{DeploymentStatus, StageStatus};
 
-use super::{Op, OpError, RetryMode, StopMode, Verdict};
+use super::{Op, OpError, RetryMode};
 
 /// The one call an action makes, with everything resolved.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +15,8 @@ pub enum Call {
         pipeline: String,
         stage: String,
         action: String,
+        /// The execution whose approval it answers, when known.
+        execution: Option<String>,
         token: String,
         comment: String,
         approved: bool,
@@ -77,7 +77,7 @@ pub struct Plan {
     pub call: Call,
 }
 
-fn gone(what: String) -> OpError {
+pub(super) fn gone(what: String) -> OpError {
     OpError::Precondition(what)
 }
 
@@ -92,24 +92,7 @@ pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
         })
     };
     match op {
-        Op::Approve {
-            pipeline,
-            stage,
-            action,
-            comment,
-            verdict,
-        } => {
-            approve(
-                c,
-                op,
-                pipeline,
-                stage.as_deref(),
-                action.as_deref(),
-                comment,
-                *verdict,
-            )
-            .await
-        }
+        Op::Approve { .. } => super::pipelines::approve(c, op).await,
         Op::Reroute { deployment } => {
             let d = deployment_now(c, deployment).await?;
             if d.status != DeploymentStatus::Ready {
@@ -276,86 +259,8 @@ pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
                 },
             )
         }
-        Op::Stop {
-            pipeline,
-            mode,
-            reason,
-        } => {
-            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
-            let running = p.executions.iter().find(|e| {
-                matches!(
-                    e.status,
-                    ExecutionStatus::InProgress | ExecutionStatus::Stopping
-                )
-            });
-            let Some(e) = running else {
-                return Err(gone(format!("no execution of {pipeline} is running")));
-            };
-            plan(
-                vec![format!(
-                    "Stop execution {} of {pipeline} ({}).",
-                    e.id,
-                    if *mode == StopMode::Abandon {
-                        "abandon running actions"
-                    } else {
-                        "let running actions finish"
-                    }
-                )],
-                pipeline.clone(),
-                Call::Stop {
-                    pipeline: pipeline.clone(),
-                    execution: e.id.clone(),
-                    abandon: *mode == StopMode::Abandon,
-                    reason: reason.clone(),
-                },
-            )
-        }
-        Op::RollbackStage {
-            pipeline,
-            stage,
-            to,
-        } => {
-            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
-            let Some(st) = p.stages.iter().find(|s| &s.name == stage) else {
-                return Err(OpError::Invalid(format!(
-                    "pipeline {pipeline} has no stage {stage}"
-                )));
-            };
-            if st.status == Some(StageStatus::InProgress) {
-                return Err(gone(format!(
-                    "stage {stage} of {pipeline} is running: wait for it, or stop it first"
-                )));
-            }
-            let succeeded = crate::aws::act::succeeded_in_stage(c, pipeline, stage).await?;
-            let target = match to {
-                Some(id) if succeeded.contains(id) => id.clone(),
-                Some(id) => {
-                    return Err(gone(format!(
-                        "execution {id} did not succeed in stage {stage}: a stage rolls back to one that did"
-                    )));
-                }
-                // The newest success is what runs now; the one before it is what to go back to.
-                None if st.status == Some(StageStatus::Succeeded) => succeeded
-                    .get(1)
-                    .cloned()
-                    .ok_or_else(|| gone(format!("no earlier execution succeeded in {stage}")))?,
-                None => succeeded
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| gone(format!("no execution succeeded in {stage}")))?,
-            };
-            plan(
-                vec![format!(
-                    "Roll back stage {stage} of {pipeline} to what execution {target} deployed."
-                )],
-                pipeline.clone(),
-                Call::RollbackStage {
-                    pipeline: pipeline.clone(),
-                    stage: stage.clone(),
-                    target,
-                },
-            )
-        }
+        Op::Stop { .. } => super::pipelines::stop(c, op).await,
+        Op::RollbackStage { .. } => super::pipelines::rollback_stage(c, op).await,
         Op::Start { pipeline } => {
             let (p, _) = codepipeline::pipeline(c, pipeline).await?;
             plan(
@@ -382,113 +287,6 @@ async fn deployment_now(
         .into_iter()
         .next()
         .ok_or_else(|| gone(format!("deployment {id} does not exist")))
-}
-
-/// The approval waiting in a pipeline, with the evidence: the execution and its source
-/// revision, the earlier stages' results, how long the gate has waited.
-async fn approve(
-    c: &Clients,
-    op: &Op,
-    pipeline: &str,
-    stage: Option<&str>,
-    action: Option<&str>,
-    comment: &str,
-    verdict: Verdict,
-) -> Result<Plan, OpError> {
-    let (p, _) = codepipeline::pipeline(c, pipeline).await?;
-    if let Some(name) = stage.filter(|s| !p.stages.iter().any(|x| x.name == *s)) {
-        return Err(OpError::Invalid(format!(
-            "pipeline {pipeline} has no stage {name}"
-        )));
-    }
-    let waiting: Vec<(&str, &str, &str)> = p
-        .stages
-        .iter()
-        .filter(|s| stage.is_none_or(|n| s.name == n))
-        .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
-        .filter(|(_, a)| {
-            a.category == ActionCategory::Approval && action.is_none_or(|n| a.name == n)
-        })
-        .filter_map(|(s, a)| {
-            let run = a.latest.as_ref()?;
-            let token = run
-                .token
-                .as_deref()
-                .filter(|_| run.status == ActionStatus::InProgress)?;
-            Some((s.name.as_str(), a.name.as_str(), token))
-        })
-        .collect();
-    let (stage_name, action_name, token) = match waiting.as_slice() {
-        [] => {
-            return Err(gone(format!(
-                "no approval is waiting in {pipeline}: it may have been answered by someone else, or timed out"
-            )));
-        }
-        [one] => *one,
-        many => {
-            let names: Vec<String> = many.iter().map(|(s, a, _)| format!("{s}/{a}")).collect();
-            return Err(OpError::Invalid(format!(
-                "several approvals wait in {pipeline} ({}): name one with --stage and --action",
-                names.join(", ")
-            )));
-        }
-    };
-    let mut summary = vec![format!(
-        "{} {pipeline} {stage_name}/{action_name}: \"{comment}\"",
-        if verdict == Verdict::Approve {
-            "Approve"
-        } else {
-            "Reject"
-        }
-    )];
-    if let Some(e) = p
-        .executions
-        .iter()
-        .find(|e| e.status == ExecutionStatus::InProgress)
-    {
-        let source = e.source_revisions.first().map_or_else(String::new, |r| {
-            format!(
-                " · source {} {}",
-                r.revision_id.get(..7).unwrap_or(&r.revision_id),
-                r.summary.clone().unwrap_or_default()
-            )
-        });
-        summary.push(format!("execution {}{source}", e.id));
-    }
-    for s in p.stages.iter().take_while(|s| s.name != stage_name) {
-        summary.push(format!(
-            "  {}: {}",
-            s.name,
-            s.status.as_ref().map_or("-", |x| x.as_str())
-        ));
-    }
-    let deploys = p.actions().find_map(|(_, a)| a.deploys_to.clone());
-    if let Some(target) = deploys {
-        summary.push(format!(
-            "then deploys to {}/{}",
-            target.application, target.deployment_group
-        ));
-        // The health of the service it will deploy to, now. Evidence only: a read that
-        // fails here is shown, and does not stop the approval.
-        match service_health(c, &target.application, &target.deployment_group).await {
-            Ok(Some(health)) => summary.push(health),
-            Ok(None) => {}
-            Err(error) => summary.push(format!("service health not read: {error}")),
-        }
-    }
-    Ok(Plan {
-        op: op.clone(),
-        summary,
-        typed_name: pipeline.to_owned(),
-        call: Call::Approval {
-            pipeline: pipeline.to_owned(),
-            stage: stage_name.to_owned(),
-            action: action_name.to_owned(),
-            token: token.to_owned(),
-            comment: comment.to_owned(),
-            approved: verdict == Verdict::Approve,
-        },
-    })
 }
 
 /// The last successful revision of a group, to deploy again.
@@ -546,7 +344,7 @@ fn load_balancer_of(arn: &str) -> Option<String> {
 }
 
 /// `payments-prod/ledger: 4/4 running · 4/4 targets healthy`, for a deployment group's service.
-async fn service_health(
+pub(super) async fn service_health(
     c: &Clients,
     application: &str,
     group: &str,

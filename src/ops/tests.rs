@@ -15,6 +15,7 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
         pipeline: "p".into(),
         stage: None,
         action: None,
+        execution: None,
         comment: comment.into(),
         verdict: Verdict::Approve,
     };
@@ -93,10 +94,31 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
         (
             Op::Stop {
                 pipeline: "p".into(),
+                execution: None,
                 mode: StopMode::Wait,
                 reason: "x".repeat(201),
             },
             "at most 200",
+        ),
+        (
+            Op::Stop {
+                pipeline: "p".into(),
+                execution: Some(" ".into()),
+                mode: StopMode::Wait,
+                reason: String::new(),
+            },
+            "--execution",
+        ),
+        (
+            Op::Approve {
+                pipeline: "p".into(),
+                stage: None,
+                action: None,
+                execution: Some(String::new()),
+                comment: "ok".into(),
+                verdict: Verdict::Approve,
+            },
+            "--execution",
         ),
         (
             Op::Retry {
@@ -148,6 +170,7 @@ fn good_inputs_pass() {
             pipeline: "p".into(),
             stage: None,
             action: None,
+            execution: Some("e1".into()),
             comment: "x".repeat(512),
             verdict: Verdict::Reject,
         },

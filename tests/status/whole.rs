@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cutover::aws::snapshot::take;
 use cutover::config::Scope;
-use cutover::model::status::{ActionCategory, TargetHealthState};
+use cutover::model::status::{
+    ActionCategory, ExecutionMode, ExecutionStatus, StageStatus, TargetHealthState,
+};
 use cutover::sim::SimOptions;
 use cutover::sim::world::pipeline::ActionStatus as SimActionStatus;
 
@@ -175,6 +177,16 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
             })
             .collect();
         assert!(!waiting.is_empty(), "the busy world has approvals waiting");
+        let at_parallel_gate = s
+            .attention
+            .approvals
+            .iter()
+            .filter(|a| a.pipeline == "reviews-release")
+            .count();
+        assert!(
+            at_parallel_gate >= 2,
+            "several executions wait at the PARALLEL gate: {at_parallel_gate}"
+        );
         assert_eq!(
             s.attention
                 .approvals
@@ -204,6 +216,37 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
     let count = |op: &str| counts.get(op).copied().unwrap_or(0) as usize;
     assert_eq!(count("codepipeline:GetPipeline"), s.pipelines.len());
     assert_eq!(count("codepipeline:GetPipelineState"), s.pipelines.len());
+    // ListActionExecutions: the failed actions of each pipeline whose latest execution failed,
+    // and the approvals of each execution in progress of a PARALLEL pipeline.
+    let failure_reads = s
+        .pipelines
+        .iter()
+        .filter(|p| {
+            p.latest_execution().is_some_and(|latest| {
+                latest.status == ExecutionStatus::Failed
+                    || p.stages.iter().any(|st| {
+                        st.status == Some(StageStatus::Failed)
+                            && st.execution_id.as_deref() == Some(&latest.id)
+                    })
+            })
+        })
+        .count();
+    let parallel_reads: usize = s
+        .pipelines
+        .iter()
+        .filter(|p| p.execution_mode == ExecutionMode::Parallel)
+        .map(|p| {
+            p.executions
+                .iter()
+                .filter(|e| e.status == ExecutionStatus::InProgress)
+                .count()
+        })
+        .sum();
+    assert!(parallel_reads >= 2, "the default world's PARALLEL gate is busy");
+    assert_eq!(
+        count("codepipeline:ListActionExecutions"),
+        failure_reads + parallel_reads
+    );
     assert_eq!(count("ecs:ListServices"), s.clusters.len());
     let per_cluster = s
         .services

@@ -1,7 +1,7 @@
 use super::*;
 use crate::sim::world::codedeploy::{DeploymentStatus, LifecycleEventName, ReadyAction, Routing};
 use crate::sim::world::ecs::{Controller, Health, TaskSetStatus, TaskStatus};
-use crate::sim::world::pipeline::Category;
+use crate::sim::world::pipeline::{Category, ExecutionMode};
 
 const START: Millis = 1_767_261_600_000; // 2026-01-01T10:00:00Z
 
@@ -79,7 +79,20 @@ fn default_world_holds_the_tutorial_and_the_release() {
     assert_eq!(world.load_balancers.len(), 4);
     assert_eq!(world.deployment_groups.len(), 30);
     assert_eq!(world.deployments.len(), 30);
-    assert_eq!(world.pipelines.len(), 26);
+    assert_eq!(world.pipelines.len(), 28);
+    let modes: Vec<(&str, ExecutionMode)> = world
+        .pipelines
+        .values()
+        .filter(|p| p.mode != ExecutionMode::Superseded)
+        .map(|p| (p.name.as_str(), p.mode))
+        .collect();
+    assert_eq!(
+        modes,
+        vec![
+            ("receipts-release", ExecutionMode::Queued),
+            ("reviews-release", ExecutionMode::Parallel)
+        ]
+    );
     assert_eq!(world.deployment_configs.len(), 7);
     let ecs = world
         .services
@@ -165,7 +178,7 @@ fn every_deploy_action_targets_its_own_existing_group() {
             }
         }
     }
-    assert_eq!(seen.len(), 27);
+    assert_eq!(seen.len(), 29);
 }
 
 #[test]
@@ -342,6 +355,15 @@ fn nested_fields_and_missing_fields_are_named_by_their_path() {
     let error = refused(extra);
     assert_eq!(error.field(), Some("pipeline.stages.actions.provider"));
     assert_eq!(error.line(), Some(line_of_extra(extra, "Jenkins")));
+}
+
+#[test]
+fn an_execution_mode_is_one_aws_knows_spelled_as_aws_spells_it() {
+    let extra = "\n[[pipeline]]\nname = \"p\"\ntemplate = \"gated\"\ndeploy = \"app/a\"\nexecution_mode = \"parallel\"\n";
+    let error = refused(extra);
+    assert_eq!(error.field(), Some("pipeline.execution_mode"));
+    assert_eq!(error.line(), Some(line_of_extra(extra, "execution_mode")));
+    assert!(error.to_string().contains("PARALLEL"), "{error}");
 }
 
 #[test]

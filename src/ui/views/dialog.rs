@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::actions::{Ask, Dialog, Step};
+use crate::app::actions::{Ask, Dialog, Step, short};
 use crate::ops::Confirm;
 use crate::ui::centered;
 use crate::ui::theme::Theme;
@@ -22,12 +22,16 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 Ask::Nothing => "",
             };
             if let Ask::Comment { gates, .. } = &dialog.ask {
-                for (pipeline, stage, action) in gates {
-                    let at = match (stage, action) {
+                for gate in gates {
+                    let at = match (&gate.stage, &gate.action) {
                         (Some(stage), Some(action)) => format!(" {stage}/{action}"),
                         _ => String::new(),
                     };
-                    lines.push(Line::raw(format!(" · {pipeline}{at}")));
+                    let execution = gate
+                        .execution
+                        .as_deref()
+                        .map_or_else(String::new, |id| format!(" · execution {}", short(id)));
+                    lines.push(Line::raw(format!(" · {}{at}{execution}", gate.pipeline)));
                 }
             }
             if let Ask::Weights { choices, chosen } = &dialog.ask {

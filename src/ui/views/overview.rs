@@ -10,8 +10,11 @@ use ratatui::widgets::{Cell, Row as TableRow};
 
 use super::{ago, bar_spans, status_span, table, until};
 use crate::app::App;
+use crate::app::actions::short;
 use crate::app::rows::{Row, rows};
 use crate::model::Snapshot;
+use crate::model::attention::WaitingApproval;
+use crate::model::pipeline::SourceRevision;
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
@@ -23,24 +26,43 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         .map(|row| {
             let line = match row {
                 Row::Heading(text) => Line::styled(text.to_string(), theme.heading),
-                Row::Approval { pipeline } => {
-                    let w = a.approvals.iter().find(|w| &w.pipeline == pipeline);
+                Row::Approval {
+                    pipeline,
+                    stage,
+                    action,
+                    execution,
+                } => {
+                    let at_gate = |w: &&WaitingApproval| {
+                        &w.pipeline == pipeline && &w.stage == stage && &w.action == action
+                    };
+                    let w = a
+                        .approvals
+                        .iter()
+                        .filter(at_gate)
+                        .find(|w| &w.execution_id == execution);
+                    // Several executions at one gate (PARALLEL mode): each row names its own.
+                    let several = a.approvals.iter().filter(at_gate).count() > 1;
                     let waited = w
                         .and_then(|w| w.waiting_since)
                         .map_or_else(|| "-".to_owned(), |t| until(t, now));
                     let target = w
                         .and_then(|w| w.deploys_to.as_ref())
                         .map_or_else(String::new, |t| {
-                            format!("→ {}/{}", t.application, t.deployment_group)
+                            format!("→ {}/{}  ", t.application, t.deployment_group)
                         });
-                    Line::from(vec![
+                    let mut spans = vec![
                         Span::raw(format!("  {pipeline:<30} ")),
-                        Span::raw(
-                            w.map_or_else(String::new, |w| format!("{}/{}  ", w.stage, w.action)),
-                        ),
-                        Span::styled(format!("waiting {waited}  "), theme.warn),
-                        Span::styled(target, theme.dim),
-                    ])
+                        Span::raw(format!("{stage}/{action}  ")),
+                    ];
+                    if let Some(id) = execution.as_deref().filter(|_| several) {
+                        spans.push(Span::styled(format!("execution {}  ", short(id)), theme.title));
+                    }
+                    spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
+                    spans.push(Span::styled(target, theme.dim));
+                    if let Some(source) = w.and_then(|w| w.source.as_ref()) {
+                        spans.push(Span::raw(revision(source)));
+                    }
+                    Line::from(spans)
                 }
                 Row::Deployment { id } => deployment_line(s, id, now, theme),
                 Row::Pipeline { name } => {
@@ -95,6 +117,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         },
         theme,
     );
+}
+
+/// `9c90ee7 Bump base image`: a source revision, short.
+pub fn revision(r: &SourceRevision) -> String {
+    let id = r.revision_id.get(..7).unwrap_or(&r.revision_id);
+    match &r.summary {
+        Some(summary) => format!("{id} {summary}"),
+        None => id.to_owned(),
+    }
 }
 
 fn deployment_line(

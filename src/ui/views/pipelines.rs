@@ -1,13 +1,17 @@
 //! Pipelines: every pipeline with the status of each stage of its latest execution; the
-//! detail shows stages, actions, status, timing, a failed action's error and the history.
+//! detail shows stages, actions, status, timing, every execution waiting at a gate (its own
+//! row, selectable: `a` answers the one under the cursor), a failed action's error and the
+//! history.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Wrap};
 
-use super::{ago, status_span, table, titled};
+use super::overview::revision;
+use super::{ago, status_span, table, titled, until};
 use crate::app::App;
+use crate::app::actions::short;
 use crate::app::rows::{Row, rows};
 use crate::model::Snapshot;
 use crate::model::pipeline::Pipeline;
@@ -117,6 +121,8 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme
 
 fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let now = app.data_now();
+    let waiting = p.waiting_approvals();
+    let selected = rows(app).get(app.screen().selected).cloned();
     let mut lines = Vec::new();
     for stage in &p.stages {
         let mut head = vec![Span::styled(format!(" {} ", stage.name), theme.title)];
@@ -132,8 +138,13 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 theme.warn,
             ));
         }
-        if stage.inbound_execution_id.is_some() {
-            head.push(Span::styled("  an execution waits to enter", theme.dim));
+        match stage.inbound_execution_ids.len() {
+            0 if stage.inbound_execution_id.is_none() => {}
+            0 | 1 => head.push(Span::styled("  an execution waits to enter", theme.dim)),
+            n => head.push(Span::styled(
+                format!("  {n} executions wait to enter, in order"),
+                theme.dim,
+            )),
         }
         lines.push(Line::from(head));
         for action in &stage.actions {
@@ -153,6 +164,39 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 }
             }
             lines.push(Line::from(spans));
+            for w in waiting
+                .iter()
+                .filter(|w| w.stage == stage.name && w.action == action.name)
+            {
+                let row = Row::Approval {
+                    pipeline: p.name.clone(),
+                    stage: w.stage.clone(),
+                    action: w.action.clone(),
+                    execution: w.execution_id.clone(),
+                };
+                let style = if selected.as_ref() == Some(&row) {
+                    theme.selected
+                } else {
+                    theme.warn
+                };
+                let source = w
+                    .execution_id
+                    .as_deref()
+                    .and_then(|id| p.execution(id))
+                    .and_then(|e| e.source_revisions.first())
+                    .map_or_else(String::new, |r| format!("  {}", revision(r)));
+                let waited = w.since.map_or_else(|| "-".to_owned(), |t| until(t, now));
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "     ⏸ execution {}  waiting {waited}",
+                            w.execution_id.as_deref().map_or("?", short)
+                        ),
+                        style,
+                    ),
+                    Span::styled(source, theme.dim),
+                ]));
+            }
             if let Some(error) = run.and_then(|r| r.error.as_ref()) {
                 lines.push(Line::styled(
                     format!("     {}: {}", error.code, error.message),
