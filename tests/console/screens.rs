@@ -104,6 +104,8 @@ const SCREENS: &[(&str, &str)] = &[
     ("overview", ""),
     ("pipelines", "2"),
     ("pipeline", ":ledger-release\n"),
+    // A PARALLEL pipeline: each execution waiting at its gate is its own row.
+    ("pipeline_parallel", ":reviews-release\n"),
     ("deployments", "3"),
     ("deployment", "1jjjjj\n"),
     ("services", "4"),

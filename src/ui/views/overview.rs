@@ -54,10 +54,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                         Span::raw(format!("  {pipeline:<30} ")),
                         Span::raw(format!("{stage}/{action}  ")),
                     ];
+                    spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
                     if let Some(id) = execution.as_deref().filter(|_| several) {
                         spans.push(Span::styled(format!("execution {}  ", short(id)), theme.title));
                     }
-                    spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
                     spans.push(Span::styled(target, theme.dim));
                     if let Some(source) = w.and_then(|w| w.source.as_ref()) {
                         spans.push(Span::raw(revision(source)));

@@ -189,7 +189,7 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 lines.push(Line::from(vec![
                     Span::styled(
                         format!(
-                            "     ⏸ execution {}  waiting {waited}",
+                            "     waiting {waited}  execution {}",
                             w.execution_id.as_deref().map_or("?", short)
                         ),
                         style,
