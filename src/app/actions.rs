@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::rows::{Row, rows};
 use super::{App, Command, Mode, View};
 use crate::ops::prepare::Plan;
-use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
+use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
 
 /// What the dialog asks for before it can plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,10 +47,14 @@ pub enum Step {
         typed: String,
         yes: bool,
     },
-    /// Sent: further presses do nothing until the answers come back.
-    Running,
+    /// Sent: further presses do nothing until the answers come back. `notes` are what the
+    /// runner said meanwhile (an unknown result being read again).
+    Running {
+        notes: Vec<String>,
+    },
+    /// Each action's target and how it ended.
     Done {
-        lines: Vec<String>,
+        results: Vec<(String, Ended)>,
     },
 }
 
@@ -427,11 +431,11 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
             }
             (KeyCode::Enter, Confirm::Typed(name)) if *typed == name && !plans.is_empty() => {
                 out.push(Command::Execute(plans.clone()));
-                dialog.step = Step::Running;
+                dialog.step = Step::Running { notes: Vec::new() };
             }
             (KeyCode::Enter, Confirm::Plain) if *yes && !plans.is_empty() => {
                 out.push(Command::Execute(plans.clone()));
-                dialog.step = Step::Running;
+                dialog.step = Step::Running { notes: Vec::new() };
             }
             (KeyCode::Backspace, Confirm::Typed(_)) => {
                 typed.pop();
@@ -443,7 +447,7 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
             _ => {}
         },
         // One press, one call: nothing is sent again while the first is in flight.
-        Step::Running => {}
+        Step::Running { .. } => {}
         Step::Done { .. } => return close(app),
     }
     app.mode = Mode::Dialog(dialog);
@@ -540,17 +544,21 @@ pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
     app.mode = Mode::Dialog(dialog);
 }
 
-pub fn executed(app: &mut App, results: Vec<(String, Result<String, String>)>) {
+pub fn executed(app: &mut App, results: Vec<(String, Ended)>) {
     let Mode::Dialog(mut dialog) = app.mode.clone() else {
         return;
     };
-    let lines = results
-        .into_iter()
-        .map(|(target, result)| match result {
-            Ok(message) => format!("✓ {message}"),
-            Err(error) => format!("✗ {target}: {error}"),
-        })
-        .collect();
-    dialog.step = Step::Done { lines };
+    dialog.step = Step::Done { results };
     app.mode = Mode::Dialog(dialog);
+}
+
+/// A line from an action still running (its result is unknown and being read again).
+pub fn progress(app: &mut App, line: String) {
+    if let Mode::Dialog(Dialog {
+        step: Step::Running { notes },
+        ..
+    }) = &mut app.mode
+    {
+        notes.push(line);
+    }
 }

@@ -479,7 +479,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     );
     update(
         &mut app,
-        Msg::Executed(vec![("ledger-release".into(), Ok("approved".into()))]),
+        Msg::Executed(vec![(
+            "ledger-release".into(),
+            crate::ops::Ended::Done("approved".into()),
+        )]),
     );
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.mode, Mode::Normal);

@@ -55,6 +55,9 @@ impl ConnectOptions {
     pub const CONSOLE_CONCURRENCY: usize = 16;
 }
 
+/// Calls in flight per service for actions: one person's presses.
+const ACTION_SLOTS: usize = 4;
+
 /// Calls to one service, at most `limit` at a time.
 #[derive(Debug, Clone)]
 pub struct Limited<C> {
@@ -105,6 +108,73 @@ impl Clients {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The same clients (configuration, credentials, endpoint) sending each call exactly
+    /// once, for actions: the SDK's standard retries would send a mutation that met a 5xx,
+    /// a throttle or a timeout up to three times (aws-apis.md section 10). Actions get slots
+    /// of their own, so that one never waits behind a refresh.
+    pub fn without_retries(&self) -> Self {
+        let once = || RetryConfig::standard().with_max_attempts(1);
+        Self {
+            ecs: Limited::new(
+                aws_sdk_ecs::Client::from_conf(
+                    self.ecs
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            codedeploy: Limited::new(
+                aws_sdk_codedeploy::Client::from_conf(
+                    self.codedeploy
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            codepipeline: Limited::new(
+                aws_sdk_codepipeline::Client::from_conf(
+                    self.codepipeline
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            elb: Limited::new(
+                aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                    self.elb
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                self.sts.config().to_builder().retry_config(once()).build(),
+            ),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a call through these clients is ever retried by the SDK.
+    pub fn retries(&self) -> bool {
+        self.ecs
+            .client
+            .config()
+            .retry_config()
+            .is_some_and(|r| r.max_attempts() > 1)
     }
 
     /// An error's message with the profile attached, for its hint.

@@ -20,6 +20,8 @@ use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
 use common::{Sim, options};
 
 mod console;
+mod flags;
+mod once;
 
 pub struct Lab {
     pub sim: Sim,
@@ -53,8 +55,9 @@ pub fn lab() -> Lab {
 }
 
 impl Lab {
+    /// Runs cutover with `args`, then the simulator's endpoint and region.
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cutover"))
+        self.cutover()
             .args(args)
             .args([
                 "--endpoint-url",
@@ -62,15 +65,22 @@ impl Lab {
                 "--region",
                 "eu-west-1",
             ])
+            .output()
+            .expect("run cutover")
+    }
+
+    /// The cutover binary with this lab's credentials, config and state directories.
+    fn cutover(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+        command
             .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
             .env("AWS_SECRET_ACCESS_KEY", "secret")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("XDG_CONFIG_HOME", self.state.join("config"))
             .env("XDG_STATE_HOME", &self.state)
-            .env_remove("AWS_PROFILE")
-            .output()
-            .expect("run cutover")
+            .env_remove("AWS_PROFILE");
+        command
     }
 
     pub fn world<T>(&self, f: impl FnOnce(&World) -> T) -> T {
