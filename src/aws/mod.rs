@@ -323,3 +323,32 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_clients_that_act_send_each_call_once_and_share_the_rest() {
+        let reads = connect(&ConnectOptions {
+            endpoint_url: Some("http://127.0.0.1:1".to_owned()),
+            region: Some("eu-west-1".to_owned()),
+            static_credentials: Some(("AKID".to_owned(), "secret".to_owned())),
+            ..ConnectOptions::default()
+        })
+        .await;
+        let acts = reads.without_retries();
+        assert!(reads.retries(), "reads keep the SDK's standard retries");
+        assert!(!acts.retries());
+        for config in [
+            acts.codedeploy.client.config().retry_config(),
+            acts.codepipeline.client.config().retry_config(),
+            acts.elb.client.config().retry_config(),
+            acts.sts.config().retry_config(),
+        ] {
+            assert_eq!(config.map(RetryConfig::max_attempts), Some(1));
+        }
+        assert_eq!(acts.region, "eu-west-1");
+        assert_eq!(acts.endpoint, reads.endpoint);
+    }
+}

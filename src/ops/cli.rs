@@ -186,8 +186,12 @@ pub fn audit(since: Option<&str>, json: bool) -> i32 {
                         },
                         |e| format!(" error: {e}"),
                     );
+                    let observed = r
+                        .observed
+                        .as_ref()
+                        .map_or_else(String::new, |o| format!(" · read again: {o}"));
                     println!(
-                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}",
+                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}{observed}",
                         r.time,
                         format!("{:?}", r.phase).to_lowercase(),
                         r.action,
