@@ -114,7 +114,7 @@ impl Audit {
 
     /// `$XDG_STATE_HOME/cutover/audit.jsonl`, else under `~/.local/state`.
     pub fn default_location() -> Option<Self> {
-        Some(Self::at(crate::console::state_dir()?.join("audit.jsonl")))
+        Some(Self::at(crate::paths::state_dir()?.join("audit.jsonl")))
     }
 
     pub fn path(&self) -> &Path {

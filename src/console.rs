@@ -15,20 +15,9 @@ use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
 use crate::sim::{SimHandle, SimOptions};
 
-/// `$XDG_STATE_HOME/cutover`, else `~/.local/state/cutover`.
-pub fn state_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
-        })?;
-    Some(base.join("cutover"))
-}
-
 /// Logs go to a file, never to the terminal the console draws on.
 fn log_to_file() -> Option<PathBuf> {
-    let dir = state_dir()?;
+    let dir = crate::paths::state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("cutover.log");
     let file = std::fs::OpenOptions::new()
