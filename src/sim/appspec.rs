@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, ApiResult};
 use super::world::World;
-use super::world::codedeploy::{LifecycleEventName, Revision};
+use super::world::codedeploy::{LifecycleEventName, Revision, RevisionSource};
 
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
@@ -86,8 +86,10 @@ pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
         }
     }
     Ok(Revision {
-        content: content.to_owned(),
-        sha256: computed,
+        source: RevisionSource::AppSpec {
+            content: content.to_owned(),
+            sha256: computed,
+        },
         task_definition,
         hooks,
     })
@@ -113,8 +115,10 @@ pub fn revision_for(
         }
     }
     Revision {
-        sha256: sha256_hex(&content),
-        content,
+        source: RevisionSource::AppSpec {
+            sha256: sha256_hex(&content),
+            content,
+        },
         task_definition: task_definition.to_owned(),
         hooks: hooks.to_vec(),
     }
