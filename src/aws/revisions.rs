@@ -82,10 +82,13 @@ pub(crate) fn from_sdk(location: Option<&sdk::RevisionLocation>) -> Option<Revis
 /// The hex SHA-256 of an AppSpec, as CodeDeploy names an AppSpecContent revision.
 fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
     Sha256::digest(text.as_bytes())
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::with_capacity(64), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 /// The `TaskDefinition` an ECS AppSpec (YAML or JSON) names.

@@ -195,7 +195,8 @@ impl Revision {
 
 /// `web:7` from a task definition ARN; anything else as it is.
 pub fn short_task_definition(arn: &str) -> &str {
-    arn.split_once(":task-definition/").map_or(arn, |(_, name)| name)
+    arn.split_once(":task-definition/")
+        .map_or(arn, |(_, name)| name)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

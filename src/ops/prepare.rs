@@ -536,9 +536,7 @@ async fn redeploy(
             )));
         }
         None => {
-            return Err(gone(format!(
-                "{last} has no revision to deploy again"
-            )));
+            return Err(gone(format!("{last} has no revision to deploy again")));
         }
     };
     Ok((

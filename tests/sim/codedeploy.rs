@@ -1,6 +1,6 @@
 use aws_sdk_codedeploy::types::{
-    AppSpecContent, BundleType, DeploymentStatus, RevisionLocation, RevisionLocationType, S3Location,
-    TargetFilterName,
+    AppSpecContent, BundleType, DeploymentStatus, RevisionLocation, RevisionLocationType,
+    S3Location, TargetFilterName,
 };
 
 use crate::common::{Sim, code};
@@ -368,9 +368,10 @@ async fn get_deployment_names_the_appspec_by_its_sha256_and_get_application_revi
         .expect("the AppSpec text");
     // AWS documents `sha256` as the SHA-256 hash of the content.
     assert_eq!(cutover::sim::appspec::sha256_hex(content), sha256);
-    let task_definition = sim.handle.shared().with_world(|w| {
-        w.deployments[&id].revision.task_definition.clone()
-    });
+    let task_definition = sim
+        .handle
+        .shared()
+        .with_world(|w| w.deployments[&id].revision.task_definition.clone());
     assert!(content.contains(&task_definition), "{content}");
     let info = read.revision_info().expect("revisionInfo");
     assert!(

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use cutover::aws::snapshot::take;
 use cutover::config::Scope;
 use cutover::model::deploy::Revision;
+use cutover::model::status::{ActionCategory, TargetHealthState};
 use cutover::ops::Op;
 use cutover::ops::prepare::{Call, prepare};
-use cutover::model::status::{ActionCategory, TargetHealthState};
 use cutover::sim::SimOptions;
 use cutover::sim::world::pipeline::ActionStatus as SimActionStatus;
 
@@ -408,7 +408,10 @@ async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans()
     };
     let first = take(&c, &Scope::default()).await.expect("snapshot");
     let wanted = appspecs_to_read(&first);
-    assert!(!wanted.is_empty(), "the busy world has deployments in flight");
+    assert!(
+        !wanted.is_empty(),
+        "the busy world has deployments in flight"
+    );
     assert_eq!(reads().len(), wanted.len());
     let digests: BTreeSet<String> = reads().into_iter().map(|r| r.digest).collect();
     assert_eq!(digests.len(), wanted.len(), "no revision asked for twice");
@@ -446,9 +449,51 @@ async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans()
     let Call::Redeploy { revision, .. } = &plan.call else {
         panic!("a redeploy plan: {:?}", plan.call);
     };
-    assert!(matches!(revision, Revision::AppSpec { content: Some(_), .. }));
+    assert!(matches!(
+        revision,
+        Revision::AppSpec {
+            content: Some(_),
+            ..
+        }
+    ));
     let after_one = reads().len();
     assert!(after_one <= before + 1);
     prepare(&c, &op).await.expect("plan again");
-    assert_eq!(reads().len(), after_one, "the second plan reads nothing again");
+    assert_eq!(
+        reads().len(),
+        after_one,
+        "the second plan reads nothing again"
+    );
+
+    // Both IAM policies allow every call made here (GetApplicationRevision included).
+    let called: BTreeSet<String> = sim
+        .handle
+        .shared()
+        .request_log()
+        .counts()
+        .keys()
+        .filter(|k| !k.starts_with("sts:"))
+        .cloned()
+        .collect();
+    for policy in ["cutover-read-only.json", "cutover-operator.json"] {
+        let allowed = policy_actions(policy);
+        let missing: Vec<&String> = called.difference(&allowed).collect();
+        assert!(missing.is_empty(), "{policy} lacks {missing:?}");
+    }
+}
+
+/// Every action a policy in `assets/iam/` allows.
+fn policy_actions(name: &str) -> BTreeSet<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/iam")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("policy");
+    let policy: serde_json::Value = serde_json::from_str(&text).expect("policy JSON");
+    policy["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect()
 }

@@ -144,10 +144,12 @@ fn summary(
 /// GetApplicationRevision, by the snapshot) or the S3 object.
 fn revision_line(d: &Deployment, theme: &Theme) -> Line<'static> {
     match &d.revision {
-        Some(revision @ Revision::AppSpec {
-            task_definition: None,
-            ..
-        }) => Line::from(vec![
+        Some(
+            revision @ Revision::AppSpec {
+                task_definition: None,
+                ..
+            },
+        ) => Line::from(vec![
             Span::raw(format!(" deploys {}", revision.describe())),
             Span::styled(" · task definition not read", theme.dim),
         ]),

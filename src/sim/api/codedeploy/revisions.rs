@@ -160,15 +160,15 @@ pub fn get_application_revision(world: &World, input: &Input) -> ApiResult<Value
                     ));
                 }
             };
-            Box::new(move |source| {
-                matches!(source, RevisionSource::AppSpec { sha256: used, .. } if *used == sha256)
-            })
+            Box::new(
+                move |source| matches!(source, RevisionSource::AppSpec { sha256: used, .. } if *used == sha256),
+            )
         }
         "S3" => {
             let location = s3_location(&revision)?;
-            Box::new(move |source| {
-                matches!(source, RevisionSource::S3(used) if used.matches(&location))
-            })
+            Box::new(
+                move |source| matches!(source, RevisionSource::S3(used) if used.matches(&location)),
+            )
         }
         // Valid types that no ECS deployment can use, so none is ever registered here.
         "GitHub" | "String" => Box::new(|_| false),
@@ -186,7 +186,9 @@ pub fn get_application_revision(world: &World, input: &Input) -> ApiResult<Value
     let (Some(newest), Some(oldest)) = (uses.first(), uses.last()) else {
         return Err(ApiError::new(
             "RevisionDoesNotExistException",
-            format!("No application revision found for application {application} with that {kind} revision"),
+            format!(
+                "No application revision found for application {application} with that {kind} revision"
+            ),
         ));
     };
     let mut groups: Vec<&str> = Vec::new();

@@ -301,17 +301,18 @@ pub fn s3_revision(
             format!("No application found for name: {application}"),
         ));
     }
-    let before = uses_of(world, application, |source| {
-        matches!(source, RevisionSource::S3(used) if used.matches(&location))
-    })
+    let before = uses_of(
+        world,
+        application,
+        |source| matches!(source, RevisionSource::S3(used) if used.matches(&location)),
+    )
     .next()
     .map(|d| (d.revision.task_definition.clone(), d.revision.hooks.clone()));
-    let (task_definition, hooks) = match before {
-        Some(found) => found,
-        None => {
-            let current = current_revision(world, application, group)?;
-            (current.task_definition, current.hooks)
-        }
+    let (task_definition, hooks) = if let Some(found) = before {
+        found
+    } else {
+        let current = current_revision(world, application, group)?;
+        (current.task_definition, current.hooks)
     };
     Ok(Revision {
         source: RevisionSource::S3(location),
