@@ -11,6 +11,8 @@ use super::error::{ApiError, ApiResult};
 use super::world::World;
 use super::world::codedeploy::{LifecycleEventName, Revision, RevisionSource};
 
+/// The lowercase hex SHA-256 of an AppSpec: how CodeDeploy names an AppSpecContent revision
+/// (AWS documents `AppSpecContent.sha256` as "The SHA256 hash value of the revision content").
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
