@@ -33,7 +33,7 @@ fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
         ready_action: None,
         ready_wait_minutes: 0,
         termination_wait_minutes: 0,
-        task_definition: None,
+        revision: None,
         target: None,
         progress: None,
     }

@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod hot;
+pub mod revisions;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};
@@ -96,6 +97,8 @@ pub struct Clients {
     pub region: String,
     pub endpoint: Option<String>,
     server_time: ServerTime,
+    /// AppSpec texts already read: a revision never changes.
+    revisions: revisions::RevisionCache,
 }
 
 impl Clients {
@@ -296,6 +299,7 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
         region,
         endpoint: options.endpoint_url.clone(),
         server_time,
+        revisions: revisions::RevisionCache::default(),
     }
 }
 

@@ -143,14 +143,14 @@ async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError>
         Call::Redeploy {
             application,
             group,
-            appspec,
+            revision,
             from,
         } => {
             let (id, new) = act::create_deployment(
                 c,
                 application,
                 group,
-                appspec,
+                revision,
                 &format!("Redeploy of {from} by cutover"),
             )
             .await?;
