@@ -41,6 +41,9 @@ pub enum Phase {
     Requested,
     Succeeded,
     Failed,
+    /// The call met a 5xx, a timeout or a dropped connection: it may have taken effect. The
+    /// record says what a fresh read found (`observed`).
+    Unknown,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +61,9 @@ pub struct Record {
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// After an unknown outcome: the target's state as read again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed: Option<String>,
 }
 
 impl Record {
@@ -73,6 +79,7 @@ impl Record {
             parameters,
             request_id: None,
             error: None,
+            observed: None,
         }
     }
 
@@ -107,7 +114,7 @@ impl Audit {
 
     /// `$XDG_STATE_HOME/cutover/audit.jsonl`, else under `~/.local/state`.
     pub fn default_location() -> Option<Self> {
-        Some(Self::at(crate::console::state_dir()?.join("audit.jsonl")))
+        Some(Self::at(crate::paths::state_dir()?.join("audit.jsonl")))
     }
 
     pub fn path(&self) -> &Path {

@@ -4,7 +4,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::sim::SimOptions;
 use crate::sim::clock::{Millis, parse_rfc3339};
@@ -20,9 +21,110 @@ use crate::sim::worldfile::{GenerateSpec, generate};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Where to reach AWS, what to read, whether to act: the same before or after any
+    /// subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// Without a subcommand, `cutover` opens the console.
     #[command(flatten)]
     pub console: ConsoleArgs,
+}
+
+impl Cli {
+    /// Parses the command line, then refuses a flag the chosen command cannot honour (clap's
+    /// usage error, exit status 2), so that no flag is ever silently dropped.
+    pub fn try_parse_checked<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let cli = Self::from_arg_matches(&matches)?;
+        match cli.unsupported(&command, &matches) {
+            Some(message) => Err(command.error(clap::error::ErrorKind::ArgumentConflict, message)),
+            None => Ok(cli),
+        }
+    }
+
+    /// Why a flag given on the command line means nothing to the chosen command, if one does.
+    fn unsupported(&self, command: &clap::Command, matches: &ArgMatches) -> Option<String> {
+        let sub = matches.subcommand();
+        let given = |id: &str| {
+            let on = |m: &ArgMatches| {
+                m.try_get_raw(id).is_ok_and(|v| v.is_some())
+                    && m.value_source(id) == Some(ValueSource::CommandLine)
+            };
+            on(matches) || sub.is_some_and(|(_, m)| on(m))
+        };
+        let flag = |id: &str| {
+            let long = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(clap::Arg::get_long);
+            format!("--{}", long.unwrap_or(id))
+        };
+        let Some((name, _)) = sub else {
+            // The demo's simulator is embedded: nothing says where AWS is.
+            let aws = ["profile", "region", "endpoint_url"]
+                .iter()
+                .find(|id| self.console.demo && given(id))?;
+            return Some(format!(
+                "--demo runs on its embedded simulator and does not take {}",
+                flag(aws)
+            ));
+        };
+        // Console flags given before a subcommand (clap refuses them after it).
+        if let Some(id) = CONSOLE_ONLY.iter().find(|id| given(id)) {
+            return Some(format!(
+                "{} is for the console; `cutover {name}` does not take it",
+                flag(id)
+            ));
+        }
+        let (refused, why): (Vec<&str>, &str) = match &self.command {
+            Some(Command::Sim(_)) => (
+                [AWS, SCOPE, &["read_only"]].concat(),
+                "it serves a simulator and reads no AWS account",
+            ),
+            Some(Command::Audit { .. }) => (
+                [AWS, SCOPE].concat(),
+                "it prints this machine's audit log, whatever the account",
+            ),
+            Some(Command::Weights { .. }) => (
+                SCOPE.to_vec(),
+                "a listener rule belongs to no cluster, service, application or pipeline that \
+                 the scope could check",
+            ),
+            _ => (Vec::new(), ""),
+        };
+        refused
+            .iter()
+            .find(|id| given(id))
+            .map(|id| format!("`cutover {name}` does not take {}: {why}", flag(id)))
+    }
+}
+
+/// Flags of the console alone.
+const CONSOLE_ONLY: &[&str] = &["demo", "demo_speed", "hot_seconds", "cold_seconds"];
+/// Where to reach AWS.
+const AWS: &[&str] = &["profile", "region", "endpoint_url", "config"];
+/// What to read.
+const SCOPE: &[&str] = &["clusters", "services", "applications", "pipelines"];
+
+/// The flags every command takes in any position (`cutover --read-only scale …` and
+/// `cutover scale … --read-only` mean the same), as the AWS CLI, kubectl and k9s users
+/// expect. A command that cannot honour one of them refuses it ([`Cli::unsupported`]).
+#[derive(Debug, Clone, Default, Args)]
+#[group(skip)]
+pub struct GlobalArgs {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Show and allow no action that changes anything (also `read_only = true` for the
+    /// profile in the config file).
+    #[arg(long, global = true)]
+    pub read_only: bool,
 }
 
 /// The console: `cutover` against AWS, `cutover --demo` on the embedded simulator.
@@ -34,19 +136,12 @@ pub struct ConsoleArgs {
     /// The demo's clock: virtual seconds per real second.
     #[arg(long, default_value_t = 10.0, value_parser = positive_speed, requires = "demo")]
     pub demo_speed: f64,
-    /// Show and allow no action that changes anything.
-    #[arg(long)]
-    pub read_only: bool,
     /// Seconds between refreshes of what is moving (deployments in flight, running pipelines).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub hot_seconds: u64,
     /// Seconds between full refreshes of everything else.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub cold_seconds: u64,
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -62,6 +157,10 @@ pub enum Command {
         stage: Option<String>,
         #[arg(long)]
         action: Option<String>,
+        /// The execution whose approval to answer; required when several wait (PARALLEL
+        /// mode), and refused with their ids when missing.
+        #[arg(long, value_name = "ID")]
+        execution: Option<String>,
         /// Why (at most 512 characters); CodePipeline records it.
         #[arg(long)]
         comment: String,
@@ -128,6 +227,10 @@ pub enum Command {
     /// Stop a pipeline's running execution.
     Stop {
         pipeline: String,
+        /// The execution to stop; required when several run in QUEUED or PARALLEL mode, and
+        /// refused with their ids when missing.
+        #[arg(long, value_name = "ID")]
+        execution: Option<String>,
         /// Abandon running actions instead of letting them finish.
         #[arg(long)]
         abandon: bool,
@@ -141,7 +244,8 @@ pub enum Command {
         pipeline: String,
         #[arg(long)]
         stage: String,
-        /// The execution to go back to; the one before the newest success by default.
+        /// The execution to go back to (never a rollback execution, which AWS refuses); the
+        /// standard success before what runs now by default.
         #[arg(long, value_name = "EXECUTION")]
         to: Option<String>,
         #[command(flatten)]
@@ -164,55 +268,51 @@ pub enum Command {
     },
 }
 
-/// What every action takes: where, and how it is confirmed.
-#[derive(Debug, Clone, Args)]
+/// How an action is confirmed (where it goes is in [`GlobalArgs`]).
+#[derive(Debug, Clone, Default, Args)]
 pub struct ActArgs {
-    #[command(flatten)]
-    pub aws: AwsArgs,
     /// Answer a plain confirmation (for scripts).
     #[arg(long)]
     pub yes: bool,
     /// Answer a typed confirmation with the target's name (for scripts).
     #[arg(long, value_name = "NAME")]
     pub confirm: Option<String>,
-    /// Refuse every action (also `read_only = true` for the profile in the config file).
-    #[arg(long)]
-    pub read_only: bool,
 }
 
 /// Where to reach AWS; unset values come from the standard chain, as the AWS CLI reads it.
-#[derive(Debug, Clone, Args)]
-#[group(multiple = true)]
+#[derive(Debug, Clone, Default, Args)]
+#[group(skip)]
 pub struct AwsArgs {
     /// The named profile (`~/.aws/config`); AWS_PROFILE otherwise.
-    #[arg(long, env = "AWS_PROFILE")]
+    #[arg(long, env = "AWS_PROFILE", global = true)]
     pub profile: Option<String>,
     /// The region; the profile's or AWS_REGION otherwise.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub region: Option<String>,
     /// Send every call to this endpoint (a simulator, a proxy); AWS_ENDPOINT_URL_<SERVICE>
     /// variables work too.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", global = true)]
     pub endpoint_url: Option<String>,
     /// A config file other than ~/.config/cutover/config.toml.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 }
 
 /// Which part of the account to read (adds to the config file's `[scope]`).
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
+#[group(skip)]
 pub struct ScopeArgs {
     /// Only these clusters (repeat; `*` wildcards).
-    #[arg(long = "cluster", value_name = "NAME")]
+    #[arg(long = "cluster", value_name = "NAME", global = true)]
     pub clusters: Vec<String>,
     /// Only these services (repeat; `*` wildcards).
-    #[arg(long = "service", value_name = "NAME")]
+    #[arg(long = "service", value_name = "NAME", global = true)]
     pub services: Vec<String>,
     /// Only these CodeDeploy applications (repeat; `*` wildcards).
-    #[arg(long = "application", value_name = "NAME")]
+    #[arg(long = "application", value_name = "NAME", global = true)]
     pub applications: Vec<String>,
     /// Only these pipelines (repeat; `*` wildcards).
-    #[arg(long = "pipeline", value_name = "NAME")]
+    #[arg(long = "pipeline", value_name = "NAME", global = true)]
     pub pipelines: Vec<String>,
 }
 
@@ -229,10 +329,6 @@ impl ScopeArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    #[command(flatten)]
-    pub aws: AwsArgs,
-    #[command(flatten)]
-    pub scope: ScopeArgs,
     /// Print the whole linked model as JSON (schema: docs/status-json.md).
     #[arg(long)]
     pub json: bool,
@@ -293,6 +389,9 @@ pub struct SimArgs {
     /// Share of connections dropped without an answer (0..1).
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
     pub drop_rate: f64,
+    /// Share of requests carried out whose answer is then lost (connection dropped) (0..1).
+    #[arg(long, default_value_t = 0.0, value_parser = rate)]
+    pub lost_answer_rate: f64,
     /// Answer these IAM actions with AccessDenied (`ecs:DescribeServices`, `codedeploy:*`).
     #[arg(long, value_name = "ACTION")]
     pub deny: Vec<String>,
@@ -318,6 +417,7 @@ impl SimArgs {
                 throttle_rate: self.throttle_rate,
                 error_rate: self.error_rate,
                 drop_rate: self.drop_rate,
+                lost_answer_rate: self.lost_answer_rate,
                 deny: self.deny.clone(),
                 ..Faults::default()
             },

@@ -170,11 +170,7 @@ impl Config {
 
 /// `$XDG_CONFIG_HOME/cutover/config.toml`, else `~/.config/cutover/config.toml`.
 pub fn default_path() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(base.join("cutover").join("config.toml"))
+    crate::paths::config_file()
 }
 
 #[cfg(test)]

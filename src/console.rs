@@ -11,24 +11,13 @@ use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 use crate::app::runner::Runner;
 use crate::app::{App, Context, Intervals, runtime};
 use crate::aws::{ConnectOptions, connect};
-use crate::cli::ConsoleArgs;
+use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
 use crate::sim::{SimHandle, SimOptions};
 
-/// `$XDG_STATE_HOME/cutover`, else `~/.local/state/cutover`.
-pub fn state_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local").join("state"))
-        })?;
-    Some(base.join("cutover"))
-}
-
 /// Logs go to a file, never to the terminal the console draws on.
 fn log_to_file() -> Option<PathBuf> {
-    let dir = state_dir()?;
+    let dir = crate::paths::state_dir()?;
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("cutover.log");
     let file = std::fs::OpenOptions::new()
@@ -47,11 +36,11 @@ fn log_to_file() -> Option<PathBuf> {
     Some(path)
 }
 
-pub fn run(args: &ConsoleArgs) -> Result<()> {
+pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     let log = log_to_file();
-    let config = Config::load(args.aws.config.as_deref())?;
-    let settings = config.profile(args.aws.profile.as_deref());
-    let scope = config.scope.merge(args.scope.scope());
+    let config = Config::load(global.aws.config.as_deref())?;
+    let settings = config.profile(global.aws.profile.as_deref());
+    let scope = config.scope.merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -76,9 +65,9 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
             ..ConnectOptions::default()
         },
         None => ConnectOptions {
-            profile: args.aws.profile.clone(),
-            region: args.aws.region.clone(),
-            endpoint_url: args.aws.endpoint_url.clone(),
+            profile: global.aws.profile.clone(),
+            region: global.aws.region.clone(),
+            endpoint_url: global.aws.endpoint_url.clone(),
             concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
             ..ConnectOptions::default()
         },
@@ -92,7 +81,7 @@ pub fn run(args: &ConsoleArgs) -> Result<()> {
         },
         region: clients.region.clone(),
         demo: demo.is_some(),
-        read_only: args.read_only || settings.read_only,
+        read_only: global.read_only || settings.read_only,
         protected: settings.protected,
         protected_accounts: config.safety.protected_accounts.clone(),
         clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },

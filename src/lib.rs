@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod model;
 pub mod ops;
+pub mod paths;
 pub mod sim;
 pub mod status;
 pub mod ui;

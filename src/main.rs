@@ -1,30 +1,29 @@
 //! The `cutover` binary: parses the command line and hands over to the library.
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 
-use cutover::cli::{Cli, Command};
+use cutover::cli::{Cli, Command, GlobalArgs};
 use cutover::sim::SimHandle;
 
 fn main() -> Result<()> {
     color_eyre::install()?;
-    let cli = Cli::parse();
+    let cli = Cli::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(Command::Sim(args)) => run_sim(&args),
-        Some(Command::Status(args)) => run_status(&args),
-        None => cutover::console::run(&cli.console),
+        Some(Command::Status(args)) => run_status(&args, &cli.global),
+        None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
         }
         Some(action) => {
-            act(action);
+            act(action, &cli.global);
             Ok(())
         }
     }
 }
 
 /// The action commands: parsed into an [`Op`](cutover::ops::Op) and run with its checks.
-fn act(command: Command) {
+fn act(command: Command, global: &GlobalArgs) {
     use cutover::ops::{Op, RetryMode, StopMode, Verdict};
     let split = |text: &str, what: &str| -> std::result::Result<(String, String), String> {
         match text.split_once('/') {
@@ -37,6 +36,7 @@ fn act(command: Command) {
             pipeline,
             stage,
             action,
+            execution,
             comment,
             reject,
             act,
@@ -51,7 +51,7 @@ fn act(command: Command) {
                     pipeline,
                     stage,
                     action,
-                    execution: None,
+                    execution,
                     comment,
                     verdict,
                 },
@@ -113,6 +113,7 @@ fn act(command: Command) {
         }
         Command::Stop {
             pipeline,
+            execution,
             abandon,
             reason,
             act,
@@ -125,7 +126,7 @@ fn act(command: Command) {
             (
                 Op::Stop {
                     pipeline,
-                    execution: None,
+                    execution,
                     mode,
                     reason,
                 },
@@ -148,7 +149,7 @@ fn act(command: Command) {
         ),
         Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return,
     };
-    std::process::exit(cutover::ops::cli::run(&op, &args));
+    std::process::exit(cutover::ops::cli::run(&op, global, &args));
 }
 
 fn invalid(action: &str, message: &str) -> ! {
@@ -156,17 +157,17 @@ fn invalid(action: &str, message: &str) -> ! {
     std::process::exit(cutover::ops::cli::EXIT_INVALID);
 }
 
-fn run_status(args: &cutover::cli::StatusArgs) -> Result<()> {
-    let config = cutover::config::Config::load(args.aws.config.as_deref())?;
-    let scope = config.scope.merge(args.scope.scope());
+fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()> {
+    let config = cutover::config::Config::load(global.aws.config.as_deref())?;
+    let scope = config.scope.merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let options = cutover::aws::ConnectOptions {
-        profile: args.aws.profile.clone(),
-        region: args.aws.region.clone(),
-        endpoint_url: args.aws.endpoint_url.clone(),
+        profile: global.aws.profile.clone(),
+        region: global.aws.region.clone(),
+        endpoint_url: global.aws.endpoint_url.clone(),
         max_attempts: None,
         concurrency: cutover::aws::ConnectOptions::DEFAULT_CONCURRENCY,
         static_credentials: None,

@@ -8,7 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::rows::{Row, rows};
 use super::{App, Command, Mode, View};
 use crate::ops::prepare::Plan;
-use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
+use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
 
 /// One execution waiting at one approval, as far as the snapshot knows it: stage, action and
 /// execution are unknown when the snapshot did not show the gate waiting (the fresh-state
@@ -56,10 +56,14 @@ pub enum Step {
         typed: String,
         yes: bool,
     },
-    /// Sent: further presses do nothing until the answers come back.
-    Running,
+    /// Sent: further presses do nothing until the answers come back. `notes` are what the
+    /// runner said meanwhile (an unknown result being read again).
+    Running {
+        notes: Vec<String>,
+    },
+    /// Each action's target and how it ended.
     Done {
-        lines: Vec<String>,
+        results: Vec<(String, Ended)>,
     },
 }
 
@@ -512,11 +516,11 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
             }
             (KeyCode::Enter, Confirm::Typed(name)) if *typed == name && !plans.is_empty() => {
                 out.push(Command::Execute(plans.clone()));
-                dialog.step = Step::Running;
+                dialog.step = Step::Running { notes: Vec::new() };
             }
             (KeyCode::Enter, Confirm::Plain) if *yes && !plans.is_empty() => {
                 out.push(Command::Execute(plans.clone()));
-                dialog.step = Step::Running;
+                dialog.step = Step::Running { notes: Vec::new() };
             }
             (KeyCode::Backspace, Confirm::Typed(_)) => {
                 typed.pop();
@@ -528,7 +532,7 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
             _ => {}
         },
         // One press, one call: nothing is sent again while the first is in flight.
-        Step::Running => {}
+        Step::Running { .. } => {}
         Step::Done { .. } => return close(app),
     }
     app.mode = Mode::Dialog(dialog);
@@ -626,17 +630,21 @@ pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
     app.mode = Mode::Dialog(dialog);
 }
 
-pub fn executed(app: &mut App, results: Vec<(String, Result<String, String>)>) {
+pub fn executed(app: &mut App, results: Vec<(String, Ended)>) {
     let Mode::Dialog(mut dialog) = app.mode.clone() else {
         return;
     };
-    let lines = results
-        .into_iter()
-        .map(|(target, result)| match result {
-            Ok(message) => format!("✓ {message}"),
-            Err(error) => format!("✗ {target}: {error}"),
-        })
-        .collect();
-    dialog.step = Step::Done { lines };
+    dialog.step = Step::Done { results };
     app.mode = Mode::Dialog(dialog);
+}
+
+/// A line from an action still running (its result is unknown and being read again).
+pub fn progress(app: &mut App, line: String) {
+    if let Mode::Dialog(Dialog {
+        step: Step::Running { notes },
+        ..
+    }) = &mut app.mode
+    {
+        notes.push(line);
+    }
 }

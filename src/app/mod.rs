@@ -193,8 +193,10 @@ pub enum Msg {
     },
     /// The fresh-state check of the actions in the dialog.
     Prepared(Vec<Result<crate::ops::prepare::Plan, String>>),
-    /// What each sent action did: its target and the outcome.
-    Executed(Vec<(String, Result<String, String>)>),
+    /// What each sent action did: its target and how it ended.
+    Executed(Vec<(String, crate::ops::Ended)>),
+    /// A line from an action still running: its result is unknown and it is read again.
+    ActionProgress(String),
     HotRefreshed {
         at: Mono,
         update: Box<HotUpdate>,

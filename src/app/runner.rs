@@ -1,5 +1,6 @@
 //! Carries out commands: each runs in a task of its own and reports back as a message. It
-//! holds the AWS clients; the state stays in `update`.
+//! holds the AWS clients (those that read, with the SDK's retries, and those that act, with
+//! none: one press sends one call); the state stays in `update`.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,12 +11,15 @@ use super::{Command, Mono, Msg};
 use crate::audit::{Audit, Who};
 use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
+use crate::ops::Ended;
 use crate::ops::execute::execute;
 use crate::ops::prepare::prepare;
 
 #[derive(Clone)]
 pub struct Runner {
     clients: Arc<Clients>,
+    /// The same clients with retries off, for the mutations alone.
+    actions: Arc<Clients>,
     scope: Arc<Scope>,
     started: Instant,
     messages: UnboundedSender<Msg>,
@@ -30,6 +34,7 @@ impl Runner {
         messages: UnboundedSender<Msg>,
     ) -> Self {
         Self {
+            actions: Arc::new(clients.without_retries()),
             clients: Arc::new(clients),
             scope: Arc::new(scope),
             started,
@@ -92,19 +97,24 @@ impl Runner {
                 Command::Execute(plans) => {
                     let mut results = Vec::new();
                     let who = runner.who().await;
+                    let tell = runner.messages.clone();
+                    let progress = move |line: &str| {
+                        let _ = tell.send(Msg::ActionProgress(line.to_owned()));
+                    };
                     for plan in &plans {
                         let outcome = match (&runner.audit, &who) {
-                            (Some(audit), Ok(who)) => execute(&runner.clients, plan, audit, who)
-                                .await
-                                .map(|o| o.message)
-                                .map_err(|e| e.to_string()),
-                            (None, _) => {
-                                Err("no state directory for the audit log: nothing was sent"
-                                    .to_owned())
+                            (Some(audit), Ok(who)) => {
+                                execute(&runner.actions, plan, audit, who, &progress)
+                                    .await
+                                    .map(|o| o.message)
+                                    .into()
                             }
-                            (_, Err(e)) => {
-                                Err(format!("cannot tell who acts ({e}): nothing was sent"))
-                            }
+                            (None, _) => Ended::Failed(
+                                "no state directory for the audit log: nothing was sent".to_owned(),
+                            ),
+                            (_, Err(e)) => Ended::Failed(format!(
+                                "cannot tell who acts ({e}): nothing was sent"
+                            )),
                         };
                         results.push((plan.op.target(), outcome));
                     }

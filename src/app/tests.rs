@@ -33,7 +33,7 @@ fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
         ready_action: None,
         ready_wait_minutes: 0,
         termination_wait_minutes: 0,
-        task_definition: None,
+        revision: None,
         target: None,
         progress: None,
     }
@@ -482,7 +482,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     );
     update(
         &mut app,
-        Msg::Executed(vec![("ledger-release".into(), Ok("approved".into()))]),
+        Msg::Executed(vec![(
+            "ledger-release".into(),
+            crate::ops::Ended::Done("approved".into()),
+        )]),
     );
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.mode, Mode::Normal);

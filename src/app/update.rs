@@ -90,6 +90,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.dirty = true;
             Vec::new()
         }
+        Msg::ActionProgress(line) => {
+            super::actions::progress(app, line);
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::HotRefreshed {
             at,
             update,

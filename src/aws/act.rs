@@ -7,6 +7,7 @@ use aws_sdk_codepipeline::types as cp;
 use aws_sdk_elasticloadbalancingv2::types as elb;
 
 use super::{AwsError, Clients};
+use crate::model::deploy::Revision;
 
 /// The id AWS gave the request, when it sent one.
 pub type RequestId = Option<String>;
@@ -101,25 +102,62 @@ pub async fn stop_with_rollback(
     ))
 }
 
-/// CreateDeployment of an AppSpec revision; the new deployment's id.
+/// CreateDeployment of a revision: an AppSpec by its text (and its sha256, which CodeDeploy
+/// checks), an S3 object by reference. The new deployment's id.
 pub async fn create_deployment(
     c: &Clients,
     application: &str,
     group: &str,
-    appspec: &str,
+    revision: &Revision,
     description: &str,
 ) -> Result<(RequestId, String), AwsError> {
-    let revision = cd::RevisionLocation::builder()
-        .revision_type(cd::RevisionLocationType::AppSpecContent)
-        .app_spec_content(cd::AppSpecContent::builder().content(appspec).build())
-        .build();
+    let location = match revision {
+        Revision::AppSpec {
+            sha256,
+            content: Some(content),
+            ..
+        } => cd::RevisionLocation::builder()
+            .revision_type(cd::RevisionLocationType::AppSpecContent)
+            .app_spec_content(
+                cd::AppSpecContent::builder()
+                    .content(content)
+                    .sha256(sha256)
+                    .build(),
+            )
+            .build(),
+        Revision::S3 {
+            bucket,
+            key,
+            bundle_type,
+            version,
+            etag,
+        } => cd::RevisionLocation::builder()
+            .revision_type(cd::RevisionLocationType::S3)
+            .s3_location(
+                cd::S3Location::builder()
+                    .bucket(bucket)
+                    .key(key)
+                    .set_bundle_type(bundle_type.as_deref().map(cd::BundleType::from))
+                    .set_version(version.clone())
+                    .set_e_tag(etag.clone())
+                    .build(),
+            )
+            .build(),
+        other => {
+            return Err(AwsError::local(
+                "codedeploy",
+                "CreateDeployment",
+                &format!("cannot deploy {} again", other.describe()),
+            ));
+        }
+    };
     let out = c
         .codedeploy
         .client
         .create_deployment()
         .application_name(application)
         .deployment_group_name(group)
-        .revision(revision)
+        .revision(location)
         .description(description)
         .send()
         .await
@@ -128,24 +166,6 @@ pub async fn create_deployment(
                 .on(format!("{application}/{group}"))
         })?;
     Ok((id(&out), out.deployment_id().unwrap_or_default().to_owned()))
-}
-
-/// The AppSpec of a deployment's revision, to deploy it again.
-pub async fn appspec_of(c: &Clients, deployment: &str) -> Result<Option<String>, AwsError> {
-    let out = c
-        .codedeploy
-        .client
-        .get_deployment()
-        .deployment_id(deployment)
-        .send()
-        .await
-        .map_err(|e| c.error("codedeploy", "GetDeployment", &e).on(deployment))?;
-    Ok(out
-        .deployment_info()
-        .and_then(|d| d.revision())
-        .and_then(|r| r.app_spec_content())
-        .and_then(|a| a.content())
-        .map(str::to_owned))
 }
 
 pub async fn scale(

@@ -4,7 +4,7 @@
 
 use aws_sdk_codedeploy::types as sdk;
 
-use super::{AwsError, Clients, ErrorKind, all_pages, ts};
+use super::{AwsError, Clients, ErrorKind, all_pages, revisions, ts};
 use crate::model::Timestamp;
 use crate::model::deploy::{
     Application, DeployTaskSet, Deployment, DeploymentError, DeploymentGroup, Diagnostics,
@@ -251,7 +251,17 @@ pub async fn list_deployments(
     }
 }
 
+/// BatchGetDeployments, with each AppSpec revision's text where a person looks into the
+/// deployment (read once per revision, see [`revisions::resolve`]). A revision that could not
+/// be read stays unread: the cold snapshot reports why.
 pub async fn deployments(c: &Clients, ids: &[String]) -> Result<Vec<Deployment>, AwsError> {
+    let mut list = batch_deployments(c, ids).await?;
+    let _ = revisions::resolve(c, &mut list).await;
+    Ok(list)
+}
+
+/// BatchGetDeployments alone: AppSpec revisions named by their `sha256`, without their text.
+pub async fn batch_deployments(c: &Clients, ids: &[String]) -> Result<Vec<Deployment>, AwsError> {
     let _slot = c.codedeploy.slot().await;
     let out = c
         .codedeploy
@@ -298,27 +308,10 @@ fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
                 0,
                 sdk::BlueInstanceTerminationOption::termination_wait_time_in_minutes,
             ),
-        task_definition: d
-            .revision()
-            .and_then(|r| r.app_spec_content())
-            .and_then(|a| a.content())
-            .and_then(task_definition_of),
+        revision: revisions::from_sdk(d.revision()),
         target: None,
         progress: None,
     }
-}
-
-/// The `TaskDefinition` an ECS AppSpec (YAML or JSON) names.
-pub fn task_definition_of(content: &str) -> Option<String> {
-    let document: serde_yaml::Value = serde_yaml::from_str(content).ok()?;
-    let resources = document.get("Resources")?.as_sequence()?;
-    resources.iter().find_map(|r| {
-        let properties = r.as_mapping()?.values().next()?.get("Properties")?;
-        properties
-            .get("TaskDefinition")?
-            .as_str()
-            .map(str::to_owned)
-    })
 }
 
 /// The ECS target of a deployment: lifecycle events and task sets with traffic weights.

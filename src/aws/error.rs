@@ -49,6 +49,8 @@ pub struct AwsError {
     pub code: Option<String>,
     pub message: String,
     pub request_id: Option<String>,
+    /// The HTTP status of the answer, when one came.
+    pub status: Option<u16>,
     /// The profile in use, for the re-login hint.
     pub profile: Option<String>,
 }
@@ -96,10 +98,12 @@ impl AwsError {
             code: None,
             message: String::new(),
             request_id: None,
+            status: None,
             profile: None,
         };
         match error {
             SdkError::ServiceError(context) => {
+                out.status = Some(context.raw().status().as_u16());
                 let err = context.err();
                 let code = err.code().unwrap_or("Unknown").to_owned();
                 out.message = err.message().unwrap_or("").to_owned();
@@ -115,6 +119,7 @@ impl AwsError {
                 // The service answered, but not in a form its model allows (an HTML error
                 // page from a proxy, an endpoint that does not serve the operation).
                 let status = context.raw().status().as_u16();
+                out.status = Some(status);
                 out.kind = if status == 429 {
                     ErrorKind::Throttled
                 } else {
@@ -156,8 +161,18 @@ impl AwsError {
             code: None,
             message: message.to_owned(),
             request_id: None,
+            status: None,
             profile: None,
         }
+    }
+
+    /// Whether a mutation that met this error may have taken effect all the same: the
+    /// service failed inside (a 5xx), or no answer came (a timeout, a connection dropped
+    /// after the request went out). Such a call is never sent again blindly; the caller reads
+    /// the state to learn what happened. A 4xx is a definite no.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(self.kind, ErrorKind::Timeout | ErrorKind::Network)
+            || self.status.is_some_and(|s| s >= 500)
     }
 
     pub fn on(mut self, target: impl Into<String>) -> Self {
@@ -302,6 +317,7 @@ mod tests {
             code: Some("ExpiredTokenException".into()),
             message: "expired".into(),
             request_id: None,
+            status: Some(400),
             profile: Some("prod".into()),
         };
         assert!(

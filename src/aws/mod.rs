@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod elbv2;
 pub mod error;
 pub mod hot;
+pub mod revisions;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};
@@ -55,6 +56,9 @@ impl ConnectOptions {
     pub const CONSOLE_CONCURRENCY: usize = 16;
 }
 
+/// Calls in flight per service for actions: one person's presses.
+const ACTION_SLOTS: usize = 4;
+
 /// Calls to one service, at most `limit` at a time.
 #[derive(Debug, Clone)]
 pub struct Limited<C> {
@@ -93,6 +97,8 @@ pub struct Clients {
     pub region: String,
     pub endpoint: Option<String>,
     server_time: ServerTime,
+    /// AppSpec texts already read: a revision never changes.
+    revisions: revisions::RevisionCache,
 }
 
 impl Clients {
@@ -105,6 +111,73 @@ impl Clients {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The same clients (configuration, credentials, endpoint) sending each call exactly
+    /// once, for actions: the SDK's standard retries would send a mutation that met a 5xx,
+    /// a throttle or a timeout up to three times (aws-apis.md section 10). Actions get slots
+    /// of their own, so that one never waits behind a refresh.
+    pub fn without_retries(&self) -> Self {
+        let once = || RetryConfig::standard().with_max_attempts(1);
+        Self {
+            ecs: Limited::new(
+                aws_sdk_ecs::Client::from_conf(
+                    self.ecs
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            codedeploy: Limited::new(
+                aws_sdk_codedeploy::Client::from_conf(
+                    self.codedeploy
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            codepipeline: Limited::new(
+                aws_sdk_codepipeline::Client::from_conf(
+                    self.codepipeline
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            elb: Limited::new(
+                aws_sdk_elasticloadbalancingv2::Client::from_conf(
+                    self.elb
+                        .client
+                        .config()
+                        .to_builder()
+                        .retry_config(once())
+                        .build(),
+                ),
+                ACTION_SLOTS,
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                self.sts.config().to_builder().retry_config(once()).build(),
+            ),
+            ..self.clone()
+        }
+    }
+
+    /// Whether a call through these clients is ever retried by the SDK.
+    pub fn retries(&self) -> bool {
+        self.ecs
+            .client
+            .config()
+            .retry_config()
+            .is_some_and(|r| r.max_attempts() > 1)
     }
 
     /// An error's message with the profile attached, for its hint.
@@ -226,6 +299,7 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
         region,
         endpoint: options.endpoint_url.clone(),
         server_time,
+        revisions: revisions::RevisionCache::default(),
     }
 }
 
@@ -251,5 +325,34 @@ where
             Some(next) if !next.is_empty() => token = Some(next),
             _ => return Ok(out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_clients_that_act_send_each_call_once_and_share_the_rest() {
+        let reads = connect(&ConnectOptions {
+            endpoint_url: Some("http://127.0.0.1:1".to_owned()),
+            region: Some("eu-west-1".to_owned()),
+            static_credentials: Some(("AKID".to_owned(), "secret".to_owned())),
+            ..ConnectOptions::default()
+        })
+        .await;
+        let acts = reads.without_retries();
+        assert!(reads.retries(), "reads keep the SDK's standard retries");
+        assert!(!acts.retries());
+        for config in [
+            acts.codedeploy.client.config().retry_config(),
+            acts.codepipeline.client.config().retry_config(),
+            acts.elb.client.config().retry_config(),
+            acts.sts.config().retry_config(),
+        ] {
+            assert_eq!(config.map(RetryConfig::max_attempts), Some(1));
+        }
+        assert_eq!(acts.region, "eu-west-1");
+        assert_eq!(acts.endpoint, reads.endpoint);
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use futures::future::join_all;
 use tokio::sync::oneshot;
 
-use super::{AwsError, Clients, ErrorKind, codedeploy, codepipeline, ecs, elbv2};
+use super::{AwsError, Clients, ErrorKind, codedeploy, codepipeline, ecs, elbv2, revisions};
 use crate::config::Scope;
 use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
 use crate::model::ecs::{Cluster, Service};
@@ -263,7 +263,7 @@ async fn read_deployments(
         ),
         join_all(
             ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
-                .map(|chunk| codedeploy::deployments(c, chunk))
+                .map(|chunk| codedeploy::batch_deployments(c, chunk))
         ),
     );
     let groups: Vec<DeploymentGroup> = groups
@@ -291,17 +291,19 @@ async fn read_deployments(
         .filter(|d| in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str())))
         .collect();
     deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
-    // Round 4: the ECS target of each deployment in flight or failed, and custom configs.
-    let wanted: Vec<(usize, String)> = deployments
+    // Round 4: the ECS target and the AppSpec revision (once per revision, cached) of each
+    // deployment in flight or failed, and custom configs.
+    let wanted: Vec<(usize, String, String)> = deployments
         .iter()
         .enumerate()
-        .filter(|(_, d)| !d.status.is_terminal() || d.error.is_some() || d.rolled_back_by.is_some())
+        .filter(|(_, d)| d.needs_detail())
         .filter_map(|(i, d)| {
             let g = groups
                 .iter()
                 .find(|g| g.application == d.application && g.name == d.deployment_group)?;
             Some((
                 i,
+                d.id.clone(),
                 format!("{}:{}", g.cluster.as_deref()?, g.service.as_deref()?),
             ))
         })
@@ -323,19 +325,23 @@ async fn read_deployments(
             None => {}
         }
     }
-    let (targets, custom_configs) = tokio::join!(
-        join_all(wanted.iter().map(|(i, target)| codedeploy::target(
-            c,
-            &deployments[*i].id,
-            target
-        ))),
+    let (targets, custom_configs, revision_errors) = tokio::join!(
+        join_all(
+            wanted
+                .iter()
+                .map(|(_, id, target)| codedeploy::target(c, id, target))
+        ),
         join_all(
             custom
                 .iter()
                 .map(|name| async move { (name.clone(), codedeploy::config(c, name).await) })
         ),
+        revisions::resolve(c, &mut deployments),
     );
-    for ((i, _), result) in wanted.iter().zip(targets) {
+    for error in revision_errors {
+        gaps.push(error);
+    }
+    for ((i, _, _), result) in wanted.iter().zip(targets) {
         if let Some(target) = gaps.keep(result) {
             deployments[*i].target = target;
         }

@@ -110,6 +110,95 @@ pub struct DeploymentError {
     pub message: String,
 }
 
+/// What a deployment deploys: CodeDeploy's revision. GetDeployment names an AppSpec by its
+/// SHA-256 only (its content is "always null"); the text is read once with
+/// GetApplicationRevision. An S3 revision is a YAML or JSON AppSpec object, deployed again by
+/// reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Revision {
+    AppSpec {
+        sha256: String,
+        /// The AppSpec text, once read.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        content: Option<String>,
+        /// The `TaskDefinition` the AppSpec names, once read.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        task_definition: Option<String>,
+    },
+    S3 {
+        bucket: String,
+        key: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bundle_type: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        etag: Option<String>,
+    },
+    /// GitHub, String or a type this version does not know; ECS deployments use neither.
+    Other { revision_type: String },
+}
+
+impl Revision {
+    /// The task definition an AppSpec revision deploys, once read.
+    pub fn task_definition(&self) -> Option<&str> {
+        match self {
+            Self::AppSpec {
+                task_definition, ..
+            } => task_definition.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What is deployed, in a few words: `web:7 (AppSpec 1a2b3c4d)`,
+    /// `s3://bucket/key (version v3, YAML)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::AppSpec {
+                sha256,
+                task_definition,
+                ..
+            } => {
+                let digest = sha256.get(..8).unwrap_or(sha256);
+                match task_definition {
+                    Some(td) => format!("{} (AppSpec {digest})", short_task_definition(td)),
+                    None => format!("AppSpec {digest}"),
+                }
+            }
+            Self::S3 {
+                bucket,
+                key,
+                bundle_type,
+                version,
+                etag,
+            } => {
+                let mut details: Vec<String> = Vec::new();
+                if let Some(v) = version {
+                    details.push(format!("version {v}"));
+                } else if let Some(e) = etag {
+                    details.push(format!("ETag {e}"));
+                }
+                if let Some(b) = bundle_type {
+                    details.push(b.clone());
+                }
+                if details.is_empty() {
+                    format!("s3://{bucket}/{key}")
+                } else {
+                    format!("s3://{bucket}/{key} ({})", details.join(", "))
+                }
+            }
+            Self::Other { revision_type } => format!("a {revision_type} revision"),
+        }
+    }
+}
+
+/// `web:7` from a task definition ARN; anything else as it is.
+pub fn short_task_definition(arn: &str) -> &str {
+    arn.split_once(":task-definition/")
+        .map_or(arn, |(_, name)| name)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployment {
     pub id: String,
@@ -142,9 +231,9 @@ pub struct Deployment {
     pub ready_action: Option<ReadyAction>,
     pub ready_wait_minutes: i32,
     pub termination_wait_minutes: i32,
-    /// The task definition the AppSpec revision deploys, when it could be read.
+    /// What the deployment deploys.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub task_definition: Option<String>,
+    pub revision: Option<Revision>,
     /// The ECS target, read for deployments in flight and recent failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<EcsTarget>,
@@ -154,6 +243,17 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// In flight, failed or rolled back: a deployment a person looks into, whose ECS target
+    /// and revision are read.
+    pub fn needs_detail(&self) -> bool {
+        !self.status.is_terminal() || self.error.is_some() || self.rolled_back_by.is_some()
+    }
+
+    /// The task definition the deployment's AppSpec names, once read.
+    pub fn task_definition(&self) -> Option<&str> {
+        self.revision.as_ref().and_then(Revision::task_definition)
+    }
+
     pub fn event(&self, name: &str) -> Option<&LifecycleEvent> {
         self.target
             .as_ref()?

@@ -1,13 +1,15 @@
 //! The action commands (`cutover approve|reroute|finish|rollback|redeploy|scale|weights|
 //! retry|stop|start`) and `cutover audit`: the same validation, preconditions, confirmation,
 //! audit and read-only rules as the console. Exit codes: 0 done, 1 the world or AWS said no,
-//! 2 bad input, 4 refused (read-only, not confirmed); nothing is sent unless 0 or 1 says so.
+//! 2 bad input, 4 refused (read-only, not confirmed, outside the scope), 5 the result is
+//! unknown (a 5xx or a timeout: read again, not resent); nothing is sent unless 0, 1 or 5
+//! says so.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::audit::{Audit, Who};
 use crate::aws::{ConnectOptions, connect};
-use crate::cli::ActArgs;
+use crate::cli::{ActArgs, GlobalArgs};
 use crate::config::Config;
 
 use super::prepare::prepare;
@@ -16,10 +18,12 @@ use super::{Confirm, Op, OpError, execute::execute};
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
 pub const EXIT_REFUSED: i32 = 4;
+/// The call met a 5xx, a timeout or a dropped connection: it may have taken effect.
+pub const EXIT_UNKNOWN: i32 = 5;
 
 /// Runs one action from the command line; the process exit code.
-pub fn run(op: &Op, args: &ActArgs) -> i32 {
-    match run_inner(op, args) {
+pub fn run(op: &Op, global: &GlobalArgs, args: &ActArgs) -> i32 {
+    match run_inner(op, global, args) {
         Ok(message) => {
             println!("{message}");
             0
@@ -30,19 +34,20 @@ pub fn run(op: &Op, args: &ActArgs) -> i32 {
                 OpError::Invalid(_) => EXIT_INVALID,
                 OpError::Refused(_) | OpError::Audit(_) => EXIT_REFUSED,
                 OpError::Precondition(_) | OpError::Aws(_) => EXIT_FAILED,
+                OpError::Unknown(_) => EXIT_UNKNOWN,
             }
         }
     }
 }
 
-fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
+fn run_inner(op: &Op, global: &GlobalArgs, args: &ActArgs) -> Result<String, OpError> {
     op.validate()?;
     let config =
-        Config::load(args.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
-    let profile_name = args.aws.profile.clone();
+        Config::load(global.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
+    let profile_name = global.aws.profile.clone();
     let settings = config.profile(profile_name.as_deref());
-    if args.read_only || settings.read_only {
-        let why = if args.read_only {
+    if global.read_only || settings.read_only {
+        let why = if global.read_only {
             "--read-only".to_owned()
         } else {
             format!(
@@ -60,16 +65,18 @@ fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
         .build()
         .map_err(|e| OpError::Invalid(e.to_string()))?;
     runtime.block_on(async {
-        // Actions are sent once: no SDK retries (a timeout is answered by reading the state).
         let clients = connect(&ConnectOptions {
-            profile: args.aws.profile.clone(),
-            region: args.aws.region.clone(),
-            endpoint_url: args.aws.endpoint_url.clone(),
-            max_attempts: Some(1),
+            profile: global.aws.profile.clone(),
+            region: global.aws.region.clone(),
+            endpoint_url: global.aws.endpoint_url.clone(),
+            max_attempts: None,
             concurrency: 4,
             static_credentials: None,
         })
         .await;
+        // The mutation is sent once: no SDK retries (an unknown result is answered by
+        // reading the state again, never by sending again).
+        let once = clients.without_retries();
         let identity = clients
             .sts
             .get_caller_identity()
@@ -87,12 +94,21 @@ fn run_inner(op: &Op, args: &ActArgs) -> Result<String, OpError> {
                 .account
                 .as_ref()
                 .is_some_and(|a| config.safety.protected_accounts.contains(a));
+        super::scope::check(
+            &clients,
+            op,
+            &config.scope.clone().merge(global.scope.scope()),
+        )
+        .await?;
         let plan = prepare(&clients, op).await?;
         for line in &plan.summary {
             eprintln!("{line}");
         }
         confirm(&op.confirmation(&plan.typed_name, protected), args)?;
-        let outcome = execute(&clients, &plan, &audit, &who).await?;
+        let outcome = execute(&once, &plan, &audit, &who, &|line: &str| {
+            eprintln!("{line}");
+        })
+        .await?;
         Ok(match outcome.request_id {
             Some(id) => format!("{} (request {id})", outcome.message),
             None => outcome.message,
@@ -170,8 +186,12 @@ pub fn audit(since: Option<&str>, json: bool) -> i32 {
                         },
                         |e| format!(" error: {e}"),
                     );
+                    let observed = r
+                        .observed
+                        .as_ref()
+                        .map_or_else(String::new, |o| format!(" · read again: {o}"));
                     println!(
-                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}",
+                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}{observed}",
                         r.time,
                         format!("{:?}", r.phase).to_lowercase(),
                         r.action,

@@ -1,12 +1,15 @@
 //! Sends a confirmed plan's one call, with an audit record before (requested) and after
-//! (succeeded or failed). A record that cannot be written stops the action before the call.
-//! After a timeout nothing is resent: the caller is told to read the state again.
+//! (succeeded, failed, or unknown). A record that cannot be written stops the action before
+//! the call. The call goes out once: the clients used for actions have the SDK's retries off
+//! ([`crate::aws::Clients::without_retries`]). When its outcome is unknown (a 5xx, a timeout,
+//! a dropped connection) nothing is resent: the target is read again and what was found is
+//! told, and recorded.
 
 use std::fmt::Write as _;
 
 use crate::audit::{Audit, Phase, Record};
+use crate::aws::Clients;
 use crate::aws::act::{self, Wait};
-use crate::aws::{Clients, ErrorKind};
 
 use super::OpError;
 use super::prepare::{Call, Plan};
@@ -18,11 +21,15 @@ pub struct Outcome {
     pub request_id: Option<String>,
 }
 
+/// What a person is told while an action runs, before its outcome.
+pub type Progress<'a> = &'a (dyn Fn(&str) + Send + Sync);
+
 pub async fn execute(
     c: &Clients,
     plan: &Plan,
     audit: &Audit,
     who: &crate::audit::Who,
+    progress: Progress<'_>,
 ) -> Result<Outcome, OpError> {
     let parameters = serde_json::to_value(&plan.op).unwrap_or_default();
     let record = Record::new(who, plan.op.name(), &plan.op.target(), parameters);
@@ -30,32 +37,64 @@ pub async fn execute(
         .append(&record.phase(Phase::Requested))
         .map_err(|e| OpError::Audit(e.to_string()))?;
     let result = send(c, &plan.call).await;
-    let done = match &result {
-        Ok(outcome) => record
-            .phase(Phase::Succeeded)
-            .with_request(outcome.request_id.clone()),
-        Err(error) => record
-            .phase(Phase::Failed)
-            .with_request(error.request_id.clone())
-            .with_error(error.to_string()),
+    let (done, unknown) = match &result {
+        Ok(outcome) => (
+            record
+                .phase(Phase::Succeeded)
+                .with_request(outcome.request_id.clone()),
+            None,
+        ),
+        Err(error) if error.outcome_unknown() => {
+            progress(&format!(
+                "{} {}: the result is unknown ({}): cutover is reading the state again",
+                plan.op.name(),
+                plan.op.target(),
+                error.code.as_deref().unwrap_or(error.kind.as_str())
+            ));
+            let found = match super::observe::now(c, &plan.call).await {
+                Ok(found) => found,
+                Err(again) => {
+                    format!("it could not be read again ({again}); check it before acting again")
+                }
+            };
+            let mut record = record
+                .phase(Phase::Unknown)
+                .with_request(error.request_id.clone())
+                .with_error(error.to_string());
+            record.observed = Some(found.clone());
+            (record, Some(found))
+        }
+        Err(error) => (
+            record
+                .phase(Phase::Failed)
+                .with_request(error.request_id.clone())
+                .with_error(error.to_string()),
+            None,
+        ),
     };
     // The call was made: a failure to record its outcome must not hide it.
     let recorded = audit.append(&done);
-    match result {
-        Ok(mut outcome) => {
-            if let Err(e) = recorded {
-                let _ = write!(
-                    outcome.message,
-                    " (but its outcome could not be written to the audit log: {e})"
-                );
-            }
+    let unrecorded = |message: &mut String| {
+        if let Err(e) = &recorded {
+            let _ = write!(
+                message,
+                " (but its outcome could not be written to the audit log: {e})"
+            );
+        }
+    };
+    match (result, unknown) {
+        (Ok(mut outcome), _) => {
+            unrecorded(&mut outcome.message);
             Ok(outcome)
         }
-        Err(error) if error.kind == ErrorKind::Timeout => Err(OpError::Precondition(format!(
-            "{} timed out; it was not sent again. Read the state to learn whether it took effect: {error}",
-            plan.op.name()
-        ))),
-        Err(error) => Err(error.into()),
+        (Err(error), Some(found)) => {
+            let mut message = format!(
+                "the result is unknown: {error}. It was not sent again; read again: {found}"
+            );
+            unrecorded(&mut message);
+            Err(OpError::Unknown(message))
+        }
+        (Err(error), None) => Err(error.into()),
     }
 }
 
@@ -108,14 +147,14 @@ async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError>
         Call::Redeploy {
             application,
             group,
-            appspec,
+            revision,
             from,
         } => {
             let (id, new) = act::create_deployment(
                 c,
                 application,
                 group,
-                appspec,
+                revision,
                 &format!("Redeploy of {from} by cutover"),
             )
             .await?;

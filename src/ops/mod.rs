@@ -6,8 +6,10 @@
 
 pub mod cli;
 pub mod execute;
+pub mod observe;
 pub mod pipelines;
 pub mod prepare;
+pub mod scope;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -131,6 +133,30 @@ pub enum OpError {
     /// AWS answered with an error.
     #[error(transparent)]
     Aws(Box<AwsError>),
+    /// The call met a 5xx, a timeout or a dropped connection, so it may have taken effect;
+    /// it was not sent again, and the message says what a fresh read found.
+    #[error("{0}")]
+    Unknown(String),
+}
+
+/// How a sent action ended, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    Done(String),
+    /// Refused or failed: nothing changed.
+    Failed(String),
+    /// It may have taken effect; what a fresh read found.
+    Unknown(String),
+}
+
+impl From<Result<String, OpError>> for Ended {
+    fn from(result: Result<String, OpError>) -> Self {
+        match result {
+            Ok(message) => Self::Done(message),
+            Err(OpError::Unknown(message)) => Self::Unknown(message),
+            Err(error) => Self::Failed(error.to_string()),
+        }
+    }
 }
 
 impl From<AwsError> for OpError {

@@ -3,7 +3,8 @@
 //! Ready, the service is gone) the action says so and nothing is sent. The plan it returns
 //! carries the evidence a person confirms against and the parameters of the one call.
 
-use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2};
+use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2, revisions};
+use crate::model::deploy::Revision;
 use crate::model::status::{DeploymentStatus, StageStatus};
 
 use super::{Op, OpError, RetryMode};
@@ -33,7 +34,8 @@ pub enum Call {
     Redeploy {
         application: String,
         group: String,
-        appspec: String,
+        /// The revision to deploy again: an AppSpec with its text, or an S3 location.
+        revision: Revision,
         from: String,
     },
     Scale {
@@ -282,7 +284,7 @@ async fn deployment_now(
     c: &Clients,
     id: &str,
 ) -> Result<crate::model::deploy::Deployment, OpError> {
-    codedeploy::deployments(c, &[id.to_owned()])
+    codedeploy::batch_deployments(c, &[id.to_owned()])
         .await?
         .into_iter()
         .next()
@@ -319,19 +321,31 @@ async fn redeploy(
             )));
         }
     }
-    let appspec = crate::aws::act::appspec_of(c, &last)
-        .await?
-        .ok_or_else(|| gone(format!("{last} has no AppSpec revision to deploy again")))?;
-    let task = codedeploy::task_definition_of(&appspec)
-        .unwrap_or_else(|| "its task definition".to_owned());
+    // GetDeployment names an AppSpec by its sha256 only; its text comes from
+    // GetApplicationRevision. An S3 revision is deployed again by reference.
+    let d = deployment_now(c, &last).await?;
+    let revision = match d.revision {
+        Some(revision @ (Revision::AppSpec { .. } | Revision::S3 { .. })) => {
+            revisions::complete(c, application, revision).await?
+        }
+        Some(Revision::Other { revision_type }) => {
+            return Err(gone(format!(
+                "{last} deployed a {revision_type} revision: cutover redeploys AppSpec and S3 revisions only"
+            )));
+        }
+        None => {
+            return Err(gone(format!("{last} has no revision to deploy again")));
+        }
+    };
     Ok((
         vec![format!(
-            "Deploy {application}/{group} again with the revision of {last} ({task})."
+            "Deploy {application}/{group} again with the revision of {last}: {}.",
+            revision.describe()
         )],
         Call::Redeploy {
             application: application.to_owned(),
             group: group.to_owned(),
-            appspec,
+            revision,
             from: last,
         },
     ))

@@ -9,8 +9,10 @@ use sha2::{Digest, Sha256};
 
 use super::error::{ApiError, ApiResult};
 use super::world::World;
-use super::world::codedeploy::{LifecycleEventName, Revision};
+use super::world::codedeploy::{LifecycleEventName, Revision, RevisionSource};
 
+/// The lowercase hex SHA-256 of an AppSpec: how CodeDeploy names an AppSpecContent revision
+/// (AWS documents `AppSpecContent.sha256` as "The SHA256 hash value of the revision content").
 pub fn sha256_hex(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     let mut hex = String::with_capacity(64);
@@ -86,8 +88,10 @@ pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
         }
     }
     Ok(Revision {
-        content: content.to_owned(),
-        sha256: computed,
+        source: RevisionSource::AppSpec {
+            content: content.to_owned(),
+            sha256: computed,
+        },
         task_definition,
         hooks,
     })
@@ -113,8 +117,10 @@ pub fn revision_for(
         }
     }
     Revision {
-        sha256: sha256_hex(&content),
-        content,
+        source: RevisionSource::AppSpec {
+            sha256: sha256_hex(&content),
+            content,
+        },
         task_definition: task_definition.to_owned(),
         hooks: hooks.to_vec(),
     }

@@ -21,6 +21,9 @@ pub struct Faults {
     pub error_rate: f64,
     /// Chance that the connection is dropped without an answer.
     pub drop_rate: f64,
+    /// Chance that a request is carried out and its answer then lost (the connection is
+    /// dropped after the world changed): the case where a caller cannot know the outcome.
+    pub lost_answer_rate: f64,
     /// Operations answered with AccessDenied, as IAM actions: `ecs:DescribeServices`,
     /// `codedeploy:*`, or `*`.
     pub deny: Vec<String>,
@@ -29,6 +32,10 @@ pub struct Faults {
     /// When not empty, rates apply only to these services (`ecs`, `codedeploy`,
     /// `codepipeline`, `elasticloadbalancing`, `sts`).
     pub services: Vec<String>,
+    /// When not empty, rates apply only to these operations, named as IAM actions
+    /// (`ecs:UpdateService`, `codepipeline:*`): a fault on one mutation while the reads
+    /// around it still answer.
+    pub operations: Vec<String>,
 }
 
 /// What a request meets instead of its answer.
@@ -36,6 +43,8 @@ pub struct Faults {
 pub enum Fault {
     Error(ApiError),
     Drop,
+    /// Carry the request out, then drop the connection.
+    LoseAnswer,
 }
 
 impl Faults {
@@ -44,6 +53,7 @@ impl Faults {
             ("throttle_rate", self.throttle_rate),
             ("error_rate", self.error_rate),
             ("drop_rate", self.drop_rate),
+            ("lost_answer_rate", self.lost_answer_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0 and 1, not {rate}"));
@@ -79,12 +89,20 @@ impl Faults {
         if denied {
             return Some(Fault::Error(access_denied(service, &action, principal)));
         }
-        let applies = self.services.is_empty() || self.services.iter().any(|s| s == service);
+        let applies = (self.services.is_empty() || self.services.iter().any(|s| s == service))
+            && (self.operations.is_empty()
+                || self
+                    .operations
+                    .iter()
+                    .any(|o| *o == action || o.strip_suffix(":*") == Some(service)));
         if !applies {
             return None;
         }
         if rng.chance(self.drop_rate) {
             return Some(Fault::Drop);
+        }
+        if rng.chance(self.lost_answer_rate) {
+            return Some(Fault::LoseAnswer);
         }
         if rng.chance(self.throttle_rate) {
             return Some(Fault::Error(throttled(service)));
@@ -176,6 +194,26 @@ mod tests {
             faults
                 .decide(&mut rng, "codedeploy", "GetDeployment", "p")
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn rates_can_be_kept_to_one_operation() {
+        let mut rng = Rng::new(1);
+        let faults = Faults {
+            error_rate: 1.0,
+            operations: vec!["ecs:UpdateService".into()],
+            ..Faults::default()
+        };
+        assert!(
+            faults
+                .decide(&mut rng, "ecs", "UpdateService", "p")
+                .is_some()
+        );
+        assert!(
+            faults
+                .decide(&mut rng, "ecs", "DescribeServices", "p")
+                .is_none()
         );
     }
 

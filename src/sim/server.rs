@@ -137,6 +137,17 @@ async fn handle(
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let request_id = shared.request_id();
+    let carry_out = || {
+        shared.with_world(|world| {
+            api::dispatch(
+                world,
+                &call.service,
+                &call.operation,
+                &body,
+                call.params.as_ref(),
+            )
+        })
+    };
     let outcome = match fault {
         Some(Fault::Drop) => {
             shared.log(
@@ -147,15 +158,17 @@ async fn handle(
             return Err(Dropped);
         }
         Some(Fault::Error(error)) => Err(error),
-        None => shared.with_world(|world| {
-            api::dispatch(
-                world,
-                &call.service,
-                &call.operation,
-                &body,
-                call.params.as_ref(),
-            )
-        }),
+        Some(Fault::LoseAnswer) => {
+            let done = carry_out();
+            let status = done.as_ref().map_or_else(|e| e.status, |_| 200);
+            shared.log(
+                (&call.service, &call.operation, &body),
+                status,
+                Some("AnswerLost".to_owned()),
+            );
+            return Err(Dropped);
+        }
+        None => carry_out(),
     };
     let (status, error_code) = match &outcome {
         Ok(_) => (200, None),

@@ -128,6 +128,30 @@ async fn every_screen_at_two_sizes() {
     }
 }
 
+/// GetDeployment names the AppSpec by its sha256 only; the snapshot reads the text once
+/// with GetApplicationRevision, and the deployment screen says what is being deployed.
+#[tokio::test]
+async fn the_deployment_screen_names_the_task_definition_being_deployed() {
+    let snapshot = fleet().await;
+    let mut app = app(&snapshot, false);
+    keys(&mut app, "1jjjjj\n");
+    let id = app
+        .screen()
+        .subject
+        .clone()
+        .expect("a deployment on screen");
+    let d = snapshot.deployment(&id).expect("in the snapshot");
+    let task_definition = d.task_definition().expect("the AppSpec was read");
+    let short = cutover::model::deploy::short_task_definition(task_definition);
+    for (width, height) in [(80, 24), (160, 48)] {
+        let screen = text(&render(&mut app, width, height));
+        assert!(
+            screen.contains(&format!("deploys {short} (AppSpec ")),
+            "{screen}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn status_cells_carry_their_colour_and_no_color_drops_it() {
     let snapshot = fleet().await;

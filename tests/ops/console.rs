@@ -11,18 +11,22 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::{Lab, lab};
 
-struct Console {
-    app: App,
+pub(crate) struct Console {
+    pub(crate) app: App,
     runner: Runner,
     rx: UnboundedReceiver<Msg>,
+    /// The progress lines the runner sent while actions ran.
+    pub(crate) progress: Vec<String>,
 }
 
 impl Console {
-    async fn open(lab: &Lab, read_only: bool) -> Self {
+    /// The console as `cutover` opens it: the SDK's standard retries on its reads (its
+    /// actions must go out once all the same).
+    pub(crate) async fn open(lab: &Lab, read_only: bool) -> Self {
         let clients = connect(&ConnectOptions {
             endpoint_url: Some(lab.sim.endpoint()),
             region: Some("eu-west-1".into()),
-            max_attempts: Some(1),
+            max_attempts: None,
             static_credentials: Some(("AKIDTEST".into(), "secret".into())),
             ..ConnectOptions::default()
         })
@@ -39,13 +43,18 @@ impl Console {
             },
             Intervals::default(),
         );
-        let mut console = Self { app, runner, rx };
+        let mut console = Self {
+            app,
+            runner,
+            rx,
+            progress: Vec::new(),
+        };
         console.drive(vec![Command::TakeSnapshot]).await;
         console
     }
 
     /// Runs commands and folds their messages in until nothing is pending.
-    async fn drive(&mut self, commands: Vec<Command>) {
+    pub(crate) async fn drive(&mut self, commands: Vec<Command>) {
         let mut pending = commands.len();
         for c in commands {
             self.runner.run(c);
@@ -55,7 +64,12 @@ impl Console {
                 .await
                 .expect("an answer")
                 .expect("a message");
-            pending -= 1;
+            // A progress line is not an answer: the command it comes from still runs.
+            if let Msg::ActionProgress(line) = &msg {
+                self.progress.push(line.clone());
+            } else {
+                pending -= 1;
+            }
             let more = update(&mut self.app, msg);
             pending += more.len();
             for c in more {
@@ -64,7 +78,27 @@ impl Console {
         }
     }
 
-    async fn keys(&mut self, keys: &[KeyCode]) {
+    /// Sends confirmed plans through the runner, as the dialog's last press does, and
+    /// returns how each ended.
+    pub(crate) async fn execute(
+        &mut self,
+        plans: Vec<cutover::ops::prepare::Plan>,
+    ) -> Vec<(String, cutover::ops::Ended)> {
+        self.runner.run(Command::Execute(plans));
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("an answer")
+                .expect("a message");
+            match msg {
+                Msg::ActionProgress(line) => self.progress.push(line),
+                Msg::Executed(results) => return results,
+                _ => {}
+            }
+        }
+    }
+
+    pub(crate) async fn keys(&mut self, keys: &[KeyCode]) {
         for key in keys {
             let commands = update(
                 &mut self.app,
@@ -74,7 +108,7 @@ impl Console {
         }
     }
 
-    async fn text(&mut self, text: &str) {
+    pub(crate) async fn text(&mut self, text: &str) {
         let keys: Vec<KeyCode> = text.chars().map(KeyCode::Char).collect();
         self.keys(&keys).await;
     }
@@ -204,12 +238,12 @@ async fn read_only_every_action_key_on_every_screen_sends_nothing() {
 }
 
 impl Console {
-    async fn refresh(&mut self) {
+    pub(crate) async fn refresh(&mut self) {
         self.drive(vec![Command::TakeSnapshot]).await;
     }
 
     /// `:` + text + enter: the palette's first match.
-    async fn jump(&mut self, text: &str) {
+    pub(crate) async fn jump(&mut self, text: &str) {
         self.keys(&[KeyCode::Char(':')]).await;
         self.text(text).await;
         self.keys(&[KeyCode::Enter]).await;
@@ -225,7 +259,8 @@ impl Console {
         let done =
             matches!(&self.app.mode, Mode::Dialog(d) if format!("{:?}", d.step).contains("Done"));
         assert!(done, "the action ran: {:?}", self.app.mode);
-        let failed = format!("{:?}", self.app.mode).contains('✗');
+        let failed = format!("{:?}", self.app.mode);
+        let failed = failed.contains("Failed(") || failed.contains("Unknown(");
         assert!(!failed, "the action failed: {:?}", self.app.mode);
         self.keys(&[KeyCode::Esc]).await;
     }

@@ -20,6 +20,8 @@ use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
 use common::{Sim, options};
 
 mod console;
+mod flags;
+mod once;
 
 pub struct Lab {
     pub sim: Sim,
@@ -53,8 +55,9 @@ pub fn lab() -> Lab {
 }
 
 impl Lab {
+    /// Runs cutover with `args`, then the simulator's endpoint and region.
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_cutover"))
+        self.cutover()
             .args(args)
             .args([
                 "--endpoint-url",
@@ -62,15 +65,22 @@ impl Lab {
                 "--region",
                 "eu-west-1",
             ])
+            .output()
+            .expect("run cutover")
+    }
+
+    /// The cutover binary with this lab's credentials, config and state directories.
+    fn cutover(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+        command
             .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
             .env("AWS_SECRET_ACCESS_KEY", "secret")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .env("XDG_CONFIG_HOME", self.state.join("config"))
             .env("XDG_STATE_HOME", &self.state)
-            .env_remove("AWS_PROFILE")
-            .output()
-            .expect("run cutover")
+            .env_remove("AWS_PROFILE");
+        command
     }
 
     pub fn world<T>(&self, f: impl FnOnce(&World) -> T) -> T {
@@ -96,6 +106,18 @@ impl Lab {
             .iter()
             .filter(|r| r.mutating)
             .count()
+    }
+
+    /// How many times an operation (`service:Operation`) was served.
+    pub fn count(&self, operation: &str) -> u64 {
+        self.sim
+            .handle
+            .shared()
+            .request_log()
+            .counts()
+            .get(operation)
+            .copied()
+            .unwrap_or(0)
     }
 
     pub fn audit(&self) -> Vec<serde_json::Value> {
@@ -203,7 +225,10 @@ fn rollback_creates_a_rollback_that_finishes_and_redeploy_sends_the_previous_rev
                 .clone()
         })
         .expect("last success");
-    ok(&lab.run(&["redeploy", "lab/web", "--confirm", "lab/web"]));
+    // GetDeployment carries no AppSpec text (as on AWS): it is read with
+    // GetApplicationRevision, and the plan names the task definition it deploys.
+    let out = lab.run(&["redeploy", "lab/web", "--confirm", "lab/web"]);
+    ok(&out);
     let (new, revision, old_revision) = lab.world(|w| {
         let d = w
             .deployment_order
@@ -212,15 +237,84 @@ fn rollback_creates_a_rollback_that_finishes_and_redeploy_sends_the_previous_rev
             .expect("new deployment");
         (
             d.id.clone(),
-            d.revision.task_definition.clone(),
-            w.deployments[&previous].revision.task_definition.clone(),
+            d.revision.clone(),
+            w.deployments[&previous].revision.clone(),
         )
     });
     assert_ne!(new, previous);
     assert_eq!(
-        revision, old_revision,
+        revision.source, old_revision.source,
         "the previous revision is deployed again"
     );
+    assert_eq!(revision.task_definition, old_revision.task_definition);
+    let short = old_revision
+        .task_definition
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("{previous}: {short} (AppSpec ")),
+        "the plan names the task definition: {said}"
+    );
+    assert_eq!(lab.count("codedeploy:GetApplicationRevision"), 1);
+}
+
+#[test]
+fn redeploy_sends_an_s3_revision_again_by_reference() {
+    use cutover::sim::engine::deploy::{CreateRequest, create, s3_revision};
+    use cutover::sim::world::codedeploy::{RevisionSource, S3Location};
+
+    let lab = lab();
+    let location = S3Location {
+        bucket: "lab-releases".to_owned(),
+        key: "jobs/appspec.yaml".to_owned(),
+        bundle_type: Some("YAML".to_owned()),
+        version: Some("3".to_owned()),
+        etag: None,
+    };
+    let first = lab
+        .sim
+        .handle
+        .shared()
+        .with_world(|w| {
+            let revision = s3_revision(w, "lab", "jobs", location.clone())?;
+            create(
+                w,
+                CreateRequest {
+                    application: "lab".to_owned(),
+                    group: "jobs".to_owned(),
+                    config: None,
+                    description: None,
+                    revision,
+                    creator: "user",
+                    auto_rollback: None,
+                    external_id: None,
+                },
+            )
+        })
+        .expect("an S3 deployment");
+    lab.until(900, |w| {
+        w.deployments[&first].status == DeploymentStatus::Succeeded
+    });
+    let out = lab.run(&["redeploy", "lab/jobs", "--confirm", "lab/jobs"]);
+    ok(&out);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("s3://lab-releases/jobs/appspec.yaml (version 3, YAML)"),
+        "the plan names the object: {said}"
+    );
+    let (new, source) = lab.world(|w| {
+        let d = w
+            .deployment_order
+            .last()
+            .and_then(|id| w.deployments.get(id))
+            .expect("new deployment");
+        (d.id.clone(), d.revision.source.clone())
+    });
+    assert_ne!(new, first);
+    assert_eq!(source, RevisionSource::S3(location));
 }
 
 #[test]

@@ -184,6 +184,39 @@ fn reads(cli: &Cli) {
     ]);
     let got = cli.ok(&["deploy", "get-deployment", "--deployment-id", &id]);
     assert_eq!(text(&got, "/deploymentInfo/status"), "Succeeded");
+    // GetDeployment's AppSpec content "is always null" (AWS's GetDeployment documentation):
+    // the text comes from GetApplicationRevision, by the sha256.
+    assert!(
+        got.pointer("/deploymentInfo/revision/appSpecContent/content")
+            .is_none_or(Value::is_null)
+    );
+    let sha256 = text(&got, "/deploymentInfo/revision/appSpecContent/sha256");
+    let application = text(&got, "/deploymentInfo/applicationName");
+    let by_sha256 = |sha256: &str| {
+        serde_json::json!({ "revisionType": "AppSpecContent", "appSpecContent": { "sha256": sha256 } })
+            .to_string()
+    };
+    let revision = cli.ok(&[
+        "deploy",
+        "get-application-revision",
+        "--application-name",
+        &application,
+        "--revision",
+        &by_sha256(&sha256),
+    ]);
+    assert!(text(&revision, "/revision/appSpecContent/content").contains("TaskDefinition"));
+    assert!(revision.pointer("/revisionInfo/registerTime").is_some());
+    cli.fails(
+        &[
+            "deploy",
+            "get-application-revision",
+            "--application-name",
+            &application,
+            "--revision",
+            &by_sha256(&"0".repeat(64)),
+        ],
+        "RevisionDoesNotExistException",
+    );
     cli.ok(&["deploy", "batch-get-deployments", "--deployment-ids", &id]);
     let targets = cli.ok(&["deploy", "list-deployment-targets", "--deployment-id", &id]);
     let target = text(&targets, "/targetIds/0");
@@ -715,6 +748,43 @@ fn pipelines_and_deployments(sim: &Sim, cli: &Cli) {
         ],
         "DeploymentLimitExceededException",
     );
+
+    // An S3 revision (a YAML AppSpec object), by reference.
+    let first = text(&created, "/deploymentId");
+    advance_until(sim, 1800, |w| w.deployments[&first].status.is_terminal());
+    let s3 = serde_json::json!({ "revisionType": "S3", "s3Location": {
+        "bucket": "lab-releases", "key": "jobs/appspec.yaml", "bundleType": "YAML", "version": "v1"
+    }})
+    .to_string();
+    let created = cli.ok(&[
+        "deploy",
+        "create-deployment",
+        "--application-name",
+        "lab",
+        "--deployment-group-name",
+        "jobs",
+        "--revision",
+        &s3,
+    ]);
+    let got = cli.ok(&[
+        "deploy",
+        "get-deployment",
+        "--deployment-id",
+        &text(&created, "/deploymentId"),
+    ]);
+    assert_eq!(
+        text(&got, "/deploymentInfo/revision/s3Location/key"),
+        "jobs/appspec.yaml"
+    );
+    let revision = cli.ok(&[
+        "deploy",
+        "get-application-revision",
+        "--application-name",
+        "lab",
+        "--revision",
+        &s3,
+    ]);
+    assert_eq!(text(&revision, "/revision/s3Location/version"), "v1");
 }
 
 /// The stage after `stage` in a GetPipelineState answer (the approval gates the deploy stage).

@@ -1,4 +1,7 @@
-use aws_sdk_codedeploy::types::{DeploymentStatus, TargetFilterName};
+use aws_sdk_codedeploy::types::{
+    AppSpecContent, BundleType, DeploymentStatus, RevisionLocation, RevisionLocationType,
+    S3Location, TargetFilterName,
+};
 
 use crate::common::{Sim, code};
 
@@ -300,4 +303,232 @@ async fn an_ecs_deployment_has_one_target_with_eight_events_and_its_task_sets() 
         .await
         .expect_err("limit");
     assert_eq!(code(&error), "DeploymentTargetListSizeExceededException");
+}
+
+/// AWS's GetDeployment documentation: "The `content` property of the `appSpecContent` object
+/// in the returned revision is always null. Use `GetApplicationRevision` and the `sha256`
+/// property of the returned `appSpecContent` object to get the content of the deployment's
+/// AppSpec file." BatchGetDeployments answers the same `DeploymentInfo`.
+#[tokio::test]
+async fn get_deployment_names_the_appspec_by_its_sha256_and_get_application_revision_gives_its_text()
+ {
+    let sim = Sim::start().await;
+    let cd = sim.codedeploy();
+    let list = cd
+        .list_deployments()
+        .application_name("microservices")
+        .deployment_group_name("microservices-customer")
+        .send()
+        .await
+        .expect("list");
+    let id = list.deployments()[0].clone();
+    let got = cd
+        .get_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .expect("deployment");
+    let revision = got
+        .deployment_info()
+        .and_then(|d| d.revision())
+        .expect("a revision");
+    assert_eq!(
+        revision.revision_type(),
+        Some(&RevisionLocationType::AppSpecContent)
+    );
+    let appspec = revision.app_spec_content().expect("appSpecContent");
+    assert_eq!(appspec.content(), None, "the content is always null");
+    let sha256 = appspec.sha256().expect("sha256").to_owned();
+    assert_eq!(sha256.len(), 64);
+    let batch = cd
+        .batch_get_deployments()
+        .deployment_ids(&id)
+        .send()
+        .await
+        .expect("batch");
+    let batched = batch.deployments_info()[0]
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .expect("appSpecContent");
+    assert_eq!(batched.content(), None);
+    assert_eq!(batched.sha256(), Some(sha256.as_str()));
+
+    let read = cd
+        .get_application_revision()
+        .application_name("microservices")
+        .revision(by_sha256(&sha256))
+        .send()
+        .await
+        .expect("the revision");
+    assert_eq!(read.application_name(), Some("microservices"));
+    let content = read
+        .revision()
+        .and_then(|r| r.app_spec_content())
+        .and_then(|a| a.content())
+        .expect("the AppSpec text");
+    // AWS documents `sha256` as the SHA-256 hash of the content.
+    assert_eq!(cutover::sim::appspec::sha256_hex(content), sha256);
+    let task_definition = sim
+        .handle
+        .shared()
+        .with_world(|w| w.deployments[&id].revision.task_definition.clone());
+    assert!(content.contains(&task_definition), "{content}");
+    let info = read.revision_info().expect("revisionInfo");
+    assert!(
+        info.deployment_groups()
+            .contains(&"microservices-customer".to_owned())
+    );
+    assert!(info.register_time().is_some() && info.first_used_time().is_some());
+    assert!(info.last_used_time() >= info.first_used_time());
+
+    let error = cd
+        .get_application_revision()
+        .application_name("microservices")
+        .revision(by_sha256(&"0".repeat(64)))
+        .send()
+        .await
+        .expect_err("no such revision");
+    assert_eq!(code(&error), "RevisionDoesNotExistException");
+    let error = cd
+        .get_application_revision()
+        .application_name("nope")
+        .revision(by_sha256(&sha256))
+        .send()
+        .await
+        .expect_err("no such application");
+    assert_eq!(code(&error), "ApplicationDoesNotExistException");
+    let error = cd
+        .get_application_revision()
+        .application_name("microservices")
+        .revision(
+            RevisionLocation::builder()
+                .revision_type(RevisionLocationType::AppSpecContent)
+                .build(),
+        )
+        .send()
+        .await
+        .expect_err("names nothing");
+    assert_eq!(code(&error), "InvalidRevisionException");
+}
+
+fn by_sha256(sha256: &str) -> RevisionLocation {
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::AppSpecContent)
+        .app_spec_content(AppSpecContent::builder().sha256(sha256).build())
+        .build()
+}
+
+fn s3(bundle: BundleType) -> RevisionLocation {
+    RevisionLocation::builder()
+        .revision_type(RevisionLocationType::S3)
+        .s3_location(
+            S3Location::builder()
+                .bucket("lab-releases")
+                .key("jobs/appspec.yaml")
+                .bundle_type(bundle)
+                .version("v7")
+                .build(),
+        )
+        .build()
+}
+
+/// aws-apis.md 2.10: an ECS deployment takes an `AppSpecContent` revision, or an `S3` one
+/// whose object is a YAML or JSON AppSpec. The simulator serves no S3: a location never
+/// deployed before deploys the task definition the service runs now (docs/simulator.md).
+#[tokio::test]
+async fn an_s3_revision_is_deployed_by_reference_and_registered_to_the_application() {
+    let sim = crate::engine::lab().await;
+    let cd = sim.codedeploy();
+    let error = cd
+        .create_deployment()
+        .application_name("lab")
+        .deployment_group_name("jobs")
+        .revision(s3(BundleType::Zip))
+        .send()
+        .await
+        .expect_err("a zip bundle is not an ECS AppSpec");
+    assert_eq!(code(&error), "InvalidRevisionException");
+    let running = sim.handle.shared().with_world(|w| {
+        w.service("lab", "jobs")
+            .and_then(|s| s.task_definition().map(str::to_owned))
+            .expect("a task definition")
+    });
+    let id = cd
+        .create_deployment()
+        .application_name("lab")
+        .deployment_group_name("jobs")
+        .revision(s3(BundleType::Yaml))
+        .send()
+        .await
+        .expect("an S3 revision is accepted")
+        .deployment_id()
+        .expect("id")
+        .to_owned();
+    let deployed = sim
+        .handle
+        .shared()
+        .with_world(|w| w.deployments[&id].revision.task_definition.clone());
+    assert_eq!(deployed, running);
+    let got = cd
+        .get_deployment()
+        .deployment_id(&id)
+        .send()
+        .await
+        .expect("deployment");
+    let revision = got
+        .deployment_info()
+        .and_then(|d| d.revision())
+        .expect("revision");
+    assert_eq!(revision.revision_type(), Some(&RevisionLocationType::S3));
+    assert!(revision.app_spec_content().is_none());
+    let location = revision.s3_location().expect("s3Location");
+    assert_eq!(
+        (
+            location.bucket(),
+            location.key(),
+            location.bundle_type(),
+            location.version()
+        ),
+        (
+            Some("lab-releases"),
+            Some("jobs/appspec.yaml"),
+            Some(&BundleType::Yaml),
+            Some("v7")
+        )
+    );
+    let read = cd
+        .get_application_revision()
+        .application_name("lab")
+        .revision(s3(BundleType::Yaml))
+        .send()
+        .await
+        .expect("registered by the deployment");
+    assert_eq!(
+        read.revision()
+            .and_then(|r| r.s3_location())
+            .and_then(|l| l.version()),
+        Some("v7")
+    );
+    assert_eq!(
+        read.revision_info().map(|i| i.deployment_groups().to_vec()),
+        Some(vec!["jobs".to_owned()])
+    );
+    let other = RevisionLocation::builder()
+        .revision_type(RevisionLocationType::S3)
+        .s3_location(
+            S3Location::builder()
+                .bucket("lab-releases")
+                .key("jobs/appspec.yaml")
+                .version("v8")
+                .build(),
+        )
+        .build();
+    let error = cd
+        .get_application_revision()
+        .application_name("lab")
+        .revision(other)
+        .send()
+        .await
+        .expect_err("another version was never deployed");
+    assert_eq!(code(&error), "RevisionDoesNotExistException");
 }

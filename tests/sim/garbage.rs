@@ -42,6 +42,7 @@ const JSON_OPERATIONS: &[(&str, &[&str])] = &[
             "ListDeploymentTargets",
             "GetDeploymentTarget",
             "BatchGetDeploymentTargets",
+            "GetApplicationRevision",
             "CreateDeployment",
             "ContinueDeployment",
             "StopDeployment",

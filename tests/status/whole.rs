@@ -4,9 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cutover::aws::snapshot::take;
 use cutover::config::Scope;
+use cutover::model::deploy::Revision;
 use cutover::model::status::{
     ActionCategory, ExecutionMode, ExecutionStatus, StageStatus, TargetHealthState,
 };
+use cutover::ops::Op;
+use cutover::ops::prepare::{Call, prepare};
 use cutover::sim::SimOptions;
 use cutover::sim::world::pipeline::ActionStatus as SimActionStatus;
 
@@ -197,6 +200,14 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
         );
         for d in s.deployments.iter().filter(|d| !d.status.is_terminal()) {
             let truth = &w.deployments[&d.id];
+            // GetDeployment names the AppSpec by its sha256; GetApplicationRevision gave
+            // its text, and so the task definition it deploys.
+            assert_eq!(
+                d.task_definition(),
+                Some(truth.revision.task_definition.as_str()),
+                "{}",
+                d.id
+            );
             let progress = d
                 .progress
                 .as_ref()
@@ -265,6 +276,11 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
         "one batch per application"
     );
     assert!(count("codedeploy:BatchGetDeployments") <= s.deployments.len().div_ceil(25) + 1);
+    assert_eq!(
+        count("codedeploy:GetApplicationRevision"),
+        appspecs_to_read(&s).len(),
+        "one read per AppSpec revision of the deployments in flight or failed"
+    );
     let read = s
         .target_groups
         .iter()
@@ -403,4 +419,124 @@ async fn a_scope_reads_only_its_corner() {
         log.counts().get("codepipeline:GetPipeline").copied(),
         Some(1)
     );
+}
+
+/// The AppSpec revisions (application, sha256) of the deployments a person looks into.
+fn appspecs_to_read(s: &cutover::model::Snapshot) -> BTreeSet<(String, String)> {
+    s.deployments
+        .iter()
+        .filter(|d| d.needs_detail())
+        .filter_map(|d| match &d.revision {
+            Some(Revision::AppSpec { sha256, .. }) => Some((d.application.clone(), sha256.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A revision never changes: GetApplicationRevision is asked once per revision for as long as
+/// the clients live, across cold snapshots, hot refreshes and action plans.
+#[tokio::test]
+async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans() {
+    let sim = busy_world().await;
+    let c = clients(&sim.endpoint()).await;
+    sim.handle.shared().request_log().clear();
+    let reads = || {
+        let log = sim.handle.shared().request_log();
+        let records: Vec<_> = log
+            .since(0)
+            .into_iter()
+            .filter(|r| r.operation == "GetApplicationRevision")
+            .collect();
+        records
+    };
+    let first = take(&c, &Scope::default()).await.expect("snapshot");
+    let wanted = appspecs_to_read(&first);
+    assert!(
+        !wanted.is_empty(),
+        "the busy world has deployments in flight"
+    );
+    assert_eq!(reads().len(), wanted.len());
+    let digests: BTreeSet<String> = reads().into_iter().map(|r| r.digest).collect();
+    assert_eq!(digests.len(), wanted.len(), "no revision asked for twice");
+
+    sim.advance(5);
+    let hot = cutover::aws::hot::refresh(&c, &cutover::aws::hot::HotSet::of(&first)).await;
+    assert!(hot.errors.is_empty(), "{:?}", hot.errors);
+    let second = take(&c, &Scope::default()).await.expect("snapshot");
+    let now_wanted: BTreeSet<_> = appspecs_to_read(&second).union(&wanted).cloned().collect();
+    assert_eq!(
+        reads().len(),
+        now_wanted.len(),
+        "only revisions not read before are asked for"
+    );
+    for d in hot.deployments.iter().filter(|d| d.needs_detail()) {
+        assert!(d.task_definition().is_some(), "{} in the hot refresh", d.id);
+    }
+
+    // Two plans of the same redeploy read the group's revision once (or not at all, when a
+    // snapshot read it already).
+    let group = second
+        .deployment_groups
+        .iter()
+        .find(|g| {
+            g.last_successful_deployment.is_some()
+                && g.last_attempted_deployment == g.last_successful_deployment
+        })
+        .expect("a settled group");
+    let op = Op::Redeploy {
+        application: group.application.clone(),
+        group: group.name.clone(),
+    };
+    let before = reads().len();
+    let plan = prepare(&c, &op).await.expect("plan");
+    let Call::Redeploy { revision, .. } = &plan.call else {
+        panic!("a redeploy plan: {:?}", plan.call);
+    };
+    assert!(matches!(
+        revision,
+        Revision::AppSpec {
+            content: Some(_),
+            ..
+        }
+    ));
+    let after_one = reads().len();
+    assert!(after_one <= before + 1);
+    prepare(&c, &op).await.expect("plan again");
+    assert_eq!(
+        reads().len(),
+        after_one,
+        "the second plan reads nothing again"
+    );
+
+    // Both IAM policies allow every call made here (GetApplicationRevision included).
+    let called: BTreeSet<String> = sim
+        .handle
+        .shared()
+        .request_log()
+        .counts()
+        .keys()
+        .filter(|k| !k.starts_with("sts:"))
+        .cloned()
+        .collect();
+    for policy in ["cutover-read-only.json", "cutover-operator.json"] {
+        let allowed = policy_actions(policy);
+        let missing: Vec<&String> = called.difference(&allowed).collect();
+        assert!(missing.is_empty(), "{policy} lacks {missing:?}");
+    }
+}
+
+/// Every action a policy in `assets/iam/` allows.
+fn policy_actions(name: &str) -> BTreeSet<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/iam")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("policy");
+    let policy: serde_json::Value = serde_json::from_str(&text).expect("policy JSON");
+    policy["Statement"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|s| s["Action"].as_array().cloned().unwrap_or_default())
+        .filter_map(|a| a.as_str().map(str::to_owned))
+        .collect()
 }

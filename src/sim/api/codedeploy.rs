@@ -1,11 +1,13 @@
 //! CodeDeploy (awsJson1_1, `CodeDeploy_20141006.*`) for the ECS compute platform. Quirks kept
 //! on purpose: `identifer` (sic) in ECSTaskSet, `Blue`/`Green` labels, capitalised
 //! `deploymentOverview` keys, target groups by name only, ECS target ids `cluster:service`.
+//! Revisions (CreateDeployment's, GetDeployment's, GetApplicationRevision) are in `revisions`.
+
+mod revisions;
 
 use serde_json::{Value, json};
 
 use super::{ts, unknown_operation, with_token};
-use crate::sim::appspec;
 use crate::sim::engine::deploy::{self, CreateRequest};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
@@ -116,6 +118,7 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
                 .collect::<ApiResult<Vec<_>>>()?;
             Ok(json!({ "deploymentTargets": found }))
         }
+        "GetApplicationRevision" => revisions::get_application_revision(world, &input),
         "CreateDeployment" => create_deployment(world, &input),
         "ContinueDeployment" => {
             let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
@@ -320,13 +323,9 @@ fn group_json(world: &World, g: &DeploymentGroup) -> Value {
         .as_ref()
         .and_then(|id| world.deployments.get(id))
     {
-        v["targetRevision"] = revision_json(&d.revision);
+        v["targetRevision"] = revisions::location_json(&d.revision);
     }
     v
-}
-
-fn revision_json(r: &crate::sim::world::codedeploy::Revision) -> Value {
-    json!({ "revisionType": "AppSpecContent", "appSpecContent": { "content": r.content, "sha256": r.sha256 } })
 }
 
 /// `deploymentOverview`: the one ECS target counted by its status.
@@ -352,7 +351,7 @@ pub fn deployment_json(world: &World, d: &Deployment) -> Value {
         "deploymentGroupName": d.group,
         "deploymentConfigName": d.config,
         "deploymentId": d.id,
-        "revision": revision_json(&d.revision),
+        "revision": revisions::location_json(&d.revision),
         "status": d.status.as_str(),
         "createTime": ts(d.created_at),
         "deploymentOverview": overview(d),
@@ -371,7 +370,7 @@ pub fn deployment_json(world: &World, d: &Deployment) -> Value {
         v["loadBalancerInfo"] = load_balancer_json(g);
     }
     if let Some(previous) = &d.previous_revision {
-        v["previousRevision"] = revision_json(previous);
+        v["previousRevision"] = revisions::location_json(previous);
     }
     if let Some(at) = d.started_at {
         v["startTime"] = ts(at);
@@ -644,23 +643,7 @@ fn create_deployment(world: &mut World, input: &Input) -> ApiResult<Value> {
             "A revision is required",
         ));
     };
-    let kind = revision.str("revisionType")?.unwrap_or("");
-    if kind != "AppSpecContent" {
-        return Err(ApiError::new(
-            "InvalidRevisionException",
-            format!(
-                "ECS deployments in the simulator take revisions of type AppSpecContent, not '{kind}'"
-            ),
-        ));
-    }
-    let content = revision.object("appSpecContent")?.ok_or_else(|| {
-        ApiError::new(
-            "InvalidRevisionException",
-            "appSpecContent is required for an AppSpecContent revision",
-        )
-    })?;
-    let text = content.str("content")?.unwrap_or("");
-    let parsed = appspec::parse(text, content.str("sha256")?)?;
+    let parsed = revisions::requested(world, app, group_name, &revision)?;
     if let Some(description) = input.str("description")?
         && description.len() > 100
     {

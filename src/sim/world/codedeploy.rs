@@ -214,10 +214,44 @@ pub enum Phase {
     Done,
 }
 
+/// An Amazon S3 revision's location, as CodeDeploy's `S3Location` names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Location {
+    pub bucket: String,
+    pub key: String,
+    pub bundle_type: Option<String>,
+    pub version: Option<String>,
+    pub etag: Option<String>,
+}
+
+impl S3Location {
+    /// Whether this location is the one `asked` names: the same bucket and key, and the same
+    /// bundle type, version and ETag wherever `asked` gives them.
+    pub fn matches(&self, asked: &S3Location) -> bool {
+        let same = |mine: &Option<String>, theirs: &Option<String>| {
+            theirs.as_ref().is_none_or(|t| mine.as_ref() == Some(t))
+        };
+        self.bucket == asked.bucket
+            && self.key == asked.key
+            && same(&self.bundle_type, &asked.bundle_type)
+            && same(&self.version, &asked.version)
+            && same(&self.etag, &asked.etag)
+    }
+}
+
+/// Where a revision's AppSpec is, as CodeDeploy's `RevisionLocation` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevisionSource {
+    /// `AppSpecContent`: the AppSpec text itself and its SHA-256 (lowercase hex), which is how
+    /// CodeDeploy names the revision afterwards.
+    AppSpec { content: String, sha256: String },
+    /// `S3`: a YAML or JSON AppSpec object in a bucket, deployed by reference.
+    S3(S3Location),
+}
+
 #[derive(Debug, Clone)]
 pub struct Revision {
-    pub content: String,
-    pub sha256: String,
+    pub source: RevisionSource,
     pub task_definition: String,
     pub hooks: Vec<(LifecycleEventName, String)>,
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::{ago, status_span, until};
 use crate::app::App;
 use crate::model::Snapshot;
-use crate::model::deploy::{Deployment, DeploymentGroup};
+use crate::model::deploy::{Deployment, DeploymentGroup, Revision};
 use crate::model::status::{LifecycleStatus, TaskSetLabel};
 use crate::model::time::{Timestamp, human_duration};
 use crate::ui::theme::Theme;
@@ -32,7 +32,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     let group = s.group_of(d);
     let failed = d.error.is_some() || d.failed_event().is_some();
     let [top, bar, middle, bottom] = Layout::vertical([
-        Constraint::Length(5),
+        Constraint::Length(6),
         Constraint::Length(1),
         Constraint::Fill(1),
         Constraint::Length(if failed { 8 } else { 0 }),
@@ -136,7 +136,26 @@ fn summary(
             d.creator.as_deref().unwrap_or("?"),
             ago(now, d.created)
         )),
+        revision_line(d, theme),
     ]
+}
+
+/// What the deployment deploys: the AppSpec's task definition (read once per revision with
+/// GetApplicationRevision, by the snapshot) or the S3 object.
+fn revision_line(d: &Deployment, theme: &Theme) -> Line<'static> {
+    match &d.revision {
+        Some(
+            revision @ Revision::AppSpec {
+                task_definition: None,
+                ..
+            },
+        ) => Line::from(vec![
+            Span::raw(format!(" deploys {}", revision.describe())),
+            Span::styled(" · task definition not read", theme.dim),
+        ]),
+        Some(revision) => Line::raw(format!(" deploys {}", revision.describe())),
+        None => Line::styled(" revision not reported", theme.dim),
+    }
 }
 
 /// Production and test: listener → rule → target groups with weights; then the task sets.

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::app::actions::{Ask, Dialog, Step, short};
-use crate::ops::Confirm;
+use crate::ops::{Confirm, Ended};
 use crate::ui::centered;
 use crate::ui::theme::Theme;
 
@@ -112,15 +112,21 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
                 ));
             }
         }
-        Step::Running => lines.push(Line::styled("Sent; waiting for the answer…", theme.warn)),
-        Step::Done { lines: results } => {
-            for line in results {
-                let style = if line.starts_with('✓') {
-                    theme.ok
-                } else {
-                    theme.bad
-                };
-                lines.push(Line::styled(line.clone(), style));
+        Step::Running { notes } => {
+            lines.push(Line::styled("Sent; waiting for the answer…", theme.warn));
+            for note in notes {
+                lines.push(Line::styled(note.clone(), theme.warn));
+            }
+        }
+        Step::Done { results } => {
+            for (target, ended) in results {
+                lines.push(match ended {
+                    Ended::Done(message) => Line::styled(format!("✓ {message}"), theme.ok),
+                    Ended::Failed(error) => Line::styled(format!("✗ {target}: {error}"), theme.bad),
+                    Ended::Unknown(found) => {
+                        Line::styled(format!("? {target}: {found}"), theme.warn)
+                    }
+                });
             }
             lines.push(Line::styled("any key closes", theme.dim));
         }

@@ -17,7 +17,7 @@ use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::World;
 use crate::sim::world::codedeploy::{
     Deployment, DeploymentStatus, EventStatus, LifecycleEvent, LifecycleEventName as Ev, Phase,
-    Revision,
+    Revision, RevisionSource, S3Location,
 };
 use crate::sim::world::ecs::TaskSetStatus;
 
@@ -202,16 +202,9 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
     Ok(id)
 }
 
-/// Redeploys the task definition a group's service runs now, with the hooks of the group's
-/// last successful deployment: a deployment that changes nothing but moves traffic all the
-/// same. The control surface's `create_deployment` event and generated worlds start theirs
-/// this way; `config` overrides the group's deployment config.
-pub fn redeploy_current(
-    world: &mut World,
-    application: &str,
-    group: &str,
-    config: Option<&str>,
-) -> ApiResult<String> {
+/// The task definition a group's service runs now, with the hooks of the group's last
+/// successful deployment.
+fn current_revision(world: &World, application: &str, group: &str) -> ApiResult<Revision> {
     let key = (application.to_owned(), group.to_owned());
     let Some(g) = world.deployment_groups.get(&key) else {
         return Err(ApiError::new(
@@ -238,12 +231,29 @@ pub fn redeploy_current(
         .and_then(|d| world.deployments.get(d))
         .map(|d| d.revision.hooks.clone())
         .unwrap_or_default();
-    let revision = crate::sim::appspec::revision_for(world, &task_definition, &hooks);
+    Ok(crate::sim::appspec::revision_for(
+        world,
+        &task_definition,
+        &hooks,
+    ))
+}
+
+/// Redeploys the task definition a group's service runs now, with the hooks of the group's
+/// last successful deployment: a deployment that changes nothing but moves traffic all the
+/// same. The control surface's `create_deployment` event and generated worlds start theirs
+/// this way; `config` overrides the group's deployment config.
+pub fn redeploy_current(
+    world: &mut World,
+    application: &str,
+    group: &str,
+    config: Option<&str>,
+) -> ApiResult<String> {
+    let revision = current_revision(world, application, group)?;
     create(
         world,
         CreateRequest {
-            application: key.0,
-            group: key.1,
+            application: application.to_owned(),
+            group: group.to_owned(),
             config: config.map(str::to_owned),
             description: Some(
                 "Started by the simulator: a redeploy of the running task definition".to_owned(),
@@ -254,6 +264,61 @@ pub fn redeploy_current(
             external_id: None,
         },
     )
+}
+
+/// The deployments of an application whose revision `wanted` accepts, newest first.
+/// CodeDeploy registers every revision a deployment uses to the deployment's application;
+/// the simulator has no other way to register one, so these deployments are the revision's
+/// registration (GetApplicationRevision reads it from them).
+pub fn uses_of<'w>(
+    world: &'w World,
+    application: &'w str,
+    wanted: impl Fn(&RevisionSource) -> bool + 'w,
+) -> impl Iterator<Item = &'w Deployment> + 'w {
+    world
+        .deployment_order
+        .iter()
+        .rev()
+        .filter_map(|id| world.deployments.get(id))
+        .filter(move |d| d.application == application && wanted(&d.revision.source))
+}
+
+/// An S3 revision as the simulated world deploys it. The simulator serves no S3, so it cannot
+/// read the AppSpec object a location names. A location the application deployed before
+/// deploys what it deployed then (its task definition and hooks), so that redeploying an S3
+/// revision by reference deploys the same thing again; a location never deployed before
+/// deploys the task definition the group's service runs now, with the hooks of the group's
+/// last successful deployment (as `redeploy_current` does). `docs/simulator.md` says so.
+pub fn s3_revision(
+    world: &World,
+    application: &str,
+    group: &str,
+    location: S3Location,
+) -> ApiResult<Revision> {
+    if !world.applications.contains_key(application) {
+        return Err(ApiError::new(
+            "ApplicationDoesNotExistException",
+            format!("No application found for name: {application}"),
+        ));
+    }
+    let before = uses_of(
+        world,
+        application,
+        |source| matches!(source, RevisionSource::S3(used) if used.matches(&location)),
+    )
+    .next()
+    .map(|d| (d.revision.task_definition.clone(), d.revision.hooks.clone()));
+    let (task_definition, hooks) = if let Some(found) = before {
+        found
+    } else {
+        let current = current_revision(world, application, group)?;
+        (current.task_definition, current.hooks)
+    };
+    Ok(Revision {
+        source: RevisionSource::S3(location),
+        task_definition,
+        hooks,
+    })
 }
 
 pub fn tick(world: &mut World) {
