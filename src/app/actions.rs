@@ -5,21 +5,11 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::gates::{self, Gate, gates_here};
 use super::rows::{Row, rows};
 use super::{App, Command, Mode, View};
 use crate::ops::prepare::Plan;
 use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
-
-/// One execution waiting at one approval, as far as the snapshot knows it: stage, action and
-/// execution are unknown when the snapshot did not show the gate waiting (the fresh-state
-/// check then finds it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gate {
-    pub pipeline: String,
-    pub stage: Option<String>,
-    pub action: Option<String>,
-    pub execution: Option<String>,
-}
 
 /// What the dialog asks for before it can plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,37 +137,7 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             } else {
                 "Reject"
             };
-            let title = match gates.as_slice() {
-                [
-                    Gate {
-                        pipeline,
-                        stage: Some(stage),
-                        action: Some(action),
-                        execution,
-                    },
-                ] => {
-                    // Name the execution when it is one of several at the gate.
-                    let several = app.snapshot.as_ref().is_some_and(|s| {
-                        s.attention
-                            .approvals
-                            .iter()
-                            .filter(|w| {
-                                &w.pipeline == pipeline && &w.stage == stage && &w.action == action
-                            })
-                            .count()
-                            > 1
-                    });
-                    match execution {
-                        Some(id) if several => format!(
-                            "{verb} {pipeline} {stage}/{action} (execution {})",
-                            short(id)
-                        ),
-                        _ => format!("{verb} {pipeline} {stage}/{action}"),
-                    }
-                }
-                [gate] => format!("{verb} {}", gate.pipeline),
-                many => format!("{verb} {} approvals", many.len()),
-            };
+            let title = gates::title(app, verb, &gates);
             app.mode = Mode::Dialog(dialog(title, Ask::Comment { gates, verdict }));
             Some(Vec::new())
         }
@@ -389,78 +349,6 @@ fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// The gates `a` and `x` answer: the marked pipelines' (every execution waiting at each of
-/// their gates, each its own gate), else the approval row under the cursor (that execution
-/// only), else the pipeline here (every gate waiting in it). `None` when there is nothing.
-fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Option<Vec<Gate>> {
-    let waiting = app
-        .snapshot
-        .as_ref()
-        .map(|s| s.attention.approvals.clone())
-        .unwrap_or_default();
-    let marked: Vec<String> = app
-        .marks
-        .iter()
-        .filter(|m| !m.starts_with("d-"))
-        .cloned()
-        .collect();
-    if marked.is_empty()
-        && let Some(Row::Approval {
-            pipeline,
-            stage,
-            action,
-            execution,
-        }) = row
-    {
-        return Some(vec![Gate {
-            pipeline: pipeline.clone(),
-            stage: Some(stage.clone()),
-            action: Some(action.clone()),
-            execution: execution.clone(),
-        }]);
-    }
-    let pipelines = if marked.is_empty() {
-        pipeline.into_iter().collect()
-    } else {
-        marked
-    };
-    if pipelines.is_empty() {
-        return None;
-    }
-    Some(
-        pipelines
-            .iter()
-            .flat_map(|p| {
-                let open: Vec<Gate> = waiting
-                    .iter()
-                    .filter(|w| &w.pipeline == p)
-                    .map(|w| Gate {
-                        pipeline: p.clone(),
-                        stage: Some(w.stage.clone()),
-                        action: Some(w.action.clone()),
-                        execution: w.execution_id.clone(),
-                    })
-                    .collect();
-                if open.is_empty() {
-                    vec![Gate {
-                        pipeline: p.clone(),
-                        stage: None,
-                        action: None,
-                        execution: None,
-                    }]
-                } else {
-                    open
-                }
-            })
-            .collect(),
-    )
-}
-
-/// The first eight characters of an execution id, as the screens show it.
-pub fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
 }
 
 fn service_here(app: &App, row: Option<&Row>) -> Option<(String, String)> {

@@ -3,6 +3,7 @@
 //! back as messages — so everything here is tested without a terminal or a network.
 
 pub mod actions;
+pub mod gates;
 pub mod keymap;
 pub mod rows;
 pub mod runner;

@@ -15,10 +15,19 @@ pub enum Row {
         action: String,
         execution: Option<String>,
     },
-    Deployment { id: String },
-    Pipeline { name: String },
-    Service { cluster: String, name: String },
-    TargetGroup { arn: String },
+    Deployment {
+        id: String,
+    },
+    Pipeline {
+        name: String,
+    },
+    Service {
+        cluster: String,
+        name: String,
+    },
+    TargetGroup {
+        arn: String,
+    },
     Heading(&'static str),
 }
 

@@ -892,7 +892,11 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
     let rows = super::rows::rows(&app);
     assert_eq!(rows.len(), 2, "{rows:?}");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.stack.len(), 2, "enter on an approval row stays on the pipeline");
+    assert_eq!(
+        app.stack.len(),
+        2,
+        "enter on an approval row stays on the pipeline"
+    );
     key(&mut app, KeyCode::Down);
     let ops = approve_with(&mut app, "ship it");
     assert!(

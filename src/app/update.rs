@@ -270,9 +270,11 @@ fn act(app: &mut App, action: Action) {
         Action::Bottom => app.screen_mut().selected = rows::selectable(&rows, last, false),
         Action::Open => {
             // A pipeline's approval rows open the pipeline already on screen: nothing to push.
-            if let Some(screen) = rows.get(selected).and_then(Row::opens).filter(|s| {
-                s.view != app.screen().view || s.subject != app.screen().subject
-            }) {
+            if let Some(screen) = rows
+                .get(selected)
+                .and_then(Row::opens)
+                .filter(|s| s.view != app.screen().view || s.subject != app.screen().subject)
+            {
                 app.stack.push(screen);
             }
         }

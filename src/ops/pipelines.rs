@@ -21,10 +21,7 @@ pub struct Wanted<'a> {
 }
 
 /// The one approval `wanted` names among those waiting in `p`, or why there is not one.
-pub fn choose_approval(
-    p: &Pipeline,
-    wanted: &Wanted<'_>,
-) -> Result<PendingApproval, OpError> {
+pub fn choose_approval(p: &Pipeline, wanted: &Wanted<'_>) -> Result<PendingApproval, OpError> {
     let pipeline = &p.name;
     if let Some(name) = wanted
         .stage
@@ -112,7 +109,10 @@ pub async fn approve(c: &Clients, op: &Op) -> Result<Plan, OpError> {
         verdict,
     } = op
     else {
-        return Err(OpError::Invalid(format!("{} is not an approval", op.name())));
+        return Err(OpError::Invalid(format!(
+            "{} is not an approval",
+            op.name()
+        )));
     };
     let (p, _) = codepipeline::pipeline(c, pipeline).await?;
     let chosen = choose_approval(
@@ -167,8 +167,7 @@ pub async fn approve(c: &Clients, op: &Op) -> Result<Plan, OpError> {
         ));
         // The health of the service it will deploy to, now. Evidence only: a read that
         // fails here is shown, and does not stop the approval.
-        match super::prepare::service_health(c, &target.application, &target.deployment_group)
-            .await
+        match super::prepare::service_health(c, &target.application, &target.deployment_group).await
         {
             Ok(Some(health)) => summary.push(health),
             Ok(None) => {}
@@ -345,7 +344,10 @@ pub async fn rollback_stage(c: &Clients, op: &Op) -> Result<Plan, OpError> {
         to,
     } = op
     else {
-        return Err(OpError::Invalid(format!("{} is not a stage rollback", op.name())));
+        return Err(OpError::Invalid(format!(
+            "{} is not a stage rollback",
+            op.name()
+        )));
     };
     let (p, _) = codepipeline::pipeline(c, pipeline).await?;
     let Some(st) = p.stages.iter().find(|s| &s.name == stage) else {

@@ -218,3 +218,122 @@ fn dangerous_actions_need_the_name_typed_and_protected_accounts_always_do() {
         Confirm::Typed("d-A".into())
     );
 }
+
+fn summary(id: &str, rollback_to: Option<&str>) -> crate::model::pipeline::ExecutionSummary {
+    crate::model::pipeline::ExecutionSummary {
+        id: id.into(),
+        status: crate::model::status::ExecutionStatus::Succeeded,
+        status_summary: None,
+        started: None,
+        updated: None,
+        trigger: None,
+        source_revisions: Vec::new(),
+        rollback: rollback_to.is_some(),
+        rollback_target: rollback_to.map(str::to_owned),
+    }
+}
+
+#[test]
+fn a_stage_never_rolls_back_to_a_rollback_execution() {
+    use super::pipelines::rollback_target;
+    // Newest first: r rolled the stage back to a; b and a are standard successes.
+    let succeeded = [
+        summary("r", Some("a")),
+        summary("b", None),
+        summary("a", None),
+    ];
+    // The stage failed after r: go back to what r deployed, never to r.
+    assert_eq!(
+        rollback_target(&succeeded, None, false, "Deploy")
+            .ok()
+            .as_deref(),
+        Some("a")
+    );
+    // The stage succeeded with r: a runs there now, and nothing standard is older.
+    assert!(matches!(
+        rollback_target(&succeeded, None, true, "Deploy"),
+        Err(OpError::Precondition(m)) if m.contains("before a")
+    ));
+    let older = [
+        summary("r", Some("b")),
+        summary("b", None),
+        summary("x", Some("a")),
+        summary("a", None),
+    ];
+    assert_eq!(
+        rollback_target(&older, None, true, "Deploy")
+            .ok()
+            .as_deref(),
+        Some("a"),
+        "the standard success before what runs now, skipping rollbacks"
+    );
+    assert!(matches!(
+        rollback_target(&succeeded, Some("r"), true, "Deploy"),
+        Err(OpError::Invalid(m)) if m.contains("was itself a rollback (to a)") && m.contains("roll back to a instead")
+    ));
+    assert_eq!(
+        rollback_target(&succeeded, Some("b"), true, "Deploy")
+            .ok()
+            .as_deref(),
+        Some("b")
+    );
+}
+
+#[test]
+fn several_executions_at_one_gate_are_never_chosen_between_on_a_guess() {
+    use super::pipelines::{Wanted, choose_approval, choose_stop};
+    use crate::model::pipeline::{PendingApproval, Pipeline};
+    use crate::model::status::{ExecutionMode, ExecutionStatus};
+    let waiting = |id: &str| PendingApproval {
+        stage: "Approval".into(),
+        action: "ApproveProduction".into(),
+        execution_id: Some(id.into()),
+        token: format!("token-{id}"),
+        since: None,
+    };
+    let running = |id: &str| crate::model::pipeline::ExecutionSummary {
+        status: ExecutionStatus::InProgress,
+        ..summary(id, None)
+    };
+    let mut p = Pipeline {
+        name: "reviews-release".into(),
+        arn: None,
+        version: None,
+        execution_mode: ExecutionMode::Parallel,
+        stages: Vec::new(),
+        executions: vec![running("e2"), running("e1")],
+        pending: vec![waiting("e1"), waiting("e2")],
+        failures: Vec::new(),
+    };
+    let none = Wanted {
+        stage: None,
+        action: None,
+        execution: None,
+    };
+    assert!(matches!(
+        choose_approval(&p, &none),
+        Err(OpError::Invalid(m)) if m.contains("e1") && m.contains("e2") && m.contains("--execution")
+    ));
+    let named = Wanted {
+        execution: Some("e2"),
+        ..none
+    };
+    assert_eq!(
+        choose_approval(&p, &named).ok().map(|w| w.token),
+        Some("token-e2".to_owned())
+    );
+    assert!(matches!(
+        choose_stop(&p, None),
+        Err(OpError::Invalid(m)) if m.contains("e1") && m.contains("e2")
+    ));
+    assert_eq!(
+        choose_stop(&p, Some("e1")).ok().map(|e| e.id.clone()),
+        Some("e1".into())
+    );
+    // SUPERSEDED mode keeps stopping the newest running one (the plan names it).
+    p.execution_mode = ExecutionMode::Superseded;
+    assert_eq!(
+        choose_stop(&p, None).ok().map(|e| e.id.clone()),
+        Some("e2".into())
+    );
+}

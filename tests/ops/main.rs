@@ -21,6 +21,7 @@ use common::{Sim, options};
 
 mod console;
 mod flags;
+mod modes;
 mod once;
 
 pub struct Lab {
@@ -35,7 +36,14 @@ impl Drop for Lab {
 }
 
 pub fn lab() -> Lab {
-    let world = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
+    lab_of("lab.toml")
+}
+
+/// A lab on one of the test worlds in `tests/worlds/`.
+pub fn lab_of(file: &str) -> Lab {
+    let world = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/worlds")
+        .join(file);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -16,3 +16,4 @@ mod faults;
 mod garbage;
 mod invariants;
 mod modes;
+mod modes_cli;

@@ -23,7 +23,7 @@ pub async fn modes() -> Sim {
     .await
 }
 
-async fn start(cp: &Client, pipeline: &str) -> String {
+pub async fn start(cp: &Client, pipeline: &str) -> String {
     cp.start_pipeline_execution()
         .name(pipeline)
         .send()
@@ -35,7 +35,7 @@ async fn start(cp: &Client, pipeline: &str) -> String {
 }
 
 /// Whether the execution waits at its approval.
-fn at_approval(id: &str) -> impl Fn(&World) -> bool + '_ {
+pub fn at_approval(id: &str) -> impl Fn(&World) -> bool + '_ {
     move |w: &World| {
         let e = &w.executions[id];
         e.in_stage
@@ -65,7 +65,10 @@ async fn approval_run(cp: &Client, pipeline: &str, execution: &str) -> (String, 
         .expect("the approval ran");
     assert_eq!(detail.pipeline_execution_id(), Some(execution));
     (
-        detail.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        detail
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
         detail
             .output()
             .and_then(|o| o.execution_result())
@@ -89,7 +92,9 @@ async fn parallel_executions_wait_at_one_gate_each_answered_with_its_own_token()
     let first = start(&cp, "parallel-release").await;
     sim.advance(30);
     let second = start(&cp, "parallel-release").await;
-    advance_until(&sim, 1200, |w| at_approval(&first)(w) && at_approval(&second)(w));
+    advance_until(&sim, 1200, |w| {
+        at_approval(&first)(w) && at_approval(&second)(w)
+    });
     assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
 
     // The mode is reported wherever the model has it.
@@ -99,7 +104,10 @@ async fn parallel_executions_wait_at_one_gate_each_answered_with_its_own_token()
         .iter()
         .find(|p| p.name() == Some("parallel-release"))
         .expect("listed");
-    assert_eq!(summary.execution_mode().map(|m| m.as_str()), Some("PARALLEL"));
+    assert_eq!(
+        summary.execution_mode().map(|m| m.as_str()),
+        Some("PARALLEL")
+    );
     let declared = cp
         .get_pipeline()
         .name("parallel-release")
@@ -214,7 +222,9 @@ async fn stopping_a_parallel_execution_stops_that_one_and_no_other() {
     let cp = sim.codepipeline();
     let first = start(&cp, "parallel-release").await;
     let second = start(&cp, "parallel-release").await;
-    advance_until(&sim, 1200, |w| at_approval(&first)(w) && at_approval(&second)(w));
+    advance_until(&sim, 1200, |w| {
+        at_approval(&first)(w) && at_approval(&second)(w)
+    });
     cp.stop_pipeline_execution()
         .pipeline_name("parallel-release")
         .pipeline_execution_id(&first)
@@ -223,7 +233,9 @@ async fn stopping_a_parallel_execution_stops_that_one_and_no_other() {
         .send()
         .await
         .expect("stop");
-    advance_until(&sim, 60, |w| w.executions[&first].status.as_str() == "Stopped");
+    advance_until(&sim, 60, |w| {
+        w.executions[&first].status.as_str() == "Stopped"
+    });
     sim.handle.shared().with_world(|w| {
         assert_eq!(w.executions[&second].status.as_str(), "InProgress");
         assert!(at_approval(&second)(w));
@@ -380,125 +392,4 @@ async fn rollback_stage_refuses_a_rollback_execution_as_target_and_any_parallel_
         .expect_err("no rollback in PARALLEL mode");
     assert_eq!(code(&error), "UnableToRollbackStageException");
     assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
-}
-
-#[tokio::test]
-async fn the_aws_cli_parses_execution_modes_inbound_executions_and_approval_external_ids() {
-    use crate::aws_cli::{Cli, cli_available, text};
-    if !cli_available() {
-        return;
-    }
-    let sim = modes().await;
-    let cp = sim.codepipeline();
-    let parallel = start(&cp, "parallel-release").await;
-    let queued: Vec<String> = [
-        start(&cp, "queued-release").await,
-        start(&cp, "queued-release").await,
-        start(&cp, "queued-release").await,
-    ]
-    .into();
-    advance_until(&sim, 3600, |w| {
-        at_approval(&parallel)(w) && w.pipelines["queued-release"].waiting[2].len() == 2
-    });
-    let cli = Cli {
-        endpoint: sim.endpoint(),
-    };
-    tokio::task::spawn_blocking(move || {
-        let listed = cli.ok(&["codepipeline", "list-pipelines"]);
-        let modes: Vec<(String, String)> = listed["pipelines"]
-            .as_array()
-            .expect("pipelines")
-            .iter()
-            .map(|p| (text(p, "/name"), text(p, "/executionMode")))
-            .collect();
-        assert!(modes.contains(&("parallel-release".into(), "PARALLEL".into())));
-        assert!(modes.contains(&("queued-release".into(), "QUEUED".into())));
-        assert!(modes.contains(&("jobs-release".into(), "SUPERSEDED".into())));
-        let declared = cli.ok(&["codepipeline", "get-pipeline", "--name", "queued-release"]);
-        assert_eq!(text(&declared, "/pipeline/executionMode"), "QUEUED");
-
-        let state = cli.ok(&["codepipeline", "get-pipeline-state", "--name", "queued-release"]);
-        let inbound: Vec<String> = state
-            .pointer("/stageStates/2/inboundExecutions")
-            .and_then(serde_json::Value::as_array)
-            .expect("inbound executions")
-            .iter()
-            .map(|e| text(e, "/pipelineExecutionId"))
-            .collect();
-        assert_eq!(inbound, queued[1..].to_vec());
-        let executions = cli.ok(&[
-            "codepipeline",
-            "list-pipeline-executions",
-            "--pipeline-name",
-            "queued-release",
-        ]);
-        assert_eq!(
-            text(&executions, "/pipelineExecutionSummaries/0/executionMode"),
-            "QUEUED"
-        );
-        let one = cli.ok(&[
-            "codepipeline",
-            "get-pipeline-execution",
-            "--pipeline-name",
-            "parallel-release",
-            "--pipeline-execution-id",
-            &parallel,
-        ]);
-        assert_eq!(text(&one, "/pipelineExecution/executionMode"), "PARALLEL");
-        assert_eq!(text(&one, "/pipelineExecution/executionType"), "STANDARD");
-
-        let state = cli.ok(&["codepipeline", "get-pipeline-state", "--name", "parallel-release"]);
-        assert!(
-            state
-                .pointer("/stageStates/2/actionStates/0/latestExecution/token")
-                .is_none(),
-            "no token in PARALLEL mode: {state}"
-        );
-        let filter = format!("pipelineExecutionId={parallel}");
-        let actions = cli.ok(&[
-            "codepipeline",
-            "list-action-executions",
-            "--pipeline-name",
-            "parallel-release",
-            "--filter",
-            &filter,
-        ]);
-        let approval = actions["actionExecutionDetails"]
-            .as_array()
-            .expect("details")
-            .iter()
-            .find(|d| d["actionName"] == "ApproveProduction")
-            .expect("approval")
-            .clone();
-        let token = text(&approval, "/output/executionResult/externalExecutionId");
-        cli.ok(&[
-            "codepipeline",
-            "put-approval-result",
-            "--pipeline-name",
-            "parallel-release",
-            "--stage-name",
-            "Approval",
-            "--action-name",
-            "ApproveProduction",
-            "--token",
-            &token,
-            "--result",
-            "summary=ship it,status=Approved",
-        ]);
-        cli.fails(
-            &[
-                "codepipeline",
-                "rollback-stage",
-                "--pipeline-name",
-                "parallel-release",
-                "--stage-name",
-                "Production",
-                "--target-pipeline-execution-id",
-                &parallel,
-            ],
-            "UnableToRollbackStageException",
-        );
-    })
-    .await
-    .expect("cli run");
 }

@@ -74,7 +74,8 @@ async fn two_executions_waiting_at_one_parallel_gate_are_two_approvals_each_with
     let p = s.pipeline("parallel-release").expect("pipeline");
     assert_eq!(p.execution_mode, ExecutionMode::Parallel);
     assert_eq!(
-        s.pipeline("queued-release").map(|p| p.execution_mode.clone()),
+        s.pipeline("queued-release")
+            .map(|p| p.execution_mode.clone()),
         Some(ExecutionMode::Queued)
     );
     let mut approvals: Vec<_> = s
@@ -110,7 +111,10 @@ async fn two_executions_waiting_at_one_parallel_gate_are_two_approvals_each_with
         )
     });
     assert_eq!(
-        approvals.iter().map(|a| a.token.clone()).collect::<Vec<_>>(),
+        approvals
+            .iter()
+            .map(|a| a.token.clone())
+            .collect::<Vec<_>>(),
         tokens,
         "each execution's own token"
     );
@@ -123,7 +127,10 @@ async fn two_executions_waiting_at_one_parallel_gate_are_two_approvals_each_with
         "each with the revision it carries"
     );
     for a in &approvals {
-        assert_eq!((a.stage.as_str(), a.action.as_str()), ("Approval", "ApproveProduction"));
+        assert_eq!(
+            (a.stage.as_str(), a.action.as_str()),
+            ("Approval", "ApproveProduction")
+        );
         assert!(a.waiting_since.is_some());
     }
 
@@ -174,7 +181,11 @@ async fn executions_lined_up_at_a_queued_stage_are_read_in_order() {
         .iter()
         .filter(|a| a.pipeline == "queued-release")
         .collect();
-    assert_eq!(waiting.len(), 1, "one execution at a time holds a QUEUED gate");
+    assert_eq!(
+        waiting.len(),
+        1,
+        "one execution at a time holds a QUEUED gate"
+    );
     assert_eq!(waiting[0].execution_id.as_deref(), Some(first.as_str()));
     let listed = sim
         .handle

@@ -253,7 +253,10 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
                 .count()
         })
         .sum();
-    assert!(parallel_reads >= 2, "the default world's PARALLEL gate is busy");
+    assert!(
+        parallel_reads >= 2,
+        "the default world's PARALLEL gate is busy"
+    );
     assert_eq!(
         count("codepipeline:ListActionExecutions"),
         failure_reads + parallel_reads

@@ -44,7 +44,7 @@ fn start_one(world: &mut World) {
         .filter(|p| !p.stage_busy(0) && p.waiting[0].is_empty())
         .map(|p| p.name.clone())
         .collect();
-    let gated = |name: &String| {
+    let has_approval = |name: &String| {
         world.pipelines[name]
             .stages
             .iter()
@@ -58,10 +58,14 @@ fn start_one(world: &mut World) {
             .filter_map(|id| world.executions.get(id))
             .filter(|e| e.status == ExecutionStatus::InProgress)
             .count();
-        p.mode == ExecutionMode::Parallel && gated(name) && running < KEEP_AT_PARALLEL_GATE
+        p.mode == ExecutionMode::Parallel && has_approval(name) && running < KEEP_AT_PARALLEL_GATE
     });
     // Keep at least one approval waiting: prefer a gated pipeline when none waits.
-    let gates: Vec<String> = idle.iter().filter(|name| gated(name)).cloned().collect();
+    let gates: Vec<String> = idle
+        .iter()
+        .filter(|name| has_approval(name))
+        .cloned()
+        .collect();
     let choice = if let Some(name) = parallel_short {
         Some(name.clone())
     } else if waiting_approvals(world).is_empty() && !gates.is_empty() {
@@ -124,8 +128,9 @@ fn waiting_approvals(world: &World) -> Vec<Waiting> {
 /// fewer than `keep_waiting` for the person at the console (the newest are kept), or fewer
 /// than [`KEEP_AT_PARALLEL_GATE`] at a PARALLEL pipeline's gate.
 fn answer_approvals(world: &mut World) {
-    let (parallel, others): (Vec<Waiting>, Vec<Waiting>) =
-        waiting_approvals(world).into_iter().partition(|w| w.parallel);
+    let (parallel, others): (Vec<Waiting>, Vec<Waiting>) = waiting_approvals(world)
+        .into_iter()
+        .partition(|w| w.parallel);
     let keep = world.autopilot.keep_waiting;
     let mut answerable: Vec<Waiting> = Vec::new();
     let excess = others.len().saturating_sub(keep);
@@ -162,7 +167,8 @@ fn answer_approvals(world: &mut World) {
             by: format!("arn:aws:iam::{}:user/release-captain", world.account),
             at: world.now,
         };
-        let _ = pipeline::answer_approval(world, &w.pipeline, &w.stage, &w.action, &w.token, approval);
+        let _ =
+            pipeline::answer_approval(world, &w.pipeline, &w.stage, &w.action, &w.token, approval);
     }
 }
 

@@ -6,7 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::actions::{Ask, Dialog, Step, short};
+use crate::app::actions::{Ask, Dialog, Step};
+use crate::app::gates::short;
 use crate::ops::{Confirm, Ended};
 use crate::ui::centered;
 use crate::ui::theme::Theme;

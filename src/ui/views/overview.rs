@@ -10,7 +10,7 @@ use ratatui::widgets::{Cell, Row as TableRow};
 
 use super::{ago, bar_spans, status_span, table, until};
 use crate::app::App;
-use crate::app::actions::short;
+use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
 use crate::model::Snapshot;
 use crate::model::attention::WaitingApproval;
@@ -56,7 +56,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                     ];
                     spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
                     if let Some(id) = execution.as_deref().filter(|_| several) {
-                        spans.push(Span::styled(format!("execution {}  ", short(id)), theme.title));
+                        spans.push(Span::styled(
+                            format!("execution {}  ", short(id)),
+                            theme.title,
+                        ));
                     }
                     spans.push(Span::styled(target, theme.dim));
                     if let Some(source) = w.and_then(|w| w.source.as_ref()) {

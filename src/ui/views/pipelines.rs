@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Wrap};
 use super::overview::revision;
 use super::{ago, status_span, table, titled, until};
 use crate::app::App;
-use crate::app::actions::short;
+use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
 use crate::model::Snapshot;
 use crate::model::pipeline::Pipeline;

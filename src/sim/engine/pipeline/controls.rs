@@ -258,7 +258,9 @@ pub fn rollback_stage(
     if p.mode == ExecutionMode::Parallel {
         return Err(ApiError::new(
             "UnableToRollbackStageException",
-            format!("Pipeline '{pipeline}' runs in PARALLEL mode, where stage rollback is not available"),
+            format!(
+                "Pipeline '{pipeline}' runs in PARALLEL mode, where stage rollback is not available"
+            ),
         ));
     }
     let Some(t) = world
