@@ -6,7 +6,7 @@ use cutover::sim::SimOptions;
 
 use crate::common::{Sim, options};
 
-fn status(endpoint: &str, args: &[&str]) -> Output {
+pub fn status(endpoint: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cutover"))
         .arg("status")
         .args(["--endpoint-url", endpoint, "--region", "us-east-1"])

@@ -199,3 +199,27 @@ async fn executions_lined_up_at_a_queued_stage_are_read_in_order() {
         "the state names the one waiting execution and its token"
     );
 }
+
+#[tokio::test]
+async fn status_names_each_execution_waiting_at_a_parallel_gate() {
+    let sim = modes().await;
+    let first = start(&sim, "parallel-release");
+    sim.advance(20);
+    let second = start(&sim, "parallel-release");
+    until_waiting(&sim, &[&first, &second]);
+    let endpoint = sim.endpoint();
+    let out = tokio::task::spawn_blocking(move || crate::command::status(&endpoint, &[]))
+        .await
+        .expect("ran");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("parallel-release"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].contains(&format!("execution {first}"))
+            && lines[1].contains(&format!("execution {second}")),
+        "the ids approve --execution takes: {text}"
+    );
+}
