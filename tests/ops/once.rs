@@ -5,6 +5,7 @@
 //! the target again and shows what it found, and writes it to the audit log.
 
 use crossterm::event::KeyCode;
+use cutover::model::deploy::Revision;
 use cutover::ops::prepare::{Call, Plan};
 use cutover::ops::{Ended, Op, RetryMode, StopMode, Verdict};
 use cutover::sim::faults::Faults;
@@ -110,7 +111,11 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                 Call::Redeploy {
                     application: "lab".into(),
                     group: "web".into(),
-                    appspec: "version: 0.0".into(),
+                    revision: Revision::AppSpec {
+                        sha256: "0".repeat(64),
+                        content: Some("version: 0.0".into()),
+                        task_definition: None,
+                    },
                     from: deployment.clone(),
                 },
             ),
