@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::rows::{Row, rows};
-use super::{App, Command, Mode, View};
+use super::{App, Command, Mark, Mode, View};
 use crate::ops::prepare::Plan;
 use crate::ops::{Confirm, Op, RetryMode, StopMode, Verdict, parse_weights};
 
@@ -108,9 +108,9 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
         ' ' => {
             let mark = match &row {
                 Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline }) => {
-                    pipeline.clone()
+                    Mark::Pipeline(pipeline.clone())
                 }
-                Some(Row::Deployment { id }) => id.clone(),
+                Some(Row::Deployment { id }) => Mark::Deployment(id.clone()),
                 _ => return Some(Vec::new()),
             };
             if !app.marks.remove(&mark) {
@@ -127,8 +127,8 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             let marked: Vec<String> = app
                 .marks
                 .iter()
-                .filter(|m| !m.starts_with("d-"))
-                .cloned()
+                .filter_map(Mark::pipeline)
+                .map(str::to_owned)
                 .collect();
             let pipelines = if marked.is_empty() {
                 pipeline.into_iter().collect()
@@ -209,8 +209,8 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             let marked: Vec<String> = app
                 .marks
                 .iter()
-                .filter(|m| m.starts_with("d-"))
-                .cloned()
+                .filter_map(Mark::deployment)
+                .map(str::to_owned)
                 .collect();
             let ids = if marked.is_empty() {
                 deployment.into_iter().collect()

@@ -175,8 +175,33 @@ pub struct App {
     /// When the screen was last drawn (monotonic).
     pub drawn_at: Mono,
     pub message: Option<String>,
-    /// Rows marked with space, for actions on many at once (pipelines or deployment ids).
-    pub marks: std::collections::BTreeSet<String>,
+    /// Rows marked with space, for actions on many at once.
+    pub marks: std::collections::BTreeSet<Mark>,
+}
+
+/// A row marked for an action on many, by kind: bulk approve takes the pipelines, bulk
+/// rollback the deployments. Typed, so that a pipeline named `d-…` is never taken for a
+/// deployment id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mark {
+    Pipeline(String),
+    Deployment(String),
+}
+
+impl Mark {
+    pub fn pipeline(&self) -> Option<&str> {
+        match self {
+            Self::Pipeline(name) => Some(name),
+            Self::Deployment(_) => None,
+        }
+    }
+
+    pub fn deployment(&self) -> Option<&str> {
+        match self {
+            Self::Deployment(id) => Some(id),
+            Self::Pipeline(_) => None,
+        }
+    }
 }
 
 /// What happened.

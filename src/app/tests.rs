@@ -761,3 +761,39 @@ fn retry_and_stop_come_in_both_modes() {
         key(&mut app, KeyCode::Esc);
     }
 }
+
+#[test]
+fn a_marked_pipeline_named_like_a_deployment_is_approved_not_rolled_back() {
+    let mut app = app_with_fleet();
+    if let Some(s) = app.snapshot.as_mut() {
+        s.pipelines.push(pipeline("d-ploy-release"));
+    }
+    typed_keys(&mut app, "2");
+    let rows = super::rows::rows(&app);
+    let at = |name: &str| {
+        rows.iter()
+            .position(|r| matches!(r, Row::Pipeline { name: n } if n == name))
+            .expect("a pipeline row")
+    };
+    for name in ["d-ploy-release", "billing-release"] {
+        app.screen_mut().selected = at(name);
+        typed_keys(&mut app, " ");
+    }
+    app.screen_mut().selected = at("ledger-release");
+
+    // Rollback takes only deployments: no deployment is marked or selected here.
+    let commands = typed_keys(&mut app, "B");
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(!matches!(app.mode, Mode::Dialog(_)), "{:?}", app.mode);
+
+    typed_keys(&mut app, "a");
+    let Mode::Dialog(dialog) = &app.mode else {
+        panic!("an approval dialog: {:?}", app.mode);
+    };
+    let super::actions::Ask::Comment { gates, .. } = &dialog.ask else {
+        panic!("{:?}", dialog.ask);
+    };
+    let mut pipelines: Vec<&str> = gates.iter().map(|(p, _, _)| p.as_str()).collect();
+    pipelines.sort_unstable();
+    assert_eq!(pipelines, ["billing-release", "d-ploy-release"]);
+}
