@@ -374,8 +374,9 @@ pub async fn target(
     {
         Ok(out) => out,
         Err(e)
-            if e.as_service_error()
-                .is_some_and(BatchGetDeploymentTargetsError::is_deployment_not_started_exception) =>
+            if e.as_service_error().is_some_and(
+                BatchGetDeploymentTargetsError::is_deployment_not_started_exception,
+            ) =>
         {
             return Ok(None);
         }

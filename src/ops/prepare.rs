@@ -507,7 +507,6 @@ async fn redeploy(
     ))
 }
 
-
 /// `payments-prod/ledger: 4/4 running · 4/4 targets healthy`, for a deployment group's service.
 async fn service_health(
     c: &Clients,

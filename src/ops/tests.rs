@@ -201,7 +201,11 @@ fn weights_merge_into_the_forward_action_and_keep_the_groups_not_named() {
         target_group_arn: arn.into(),
         weight,
     };
-    let now = [forward("blue", 50), forward("green", 30), forward("canary", 20)];
+    let now = [
+        forward("blue", 50),
+        forward("green", 30),
+        forward("canary", 20),
+    ];
     assert_eq!(
         merge_weights(&now, &[("green".into(), 60), ("extra".into(), 5)]),
         [

@@ -70,8 +70,7 @@ pub async fn plan(
     Ok(WeightsPlan {
         summary: vec![
             format!("Set the forward weights of {target} to {line}{kept}."),
-            "CodeDeploy or ECS may move these weights back during a managed deployment."
-                .to_owned(),
+            "CodeDeploy or ECS may move these weights back during a managed deployment.".to_owned(),
         ],
         typed_name: load_balancer_of(target).unwrap_or_else(|| target.to_owned()),
         call: Call::Weights {

@@ -276,7 +276,11 @@ fn weights_change_only_the_named_group_and_keep_stickiness_and_the_other_groups(
             .unwrap_or_default()
     };
     let rule = lab.sim.handle.shared().with_world(|w| {
-        let (blue, green, web) = (arn(w, "jobs-blue"), arn(w, "jobs-green"), arn(w, "web-green"));
+        let (blue, green, web) = (
+            arn(w, "jobs-blue"),
+            arn(w, "jobs-green"),
+            arn(w, "web-green"),
+        );
         let rule = w
             .rules
             .values()
@@ -289,9 +293,18 @@ fn weights_change_only_the_named_group_and_keep_stickiness_and_the_other_groups(
             .and_then(|r| r.actions.iter_mut().find(|a| a.kind == "forward"))
             .expect("a forward action");
         forward.forward = vec![
-            Forward { target_group_arn: blue, weight: 50 },
-            Forward { target_group_arn: green, weight: 30 },
-            Forward { target_group_arn: web, weight: 20 },
+            Forward {
+                target_group_arn: blue,
+                weight: 50,
+            },
+            Forward {
+                target_group_arn: green,
+                weight: 30,
+            },
+            Forward {
+                target_group_arn: web,
+                weight: 20,
+            },
         ];
         forward.stickiness = Some((true, Some(3600)));
         rule
@@ -445,7 +458,13 @@ fn bad_input_is_refused_and_nothing_is_sent() {
         ),
         (vec!["weights", "arn:x", "a=1000", "--yes"], 2, "0 to 999"),
         (
-            vec!["weights", &jobs_rule, "jobs-blue=0", "jobs-green=0", "--yes"],
+            vec![
+                "weights",
+                &jobs_rule,
+                "jobs-blue=0",
+                "jobs-green=0",
+                "--yes",
+            ],
             2,
             "all weights are zero",
         ),

@@ -195,11 +195,7 @@ async fn one_unreachable_service_is_a_gap_and_the_rest_is_read() {
             .expect("run cutover status")
     };
     let (json, human, fail_on) = tokio::task::spawn_blocking(move || {
-        (
-            run(&["--json"]),
-            run(&[]),
-            run(&["--fail-on", "gaps"]),
-        )
+        (run(&["--json"]), run(&[]), run(&["--fail-on", "gaps"]))
     })
     .await
     .expect("ran");
@@ -216,7 +212,11 @@ async fn one_unreachable_service_is_a_gap_and_the_rest_is_read() {
             "{read} read"
         );
     }
-    assert!(value["load_balancers"].as_array().is_some_and(Vec::is_empty));
+    assert!(
+        value["load_balancers"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
     let gaps = value["gaps"].as_array().cloned().unwrap_or_default();
     assert!(!gaps.is_empty());
     assert!(
@@ -226,6 +226,9 @@ async fn one_unreachable_service_is_a_gap_and_the_rest_is_read() {
     );
     let text = String::from_utf8_lossy(&human.stdout);
     assert_eq!(human.status.code(), Some(0));
-    assert!(text.contains("NOT READ") && text.contains("elasticloadbalancing"), "{text}");
+    assert!(
+        text.contains("NOT READ") && text.contains("elasticloadbalancing"),
+        "{text}"
+    );
     assert_eq!(fail_on.status.code(), Some(3));
 }
