@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::rows::{Row, rows};
-use super::{App, Command, Mode, View};
+use super::{App, Command, Mode, Subject, View};
 use crate::ops::prepare::Plan;
 use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
 
@@ -112,9 +112,9 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
         ' ' => {
             let mark = match &row {
                 Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline }) => {
-                    pipeline.clone()
+                    Subject::Pipeline(pipeline.clone())
                 }
-                Some(Row::Deployment { id }) => id.clone(),
+                Some(Row::Deployment { id }) => Subject::Deployment(id.clone()),
                 _ => return Some(Vec::new()),
             };
             if !app.marks.remove(&mark) {
@@ -131,8 +131,8 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             let marked: Vec<String> = app
                 .marks
                 .iter()
-                .filter(|m| !m.starts_with("d-"))
-                .cloned()
+                .filter_map(Subject::pipeline)
+                .map(str::to_owned)
                 .collect();
             let pipelines = if marked.is_empty() {
                 pipeline.into_iter().collect()
@@ -213,8 +213,8 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             let marked: Vec<String> = app
                 .marks
                 .iter()
-                .filter(|m| m.starts_with("d-"))
-                .cloned()
+                .filter_map(Subject::deployment)
+                .map(str::to_owned)
                 .collect();
             let ids = if marked.is_empty() {
                 deployment.into_iter().collect()
@@ -362,7 +362,12 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
 
 fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
     match (app.screen().view, row) {
-        (View::Deployment, _) => app.screen().subject.clone(),
+        (View::Deployment, _) => app
+            .screen()
+            .subject
+            .as_ref()
+            .and_then(Subject::deployment)
+            .map(str::to_owned),
         (_, Some(Row::Deployment { id })) => Some(id.clone()),
         _ => None,
     }
@@ -370,7 +375,12 @@ fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
 
 fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
     match (app.screen().view, row) {
-        (View::Pipeline, _) => app.screen().subject.clone(),
+        (View::Pipeline, _) => app
+            .screen()
+            .subject
+            .as_ref()
+            .and_then(Subject::pipeline)
+            .map(str::to_owned),
         (_, Some(Row::Approval { pipeline } | Row::Pipeline { name: pipeline })) => {
             Some(pipeline.clone())
         }

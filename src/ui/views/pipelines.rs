@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Wrap};
 
 use super::{ago, status_span, table, titled};
-use crate::app::App;
 use crate::app::rows::{Row, rows};
+use crate::app::{App, Subject};
 use crate::model::Snapshot;
 use crate::model::pipeline::Pipeline;
 use crate::ui::theme::Theme;
@@ -64,7 +64,13 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
 }
 
 pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let name = app.screen().subject.clone().unwrap_or_default();
+    let name = app
+        .screen()
+        .subject
+        .as_ref()
+        .and_then(Subject::pipeline)
+        .unwrap_or_default()
+        .to_owned();
     let Some(p) = s.pipeline(&name) else {
         frame.render_widget(
             Paragraph::new(format!("Pipeline {name} is not in the snapshot."))
