@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use cutover::app::{App, Context, Intervals, Msg, Screen, View, update};
+use cutover::app::{App, Context, Intervals, Msg, Screen, Subject, View, update};
 use cutover::aws::snapshot::take;
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
@@ -68,9 +68,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let screens = [
         ("overview", Screen::new(View::Overview)),
         ("pipelines", Screen::new(View::Pipelines)),
-        ("pipeline", Screen::of(View::Pipeline, &pipeline)),
+        ("pipeline", Screen::of(Subject::Pipeline(pipeline.clone()))),
         ("deployments", Screen::new(View::Deployments)),
-        ("deployment", Screen::of(View::Deployment, &in_flight)),
+        (
+            "deployment",
+            Screen::of(Subject::Deployment(in_flight.clone())),
+        ),
         ("services", Screen::new(View::Services)),
         ("traffic", Screen::new(View::Traffic)),
     ];

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::gates::{self, Gate, gates_here};
 use super::rows::{Row, rows};
-use super::{App, Command, Mode, View};
+use super::{App, Command, Mode, Subject, View};
 use crate::ops::prepare::Plan;
 use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
 
@@ -111,9 +111,9 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
         ' ' => {
             let mark = match &row {
                 Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline }) => {
-                    pipeline.clone()
+                    Subject::Pipeline(pipeline.clone())
                 }
-                Some(Row::Deployment { id }) => id.clone(),
+                Some(Row::Deployment { id }) => Subject::Deployment(id.clone()),
                 _ => return Some(Vec::new()),
             };
             if !app.marks.remove(&mark) {
@@ -176,8 +176,8 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             let marked: Vec<String> = app
                 .marks
                 .iter()
-                .filter(|m| m.starts_with("d-"))
-                .cloned()
+                .filter_map(Subject::deployment)
+                .map(str::to_owned)
                 .collect();
             let ids = if marked.is_empty() {
                 deployment.into_iter().collect()
@@ -335,7 +335,12 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
 
 fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
     match (app.screen().view, row) {
-        (View::Deployment, _) => app.screen().subject.clone(),
+        (View::Deployment, _) => app
+            .screen()
+            .subject
+            .as_ref()
+            .and_then(Subject::deployment)
+            .map(str::to_owned),
         (_, Some(Row::Deployment { id })) => Some(id.clone()),
         _ => None,
     }
@@ -343,7 +348,12 @@ fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
 
 fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
     match (app.screen().view, row) {
-        (View::Pipeline, _) => app.screen().subject.clone(),
+        (View::Pipeline, _) => app
+            .screen()
+            .subject
+            .as_ref()
+            .and_then(Subject::pipeline)
+            .map(str::to_owned),
         (_, Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline })) => {
             Some(pipeline.clone())
         }

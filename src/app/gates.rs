@@ -4,8 +4,8 @@
 //! here, so an answer never goes to an execution nobody chose. It must not plan or send: the
 //! fresh-state check does that.
 
-use super::App;
 use super::rows::Row;
+use super::{App, Subject};
 
 /// One execution waiting at one approval, as far as the snapshot knows it: stage, action and
 /// execution are unknown when the snapshot did not show the gate waiting (the fresh-state
@@ -30,8 +30,8 @@ pub fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Opt
     let marked: Vec<String> = app
         .marks
         .iter()
-        .filter(|m| !m.starts_with("d-"))
-        .cloned()
+        .filter_map(Subject::pipeline)
+        .map(str::to_owned)
         .collect();
     if marked.is_empty()
         && let Some(Row::Approval {

@@ -49,8 +49,8 @@ impl View {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Screen {
     pub view: View,
-    /// The pipeline name or deployment id a detail screen shows.
-    pub subject: Option<String>,
+    /// The pipeline or deployment a detail screen shows.
+    pub subject: Option<Subject>,
     pub selected: usize,
     /// The panel `tab` moves between, on screens with several.
     pub panel: usize,
@@ -68,9 +68,14 @@ impl Screen {
         }
     }
 
-    pub fn of(view: View, subject: &str) -> Self {
+    /// The detail screen of a pipeline or a deployment.
+    pub fn of(subject: Subject) -> Self {
+        let view = match subject {
+            Subject::Pipeline(_) => View::Pipeline,
+            Subject::Deployment(_) => View::Deployment,
+        };
         Self {
-            subject: Some(subject.to_owned()),
+            subject: Some(subject),
             ..Self::new(view)
         }
     }
@@ -176,8 +181,40 @@ pub struct App {
     /// When the screen was last drawn (monotonic).
     pub drawn_at: Mono,
     pub message: Option<String>,
-    /// Rows marked with space, for actions on many at once (pipelines or deployment ids).
-    pub marks: std::collections::BTreeSet<String>,
+    /// Rows marked with space, for actions on many at once: bulk approve takes the
+    /// pipelines, bulk rollback the deployments.
+    pub marks: std::collections::BTreeSet<Subject>,
+}
+
+/// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
+/// a pipeline named `d-…` is never taken for a deployment id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Pipeline(String),
+    Deployment(String),
+}
+
+impl Subject {
+    /// The pipeline's name or the deployment's id.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::Pipeline(name) | Self::Deployment(name) => name,
+        }
+    }
+
+    pub fn pipeline(&self) -> Option<&str> {
+        match self {
+            Self::Pipeline(name) => Some(name),
+            Self::Deployment(_) => None,
+        }
+    }
+
+    pub fn deployment(&self) -> Option<&str> {
+        match self {
+            Self::Deployment(id) => Some(id),
+            Self::Pipeline(_) => None,
+        }
+    }
 }
 
 /// What happened.

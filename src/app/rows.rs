@@ -1,7 +1,7 @@
 //! The rows each list screen shows, in order and filtered: one place that both drawing and
 //! key handling use, so the row under the cursor is the row that `enter` opens.
 
-use super::{App, Screen, View};
+use super::{App, Screen, Subject, View};
 use crate::model::Snapshot;
 use crate::model::attention::FailureSource;
 
@@ -36,9 +36,9 @@ impl Row {
     pub fn opens(&self) -> Option<Screen> {
         match self {
             Self::Approval { pipeline, .. } | Self::Pipeline { name: pipeline } => {
-                Some(Screen::of(View::Pipeline, pipeline))
+                Some(Screen::of(Subject::Pipeline(pipeline.clone())))
             }
-            Self::Deployment { id } => Some(Screen::of(View::Deployment, id)),
+            Self::Deployment { id } => Some(Screen::of(Subject::Deployment(id.clone()))),
             Self::Service { name, .. } => Some(Screen {
                 filter: name.clone(),
                 ..Screen::new(View::Services)
@@ -105,7 +105,8 @@ pub fn rows(app: &App) -> Vec<Row> {
         // under the cursor is the one `a` answers.
         View::Pipeline => screen
             .subject
-            .as_deref()
+            .as_ref()
+            .and_then(Subject::pipeline)
             .and_then(|name| s.pipeline(name))
             .map(|p| {
                 p.waiting_approvals()

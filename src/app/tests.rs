@@ -4,7 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::rows::Row;
-use super::{App, Command, Context, Intervals, Mode, Msg, View, update};
+use super::{App, Command, Context, Intervals, Mode, Msg, Subject, View, update};
 use crate::model::Snapshot;
 use crate::model::attention::{Attention, InFlight, WaitingApproval};
 use crate::model::deploy::Deployment;
@@ -131,7 +131,10 @@ fn the_cursor_skips_headings_and_enter_opens_the_row() {
     assert_eq!(app.screen().selected, 3, "the heading between is skipped");
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen().view, View::Deployment);
-    assert_eq!(app.screen().subject.as_deref(), Some("d-INFLIGHT1"));
+    assert_eq!(
+        app.screen().subject.as_ref().map(Subject::name),
+        Some("d-INFLIGHT1")
+    );
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.screen().view, View::Overview);
     key(&mut app, KeyCode::Esc);
@@ -173,13 +176,19 @@ fn the_palette_jumps_to_screens_and_to_things_by_name() {
     typed(&mut app, "d-INFL");
     key(&mut app, KeyCode::Enter);
     assert_eq!(
-        (app.screen().view, app.screen().subject.as_deref()),
+        (
+            app.screen().view,
+            app.screen().subject.as_ref().map(Subject::name)
+        ),
         (View::Deployment, Some("d-INFLIGHT1"))
     );
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "billing");
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.screen().subject.as_deref(), Some("billing-release"));
+    assert_eq!(
+        app.screen().subject.as_ref().map(Subject::name),
+        Some("billing-release")
+    );
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "no-such-thing");
     key(&mut app, KeyCode::Enter);
@@ -190,7 +199,7 @@ fn the_palette_jumps_to_screens_and_to_things_by_name() {
         "a miss says so"
     );
     assert_eq!(
-        app.screen().subject.as_deref(),
+        app.screen().subject.as_ref().map(Subject::name),
         Some("billing-release"),
         "and goes nowhere"
     );
@@ -909,4 +918,40 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
         matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Stop { execution: Some(e), .. }] if e == "exec-two")),
         "stop names the execution under the cursor: {commands:?}"
     );
+}
+
+#[test]
+fn a_marked_pipeline_named_like_a_deployment_is_approved_not_rolled_back() {
+    let mut app = app_with_fleet();
+    if let Some(s) = app.snapshot.as_mut() {
+        s.pipelines.push(pipeline("d-ploy-release"));
+    }
+    typed_keys(&mut app, "2");
+    let rows = super::rows::rows(&app);
+    let at = |name: &str| {
+        rows.iter()
+            .position(|r| matches!(r, Row::Pipeline { name: n } if n == name))
+            .expect("a pipeline row")
+    };
+    for name in ["d-ploy-release", "billing-release"] {
+        app.screen_mut().selected = at(name);
+        typed_keys(&mut app, " ");
+    }
+    app.screen_mut().selected = at("ledger-release");
+
+    // Rollback takes only deployments: no deployment is marked or selected here.
+    let commands = typed_keys(&mut app, "B");
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(!matches!(app.mode, Mode::Dialog(_)), "{:?}", app.mode);
+
+    typed_keys(&mut app, "a");
+    let Mode::Dialog(dialog) = &app.mode else {
+        panic!("an approval dialog: {:?}", app.mode);
+    };
+    let super::actions::Ask::Comment { gates, .. } = &dialog.ask else {
+        panic!("{:?}", dialog.ask);
+    };
+    let mut pipelines: Vec<&str> = gates.iter().map(|g| g.pipeline.as_str()).collect();
+    pipelines.sort_unstable();
+    assert_eq!(pipelines, ["billing-release", "d-ploy-release"]);
 }

@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::keymap::{self, Action};
 use super::rows::{self, Row};
-use super::{App, Command, Mode, Msg, Screen, View};
+use super::{App, Command, Mode, Msg, Screen, Subject, View};
 use crate::aws::hot::HotSet;
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
@@ -143,8 +143,8 @@ fn schedule(app: &mut App) -> Vec<Command> {
     if let Some(snapshot) = &app.snapshot {
         let mut set = HotSet::of(snapshot);
         // The deployment on screen stays hot even after it ends, until it settles.
-        if let (View::Deployment, Some(id)) = (app.screen().view, app.screen().subject.as_ref()) {
-            set.deployments.insert(id.clone());
+        if let Some(id) = app.screen().subject.as_ref().and_then(Subject::deployment) {
+            set.deployments.insert(id.to_owned());
         }
         if !set.is_empty() {
             app.hot.in_flight = true;
@@ -165,6 +165,7 @@ fn counting_down(app: &App) -> bool {
             .screen()
             .subject
             .as_ref()
+            .and_then(Subject::deployment)
             .and_then(|id| s.deployment(id))
             .and_then(|d| d.progress.as_ref())
             .is_some_and(|p| p.next_step_at.is_some() || p.wait_ends_at.is_some()),
@@ -356,7 +357,7 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
     {
         out.push((
             format!("pipeline {}", p.name),
-            Screen::of(View::Pipeline, &p.name),
+            Screen::of(Subject::Pipeline(p.name.clone())),
         ));
     }
     for v in s
@@ -382,7 +383,7 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
                 "deployment {} {}/{}",
                 d.id, d.application, d.deployment_group
             ),
-            Screen::of(View::Deployment, &d.id),
+            Screen::of(Subject::Deployment(d.id.clone())),
         ));
     }
     out

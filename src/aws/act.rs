@@ -8,6 +8,7 @@ use aws_sdk_elasticloadbalancingv2::types as elb;
 
 use super::{AwsError, Clients};
 use crate::model::deploy::Revision;
+use crate::model::elb::merge_weights;
 
 /// The id AWS gave the request, when it sent one.
 pub type RequestId = Option<String>;
@@ -190,15 +191,16 @@ pub async fn scale(
     Ok(id(&out))
 }
 
-/// Replaces the forward weights of a rule or a listener's default action, keeping every
-/// other action (authentication, their order) as it is: the Modify calls replace the whole
-/// action list.
+/// Sets the weights of the named target groups (ARN, weight) in the forward action of a rule
+/// or a listener's default action, read just before: the groups not named keep their
+/// weights, stickiness is kept, and so is every other action (authentication, their order).
+/// The Modify calls replace the whole action list, so all of it is sent again.
 pub async fn set_weights(
     c: &Clients,
     target: &str,
     weights: &[(String, i32)],
 ) -> Result<RequestId, AwsError> {
-    let is_rule = target.contains(":listener-rule/");
+    let is_rule = is_rule_arn(target);
     let current: Vec<elb::Action> = if is_rule {
         let out = c
             .elb
@@ -232,35 +234,7 @@ pub async fn set_weights(
             .map(|l| l.default_actions().to_vec())
             .unwrap_or_default()
     };
-    let forward = elb::ForwardActionConfig::builder()
-        .set_target_groups(Some(
-            weights
-                .iter()
-                .map(|(arn, w)| {
-                    elb::TargetGroupTuple::builder()
-                        .target_group_arn(arn)
-                        .weight(*w)
-                        .build()
-                })
-                .collect(),
-        ))
-        .build();
-    let new_forward = elb::Action::builder()
-        .r#type(elb::ActionTypeEnum::Forward)
-        .forward_config(forward);
-    let mut actions: Vec<elb::Action> = Vec::new();
-    let mut replaced = false;
-    for action in current {
-        if action.r#type() == Some(&elb::ActionTypeEnum::Forward) && !replaced {
-            actions.push(new_forward.clone().set_order(action.order()).build());
-            replaced = true;
-        } else {
-            actions.push(action);
-        }
-    }
-    if !replaced {
-        actions.push(new_forward.build());
-    }
+    let actions = with_weights(current, weights);
     if is_rule {
         let out = c
             .elb
@@ -287,6 +261,60 @@ pub async fn set_weights(
             })?;
         Ok(id(&out))
     }
+}
+
+/// Whether a weights target is a rule (ModifyRule) rather than a listener (ModifyListener):
+/// the resource type in the ARN says, `listener-rule/` or `listener/`.
+pub fn is_rule_arn(arn: &str) -> bool {
+    arn.contains(":listener-rule/")
+}
+
+/// The action list with the first forward action's weights set: its target groups merged
+/// with `weights` ([`merge_weights`]), its stickiness and order kept. A list with no forward
+/// action gets one at the end.
+fn with_weights(current: Vec<elb::Action>, weights: &[(String, i32)]) -> Vec<elb::Action> {
+    let forward_of = |now: Option<&elb::Action>| {
+        let (current, _) = now.map_or_else(
+            || (Vec::new(), None),
+            |a| super::elbv2::forwards(std::slice::from_ref(a)),
+        );
+        let tuples = merge_weights(&current, weights)
+            .into_iter()
+            .map(|f| {
+                elb::TargetGroupTuple::builder()
+                    .target_group_arn(f.target_group_arn)
+                    .weight(f.weight)
+                    .build()
+            })
+            .collect();
+        let stickiness = now
+            .and_then(elb::Action::forward_config)
+            .and_then(elb::ForwardActionConfig::target_group_stickiness_config)
+            .cloned();
+        let config = elb::ForwardActionConfig::builder()
+            .set_target_groups(Some(tuples))
+            .set_target_group_stickiness_config(stickiness)
+            .build();
+        elb::Action::builder()
+            .r#type(elb::ActionTypeEnum::Forward)
+            .forward_config(config)
+            .set_order(now.and_then(elb::Action::order))
+            .build()
+    };
+    let mut actions: Vec<elb::Action> = Vec::new();
+    let mut replaced = false;
+    for action in current {
+        if action.r#type() == Some(&elb::ActionTypeEnum::Forward) && !replaced {
+            actions.push(forward_of(Some(&action)));
+            replaced = true;
+        } else {
+            actions.push(action);
+        }
+    }
+    if !replaced {
+        actions.push(forward_of(None));
+    }
+    actions
 }
 
 pub async fn retry_stage(

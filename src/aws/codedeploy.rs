@@ -2,6 +2,7 @@
 //! mapped to `model::deploy`. Batches are filled to their limits (BatchGetDeployments 25,
 //! BatchGetDeploymentGroups and BatchGetApplications 100).
 
+use aws_sdk_codedeploy::operation::batch_get_deployment_targets::BatchGetDeploymentTargetsError;
 use aws_sdk_codedeploy::types as sdk;
 
 use super::{AwsError, Clients, ErrorKind, all_pages, revisions, ts};
@@ -262,6 +263,27 @@ pub async fn deployments(c: &Clients, ids: &[String]) -> Result<Vec<Deployment>,
 
 /// BatchGetDeployments alone: AppSpec revisions named by their `sha256`, without their text.
 pub async fn batch_deployments(c: &Clients, ids: &[String]) -> Result<Vec<Deployment>, AwsError> {
+    Ok(deployments_on(c, ids)
+        .await?
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect())
+}
+
+/// Whether a deployment runs on ECS, from BatchGetDeployments' `computePlatform` (`ECS`,
+/// `Lambda` or `Server`). An answer that leaves it out (some AWS-compatible servers) is
+/// taken as ECS: the deployment's group then decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Ecs,
+    Other,
+}
+
+/// BatchGetDeployments, with each deployment's platform.
+pub async fn deployments_on(
+    c: &Clients,
+    ids: &[String],
+) -> Result<Vec<(Deployment, Platform)>, AwsError> {
     let _slot = c.codedeploy.slot().await;
     let out = c
         .codedeploy
@@ -271,7 +293,17 @@ pub async fn batch_deployments(c: &Clients, ids: &[String]) -> Result<Vec<Deploy
         .send()
         .await
         .map_err(|e| c.error("codedeploy", "BatchGetDeployments", &e))?;
-    Ok(out.deployments_info().iter().map(deployment).collect())
+    Ok(out
+        .deployments_info()
+        .iter()
+        .map(|d| {
+            let platform = match d.compute_platform() {
+                None | Some(sdk::ComputePlatform::Ecs) => Platform::Ecs,
+                Some(_) => Platform::Other,
+            };
+            (deployment(d), platform)
+        })
+        .collect())
 }
 
 fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
@@ -314,7 +346,10 @@ fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
     }
 }
 
-/// The ECS target of a deployment: lifecycle events and task sets with traffic weights.
+/// The ECS target of a deployment: lifecycle events and task sets with traffic weights;
+/// `None` for a deployment that has no target yet (callers skip those that have not
+/// started: see [`DeploymentStatus::has_started`]; one that was read as not started a moment
+/// ago answers `DeploymentNotStartedException`, which is the same "no target yet").
 pub async fn target(
     c: &Clients,
     deployment: &str,
@@ -331,16 +366,17 @@ pub async fn target(
         .await
     {
         Ok(out) => out,
+        Err(e)
+            if e.as_service_error().is_some_and(
+                BatchGetDeploymentTargetsError::is_deployment_not_started_exception,
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(e) => {
-            let error = c
+            return Err(c
                 .error("codedeploy", "BatchGetDeploymentTargets", &e)
-                .on(deployment);
-            // A deployment created an instant ago has no target yet (botocore lists
-            // DeploymentNotStartedException for this call): nothing to show, not a gap.
-            if error.code.as_deref() == Some("DeploymentNotStartedException") {
-                return Ok(None);
-            }
-            return Err(error);
+                .on(deployment));
         }
     };
     Ok(out

@@ -244,10 +244,13 @@ impl AwsError {
     }
 
     /// Errors after which nothing else will work either: the snapshot cannot be taken.
+    /// Credentials sign every call to every service. A network error is not one of them:
+    /// it may concern one service's endpoint (`AWS_ENDPOINT_URL_<SERVICE>`, a VPC endpoint,
+    /// a proxy rule), and when it concerns them all nothing is read, which fails anyway.
     pub fn is_fatal(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials | ErrorKind::Network
+            ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials
         )
     }
 }

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use futures::future::join_all;
 
-use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2};
+use super::codedeploy::Platform;
+use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions};
 use crate::model::Snapshot;
 use crate::model::deploy::Deployment;
 use crate::model::ecs::Service;
@@ -25,13 +26,19 @@ pub struct HotSet {
     pub target_groups: BTreeSet<String>,
     pub rules: BTreeSet<String>,
     pub pipelines: BTreeSet<String>,
-    /// `application/group` → `cluster:service`, to read new deployments' targets.
+    /// `application/group` → `cluster:service` of every deployment group the snapshot read:
+    /// the groups in scope. A deployment in flight elsewhere is not this console's.
     pub targets: BTreeMap<(String, String), String>,
+    /// Deployments in flight already found not to be this console's: not read again.
+    pub not_ours: BTreeSet<String>,
 }
 
 impl HotSet {
     pub fn of(s: &Snapshot) -> Self {
-        let mut set = Self::default();
+        let mut set = Self {
+            not_ours: s.not_ours.clone(),
+            ..Self::default()
+        };
         for g in &s.deployment_groups {
             if let (Some(cluster), Some(service)) = (&g.cluster, &g.service) {
                 set.targets.insert(
@@ -78,8 +85,14 @@ pub struct HotUpdate {
     pub rules: Vec<ListenerRule>,
     pub pipelines: Vec<Pipeline>,
     pub errors: Vec<AwsError>,
+    /// Deployments in flight that are not this console's, as now known.
+    pub not_ours: BTreeSet<String>,
 }
 
+/// Re-reads what `set` names, and any deployment started since in a deployment group of the
+/// set (the groups in scope) on ECS. Deployments in flight elsewhere in the account (other
+/// teams' applications, Lambda and EC2 deployments) are read once, to learn they are not
+/// ours, and then left alone until they end.
 pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
     let mut out = HotUpdate::default();
     let by_cluster = set.services.iter().fold(
@@ -124,28 +137,12 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         ),
     );
     // Deployments: the ones we follow plus any that started since.
-    let mut ids: BTreeSet<String> = set.deployments.clone();
-    match listed {
-        Ok(listed) => ids.extend(listed),
-        Err(error) => out.errors.push(error),
-    }
-    let ids: Vec<String> = ids.into_iter().collect();
-    let read = join_all(
-        ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
-            .map(|chunk| codedeploy::deployments(c, chunk)),
-    )
-    .await;
-    let mut deployments: Vec<Deployment> = Vec::new();
-    for result in read {
-        match result {
-            Ok(list) => deployments.extend(list),
-            Err(error) => out.errors.push(error),
-        }
-    }
+    let (mut deployments, not_ours) = read_deployments(c, set, listed, &mut out.errors).await;
     let targets = join_all(deployments.iter().map(|d| {
         let target = set
             .targets
             .get(&(d.application.clone(), d.deployment_group.clone()))
+            .filter(|_| d.status.has_started())
             .cloned();
         async move {
             match target {
@@ -161,6 +158,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
             Err(error) => out.errors.push(error),
         }
     }
+    out.not_ours = not_ours;
     out.deployments = deployments;
     for result in services {
         match result {
@@ -190,6 +188,56 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         }
     }
     out
+}
+
+/// The deployments followed and those listed in flight since, read in batches; those listed
+/// that are not ours (not ECS, or in a group outside the set) are left out and remembered.
+async fn read_deployments(
+    c: &Clients,
+    set: &HotSet,
+    listed: Result<Vec<String>, AwsError>,
+    errors: &mut Vec<AwsError>,
+) -> (Vec<Deployment>, BTreeSet<String>) {
+    let mut ids: BTreeSet<String> = set.deployments.clone();
+    let mut not_ours = set.not_ours.clone();
+    match listed {
+        Ok(listed) => {
+            let listed: BTreeSet<String> = listed.into_iter().collect();
+            // Those no longer in flight are forgotten: the memory stays as small as the list.
+            not_ours.retain(|id| listed.contains(id));
+            ids.extend(listed.into_iter().filter(|id| !not_ours.contains(id)));
+        }
+        Err(error) => errors.push(error),
+    }
+    let ids: Vec<String> = ids.into_iter().collect();
+    let read = join_all(
+        ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
+            .map(|chunk| codedeploy::deployments_on(c, chunk)),
+    )
+    .await;
+    let mut deployments: Vec<Deployment> = Vec::new();
+    for result in read {
+        match result {
+            Ok(list) => {
+                for (d, platform) in list {
+                    let in_scope = platform == Platform::Ecs
+                        && set
+                            .targets
+                            .contains_key(&(d.application.clone(), d.deployment_group.clone()));
+                    if in_scope || set.deployments.contains(&d.id) {
+                        deployments.push(d);
+                    } else {
+                        not_ours.insert(d.id);
+                    }
+                }
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    // The AppSpec each deploys, read once per revision (cached); a revision that could not
+    // be read is the cold snapshot's to report.
+    let _ = revisions::resolve(c, &mut deployments).await;
+    (deployments, not_ours)
 }
 
 impl HotUpdate {
@@ -243,6 +291,7 @@ impl HotUpdate {
                 changed |= replace(slot, p, |old, new| new.failures = old.failures.clone());
             }
         }
+        s.not_ours = self.not_ours;
         let gaps: Vec<_> = self.errors.iter().map(AwsError::to_gap).collect();
         changed |= gaps != s.gaps;
         s.gaps = gaps;

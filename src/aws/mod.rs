@@ -118,55 +118,33 @@ impl Clients {
     /// a throttle or a timeout up to three times (aws-apis.md section 10). Actions get slots
     /// of their own, so that one never waits behind a refresh.
     pub fn without_retries(&self) -> Self {
-        let once = || RetryConfig::standard().with_max_attempts(1);
+        /// The same service client, rebuilt from its configuration with one attempt.
+        macro_rules! once {
+            ($client:expr, $sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $client
+                        .config()
+                        .to_builder()
+                        .retry_config(RetryConfig::standard().with_max_attempts(1))
+                        .build(),
+                )
+            };
+        }
         Self {
-            ecs: Limited::new(
-                aws_sdk_ecs::Client::from_conf(
-                    self.ecs
-                        .client
-                        .config()
-                        .to_builder()
-                        .retry_config(once())
-                        .build(),
-                ),
-                ACTION_SLOTS,
-            ),
+            ecs: Limited::new(once!(self.ecs.client, aws_sdk_ecs), ACTION_SLOTS),
             codedeploy: Limited::new(
-                aws_sdk_codedeploy::Client::from_conf(
-                    self.codedeploy
-                        .client
-                        .config()
-                        .to_builder()
-                        .retry_config(once())
-                        .build(),
-                ),
+                once!(self.codedeploy.client, aws_sdk_codedeploy),
                 ACTION_SLOTS,
             ),
             codepipeline: Limited::new(
-                aws_sdk_codepipeline::Client::from_conf(
-                    self.codepipeline
-                        .client
-                        .config()
-                        .to_builder()
-                        .retry_config(once())
-                        .build(),
-                ),
+                once!(self.codepipeline.client, aws_sdk_codepipeline),
                 ACTION_SLOTS,
             ),
             elb: Limited::new(
-                aws_sdk_elasticloadbalancingv2::Client::from_conf(
-                    self.elb
-                        .client
-                        .config()
-                        .to_builder()
-                        .retry_config(once())
-                        .build(),
-                ),
+                once!(self.elb.client, aws_sdk_elasticloadbalancingv2),
                 ACTION_SLOTS,
             ),
-            sts: aws_sdk_sts::Client::from_conf(
-                self.sts.config().to_builder().retry_config(once()).build(),
-            ),
+            sts: once!(self.sts, aws_sdk_sts),
             ..self.clone()
         }
     }

@@ -14,7 +14,8 @@ use std::sync::Mutex;
 use futures::future::join_all;
 use tokio::sync::oneshot;
 
-use super::{AwsError, Clients, ErrorKind, codedeploy, codepipeline, ecs, elbv2, revisions};
+use super::codedeploy::Platform;
+use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions};
 use crate::config::Scope;
 use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
 use crate::model::ecs::{Cluster, Service};
@@ -58,8 +59,9 @@ impl Gaps {
     }
 }
 
-/// Takes one snapshot. Fails only when nothing could be read: no credentials, expired
-/// credentials, no network, or every service denied.
+/// Takes one snapshot. Fails only when nothing could be read (no network, every service
+/// denied or unreachable) or the credentials are missing or expired; a service that cannot
+/// be reached is a gap, and the rest is read.
 pub async fn take(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     // The joined reads make a large future; keep it on the heap, not the caller's stack.
     Box::pin(read(c, scope)).await
@@ -79,7 +81,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     );
     let identity = match identity {
         Ok(identity) => Some(identity),
-        Err(error) if error.is_fatal() || error.kind == ErrorKind::Timeout => return Err(error),
+        Err(error) if error.is_fatal() => return Err(error),
         Err(error) => {
             gaps.push(error);
             None
@@ -94,6 +96,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
         groups,
         deployments,
         configs,
+        not_ours,
     } = deploy;
     let ElbRead {
         load_balancers,
@@ -128,6 +131,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
         target_groups,
         deployment_configs: configs,
         gaps: errors.iter().map(AwsError::to_gap).collect(),
+        not_ours,
         ..Snapshot::default()
     };
     snapshot.link();
@@ -197,6 +201,8 @@ struct DeployRead {
     groups: Vec<DeploymentGroup>,
     deployments: Vec<Deployment>,
     configs: BTreeMap<String, Routing>,
+    /// Deployments read that are outside the scope or not on ECS.
+    not_ours: BTreeSet<String>,
 }
 
 async fn read_deployments(
@@ -263,7 +269,7 @@ async fn read_deployments(
         ),
         join_all(
             ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
-                .map(|chunk| codedeploy::batch_deployments(c, chunk))
+                .map(|chunk| codedeploy::deployments_on(c, chunk))
         ),
     );
     let groups: Vec<DeploymentGroup> = groups
@@ -284,19 +290,23 @@ async fn read_deployments(
         .iter()
         .map(|g| (g.application.as_str(), g.name.as_str()))
         .collect();
-    let mut deployments: Vec<Deployment> = deployments
+    let (ours, others): (Vec<_>, Vec<_>) = deployments
         .into_iter()
         .filter_map(|r| gaps.keep(r))
         .flatten()
-        .filter(|d| in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str())))
-        .collect();
+        .partition(|(d, platform)| {
+            *platform == Platform::Ecs
+                && in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str()))
+        });
+    let not_ours: BTreeSet<String> = others.into_iter().map(|(d, _)| d.id).collect();
+    let mut deployments: Vec<Deployment> = ours.into_iter().map(|(d, _)| d).collect();
     deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
     // Round 4: the ECS target and the AppSpec revision (once per revision, cached) of each
     // deployment in flight or failed, and custom configs.
     let wanted: Vec<(usize, String, String)> = deployments
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.needs_detail())
+        .filter(|(_, d)| d.status.has_started() && d.needs_detail())
         .filter_map(|(i, d)| {
             let g = groups
                 .iter()
@@ -356,6 +366,7 @@ async fn read_deployments(
         groups,
         deployments,
         configs,
+        not_ours,
     }
 }
 

@@ -41,6 +41,32 @@ pub struct Forward {
     pub weight: i32,
 }
 
+/// The forward targets after a weights action: every group forwarded to now keeps its place
+/// and weight unless `named` gives it a new one; a named group not forwarded to yet is added
+/// at the end. ELBv2's Modify calls replace the whole forward action, so what the person did
+/// not name must be sent again as it is.
+pub fn merge_weights(current: &[Forward], named: &[(String, i32)]) -> Vec<Forward> {
+    let mut out: Vec<Forward> = current
+        .iter()
+        .map(|f| Forward {
+            target_group_arn: f.target_group_arn.clone(),
+            weight: named
+                .iter()
+                .find(|(arn, _)| *arn == f.target_group_arn)
+                .map_or(f.weight, |(_, w)| *w),
+        })
+        .collect();
+    for (arn, weight) in named {
+        if !out.iter().any(|f| f.target_group_arn == *arn) {
+            out.push(Forward {
+                target_group_arn: arn.clone(),
+                weight: *weight,
+            });
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ListenerRule {
     pub arn: String,

@@ -75,6 +75,10 @@ pub struct Snapshot {
     pub deployment_configs: BTreeMap<String, Routing>,
     pub gaps: Vec<Gap>,
     pub attention: Attention,
+    /// Deployments read and found not to be this console's (outside the scope, or of
+    /// another compute platform): the hot refresh does not read them again.
+    #[serde(skip)]
+    pub not_ours: std::collections::BTreeSet<String>,
 }
 
 impl Snapshot {

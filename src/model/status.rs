@@ -66,6 +66,12 @@ impl DeploymentStatus {
     pub fn is_terminal(&self) -> bool {
         matches!(self, Self::Succeeded | Self::Failed | Self::Stopped)
     }
+
+    /// Created and Queued deployments have no targets yet: CodeDeploy answers a read of
+    /// their targets with `DeploymentNotStartedException`, so none is asked for.
+    pub fn has_started(&self) -> bool {
+        !matches!(self, Self::Created | Self::Queued)
+    }
 }
 
 status!(

@@ -10,6 +10,7 @@ pub mod observe;
 pub mod pipelines;
 pub mod prepare;
 pub mod scope;
+pub mod weights;
 
 use serde::Serialize;
 use thiserror::Error;
@@ -361,9 +362,8 @@ fn validate_weights(weights: &[(String, i64)]) -> Result<(), OpError> {
     if names.windows(2).any(|w| w[0] == w[1]) {
         return invalid("a target group is named twice".to_owned());
     }
-    if weights.iter().all(|(_, w)| *w == 0) {
-        return invalid("all weights are zero: no target group would get traffic".to_owned());
-    }
+    // Whether all weights end up zero depends on the groups not named: checked on the
+    // merged forward action when the action is planned (`weights::check`).
     Ok(())
 }
 

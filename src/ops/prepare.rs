@@ -185,40 +185,8 @@ pub async fn prepare(c: &Clients, op: &Op) -> Result<Plan, OpError> {
             )
         }
         Op::Weights { target, weights } => {
-            let named: Vec<String> = weights.iter().map(|(n, _)| n.clone()).collect();
-            let groups = elbv2::target_groups_named(c, &named)
-                .await
-                .map_err(|e| match e.kind {
-                    crate::aws::ErrorKind::NotFound => {
-                        OpError::Invalid(format!("there is no such target group: {}", e.message))
-                    }
-                    _ => e.into(),
-                })?;
-            let mut resolved = Vec::new();
-            for (name, weight) in weights {
-                let Some(tg) = groups.iter().find(|t| t.name == *name || t.arn == *name) else {
-                    return Err(OpError::Invalid(format!("there is no target group {name}")));
-                };
-                resolved.push((tg.arn.clone(), i32::try_from(*weight).unwrap_or(0)));
-            }
-            let lb = load_balancer_of(target).unwrap_or_else(|| target.clone());
-            let lines = weights
-                .iter()
-                .map(|(n, w)| format!("{n}={w}"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            plan(
-                vec![
-                    format!("Set the forward weights of {target} to {lines}."),
-                    "CodeDeploy or ECS may move these weights back during a managed deployment."
-                        .to_owned(),
-                ],
-                lb,
-                Call::Weights {
-                    target: target.clone(),
-                    weights: resolved,
-                },
-            )
+            let p = super::weights::plan(c, target, weights).await?;
+            plan(p.summary, p.typed_name, p.call)
         }
         Op::Retry {
             pipeline,
@@ -349,12 +317,6 @@ async fn redeploy(
             from: last,
         },
     ))
-}
-
-/// `microservicesLB` from a listener or rule ARN: what a person types to confirm new weights.
-fn load_balancer_of(arn: &str) -> Option<String> {
-    let path = arn.split_once(":listener")?.1;
-    path.split('/').nth(2).map(str::to_owned)
 }
 
 /// `payments-prod/ledger: 4/4 running · 4/4 targets healthy`, for a deployment group's service.

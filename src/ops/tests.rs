@@ -66,13 +66,6 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
         (
             Op::Weights {
                 target: "arn".into(),
-                weights: vec![("a".into(), 0), ("b".into(), 0)],
-            },
-            "all weights are zero",
-        ),
-        (
-            Op::Weights {
-                target: "arn".into(),
                 weights: vec![("a".into(), 1), ("a".into(), 2)],
             },
             "named twice",
@@ -165,6 +158,11 @@ fn good_inputs_pass() {
         Op::Weights {
             target: "arn".into(),
             weights: vec![("a".into(), 0), ("b".into(), 999)],
+        },
+        // Draining one group: the groups not named keep the traffic.
+        Op::Weights {
+            target: "arn".into(),
+            weights: vec![("green".into(), 0)],
         },
         Op::Approve {
             pipeline: "p".into(),
@@ -335,5 +333,37 @@ fn several_executions_at_one_gate_are_never_chosen_between_on_a_guess() {
     assert_eq!(
         choose_stop(&p, None).ok().map(|e| e.id.clone()),
         Some("e2".into())
+    );
+}
+
+#[test]
+fn weights_merge_into_the_forward_action_and_keep_the_groups_not_named() {
+    use crate::model::elb::{Forward, merge_weights};
+    let forward = |arn: &str, weight| Forward {
+        target_group_arn: arn.into(),
+        weight,
+    };
+    let now = [
+        forward("blue", 50),
+        forward("green", 30),
+        forward("canary", 20),
+    ];
+    assert_eq!(
+        merge_weights(&now, &[("green".into(), 60), ("extra".into(), 5)]),
+        [
+            forward("blue", 50),
+            forward("green", 60),
+            forward("canary", 20),
+            forward("extra", 5)
+        ]
+    );
+    assert!(super::weights::check(&merge_weights(&now, &[("green".into(), 0)])).is_ok());
+    let zero = merge_weights(&[forward("blue", 0)], &[("green".into(), 0)]);
+    assert!(
+        matches!(super::weights::check(&zero), Err(OpError::Invalid(m)) if m.contains("all weights are zero"))
+    );
+    let many: Vec<(String, i32)> = (0..3).map(|i| (format!("g{i}"), 1)).collect();
+    assert!(
+        matches!(super::weights::check(&merge_weights(&now, &many)), Err(OpError::Invalid(m)) if m.contains("at most 5"))
     );
 }

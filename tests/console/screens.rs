@@ -135,11 +135,9 @@ async fn the_deployment_screen_names_the_task_definition_being_deployed() {
     let snapshot = fleet().await;
     let mut app = app(&snapshot, false);
     keys(&mut app, "1jjjjj\n");
-    let id = app
-        .screen()
-        .subject
-        .clone()
-        .expect("a deployment on screen");
+    let Some(cutover::app::Subject::Deployment(id)) = app.screen().subject.clone() else {
+        panic!("a deployment on screen");
+    };
     let d = snapshot.deployment(&id).expect("in the snapshot");
     let task_definition = d.task_definition().expect("the AppSpec was read");
     let short = cutover::model::deploy::short_task_definition(task_definition);

@@ -365,6 +365,91 @@ fn scale_and_weights_change_the_service_and_the_rule() {
     assert_eq!(weights, [80, 20]);
 }
 
+/// ELBv2's Modify calls replace the whole forward action (aws-apis.md 5.3; botocore elbv2
+/// `ForwardActionConfig{TargetGroups, TargetGroupStickinessConfig{Enabled, DurationSeconds}}`):
+/// setting one weight must send the other groups and the stickiness again as they are.
+#[test]
+fn weights_change_only_the_named_group_and_keep_stickiness_and_the_other_groups() {
+    use cutover::sim::world::elb::Forward;
+    let lab = lab();
+    let arn = |w: &World, name: &str| {
+        w.target_group_by_name(name)
+            .map(|t| t.arn.clone())
+            .unwrap_or_default()
+    };
+    let rule = lab.sim.handle.shared().with_world(|w| {
+        let (blue, green, web) = (
+            arn(w, "jobs-blue"),
+            arn(w, "jobs-green"),
+            arn(w, "web-green"),
+        );
+        let rule = w
+            .rules
+            .values()
+            .find(|r| !r.is_default && r.forwards_to(&blue))
+            .map(|r| r.arn.clone())
+            .expect("a jobs rule");
+        let forward = w
+            .rules
+            .get_mut(&rule)
+            .and_then(|r| r.actions.iter_mut().find(|a| a.kind == "forward"))
+            .expect("a forward action");
+        forward.forward = vec![
+            Forward {
+                target_group_arn: blue,
+                weight: 50,
+            },
+            Forward {
+                target_group_arn: green,
+                weight: 30,
+            },
+            Forward {
+                target_group_arn: web,
+                weight: 20,
+            },
+        ];
+        forward.stickiness = Some((true, Some(3600)));
+        rule
+    });
+    let out = lab.run(&["weights", &rule, "jobs-green=60", "--confirm", "lab-alb"]);
+    ok(&out);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("jobs-blue=50 jobs-green=60 web-green=20"),
+        "the plan shows the whole forward action: {summary}"
+    );
+    let (forward, stickiness) = lab.world(|w| {
+        let action = w.rules[&rule]
+            .actions
+            .iter()
+            .find(|a| a.kind == "forward")
+            .cloned()
+            .expect("still a forward action");
+        let names: Vec<(String, u32)> = action
+            .forward
+            .iter()
+            .map(|f| {
+                let name = w
+                    .target_groups
+                    .get(&f.target_group_arn)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                (name, f.weight)
+            })
+            .collect();
+        (names, action.stickiness)
+    });
+    assert_eq!(
+        forward,
+        [
+            ("jobs-blue".to_owned(), 50),
+            ("jobs-green".to_owned(), 60),
+            ("web-green".to_owned(), 20)
+        ]
+    );
+    assert_eq!(stickiness, Some((true, Some(3600))));
+}
+
 #[test]
 fn pipeline_controls_approve_start_stop_and_retry() {
     let lab = lab();
@@ -430,6 +515,17 @@ fn pipeline_controls_approve_start_stop_and_retry() {
 fn bad_input_is_refused_and_nothing_is_sent() {
     let lab = lab();
     let long = "x".repeat(513);
+    let jobs_rule = lab.world(|w| {
+        let blue = w
+            .target_group_by_name("jobs-blue")
+            .map(|t| t.arn.clone())
+            .unwrap_or_default();
+        w.rules
+            .values()
+            .find(|r| !r.is_default && r.forwards_to(&blue))
+            .map(|r| r.arn.clone())
+            .expect("a jobs rule")
+    });
     let table: Vec<(Vec<&str>, i32, &str)> = vec![
         (vec!["scale", "lab/jobs", "-1", "--yes"], 2, "negative"),
         (
@@ -464,7 +560,13 @@ fn bad_input_is_refused_and_nothing_is_sent() {
         ),
         (vec!["weights", "arn:x", "a=1000", "--yes"], 2, "0 to 999"),
         (
-            vec!["weights", "arn:x", "a=0", "b=0", "--yes"],
+            vec![
+                "weights",
+                &jobs_rule,
+                "jobs-blue=0",
+                "jobs-green=0",
+                "--yes",
+            ],
             2,
             "all weights are zero",
         ),

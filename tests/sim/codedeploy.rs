@@ -532,3 +532,62 @@ async fn an_s3_revision_is_deployed_by_reference_and_registered_to_the_applicati
         .expect_err("another version was never deployed");
     assert_eq!(code(&error), "RevisionDoesNotExistException");
 }
+
+/// An account shared with other teams holds Lambda deployments too. CodeDeploy tells them
+/// apart by `computePlatform` on the application, the group and the deployment (botocore
+/// codedeploy `ApplicationInfo`, `DeploymentGroupInfo`, `DeploymentInfo`); a Lambda group has
+/// no `ecsServices` and no target group pair.
+#[tokio::test]
+async fn another_teams_lambda_deployment_is_listed_with_its_platform_and_never_run() {
+    use cutover::sim::world::codedeploy::ComputePlatform;
+    let sim = Sim::start().await;
+    let id = sim.handle.shared().with_world(|w| {
+        w.hold_other_deployment("billing-functions", "invoice", ComputePlatform::Lambda)
+    });
+    sim.advance(3_600);
+    let cd = sim.codedeploy();
+    let listed = cd
+        .list_deployments()
+        .include_only_statuses(DeploymentStatus::InProgress)
+        .send()
+        .await
+        .expect("list");
+    assert!(listed.deployments().contains(&id), "listed account-wide");
+    let info = cd
+        .batch_get_deployments()
+        .deployment_ids(&id)
+        .send()
+        .await
+        .expect("batch");
+    let d = &info.deployments_info()[0];
+    assert_eq!(d.compute_platform().map(|p| p.as_str()), Some("Lambda"));
+    assert_eq!(
+        d.status(),
+        Some(&DeploymentStatus::InProgress),
+        "nothing runs it"
+    );
+    assert!(d.load_balancer_info().is_none());
+    let app = cd
+        .get_application()
+        .application_name("billing-functions")
+        .send()
+        .await
+        .expect("app");
+    assert_eq!(
+        app.application()
+            .and_then(|a| a.compute_platform())
+            .map(|p| p.as_str()),
+        Some("Lambda")
+    );
+    let group = cd
+        .get_deployment_group()
+        .application_name("billing-functions")
+        .deployment_group_name("invoice")
+        .send()
+        .await
+        .expect("group");
+    let group = group.deployment_group_info().expect("info");
+    assert_eq!(group.compute_platform().map(|p| p.as_str()), Some("Lambda"));
+    assert!(group.ecs_services().is_empty() && group.load_balancer_info().is_none());
+    assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
+}

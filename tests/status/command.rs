@@ -154,3 +154,81 @@ async fn a_bad_flag_is_refused_with_a_message() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'everything'"));
 }
+
+/// `cutover status` with one service's endpoint dead: the SDK reads per-service endpoints from
+/// `AWS_ENDPOINT_URL_<SERVICE_ID>` over `AWS_ENDPOINT_URL` (aws-apis.md 1.1), so ELBv2 alone
+/// is unreachable. The snapshot is the rest, with a gap naming ELBv2, and exits as
+/// docs/status-json.md says: 0, or 3 with `--fail-on gaps`.
+#[tokio::test]
+async fn one_unreachable_service_is_a_gap_and_the_rest_is_read() {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 5,
+        ..options()
+    })
+    .await;
+    let endpoint = sim.endpoint();
+    // A port that was free a moment ago: nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let run = move |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .arg("status")
+            .args(["--region", "us-east-1"])
+            .args(args)
+            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env(
+                "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2",
+                format!("http://127.0.0.1:{dead}"),
+            )
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("run cutover status")
+    };
+    let (json, human, fail_on) = tokio::task::spawn_blocking(move || {
+        (run(&["--json"]), run(&[]), run(&["--fail-on", "gaps"]))
+    })
+    .await
+    .expect("ran");
+    assert_eq!(
+        json.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&json.stderr)
+    );
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    for read in ["pipelines", "deployment_groups", "services"] {
+        assert!(
+            value[read].as_array().is_some_and(|l| !l.is_empty()),
+            "{read} read"
+        );
+    }
+    assert!(
+        value["load_balancers"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    let gaps = value["gaps"].as_array().cloned().unwrap_or_default();
+    assert!(!gaps.is_empty());
+    assert!(
+        gaps.iter()
+            .all(|g| g["service"] == "elasticloadbalancing" && g["kind"] == "network"),
+        "{gaps:?}"
+    );
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert_eq!(human.status.code(), Some(0));
+    assert!(
+        text.contains("NOT READ") && text.contains("elasticloadbalancing"),
+        "{text}"
+    );
+    assert_eq!(fail_on.status.code(), Some(3));
+}

@@ -12,6 +12,7 @@ mod common;
 mod command;
 mod faults;
 mod follow;
+mod hot;
 mod modes;
 mod moto;
 mod whole;

@@ -12,7 +12,9 @@ use crate::sim::engine::deploy::{self, CreateRequest};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
-use crate::sim::world::codedeploy::{Deployment, DeploymentGroup, DeploymentStatus, Routing};
+use crate::sim::world::codedeploy::{
+    ComputePlatform, Deployment, DeploymentGroup, DeploymentStatus, Routing,
+};
 
 const PAGE: usize = 100;
 const BATCH_DEPLOYMENTS: usize = 25;
@@ -148,7 +150,7 @@ fn application(world: &World, name: &str) -> ApiResult<Value> {
         "applicationName": app.name,
         "createTime": ts(app.created_at),
         "linkedToGitHub": false,
-        "computePlatform": "ECS",
+        "computePlatform": app.compute_platform.as_str(),
     }))
 }
 
@@ -290,6 +292,7 @@ fn load_balancer_json(group: &DeploymentGroup) -> Value {
 }
 
 fn group_json(world: &World, g: &DeploymentGroup) -> Value {
+    let platform = world.platform_of(&g.application);
     let mut v = json!({
         "applicationName": g.application,
         "deploymentGroupId": g.id,
@@ -305,11 +308,14 @@ fn group_json(world: &World, g: &DeploymentGroup) -> Value {
         "deploymentStyle": { "deploymentType": "BLUE_GREEN", "deploymentOption": "WITH_TRAFFIC_CONTROL" },
         "outdatedInstancesStrategy": "UPDATE",
         "blueGreenDeploymentConfiguration": blue_green_json(g.ready_action.as_str(), g.ready_wait_minutes, g.termination_wait_minutes),
-        "loadBalancerInfo": load_balancer_json(g),
-        "computePlatform": "ECS",
-        "ecsServices": [{ "serviceName": g.service, "clusterName": g.cluster }],
+        "computePlatform": platform.as_str(),
         "terminationHookEnabled": false,
     });
+    // ECS groups name their service and target group pair; Lambda and EC2 groups have none.
+    if platform == ComputePlatform::Ecs {
+        v["loadBalancerInfo"] = load_balancer_json(g);
+        v["ecsServices"] = json!([{ "serviceName": g.service, "clusterName": g.cluster }]);
+    }
     let last_ok = deployment_summary(world, g.last_successful.as_ref());
     if !last_ok.is_null() {
         v["lastSuccessfulDeployment"] = last_ok;
@@ -364,9 +370,9 @@ pub fn deployment_json(world: &World, d: &Deployment) -> Value {
         "blueGreenDeploymentConfiguration": blue_green_json(d.ready_action.as_str(), d.ready_wait_minutes, d.termination_wait_minutes),
         "fileExistsBehavior": "DISALLOW",
         "deploymentStatusMessages": d.status_messages,
-        "computePlatform": "ECS",
+        "computePlatform": world.platform_of(&d.application).as_str(),
     });
-    if let Some(g) = group {
+    if let Some(g) = group.filter(|_| world.platform_of(&d.application) == ComputePlatform::Ecs) {
         v["loadBalancerInfo"] = load_balancer_json(g);
     }
     if let Some(previous) = &d.previous_revision {

@@ -8,6 +8,29 @@ pub struct Application {
     pub name: String,
     pub id: String,
     pub created_at: Millis,
+    /// The platform of the application, and so of its groups and deployments.
+    pub compute_platform: ComputePlatform,
+}
+
+/// CodeDeploy's `ComputePlatform`. The simulator runs ECS blue/green deployments; Lambda and
+/// EC2/on-premises (`Server`) ones are held and answered for, as an account shared with
+/// other teams has them, but nothing runs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ComputePlatform {
+    #[default]
+    Ecs,
+    Lambda,
+    Server,
+}
+
+impl ComputePlatform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ecs => "ECS",
+            Self::Lambda => "Lambda",
+            Self::Server => "Server",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -322,5 +345,127 @@ impl Deployment {
             DeploymentStatus::Succeeded => "Succeeded",
             DeploymentStatus::Failed | DeploymentStatus::Stopped => "Failed",
         }
+    }
+}
+
+impl super::World {
+    /// The compute platform of an application (ECS when unknown).
+    pub fn platform_of(&self, application: &str) -> ComputePlatform {
+        self.applications
+            .get(application)
+            .map_or(ComputePlatform::Ecs, |a| a.compute_platform)
+    }
+
+    /// Puts a deployment of another platform in flight (`InProgress`) in `group` of
+    /// `application`, both made on that platform if new: another team's Lambda or EC2
+    /// release, seen from an account shared with it. It is listed and read like any other
+    /// deployment, with its `computePlatform`; nothing runs it, so it stays in flight.
+    pub fn hold_other_deployment(
+        &mut self,
+        application: &str,
+        group: &str,
+        platform: ComputePlatform,
+    ) -> String {
+        let now = self.now;
+        if !self.applications.contains_key(application) {
+            let id = self.rng.uuid();
+            self.applications.insert(
+                application.to_owned(),
+                Application {
+                    name: application.to_owned(),
+                    id,
+                    created_at: now,
+                    compute_platform: platform,
+                },
+            );
+        }
+        let config = match platform {
+            ComputePlatform::Lambda => "CodeDeployDefault.LambdaAllAtOnce",
+            ComputePlatform::Ecs | ComputePlatform::Server => "CodeDeployDefault.AllAtOnce",
+        };
+        let id = self.deployment_id();
+        let key = (application.to_owned(), group.to_owned());
+        if !self.deployment_groups.contains_key(&key) {
+            let group_id = self.rng.uuid();
+            let role = format!("arn:aws:iam::{}:role/CodeDeployServiceRole", self.account);
+            self.deployment_groups.insert(
+                key.clone(),
+                DeploymentGroup {
+                    application: application.to_owned(),
+                    name: group.to_owned(),
+                    id: group_id,
+                    config: config.to_owned(),
+                    service_role_arn: role,
+                    cluster: String::new(),
+                    service: String::new(),
+                    target_groups: [String::new(), String::new()],
+                    prod_listener: String::new(),
+                    test_listener: None,
+                    ready_action: ReadyAction::Continue,
+                    ready_wait_minutes: 0,
+                    termination_wait_minutes: 0,
+                    auto_rollback: false,
+                    rollback_events: Vec::new(),
+                    last_successful: None,
+                    last_attempted: None,
+                    fail_next_hook: None,
+                },
+            );
+        }
+        if let Some(g) = self.deployment_groups.get_mut(&key) {
+            g.last_attempted = Some(id.clone());
+        }
+        let content = format!(
+            "version: 0.0\nResources:\n  - {group}:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: {group}\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n"
+        );
+        let deployment = Deployment {
+            id: id.clone(),
+            application: application.to_owned(),
+            group: group.to_owned(),
+            config: config.to_owned(),
+            routing: Routing::AllAtOnce,
+            status: DeploymentStatus::InProgress,
+            creator: "user",
+            description: None,
+            revision: Revision {
+                source: RevisionSource::AppSpec {
+                    sha256: crate::sim::appspec::sha256_hex(&content),
+                    content,
+                },
+                task_definition: String::new(),
+                hooks: Vec::new(),
+            },
+            previous_revision: None,
+            created_at: now,
+            started_at: Some(now),
+            completed_at: None,
+            error: None,
+            rollback_deployment: None,
+            rollback_of: None,
+            rollback_message: None,
+            events: Vec::new(),
+            cluster: String::new(),
+            service: String::new(),
+            ready_action: ReadyAction::Continue,
+            ready_wait_minutes: 0,
+            termination_wait_minutes: 0,
+            auto_rollback: false,
+            rollback_events: Vec::new(),
+            original_set: None,
+            replacement_set: None,
+            original_target_group: String::new(),
+            replacement_target_group: String::new(),
+            phase: Phase::Created,
+            phase_since: now,
+            shifted: 0,
+            next_shift_at: None,
+            termination_wait_started: false,
+            fail_at: None,
+            status_messages: Vec::new(),
+            external_id: None,
+        };
+        self.deployments.insert(id.clone(), deployment);
+        self.deployment_order.push(id.clone());
+        id
     }
 }

@@ -9,8 +9,11 @@ use std::collections::BTreeSet;
 use toml::Spanned;
 
 use super::elb::Lb;
-use super::schema::{AutopilotSection, TimingsSection, WorldFile};
+use super::schema::{
+    AutopilotSection, OtherDeploymentSection, OtherPlatform, TimingsSection, WorldFile,
+};
 use super::{BuildResult, Fault, configs, elb, pipelines, services};
+use crate::sim::world::codedeploy::ComputePlatform;
 use crate::sim::world::ecs::Cluster;
 use crate::sim::world::{Millis, World};
 
@@ -108,6 +111,9 @@ pub(super) fn build(spec: &WorldFile, start: Millis, seed: u64) -> BuildResult<W
     for section in &spec.pipeline {
         pipelines::add(&mut b, section)?;
     }
+    for section in &spec.other_deployment {
+        add_other_deployment(&mut b, section)?;
+    }
     let mut world = b.world;
     let mut order: Vec<(Millis, String)> = world
         .deployments
@@ -117,6 +123,44 @@ pub(super) fn build(spec: &WorldFile, start: Millis, seed: u64) -> BuildResult<W
     order.sort();
     world.deployment_order = order.into_iter().map(|(_, id)| id).collect();
     Ok(world)
+}
+
+/// Another team's deployment on Lambda or EC2: in an application of that platform (an ECS
+/// application cannot hold one), one in flight per group, as CodeDeploy allows.
+fn add_other_deployment(b: &mut Builder, section: &OtherDeploymentSection) -> BuildResult<()> {
+    check_name(
+        &section.application,
+        "other_deployment.application",
+        NameRule::Named,
+    )?;
+    check_name(&section.group, "other_deployment.group", NameRule::Named)?;
+    let platform = match section.platform {
+        OtherPlatform::Lambda => ComputePlatform::Lambda,
+        OtherPlatform::Server => ComputePlatform::Server,
+    };
+    let (application, group) = (section.application.get_ref(), section.group.get_ref());
+    if let Some(app) = b.world.applications.get(application)
+        && app.compute_platform != platform
+    {
+        return Err(Fault::at(
+            &section.application,
+            "other_deployment.application",
+            format!(
+                "application \"{application}\" is on {}: another platform's deployments need an application of their own",
+                app.compute_platform.as_str()
+            ),
+        ));
+    }
+    let key = (application.clone(), group.clone());
+    if b.world.deployment_groups.contains_key(&key) {
+        return Err(Fault::at(
+            &section.group,
+            "other_deployment.group",
+            format!("group \"{group}\" of \"{application}\" already has a deployment in flight"),
+        ));
+    }
+    b.world.hold_other_deployment(application, group, platform);
+    Ok(())
 }
 
 fn apply_autopilot(world: &mut World, section: Option<&AutopilotSection>) -> BuildResult<()> {

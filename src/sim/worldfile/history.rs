@@ -12,8 +12,8 @@ use super::{BuildResult, Fault};
 use crate::sim::appspec;
 use crate::sim::world::Millis;
 use crate::sim::world::codedeploy::{
-    Application, Deployment, DeploymentGroup, DeploymentStatus, EventStatus, LifecycleEvent,
-    LifecycleEventName as Ev, Phase, ReadyAction, Routing,
+    Application, ComputePlatform, Deployment, DeploymentGroup, DeploymentStatus, EventStatus,
+    LifecycleEvent, LifecycleEventName as Ev, Phase, ReadyAction, Routing,
 };
 
 /// How long a lifecycle event without a hook takes, as the engine runs it.
@@ -321,6 +321,7 @@ pub(super) fn add_group(
                 name: g.application.clone(),
                 id,
                 created_at,
+                compute_platform: ComputePlatform::Ecs,
             },
         );
     }

@@ -26,6 +26,24 @@ pub struct WorldFile {
     pub service: Vec<ServiceSection>,
     #[serde(default)]
     pub pipeline: Vec<PipelineSection>,
+    #[serde(default)]
+    pub other_deployment: Vec<OtherDeploymentSection>,
+}
+
+/// Another team's deployment in flight on another compute platform: listed and read, never
+/// run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtherDeploymentSection {
+    pub application: Spanned<String>,
+    pub group: Spanned<String>,
+    pub platform: OtherPlatform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum OtherPlatform {
+    Lambda,
+    Server,
 }
 
 #[derive(Debug, Deserialize)]

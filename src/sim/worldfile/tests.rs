@@ -537,3 +537,45 @@ deploy = "app/api"
         (ReadyAction::Stop, 60)
     );
 }
+
+#[test]
+fn other_teams_deployments_are_held_on_their_platform_and_conflicts_refused() {
+    use crate::sim::world::codedeploy::ComputePlatform;
+    let other = "\n[[other_deployment]]\napplication = \"billing-functions\"\ngroup = \"invoice\"\nplatform = \"Lambda\"\n";
+    let w = world(other);
+    assert_eq!(w.platform_of("billing-functions"), ComputePlatform::Lambda);
+    let held: Vec<_> = w
+        .deployments
+        .values()
+        .filter(|d| d.application == "billing-functions")
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].status, DeploymentStatus::InProgress);
+    assert!(w.deployment_order.contains(&held[0].id));
+    assert!(
+        w.check_invariants().is_empty(),
+        "{:?}",
+        w.check_invariants()
+    );
+
+    let twice = format!("{other}{other}");
+    let error = refused(&twice);
+    assert_eq!(error.field(), Some("other_deployment.group"));
+    assert!(
+        error
+            .to_string()
+            .contains("already has a deployment in flight"),
+        "{error}"
+    );
+
+    let on_ecs = "\n[[service]]\ncluster = \"c\"\nname = \"a\"\ndesired = 1\nload_balancer = \"lb\"\n[service.deployment]\napplication = \"app\"\n\n[[other_deployment]]\napplication = \"app\"\ngroup = \"fn\"\nplatform = \"Server\"\n";
+    let error = refused(on_ecs);
+    assert_eq!(error.field(), Some("other_deployment.application"));
+    let last = on_ecs
+        .lines()
+        .collect::<Vec<_>>()
+        .iter()
+        .rposition(|l| l.contains("application = \"app\""))
+        .unwrap_or(0);
+    assert_eq!(error.line(), Some(BASE.lines().count() + last + 1));
+}

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{ago, status_span, until};
-use crate::app::App;
+use crate::app::{App, Subject};
 use crate::model::Snapshot;
 use crate::model::deploy::{Deployment, DeploymentGroup, Revision};
 use crate::model::status::{LifecycleStatus, TaskSetLabel};
@@ -17,7 +17,13 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::split_bar::SplitBar;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let id = app.screen().subject.clone().unwrap_or_default();
+    let id = app
+        .screen()
+        .subject
+        .as_ref()
+        .and_then(Subject::deployment)
+        .unwrap_or_default()
+        .to_owned();
     let Some(d) = s.deployment(&id) else {
         frame.render_widget(
             Paragraph::new(format!(

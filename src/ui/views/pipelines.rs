@@ -10,9 +10,9 @@ use ratatui::widgets::{Block, Cell, Paragraph, Row as TableRow, Wrap};
 
 use super::overview::revision;
 use super::{ago, status_span, table, titled, until};
-use crate::app::App;
 use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
+use crate::app::{App, Subject};
 use crate::model::Snapshot;
 use crate::model::pipeline::Pipeline;
 use crate::ui::theme::Theme;
@@ -68,7 +68,13 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
 }
 
 pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let name = app.screen().subject.clone().unwrap_or_default();
+    let name = app
+        .screen()
+        .subject
+        .as_ref()
+        .and_then(Subject::pipeline)
+        .unwrap_or_default()
+        .to_owned();
     let Some(p) = s.pipeline(&name) else {
         frame.render_widget(
             Paragraph::new(format!("Pipeline {name} is not in the snapshot."))

@@ -16,8 +16,8 @@ pub use halt::{Rollback, continue_deployment, stop};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::World;
 use crate::sim::world::codedeploy::{
-    Deployment, DeploymentStatus, EventStatus, LifecycleEvent, LifecycleEventName as Ev, Phase,
-    Revision, RevisionSource, S3Location,
+    ComputePlatform, Deployment, DeploymentStatus, EventStatus, LifecycleEvent,
+    LifecycleEventName as Ev, Phase, Revision, RevisionSource, S3Location,
 };
 use crate::sim::world::ecs::TaskSetStatus;
 
@@ -326,10 +326,10 @@ pub fn tick(world: &mut World) {
         .deployment_order
         .iter()
         .filter(|id| {
-            world
-                .deployments
-                .get(*id)
-                .is_some_and(|d| d.phase != Phase::Done)
+            world.deployments.get(*id).is_some_and(|d| {
+                // Deployments of other platforms are held, not run (`hold_other_deployment`).
+                d.phase != Phase::Done && world.platform_of(&d.application) == ComputePlatform::Ecs
+            })
         })
         .cloned()
         .collect();
