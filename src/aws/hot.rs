@@ -59,7 +59,9 @@ impl HotSet {
             set.rules.extend(g.test_rules.iter().cloned());
         }
         for p in &s.pipelines {
-            if p.latest_execution().is_some_and(|e| {
+            // Any execution, not only the newest: in PARALLEL mode an older one can wait at
+            // a gate after a newer one finished.
+            if p.executions.iter().any(|e| {
                 matches!(
                     e.status,
                     ExecutionStatus::InProgress | ExecutionStatus::Stopping
@@ -293,8 +295,8 @@ impl HotUpdate {
         }
         s.not_ours = self.not_ours;
         let gaps: Vec<_> = self.errors.iter().map(AwsError::to_gap).collect();
-        changed |= gaps != s.gaps;
-        s.gaps = gaps;
+        changed |= gaps != s.hot_gaps;
+        s.hot_gaps = gaps;
         s.taken_at = taken_at;
         let attention = std::mem::take(&mut s.attention);
         s.link();

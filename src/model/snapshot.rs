@@ -73,7 +73,12 @@ pub struct Snapshot {
     pub target_groups: Vec<TargetGroup>,
     /// The traffic routing of every deployment config in use, by name.
     pub deployment_configs: BTreeMap<String, Routing>,
+    /// What the last full read could not read.
     pub gaps: Vec<Gap>,
+    /// What the last hot refresh could not read; kept apart, so that a refresh that reads
+    /// only what moves never hides what the full read missed.
+    #[serde(skip)]
+    pub hot_gaps: Vec<Gap>,
     pub attention: Attention,
     /// Deployments read and found not to be this console's (outside the scope, or of
     /// another compute platform): the hot refresh does not read them again.
@@ -82,6 +87,11 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// What could not be read, by the full read and by the last hot refresh.
+    pub fn all_gaps(&self) -> impl Iterator<Item = &Gap> {
+        self.gaps.iter().chain(&self.hot_gaps)
+    }
+
     /// Resolves the links between services and derives progress and attention. Called once,
     /// after everything is read.
     pub fn link(&mut self) {

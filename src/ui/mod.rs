@@ -84,11 +84,11 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         .as_ref()
         .map_or_else(|| "never".to_owned(), |s| clock_time(&s.taken_at.rfc3339()));
     spans.push(Span::raw(format!("│ updated {updated} ")));
-    let errors = app.snapshot.as_ref().map_or(0, |s| s.gaps.len());
+    let errors = app.snapshot.as_ref().map_or(0, |s| s.all_gaps().count());
     let throttled = app
         .snapshot
         .as_ref()
-        .is_some_and(|s| s.gaps.iter().any(|g| g.kind == "throttled"));
+        .is_some_and(|s| s.all_gaps().any(|g| g.kind == "throttled"));
     if errors > 0 || app.cold.error.is_some() || app.hot.error.is_some() {
         let label = if throttled {
             format!("│ THROTTLED · {errors} API errors ")

@@ -126,7 +126,7 @@ async fn a_deployment_not_started_yet_is_no_error_however_often_it_is_read() {
         assert!(update.errors.is_empty(), "{:?}", update.errors);
         let taken_at = snapshot.taken_at;
         update.apply(&mut snapshot, taken_at);
-        assert!(snapshot.gaps.is_empty(), "{:?}", snapshot.gaps);
+        assert_eq!(snapshot.all_gaps().count(), 0, "{:?}", snapshot.hot_gaps);
     }
     // Once it starts, its target is read.
     sim.advance(5);
@@ -138,4 +138,38 @@ async fn a_deployment_not_started_yet_is_no_error_however_often_it_is_read() {
         .find(|d| d.id == id)
         .expect("read");
     assert!(started.target.is_some(), "{started:?}");
+}
+
+/// A hot refresh reads only what moves: what the full read could not read stays reported
+/// until the next full read, whatever the hot refresh met.
+#[tokio::test]
+async fn a_gap_of_the_full_read_outlives_a_clean_hot_refresh() {
+    let sim = lab().await;
+    sim.handle
+        .shared()
+        .set_faults(cutover::sim::faults::Faults {
+            deny: vec!["elasticloadbalancing:DescribeLoadBalancers".into()],
+            ..Default::default()
+        });
+    sim.handle
+        .shared()
+        .with_world(|w| redeploy_current(w, "lab", "web", None).expect("web deploys"));
+    let c = clients(&sim.endpoint()).await;
+    let mut snapshot = take(&c, &Scope::default()).await.expect("snapshot");
+    let denied = |s: &cutover::model::Snapshot| {
+        s.all_gaps()
+            .filter(|g| g.operation == "DescribeLoadBalancers")
+            .count()
+    };
+    assert_eq!(denied(&snapshot), 1, "{:?}", snapshot.gaps);
+    sim.advance(5);
+    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    assert!(update.errors.is_empty(), "{:?}", update.errors);
+    let taken_at = snapshot.taken_at;
+    update.apply(&mut snapshot, taken_at);
+    assert_eq!(
+        denied(&snapshot),
+        1,
+        "the full read's gap is still reported"
+    );
 }

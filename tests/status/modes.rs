@@ -223,3 +223,40 @@ async fn status_names_each_execution_waiting_at_a_parallel_gate() {
         "the ids approve --execution takes: {text}"
     );
 }
+
+/// In PARALLEL mode an older execution can wait at the gate after a newer one ended: the
+/// pipeline stays hot (polled every 2 s) while any execution of it runs, not only its newest.
+#[tokio::test]
+async fn a_parallel_pipeline_stays_hot_while_an_older_execution_waits() {
+    let sim = modes().await;
+    let older = start(&sim, "parallel-release");
+    sim.advance(20);
+    let newer = start(&sim, "parallel-release");
+    until_waiting(&sim, &[&older, &newer]);
+    sim.handle
+        .shared()
+        .with_world(|w| {
+            cutover::sim::engine::pipeline::stop(w, "parallel-release", &newer, true, "test")
+        })
+        .expect("the newer one stops");
+    sim.advance(60);
+    let s = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect("snapshot");
+    let p = s.pipeline("parallel-release").expect("pipeline");
+    assert_eq!(
+        p.latest_execution().map(|e| e.id.as_str()),
+        Some(newer.as_str())
+    );
+    assert_eq!(
+        p.latest_execution().map(|e| e.status.as_str()),
+        Some("Stopped"),
+        "the newest has ended"
+    );
+    assert!(
+        cutover::aws::hot::HotSet::of(&s)
+            .pipelines
+            .contains("parallel-release"),
+        "the older execution still waits, so the pipeline is hot"
+    );
+}
