@@ -95,6 +95,29 @@ impl Cli {
                 "a listener rule belongs to no cluster, service, application or pipeline that \
                  the scope could check",
             ),
+            Some(Command::Scale { .. }) => (
+                vec!["applications", "pipelines"],
+                "a service is checked against --cluster and --service only",
+            ),
+            Some(
+                Command::Approve { .. }
+                | Command::Retry { .. }
+                | Command::Stop { .. }
+                | Command::Start { .. }
+                | Command::RollbackStage { .. },
+            ) => (
+                vec!["clusters", "services", "applications"],
+                "a pipeline is checked against --pipeline only",
+            ),
+            Some(
+                Command::Reroute { .. }
+                | Command::Finish { .. }
+                | Command::Rollback { .. }
+                | Command::Redeploy { .. },
+            ) => (
+                vec!["pipelines"],
+                "a deployment is checked against --application, --cluster and --service only",
+            ),
             _ => (Vec::new(), ""),
         };
         refused

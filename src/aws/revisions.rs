@@ -105,12 +105,14 @@ pub fn task_definition_of(content: &str) -> Option<String> {
 }
 
 fn lasting(error: &AwsError) -> bool {
-    matches!(error.kind, ErrorKind::AccessDenied | ErrorKind::NotFound)
+    // A denial is not: the policy may be fixed while the console runs (GetApplicationRevision
+    // is a permission older policies lack), and the next read must then succeed.
+    error.kind == ErrorKind::NotFound
 }
 
 /// The text of an application's AppSpec revision: GetApplicationRevision the first time,
-/// the cache after. A denial or an unknown revision is remembered too (asking again would
-/// only repeat it); a throttle, a timeout or a server error is asked again next time.
+/// the cache after. An unknown revision is remembered too (asking again would only repeat
+/// it); a denial, a throttle, a timeout or a server error is asked again next time.
 pub async fn appspec(c: &Clients, application: &str, sha256: &str) -> Result<String, AwsError> {
     let cell = c
         .revisions

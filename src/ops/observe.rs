@@ -4,7 +4,6 @@
 //! mutation again.
 
 use crate::aws::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2};
-use crate::model::status::ActionStatus;
 
 use super::prepare::Call;
 
@@ -15,28 +14,19 @@ pub async fn now(c: &Clients, call: &Call) -> Result<String, AwsError> {
             pipeline,
             stage,
             action,
+            token,
             ..
         } => {
+            // By its token: in PARALLEL mode several executions wait at one gate, and the
+            // action's latest state may be another execution's.
             let (p, _) = codepipeline::pipeline(c, pipeline).await?;
-            let run = p
-                .stages
-                .iter()
-                .filter(|s| &s.name == stage)
-                .flat_map(|s| &s.actions)
-                .find(|a| &a.name == action)
-                .and_then(|a| a.latest.as_ref());
-            Ok(match run.map(|r| &r.status) {
-                Some(ActionStatus::InProgress) => {
-                    format!("{pipeline} {stage}/{action} still waits: it was not answered")
-                }
-                Some(ActionStatus::Succeeded) => {
-                    format!("{pipeline} {stage}/{action} is approved")
-                }
-                Some(ActionStatus::Failed) => {
-                    format!("{pipeline} {stage}/{action} is rejected")
-                }
-                Some(other) => format!("{pipeline} {stage}/{action} is {other}"),
-                None => format!("{pipeline} {stage}/{action} has no run"),
+            let waits = p.waiting_approvals().iter().any(|w| w.token == *token);
+            Ok(if waits {
+                format!("{pipeline} {stage}/{action} still waits: it was not answered")
+            } else {
+                format!(
+                    "{pipeline} {stage}/{action} no longer waits for this answer: it was answered (by this call or another) or it timed out"
+                )
             })
         }
         Call::ContinueReady { deployment }
@@ -113,8 +103,18 @@ pub async fn now(c: &Clients, call: &Call) -> Result<String, AwsError> {
                 },
             ))
         }
+        Call::Stop {
+            pipeline,
+            execution,
+            ..
+        } => {
+            let (p, _) = codepipeline::pipeline(c, pipeline).await?;
+            Ok(p.execution(execution).map_or_else(
+                || format!("execution {execution} of {pipeline} is no longer among the newest"),
+                |e| format!("execution {execution} of {pipeline} is {}", e.status),
+            ))
+        }
         Call::Retry { pipeline, .. }
-        | Call::Stop { pipeline, .. }
         | Call::Start { pipeline }
         | Call::RollbackStage { pipeline, .. } => {
             let (p, _) = codepipeline::pipeline(c, pipeline).await?;

@@ -198,8 +198,9 @@ fn is_running(e: &ExecutionSummary) -> bool {
 }
 
 /// The execution a stop acts on: the one named, which must be running; else the only one
-/// running; else, in SUPERSEDED mode, the newest running (and the plan names it); in QUEUED
-/// and PARALLEL modes several running is refused with their ids.
+/// running. Several running is refused with their ids in every mode: even in SUPERSEDED
+/// mode one execution can be deploying while a newer one builds, and stopping the newest on
+/// a guess would let the deployment go on.
 pub fn choose_stop<'p>(
     p: &'p Pipeline,
     execution: Option<&str>,
@@ -222,11 +223,7 @@ pub fn choose_stop<'p>(
     match running.as_slice() {
         [] => Err(gone(format!("no execution of {pipeline} is running"))),
         [one] => Ok(one),
-        many if matches!(
-            p.execution_mode,
-            ExecutionMode::Queued | ExecutionMode::Parallel
-        ) =>
-        {
+        many => {
             let ids: Vec<&str> = many.iter().map(|e| e.id.as_str()).collect();
             Err(OpError::Invalid(format!(
                 "{} executions of {pipeline} are running ({} mode): {}; name one with --execution",
@@ -235,7 +232,6 @@ pub fn choose_stop<'p>(
                 ids.join(", ")
             )))
         }
-        [newest, ..] => Ok(newest),
     }
 }
 

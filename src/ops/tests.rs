@@ -328,8 +328,14 @@ fn several_executions_at_one_gate_are_never_chosen_between_on_a_guess() {
         choose_stop(&p, Some("e1")).ok().map(|e| e.id.clone()),
         Some("e1".into())
     );
-    // SUPERSEDED mode keeps stopping the newest running one (the plan names it).
+    // SUPERSEDED mode too: one execution can deploy while a newer one builds, and stopping
+    // the newest on a guess would let the deployment go on.
     p.execution_mode = ExecutionMode::Superseded;
+    assert!(matches!(
+        choose_stop(&p, None),
+        Err(OpError::Invalid(m)) if m.contains("e1") && m.contains("e2")
+    ));
+    p.executions = vec![running("e2")];
     assert_eq!(
         choose_stop(&p, None).ok().map(|e| e.id.clone()),
         Some("e2".into())

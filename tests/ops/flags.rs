@@ -142,6 +142,26 @@ fn a_flag_a_command_cannot_honour_is_refused_before_anything_is_read() {
             vec!["--demo", "--profile", "prod"],
             "--demo runs on its embedded simulator",
         ),
+        (
+            vec!["--pipeline", "api-*", "scale", "lab/jobs", "3", "--yes"],
+            "`cutover scale` does not take --pipeline",
+        ),
+        (
+            vec![
+                "--cluster",
+                "lab",
+                "approve",
+                "web-release",
+                "--comment",
+                "ok",
+                "--yes",
+            ],
+            "`cutover approve` does not take --cluster",
+        ),
+        (
+            vec!["rollback", "d-ABCDEFGH1", "--pipeline", "web-*", "--yes"],
+            "`cutover rollback` does not take --pipeline",
+        ),
     ];
     for (args, says) in &cases {
         let out = lab.cutover().args(args).output().expect("run cutover");
