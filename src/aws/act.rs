@@ -199,6 +199,7 @@ pub async fn set_weights(
     c: &Clients,
     target: &str,
     weights: &[(String, i32)],
+    was: &[(String, i32)],
 ) -> Result<RequestId, AwsError> {
     let is_rule = is_rule_arn(target);
     let current: Vec<elb::Action> = if is_rule {
@@ -234,6 +235,36 @@ pub async fn set_weights(
             .map(|l| l.default_actions().to_vec())
             .unwrap_or_default()
     };
+    // What was confirmed is what is sent: if the forward action moved since the plan was
+    // read, nothing is sent (ELBv2 has no conditional write; this narrows the race to the
+    // time between this read and the Modify call).
+    let operation = if is_rule {
+        "ModifyRule"
+    } else {
+        "ModifyListener"
+    };
+    let (now, _) = super::elbv2::forwards(&current);
+    let sorted = |mut list: Vec<(String, i32)>| {
+        list.sort();
+        list
+    };
+    let now = sorted(
+        now.into_iter()
+            .map(|f| (f.target_group_arn, f.weight))
+            .collect(),
+    );
+    if now != sorted(was.to_vec()) {
+        let weights: Vec<String> = now.iter().map(|(arn, w)| format!("{arn}={w}")).collect();
+        return Err(AwsError::local(
+            "elasticloadbalancing",
+            operation,
+            &format!(
+                "the forward weights moved since they were confirmed (now {}): nothing was sent; look again and confirm anew",
+                weights.join(" ")
+            ),
+        )
+        .on(target));
+    }
     let actions = with_weights(current, weights);
     if is_rule {
         let out = c

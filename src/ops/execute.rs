@@ -176,8 +176,12 @@ async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError>
                 format!("{cluster}/{service}: desired count {count}"),
             ))
         }
-        Call::Weights { target, weights } => {
-            let id = act::set_weights(c, target, weights).await?;
+        Call::Weights {
+            target,
+            weights,
+            was,
+        } => {
+            let id = act::set_weights(c, target, weights, was).await?;
             Ok(done(id, format!("{target}: weights set")))
         }
         Call::Retry {

@@ -45,7 +45,11 @@ pub enum Call {
     },
     Weights {
         target: String,
+        /// The whole forward list confirmed: every target group ARN with its weight.
         weights: Vec<(String, i32)>,
+        /// The forward list read when the plan was made: if it has moved by the time the
+        /// call is sent (CodeDeploy or ECS shifting traffic), nothing is sent.
+        was: Vec<(String, i32)>,
     },
     Retry {
         pipeline: String,

@@ -1,7 +1,8 @@
 //! The weights action planned on fresh state: the forward action of the rule (or listener
 //! default) is read, the named target groups are merged into it (the others keep their
 //! weights, stickiness is kept), and the whole result is checked against ELBv2's limits and
-//! shown. It must not send anything: [`super::execute`] does, merging again at that moment.
+//! shown. It must not send anything: [`super::execute`] does, and sends nothing if the
+//! forward action moved between the plan and the call.
 
 use crate::aws::act::is_rule_arn;
 use crate::aws::{Clients, ErrorKind, elbv2};
@@ -39,6 +40,11 @@ pub async fn plan(
         resolved.push((tg.arn.clone(), i32::try_from(*weight).unwrap_or(0)));
     }
     let current = current_forward(c, target).await?;
+    if current.is_empty() {
+        return Err(OpError::Precondition(format!(
+            "{target} forwards to no target group: there are no weights to set"
+        )));
+    }
     let merged = merge_weights(&current, &resolved);
     check(&merged)?;
     // Names for the groups the person did not name, read in one call.
@@ -75,9 +81,17 @@ pub async fn plan(
         typed_name: load_balancer_of(target).unwrap_or_else(|| target.to_owned()),
         call: Call::Weights {
             target: target.to_owned(),
-            weights: resolved,
+            weights: pairs(&merged),
+            was: pairs(&current),
         },
     })
+}
+
+fn pairs(forwards: &[Forward]) -> Vec<(String, i32)> {
+    forwards
+        .iter()
+        .map(|f| (f.target_group_arn.clone(), f.weight))
+        .collect()
 }
 
 /// The forward targets of a rule, or of a listener's default rule, as they are now.

@@ -78,6 +78,23 @@ impl Console {
         }
     }
 
+    /// Plans actions on fresh state through the runner, as opening a dialog does.
+    pub(crate) async fn plan(
+        &mut self,
+        ops: Vec<cutover::ops::Op>,
+    ) -> Vec<Result<cutover::ops::prepare::Plan, String>> {
+        self.runner.run(Command::Prepare(ops));
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
+                .await
+                .expect("an answer")
+                .expect("a message");
+            if let Msg::Prepared(results) = msg {
+                return results;
+            }
+        }
+    }
+
     /// Sends confirmed plans through the runner, as the dialog's last press does, and
     /// returns how each ended.
     pub(crate) async fn execute(

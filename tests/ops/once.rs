@@ -53,9 +53,19 @@ fn plan(op: Op, call: Call) -> Plan {
 
 /// Every mutating call the console makes, each with the IAM action a fault is put on.
 fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
-    let rule = lab
-        .world(|w| w.rules.keys().next().cloned())
-        .expect("the lab has rules");
+    let (rule, forwards) = lab
+        .world(|w| {
+            w.rules.iter().find_map(|(arn, r)| {
+                let forward = r.actions.iter().find(|a| !a.forward.is_empty())?;
+                let weights = forward
+                    .forward
+                    .iter()
+                    .map(|f| (f.target_group_arn.clone(), f.weight as i32))
+                    .collect::<Vec<_>>();
+                Some((arn.clone(), weights))
+            })
+        })
+        .expect("the lab has a forwarding rule");
     let deployment = "d-ABCDEFGH1".to_owned();
     let pipeline = "web-release".to_owned();
     vec![
@@ -146,7 +156,8 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                 },
                 Call::Weights {
                     target: rule,
-                    weights: vec![("arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup/web-blue/0".into(), 1)],
+                    weights: forwards.iter().map(|(arn, _)| (arn.clone(), 1)).collect(),
+                    was: forwards,
                 },
             ),
         ),
@@ -326,4 +337,58 @@ fn a_scale_from_the_command_line_that_meets_a_5xx_exits_5_and_says_what_it_read(
         lab.world(|w| w.service("lab", "jobs").map(|s| s.desired)),
         Some(1)
     );
+}
+
+/// What a person confirmed is what is sent: CodeDeploy or ECS may shift a rule's weights
+/// between the plan and the press, and then nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weights_that_moved_after_the_plan_are_not_overwritten() {
+    let lab = tokio::task::spawn_blocking(lab).await.expect("lab");
+    let mut console = Console::open(&lab, false).await;
+    let (rule, blue) = lab
+        .world(|w| {
+            w.rules.iter().find_map(|(arn, r)| {
+                let forward = r.actions.iter().find(|a| a.forward.len() == 1)?;
+                Some((arn.clone(), forward.forward[0].target_group_arn.clone()))
+            })
+        })
+        .expect("a rule forwarding to one group");
+    let plans = console
+        .plan(vec![Op::Weights {
+            target: rule.clone(),
+            weights: vec![(blue.clone(), 7)],
+        }])
+        .await;
+    let plan = plans
+        .into_iter()
+        .next()
+        .and_then(Result::ok)
+        .expect("a plan");
+    // The rule moves before the press.
+    lab.sim.handle.shared().with_world(|w| {
+        if let Some(r) = w.rules.get_mut(&rule) {
+            for a in &mut r.actions {
+                for f in &mut a.forward {
+                    f.weight = 3;
+                }
+            }
+        }
+    });
+    let results = console.execute(vec![plan]).await;
+    let [(_, Ended::Failed(message))] = results.as_slice() else {
+        panic!("refused: {results:?}");
+    };
+    assert!(
+        message.contains("moved since they were confirmed"),
+        "{message}"
+    );
+    assert_eq!(lab.served("ModifyRule"), 0, "nothing was sent");
+    let weights = lab.world(|w| {
+        w.rules[&rule]
+            .actions
+            .iter()
+            .flat_map(|a| a.forward.iter().map(|f| f.weight))
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(weights, [3], "the rule keeps what it moved to");
 }
