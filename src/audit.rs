@@ -57,6 +57,10 @@ pub struct Record {
     pub action: String,
     pub target: String,
     pub parameters: serde_json::Value,
+    /// The call as resolved and sent (the execution, the target group ARNs, the revision),
+    /// where the action as asked named less.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,6 +81,7 @@ impl Record {
             action: action.to_owned(),
             target: target.to_owned(),
             parameters,
+            sent: None,
             request_id: None,
             error: None,
             observed: None,

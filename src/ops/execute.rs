@@ -32,7 +32,8 @@ pub async fn execute(
     progress: Progress<'_>,
 ) -> Result<Outcome, OpError> {
     let parameters = serde_json::to_value(&plan.op).unwrap_or_default();
-    let record = Record::new(who, plan.op.name(), &plan.op.target(), parameters);
+    let mut record = Record::new(who, plan.op.name(), &plan.op.target(), parameters);
+    record.sent = serde_json::to_value(&plan.call).ok();
     audit
         .append(&record.phase(Phase::Requested))
         .map_err(|e| OpError::Audit(e.to_string()))?;

@@ -9,8 +9,11 @@ use crate::model::status::{DeploymentStatus, StageStatus};
 
 use super::{Op, OpError, RetryMode};
 
-/// The one call an action makes, with everything resolved.
-#[derive(Debug, Clone, PartialEq)]
+/// The one call an action makes, with everything resolved. The audit log records it (all
+/// but the approval token), so that what was acted on is known even when the command named
+/// less (no `--execution`, no `--to`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
 pub enum Call {
     Approval {
         pipeline: String,
@@ -18,6 +21,8 @@ pub enum Call {
         action: String,
         /// The execution whose approval it answers, when known.
         execution: Option<String>,
+        /// Single use, but a credential while the gate waits: never written down.
+        #[serde(skip)]
         token: String,
         comment: String,
         approved: bool,

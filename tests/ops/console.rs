@@ -208,6 +208,10 @@ async fn an_approval_and_a_rollback_from_the_console_reach_the_simulator_and_the
         .expect("rolled back");
     lab.until(900, |w| w.deployments[&rollback].status.is_terminal());
     let audit = lab.audit();
+    // What was answered is recorded, resolved, but never the approval's token.
+    assert_eq!(audit[0]["sent"]["call"], "approval");
+    assert!(audit[0]["sent"]["stage"].is_string(), "{}", audit[0]);
+    assert!(audit[0]["sent"].get("token").is_none(), "{}", audit[0]);
     let actions: Vec<(&str, &str)> = audit
         .iter()
         .map(|r| {

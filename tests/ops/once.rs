@@ -312,6 +312,8 @@ async fn a_scale_whose_answer_is_lost_is_read_again_and_shows_what_happened() {
     let audit = lab.audit();
     let last = audit.last().expect("audit records");
     assert_eq!(last["phase"], "unknown");
+    assert_eq!(last["sent"]["call"], "scale");
+    assert_eq!(last["sent"]["count"], 3);
     assert!(
         last["observed"]
             .as_str()
