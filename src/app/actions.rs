@@ -127,10 +127,12 @@ pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
             } else {
                 Verdict::Reject
             };
-            let Some(gates) = gates_here(app, row.as_ref(), pipeline) else {
-                app.message =
-                    Some("no approval here: select one, or mark several with space".to_owned());
-                return Some(Vec::new());
+            let gates = match gates_here(app, row.as_ref(), pipeline) {
+                Ok(gates) => gates,
+                Err(why) => {
+                    app.message = Some(why);
+                    return Some(Vec::new());
+                }
             };
             let verb = if verdict == Verdict::Approve {
                 "Approve"

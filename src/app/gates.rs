@@ -19,9 +19,15 @@ pub struct Gate {
 }
 
 /// The gates `a` and `x` answer: the marked pipelines' (every execution waiting at each of
-/// their gates, each its own gate), else the approval row under the cursor (that execution
-/// only), else the pipeline here (every gate waiting in it). `None` when there is nothing.
-pub fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Option<Vec<Gate>> {
+/// their gates, each its own gate: marking is choosing them all), else the approval row
+/// under the cursor (that execution only), else the pipeline here (every gate waiting in
+/// it, unless several executions wait at one gate: then which one is for the person to say,
+/// on its row, as the command line asks for `--execution`). `Err` says why nothing is.
+pub fn gates_here(
+    app: &App,
+    row: Option<&Row>,
+    pipeline: Option<String>,
+) -> Result<Vec<Gate>, String> {
     let waiting = app
         .snapshot
         .as_ref()
@@ -41,12 +47,29 @@ pub fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Opt
             execution,
         }) = row
     {
-        return Some(vec![Gate {
+        return Ok(vec![Gate {
             pipeline: pipeline.clone(),
             stage: Some(stage.clone()),
             action: Some(action.clone()),
             execution: execution.clone(),
         }]);
+    }
+    if marked.is_empty()
+        && let Some(p) = &pipeline
+    {
+        let mut gates: Vec<(&str, &str)> = waiting
+            .iter()
+            .filter(|w| &w.pipeline == p)
+            .map(|w| (w.stage.as_str(), w.action.as_str()))
+            .collect();
+        let all = gates.len();
+        gates.sort_unstable();
+        gates.dedup();
+        if gates.len() < all {
+            return Err(format!(
+                "several executions wait at one gate of {p}: select the approval row of the one to answer (or mark the pipeline to answer them all)"
+            ));
+        }
     }
     let pipelines = if marked.is_empty() {
         pipeline.into_iter().collect()
@@ -54,35 +77,33 @@ pub fn gates_here(app: &App, row: Option<&Row>, pipeline: Option<String>) -> Opt
         marked
     };
     if pipelines.is_empty() {
-        return None;
+        return Err("no approval here: select one, or mark several with space".to_owned());
     }
-    Some(
-        pipelines
-            .iter()
-            .flat_map(|p| {
-                let open: Vec<Gate> = waiting
-                    .iter()
-                    .filter(|w| &w.pipeline == p)
-                    .map(|w| Gate {
-                        pipeline: p.clone(),
-                        stage: Some(w.stage.clone()),
-                        action: Some(w.action.clone()),
-                        execution: w.execution_id.clone(),
-                    })
-                    .collect();
-                if open.is_empty() {
-                    vec![Gate {
-                        pipeline: p.clone(),
-                        stage: None,
-                        action: None,
-                        execution: None,
-                    }]
-                } else {
-                    open
-                }
-            })
-            .collect(),
-    )
+    Ok(pipelines
+        .iter()
+        .flat_map(|p| {
+            let open: Vec<Gate> = waiting
+                .iter()
+                .filter(|w| &w.pipeline == p)
+                .map(|w| Gate {
+                    pipeline: p.clone(),
+                    stage: Some(w.stage.clone()),
+                    action: Some(w.action.clone()),
+                    execution: w.execution_id.clone(),
+                })
+                .collect();
+            if open.is_empty() {
+                vec![Gate {
+                    pipeline: p.clone(),
+                    stage: None,
+                    action: None,
+                    execution: None,
+                }]
+            } else {
+                open
+            }
+        })
+        .collect())
 }
 
 /// The first eight characters of an execution id, as the screens show it.

@@ -955,3 +955,26 @@ fn a_marked_pipeline_named_like_a_deployment_is_approved_not_rolled_back() {
     pipelines.sort_unstable();
     assert_eq!(pipelines, ["billing-release", "d-ploy-release"]);
 }
+
+#[test]
+fn a_on_a_pipeline_row_does_not_guess_between_executions_waiting_at_one_gate() {
+    let mut app = app_with(parallel_gate());
+    typed_keys(&mut app, "2");
+    let commands = key(&mut app, KeyCode::Char('a'));
+    assert!(commands.is_empty(), "{commands:?}");
+    assert!(!matches!(app.mode, Mode::Dialog(_)), "{:?}", app.mode);
+    assert!(
+        app.message
+            .as_deref()
+            .is_some_and(|m| m.contains("several executions wait")),
+        "{:?}",
+        app.message
+    );
+    // Marking the pipeline is choosing every execution waiting in it.
+    typed_keys(&mut app, " a");
+    assert!(
+        matches!(&app.mode, Mode::Dialog(d) if format!("{:?}", d.ask).contains("exec-one") && format!("{:?}", d.ask).contains("exec-two")),
+        "{:?}",
+        app.mode
+    );
+}
