@@ -153,8 +153,19 @@ pub async fn approve(c: &Clients, op: &Op) -> Result<Plan, OpError> {
         summary.push(format!("execution {id}"));
     }
     for s in p.stages.iter().take_while(|s| s.name != chosen.stage) {
+        // A stage's state is its latest run's: in PARALLEL mode that may be another
+        // execution's, and the evidence says so rather than lend it to this one.
+        let whose = match (&chosen.execution_id, &s.execution_id) {
+            (Some(mine), Some(theirs)) if mine != theirs => {
+                format!(
+                    " (latest run: execution {})",
+                    theirs.get(..8).unwrap_or(theirs)
+                )
+            }
+            _ => String::new(),
+        };
         summary.push(format!(
-            "  {}: {}",
+            "  {}: {}{whose}",
             s.name,
             s.status.as_ref().map_or("-", |x| x.as_str())
         ));

@@ -113,6 +113,23 @@ fn approve_refuses_to_guess_between_executions_at_one_gate_and_answers_the_one_n
         "the audit log names the execution: {:?}",
         lab.audit()
     );
+    // The first execution's evidence does not lend it the stage results of the second,
+    // which ran those stages last.
+    let out = lab.run(&[
+        "approve",
+        "parallel-release",
+        "--execution",
+        &first,
+        "--comment",
+        "ship the first",
+        "--yes",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("(latest run: execution {})", &second[..8])),
+        "{stderr}"
+    );
 }
 
 #[test]
