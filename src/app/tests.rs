@@ -978,3 +978,29 @@ fn a_on_a_pipeline_row_does_not_guess_between_executions_waiting_at_one_gate() {
         app.mode
     );
 }
+
+/// Read-only holds in the code path too, whatever asked for an action: a dialog confirmed
+/// after the console turned read-only (a profile's setting read late, a future key that
+/// forgets to check) sends nothing.
+#[test]
+fn read_only_refuses_a_confirmed_action_even_from_an_open_dialog() {
+    let mut app = app_with_fleet();
+    typed_keys(&mut app, "a");
+    typed_keys(&mut app, "ok");
+    let commands = key(&mut app, KeyCode::Enter);
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    update(
+        &mut app,
+        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+    );
+    app.context.read_only = true;
+    key(&mut app, KeyCode::Right);
+    let sent = key(&mut app, KeyCode::Enter);
+    assert!(
+        sent.iter()
+            .all(|c| !matches!(c, Command::Prepare(_) | Command::Execute(_))),
+        "{sent:?}"
+    );
+}
