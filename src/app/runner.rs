@@ -8,7 +8,7 @@ use std::time::Instant;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Mono, Msg};
-use crate::audit::{Audit, Who};
+use crate::audit::Audit;
 use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
 use crate::ops::Ended;
@@ -49,23 +49,6 @@ impl Runner {
         self
     }
 
-    /// Who acts, for the audit log: asked of STS when an action is sent.
-    async fn who(&self) -> Result<Who, crate::aws::AwsError> {
-        let c = &self.clients;
-        let identity = c
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| c.error("sts", "GetCallerIdentity", &e))?;
-        Ok(Who {
-            profile: c.profile.clone(),
-            account: identity.account().map(str::to_owned),
-            region: c.region.clone(),
-            principal: identity.arn().map(str::to_owned),
-        })
-    }
-
     fn mono(&self) -> Mono {
         self.started.elapsed().as_millis() as Mono
     }
@@ -96,7 +79,7 @@ impl Runner {
                 }
                 Command::Execute(plans) => {
                     let mut results = Vec::new();
-                    let who = runner.who().await;
+                    let who = crate::ops::who(&runner.clients).await;
                     let tell = runner.messages.clone();
                     let progress = move |line: &str| {
                         let _ = tell.send(Msg::ActionProgress(line.to_owned()));

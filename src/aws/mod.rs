@@ -99,6 +99,9 @@ pub struct Clients {
     server_time: ServerTime,
     /// AppSpec texts already read: a revision never changes.
     revisions: revisions::RevisionCache,
+    /// Who these credentials are, once read: the snapshot, the console's actions and the
+    /// command line all ask here, and STS is asked once.
+    identity: Arc<tokio::sync::OnceCell<crate::model::Identity>>,
 }
 
 impl Clients {
@@ -147,6 +150,27 @@ impl Clients {
             sts: once!(self.sts, aws_sdk_sts),
             ..self.clone()
         }
+    }
+
+    /// The account and principal of these credentials (STS GetCallerIdentity), read once;
+    /// a failed read is asked again next time.
+    pub async fn identity(&self) -> Result<crate::model::Identity, AwsError> {
+        self.identity
+            .get_or_try_init(|| async {
+                let out = self
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| self.error("sts", "GetCallerIdentity", &e))?;
+                Ok(crate::model::Identity {
+                    account: out.account().unwrap_or_default().to_owned(),
+                    principal: out.arn().unwrap_or_default().to_owned(),
+                    user_id: out.user_id().map(str::to_owned),
+                })
+            })
+            .await
+            .cloned()
     }
 
     /// Whether a call through these clients is ever retried by the SDK.
@@ -278,6 +302,7 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
         endpoint: options.endpoint_url.clone(),
         server_time,
         revisions: revisions::RevisionCache::default(),
+        identity: Arc::default(),
     }
 }
 

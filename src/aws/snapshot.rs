@@ -23,7 +23,7 @@ use crate::model::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
 use crate::model::pipeline::Pipeline;
 use crate::model::snapshot::Source;
 use crate::model::status::{ExecutionStatus, StageStatus};
-use crate::model::{Identity, Snapshot, Timestamp};
+use crate::model::{Snapshot, Timestamp};
 
 /// Deployments still moving, for ListDeployments' status filter.
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
@@ -71,7 +71,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     let gaps = Gaps::default();
     let (ecs_groups_tx, ecs_groups_rx) = oneshot::channel::<BTreeSet<String>>();
     let (cd_groups_tx, cd_groups_rx) = oneshot::channel::<BTreeSet<String>>();
-    let identity = identity(c);
+    let identity = c.identity();
     let (identity, pipelines, deploy, (clusters, services), elb) = tokio::join!(
         identity,
         read_pipelines(c, scope, &gaps),
@@ -136,20 +136,6 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     };
     snapshot.link();
     Ok(snapshot)
-}
-
-async fn identity(c: &Clients) -> Result<Identity, AwsError> {
-    let out = c
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|e| c.error("sts", "GetCallerIdentity", &e))?;
-    Ok(Identity {
-        account: out.account().unwrap_or_default().to_owned(),
-        principal: out.arn().unwrap_or_default().to_owned(),
-        user_id: out.user_id().map(str::to_owned),
-    })
 }
 
 async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline> {

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::audit::{Audit, Who};
+use crate::audit::Audit;
 use crate::aws::{ConnectOptions, connect};
 use crate::cli::{ActArgs, GlobalArgs};
 use crate::config::Config;
@@ -77,18 +77,7 @@ fn run_inner(op: &Op, global: &GlobalArgs, args: &ActArgs) -> Result<String, OpE
         // The mutation is sent once: no SDK retries (an unknown result is answered by
         // reading the state again, never by sending again).
         let once = clients.without_retries();
-        let identity = clients
-            .sts
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(|e| clients.error("sts", "GetCallerIdentity", &e))?;
-        let who = Who {
-            profile: clients.profile.clone(),
-            account: identity.account().map(str::to_owned),
-            region: clients.region.clone(),
-            principal: identity.arn().map(str::to_owned),
-        };
+        let who = super::who(&clients).await?;
         let protected = settings.protected
             || who
                 .account

@@ -160,6 +160,17 @@ impl From<Result<String, OpError>> for Ended {
     }
 }
 
+/// Who acts, for the audit log: the clients' identity (read once) and where they point.
+pub async fn who(c: &crate::aws::Clients) -> Result<crate::audit::Who, AwsError> {
+    let identity = c.identity().await?;
+    Ok(crate::audit::Who {
+        profile: c.profile.clone(),
+        account: Some(identity.account),
+        region: c.region.clone(),
+        principal: Some(identity.principal),
+    })
+}
+
 impl From<AwsError> for OpError {
     fn from(error: AwsError) -> Self {
         Self::Aws(Box::new(error))

@@ -394,3 +394,41 @@ async fn weights_that_moved_after_the_plan_are_not_overwritten() {
     });
     assert_eq!(weights, [3], "the rule keeps what it moved to");
 }
+
+/// Who the credentials are is read once per console: not at every full refresh, not at
+/// every action (the audit log's principal and account come from the same read).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_caller_identity_is_read_once_for_refreshes_and_actions() {
+    let lab = tokio::task::spawn_blocking(lab).await.expect("lab");
+    let mut console = Console::open(&lab, false).await;
+    console.refresh().await;
+    let scale = |count| {
+        plan(
+            Op::Scale {
+                cluster: "lab".into(),
+                service: "jobs".into(),
+                count,
+            },
+            Call::Scale {
+                cluster: "lab".into(),
+                service: "jobs".into(),
+                count: count as i32,
+            },
+        )
+    };
+    for count in [2, 3] {
+        let results = console.execute(vec![scale(count)]).await;
+        assert!(
+            matches!(results.as_slice(), [(_, Ended::Done(_))]),
+            "{results:?}"
+        );
+    }
+    assert_eq!(lab.served("GetCallerIdentity"), 1);
+    let audit = lab.audit();
+    assert!(
+        audit
+            .iter()
+            .all(|r| r["account"] == "111122223333" && r["principal"].is_string()),
+        "{audit:?}"
+    );
+}
