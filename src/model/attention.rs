@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::pipeline::{DeployTarget, SourceRevision};
 use super::progress::Phase;
 use super::snapshot::Snapshot;
-use super::status::{DeploymentStatus, ExecutionStatus};
+use super::status::{DeploymentStatus, ExecutionStatus, Severity, Status};
 use super::time::Timestamp;
 
 const DAY: i64 = 24 * 3_600_000;
@@ -76,6 +76,9 @@ pub struct Failure {
     /// `application/group` for a deployment, `stage/action` for a pipeline.
     pub place: String,
     pub status: String,
+    /// What the status means, whichever service's it is.
+    #[serde(skip)]
+    pub severity: Severity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<Timestamp>,
     pub reason: String,
@@ -181,6 +184,7 @@ fn deployment_failures(s: &Snapshot, out: &mut Attention) {
             id: d.id.clone(),
             place: format!("{}/{}", d.application, d.deployment_group),
             status: d.status.as_str().to_owned(),
+            severity: d.status.severity(),
             at,
             reason: if reason.is_empty() {
                 "no reason given".to_owned()
@@ -219,6 +223,7 @@ fn pipeline_failures(s: &Snapshot, out: &mut Attention) {
             id: p.name.clone(),
             place: failure.map_or_else(String::new, |f| format!("{}/{}", f.stage, f.action)),
             status: latest.status.as_str().to_owned(),
+            severity: latest.status.severity(),
             at,
             reason,
             rolled_back_by: None,

@@ -4,8 +4,28 @@
 
 use serde::{Serialize, Serializer};
 
+/// What a status means to a person, whatever the service spells it: it decides the colour,
+/// so that no screen matches status text to pick one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Done and well: Succeeded, healthy, PRIMARY.
+    Good,
+    /// Under way or waiting: InProgress, Ready, Pending, initial, draining.
+    Moving,
+    /// Failed, stopped, unhealthy, rejected.
+    Bad,
+    /// Neither: a label (ECS, Blue, SUPERSEDED), skipped, or a value not known.
+    Quiet,
+}
+
+/// A status as text and as severity.
+pub trait Status {
+    fn text(&self) -> &str;
+    fn severity(&self) -> Severity;
+}
+
 macro_rules! status {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal => $severity:ident),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum $name {
@@ -32,6 +52,20 @@ macro_rules! status {
             }
         }
 
+        impl Status for $name {
+            fn text(&self) -> &str {
+                self.as_str()
+            }
+
+            fn severity(&self) -> Severity {
+                match self {
+                    $(Self::$variant => Severity::$severity,)+
+                    // A value this version does not know is shown, never coloured as if known.
+                    Self::Unknown(_) => Severity::Quiet,
+                }
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -49,14 +83,14 @@ macro_rules! status {
 status!(
     /// CodeDeploy `DeploymentInfo.status`.
     DeploymentStatus {
-        Created => "Created",
-        Queued => "Queued",
-        InProgress => "InProgress",
-        Baking => "Baking",
-        Ready => "Ready",
-        Succeeded => "Succeeded",
-        Failed => "Failed",
-        Stopped => "Stopped",
+        Created => "Created" => Moving,
+        Queued => "Queued" => Moving,
+        InProgress => "InProgress" => Moving,
+        Baking => "Baking" => Moving,
+        Ready => "Ready" => Moving,
+        Succeeded => "Succeeded" => Good,
+        Failed => "Failed" => Bad,
+        Stopped => "Stopped" => Bad,
     }
 );
 
@@ -77,110 +111,110 @@ impl DeploymentStatus {
 status!(
     /// A lifecycle event's status, and an ECS deployment target's.
     LifecycleStatus {
-        Pending => "Pending",
-        InProgress => "InProgress",
-        Succeeded => "Succeeded",
-        Failed => "Failed",
-        Skipped => "Skipped",
-        Ready => "Ready",
-        UnknownStatus => "Unknown",
+        Pending => "Pending" => Moving,
+        InProgress => "InProgress" => Moving,
+        Succeeded => "Succeeded" => Good,
+        Failed => "Failed" => Bad,
+        Skipped => "Skipped" => Quiet,
+        Ready => "Ready" => Moving,
+        UnknownStatus => "Unknown" => Quiet,
     }
 );
 
 status!(
     /// CodePipeline `PipelineExecutionStatus`.
     ExecutionStatus {
-        Cancelled => "Cancelled",
-        InProgress => "InProgress",
-        Stopped => "Stopped",
-        Stopping => "Stopping",
-        Succeeded => "Succeeded",
-        Superseded => "Superseded",
-        Failed => "Failed",
+        Cancelled => "Cancelled" => Bad,
+        InProgress => "InProgress" => Moving,
+        Stopped => "Stopped" => Bad,
+        Stopping => "Stopping" => Moving,
+        Succeeded => "Succeeded" => Good,
+        Superseded => "Superseded" => Quiet,
+        Failed => "Failed" => Bad,
     }
 );
 
 status!(
     /// CodePipeline `StageExecutionStatus`.
     StageStatus {
-        Cancelled => "Cancelled",
-        InProgress => "InProgress",
-        Failed => "Failed",
-        Stopped => "Stopped",
-        Stopping => "Stopping",
-        Succeeded => "Succeeded",
-        Skipped => "Skipped",
+        Cancelled => "Cancelled" => Bad,
+        InProgress => "InProgress" => Moving,
+        Failed => "Failed" => Bad,
+        Stopped => "Stopped" => Bad,
+        Stopping => "Stopping" => Moving,
+        Succeeded => "Succeeded" => Good,
+        Skipped => "Skipped" => Quiet,
     }
 );
 
 status!(
     /// CodePipeline `ActionExecutionStatus`.
     ActionStatus {
-        InProgress => "InProgress",
-        Abandoned => "Abandoned",
-        Succeeded => "Succeeded",
-        Failed => "Failed",
+        InProgress => "InProgress" => Moving,
+        Abandoned => "Abandoned" => Bad,
+        Succeeded => "Succeeded" => Good,
+        Failed => "Failed" => Bad,
     }
 );
 
 status!(
     /// ECS task set status (a plain string in the API).
     TaskSetStatus {
-        Primary => "PRIMARY",
-        Active => "ACTIVE",
-        Draining => "DRAINING",
+        Primary => "PRIMARY" => Good,
+        Active => "ACTIVE" => Good,
+        Draining => "DRAINING" => Moving,
     }
 );
 
 status!(
     /// ECS `deploymentController.type`.
     Controller {
-        Ecs => "ECS",
-        CodeDeploy => "CODE_DEPLOY",
-        External => "EXTERNAL",
+        Ecs => "ECS" => Quiet,
+        CodeDeploy => "CODE_DEPLOY" => Quiet,
+        External => "EXTERNAL" => Quiet,
     }
 );
 
 status!(
     /// ELBv2 `TargetHealth.State`.
     TargetHealthState {
-        Initial => "initial",
-        Healthy => "healthy",
-        Unhealthy => "unhealthy",
-        UnhealthyDraining => "unhealthy.draining",
-        Unused => "unused",
-        Draining => "draining",
-        Unavailable => "unavailable",
+        Initial => "initial" => Moving,
+        Healthy => "healthy" => Good,
+        Unhealthy => "unhealthy" => Bad,
+        UnhealthyDraining => "unhealthy.draining" => Bad,
+        Unused => "unused" => Quiet,
+        Draining => "draining" => Moving,
+        Unavailable => "unavailable" => Quiet,
     }
 );
 
 status!(
     /// CodeDeploy `TargetLabel`: which side of a blue/green deployment a task set is on.
     TaskSetLabel {
-        Blue => "Blue",
-        Green => "Green",
+        Blue => "Blue" => Quiet,
+        Green => "Green" => Quiet,
     }
 );
 
 status!(
     /// A pipeline action's category.
     ActionCategory {
-        Source => "Source",
-        Build => "Build",
-        Deploy => "Deploy",
-        Test => "Test",
-        Invoke => "Invoke",
-        Approval => "Approval",
-        Compute => "Compute",
+        Source => "Source" => Quiet,
+        Build => "Build" => Quiet,
+        Deploy => "Deploy" => Quiet,
+        Test => "Test" => Quiet,
+        Invoke => "Invoke" => Quiet,
+        Approval => "Approval" => Quiet,
+        Compute => "Compute" => Quiet,
     }
 );
 
 status!(
     /// CodePipeline `executionMode`: how a pipeline handles several executions.
     ExecutionMode {
-        Superseded => "SUPERSEDED",
-        Queued => "QUEUED",
-        Parallel => "PARALLEL",
+        Superseded => "SUPERSEDED" => Quiet,
+        Queued => "QUEUED" => Quiet,
+        Parallel => "PARALLEL" => Quiet,
     }
 );
 
@@ -194,8 +228,8 @@ impl Default for ExecutionMode {
 status!(
     /// CodeDeploy `deploymentReadyOption.actionOnTimeout`.
     ReadyAction {
-        Continue => "CONTINUE_DEPLOYMENT",
-        Stop => "STOP_DEPLOYMENT",
+        Continue => "CONTINUE_DEPLOYMENT" => Quiet,
+        Stop => "STOP_DEPLOYMENT" => Quiet,
     }
 );
 
@@ -240,5 +274,30 @@ mod tests {
         assert!(!DeploymentStatus::Baking.is_terminal());
         assert!(!DeploymentStatus::parse("Paused").is_terminal());
         assert!(DeploymentStatus::Stopped.is_terminal());
+    }
+
+    #[test]
+    fn a_status_means_the_same_in_every_service_and_an_unknown_one_is_quiet() {
+        assert_eq!(DeploymentStatus::Failed.severity(), Severity::Bad);
+        assert_eq!(ExecutionStatus::Failed.severity(), Severity::Bad);
+        assert_eq!(ActionStatus::Abandoned.severity(), Severity::Bad);
+        assert_eq!(
+            TargetHealthState::UnhealthyDraining.severity(),
+            Severity::Bad
+        );
+        assert_eq!(DeploymentStatus::Ready.severity(), Severity::Moving);
+        assert_eq!(LifecycleStatus::Pending.severity(), Severity::Moving);
+        assert_eq!(TargetHealthState::Initial.severity(), Severity::Moving);
+        assert_eq!(TaskSetStatus::Primary.severity(), Severity::Good);
+        assert_eq!(TargetHealthState::Healthy.severity(), Severity::Good);
+        assert_eq!(StageStatus::Succeeded.severity(), Severity::Good);
+        assert_eq!(Controller::CodeDeploy.severity(), Severity::Quiet);
+        assert_eq!(ExecutionStatus::Superseded.severity(), Severity::Quiet);
+        // A value AWS adds tomorrow is shown as it came, never coloured as if known, even
+        // when it reads like one ("Failed" spelled another way).
+        assert_eq!(
+            DeploymentStatus::parse("FAILED_TOMORROW").severity(),
+            Severity::Quiet
+        );
     }
 }

@@ -3,6 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::model::status::Severity;
+
 #[derive(Debug, Clone, Copy)]
 pub struct Theme {
     pub ok: Style,
@@ -46,16 +48,13 @@ impl Theme {
         }
     }
 
-    /// The style of a status as AWS spells it.
-    pub fn status(&self, status: &str) -> Style {
-        match status {
-            "Succeeded" | "SUCCEEDED" | "healthy" | "PRIMARY" | "Approved" | "COMPLETED"
-            | "ACTIVE" => self.ok,
-            "Failed" | "FAILED" | "Stopped" | "unhealthy" | "unhealthy.draining" | "Rejected"
-            | "Abandoned" | "Cancelled" => self.bad,
-            "InProgress" | "Ready" | "Created" | "Queued" | "Baking" | "initial" | "draining"
-            | "Stopping" | "Pending" | "STABILIZING" | "DRAINING" => self.warn,
-            _ => self.dim,
+    /// The style of a status, from what it means ([`Severity`]), never from its spelling.
+    pub fn severity(&self, severity: Severity) -> Style {
+        match severity {
+            Severity::Good => self.ok,
+            Severity::Moving => self.warn,
+            Severity::Bad => self.bad,
+            Severity::Quiet => self.dim,
         }
     }
 }

@@ -11,6 +11,7 @@ use super::{ago, status_span, until};
 use crate::app::{App, Subject};
 use crate::model::Snapshot;
 use crate::model::deploy::{Deployment, DeploymentGroup, Revision};
+use crate::model::status::Status;
 use crate::model::status::{LifecycleStatus, TaskSetLabel};
 use crate::model::time::{Timestamp, human_duration};
 use crate::ui::theme::Theme;
@@ -116,7 +117,7 @@ fn summary(
             ))
         })
         .unwrap_or_default();
-    let mut status = vec![Span::raw(" status "), status_span(d.status.as_str(), theme)];
+    let mut status = vec![Span::raw(" status "), status_span(&d.status, theme)];
     if let Some(p) = &d.progress {
         status.push(Span::styled(format!(" · {}", p.phase.label()), theme.warn));
         if let Some(at) = p.next_step_at {
@@ -220,7 +221,7 @@ fn traffic_lines(
         lines.push(Line::from(vec![
             Span::styled(format!(" {:<6}", set.label.as_str()), style),
             Span::raw(format!("{} ", set.id)),
-            status_span(set.status.as_str(), theme),
+            status_span(&set.status, theme),
             Span::raw(format!(
                 "  {} desired · {} running · {} pending · {:.0}% · {}",
                 set.desired,
@@ -258,11 +259,11 @@ fn timeline_lines(d: &Deployment, now: Timestamp, theme: &Theme) -> Vec<Line<'st
                 _ => String::new(),
             };
             Line::from(vec![
-                Span::styled(format!(" {mark} "), theme.status(e.status.as_str())),
+                Span::styled(format!(" {mark} "), theme.severity(e.status.severity())),
                 Span::raw(format!("{:<22}", e.name)),
                 Span::styled(
                     format!("{:<11}", e.status.as_str()),
-                    theme.status(e.status.as_str()),
+                    theme.severity(e.status.severity()),
                 ),
                 Span::raw(took),
             ])

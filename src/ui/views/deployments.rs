@@ -27,7 +27,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
             TableRow::new(vec![
                 Cell::from(d.id.clone()),
                 Cell::from(format!("{}/{}", d.application, d.deployment_group)),
-                Cell::from(Line::from(status_span(d.status.as_str(), theme))),
+                Cell::from(Line::from(status_span(&d.status, theme))),
                 Cell::from(Line::from(bar)),
                 Cell::from(
                     d.progress

@@ -14,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Row as TableRow, Table, TableState};
 
 use crate::app::App;
+use crate::model::status::Status;
 use crate::model::time::{Timestamp, human_duration};
 use crate::ui::theme::Theme;
 
@@ -116,8 +117,8 @@ pub fn panel(title: &'static str, app: &App, index: usize, theme: &Theme) -> Blo
     }
 }
 
-pub fn status_span(status: &str, theme: &Theme) -> Span<'static> {
-    Span::styled(status.to_owned(), theme.status(status))
+pub fn status_span(status: &impl Status, theme: &Theme) -> Span<'static> {
+    Span::styled(status.text().to_owned(), theme.severity(status.severity()))
 }
 
 pub fn line(spans: Vec<Span<'static>>) -> Line<'static> {

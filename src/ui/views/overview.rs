@@ -73,7 +73,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                     Line::from(vec![
                         Span::raw(format!("  {name:<30} ")),
                         Span::raw(f.map_or_else(String::new, |f| format!("{}  ", f.place))),
-                        status_span(f.map_or("", |f| f.status.as_str()), theme),
+                        f.map_or_else(
+                            || Span::raw(""),
+                            |f| Span::styled(f.status.clone(), theme.severity(f.severity)),
+                        ),
                         Span::raw(format!(
                             " {}  ",
                             f.map_or_else(String::new, |f| ago(now, f.at))
@@ -144,7 +147,7 @@ fn deployment_line(
     let mut spans = vec![Span::raw(format!("  {id}  {place:<34} "))];
     let progress = d.progress.as_ref();
     if d.status.is_terminal() {
-        spans.push(status_span(d.status.as_str(), theme));
+        spans.push(status_span(&d.status, theme));
         spans.push(Span::raw(format!(" {}  ", ago(now, d.completed))));
         let reason = d
             .error

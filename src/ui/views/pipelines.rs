@@ -31,17 +31,18 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
                 .stages
                 .iter()
                 .map(|st| {
-                    let status = st.status.as_ref().map_or("", |x| x.as_str());
-                    Span::styled(format!("[{}] ", st.name), theme.status(status))
+                    let style = st.status.as_ref().map_or(theme.dim, |x| {
+                        theme.severity(crate::model::status::Status::severity(x))
+                    });
+                    Span::styled(format!("[{}] ", st.name), style)
                 })
                 .collect();
             let latest = p.latest_execution();
             TableRow::new(vec![
                 Cell::from(p.name.clone()),
-                Cell::from(Line::from(status_span(
-                    latest.map_or("-", |e| e.status.as_str()),
-                    theme,
-                ))),
+                Cell::from(Line::from(
+                    latest.map_or_else(|| Span::raw("-"), |e| status_span(&e.status, theme)),
+                )),
                 Cell::from(Line::from(chips)),
                 Cell::from(ago(now, latest.and_then(|e| e.updated.or(e.started)))),
             ])
@@ -109,7 +110,7 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme
             });
             Line::from(vec![
                 Span::raw(format!(" {} ", e.id.get(..8).unwrap_or(&e.id))),
-                status_span(e.status.as_str(), theme),
+                status_span(&e.status, theme),
                 Span::raw(format!(
                     "  {}  {}{}",
                     ago(now, e.started),
@@ -133,7 +134,7 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
     for stage in &p.stages {
         let mut head = vec![Span::styled(format!(" {} ", stage.name), theme.title)];
         if let Some(status) = &stage.status {
-            head.push(status_span(status.as_str(), theme));
+            head.push(status_span(status, theme));
         }
         if !stage.inbound_enabled {
             head.push(Span::styled(
@@ -160,7 +161,7 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 action.name, action.provider
             ))];
             if let Some(run) = run {
-                spans.push(status_span(run.status.as_str(), theme));
+                spans.push(status_span(&run.status, theme));
                 spans.push(Span::raw(format!("  {}", ago(now, run.last_change))));
                 if run.token.is_some() {
                     spans.push(Span::styled("  waiting for approval", theme.warn));

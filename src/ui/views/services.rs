@@ -41,7 +41,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
             TableRow::new(vec![
                 Cell::from(v.cluster.clone()),
                 Cell::from(v.name.clone()),
-                Cell::from(Line::from(status_span(v.controller.as_str(), theme))),
+                Cell::from(Line::from(status_span(&v.controller, theme))),
                 Cell::from(Line::styled(counts, style)),
                 Cell::from(sets.join("  ")),
                 Cell::from(

@@ -10,6 +10,7 @@ use super::{table, titled};
 use crate::app::App;
 use crate::app::rows::{Row, rows};
 use crate::model::Snapshot;
+use crate::model::status::Status;
 use crate::model::status::TargetHealthState;
 use crate::ui::theme::Theme;
 
@@ -73,7 +74,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                                 bad.state,
                                 bad.reason.clone().unwrap_or_default()
                             ),
-                            theme.status(bad.state.as_str()),
+                            theme.severity(bad.state.severity()),
                         ));
                     }
                     spans
