@@ -25,7 +25,7 @@ pub async fn run<B, I>(
 ) -> std::io::Result<()>
 where
     B: Backend,
-    B::Error: Into<std::io::Error>,
+    B::Error: std::error::Error + Send + Sync + 'static,
     I: Stream<Item = std::io::Result<crossterm::event::Event>> + Unpin,
 {
     let mut ticker = tokio::time::interval(TICK);
@@ -35,7 +35,7 @@ where
         if app.dirty && messages.is_empty() {
             terminal
                 .draw(|frame| crate::ui::draw(frame, app))
-                .map_err(Into::into)?;
+                .map_err(std::io::Error::other)?;
             app.dirty = false;
             app.drawn_at = app.now;
         }

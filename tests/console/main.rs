@@ -9,5 +9,6 @@
 #[path = "../sim/common.rs"]
 mod common;
 
+mod headless;
 mod screens;
 mod tmux;
