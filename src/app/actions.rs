@@ -499,7 +499,7 @@ fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
 }
 
 /// The fresh-state checks came back: confirm what can go, say why the rest cannot.
-pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
+pub fn prepared(app: &mut App, results: Vec<Result<Plan, crate::ops::OpError>>) {
     let Mode::Dialog(mut dialog) = app.mode.clone() else {
         return;
     };
@@ -511,7 +511,7 @@ pub fn prepared(app: &mut App, results: Vec<Result<Plan, String>>) {
     for result in results {
         match result {
             Ok(plan) => plans.push(plan),
-            Err(problem) => problems.push(problem),
+            Err(problem) => problems.push(problem.to_string()),
         }
     }
     let protected = app.context.protects(app.snapshot.as_ref());

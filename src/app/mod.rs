@@ -158,7 +158,8 @@ pub struct RefreshState {
     pub last: Option<Mono>,
     /// When data last arrived.
     pub last_ok: Option<Mono>,
-    pub error: Option<String>,
+    /// Why the last one failed, classified (which call, throttled or denied, the fix).
+    pub error: Option<crate::aws::AwsError>,
 }
 
 #[derive(Debug, Clone)]
@@ -227,10 +228,10 @@ pub enum Msg {
     Tick(Mono),
     SnapshotTaken {
         at: Mono,
-        result: Result<Box<Snapshot>, String>,
+        result: Result<Box<Snapshot>, crate::aws::AwsError>,
     },
     /// The fresh-state check of the actions in the dialog.
-    Prepared(Vec<Result<crate::ops::prepare::Plan, String>>),
+    Prepared(Vec<Result<crate::ops::prepare::Plan, crate::ops::OpError>>),
     /// What each sent action did: its target and how it ended.
     Executed(Vec<(String, crate::ops::Ended)>),
     /// A line from an action still running: its result is unknown and it is read again.

@@ -63,17 +63,13 @@ impl Runner {
                     tracing::debug!(ok = result.is_ok(), "cold snapshot");
                     Msg::SnapshotTaken {
                         at,
-                        result: result.map(Box::new).map_err(|e| e.to_string()),
+                        result: result.map(Box::new),
                     }
                 }
                 Command::Prepare(ops) => {
                     let mut results = Vec::new();
                     for op in &ops {
-                        results.push(
-                            prepare(&runner.clients, op)
-                                .await
-                                .map_err(|e| e.to_string()),
-                        );
+                        results.push(prepare(&runner.clients, op).await);
                     }
                     Msg::Prepared(results)
                 }

@@ -102,7 +102,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         } => {
             app.hot.in_flight = false;
             app.hot.last = Some(at);
-            app.hot.error = update.errors.first().map(ToString::to_string);
+            app.hot.error = update.errors.first().cloned();
             let had_error = app.hot.error.is_some();
             if let Some(snapshot) = app.snapshot.as_mut() {
                 let taken_at = server_time.unwrap_or(snapshot.taken_at);

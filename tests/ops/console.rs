@@ -82,7 +82,7 @@ impl Console {
     pub(crate) async fn plan(
         &mut self,
         ops: Vec<cutover::ops::Op>,
-    ) -> Vec<Result<cutover::ops::prepare::Plan, String>> {
+    ) -> Vec<Result<cutover::ops::prepare::Plan, cutover::ops::OpError>> {
         self.runner.run(Command::Prepare(ops));
         loop {
             let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())

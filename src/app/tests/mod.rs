@@ -286,10 +286,17 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
         &mut app,
         Msg::SnapshotTaken {
             at: 1_200,
-            result: Err("throttled".into()),
+            result: Err(crate::aws::AwsError {
+                kind: crate::aws::ErrorKind::Throttled,
+                code: Some("ThrottlingException".into()),
+                ..crate::aws::AwsError::local("ecs", "DescribeServices", "Rate exceeded")
+            }),
         },
     );
-    assert_eq!(app.cold.error.as_deref(), Some("throttled"));
+    assert_eq!(
+        app.cold.error.as_ref().map(|e| (e.kind, e.operation)),
+        Some((crate::aws::ErrorKind::Throttled, "DescribeServices"))
+    );
     assert!(
         app.snapshot
             .as_ref()

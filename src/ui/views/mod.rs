@@ -91,7 +91,7 @@ pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
         ));
     }
     if let Some(error) = app.cold.error.as_ref().or(app.hot.error.as_ref()) {
-        let short: String = error.chars().take(60).collect();
+        let short: String = error.to_string().chars().take(60).collect();
         spans.push(Span::styled(
             format!("· refresh failed: {short} "),
             theme.bad,
