@@ -88,11 +88,12 @@ impl<C> Limited<C> {
 /// The clients of the five services, sharing one configuration.
 #[derive(Debug, Clone)]
 pub struct Clients {
-    pub ecs: Limited<aws_sdk_ecs::Client>,
-    pub codedeploy: Limited<aws_sdk_codedeploy::Client>,
-    pub codepipeline: Limited<aws_sdk_codepipeline::Client>,
-    pub elb: Limited<aws_sdk_elasticloadbalancingv2::Client>,
-    pub sts: aws_sdk_sts::Client,
+    // The SDK's clients stay inside `aws/`: everything above works on `model` types.
+    ecs: Limited<aws_sdk_ecs::Client>,
+    codedeploy: Limited<aws_sdk_codedeploy::Client>,
+    codepipeline: Limited<aws_sdk_codepipeline::Client>,
+    elb: Limited<aws_sdk_elasticloadbalancingv2::Client>,
+    sts: aws_sdk_sts::Client,
     pub profile: Option<String>,
     pub region: String,
     pub endpoint: Option<String>,
