@@ -203,3 +203,133 @@ async fn status_cells_carry_their_colour_and_no_color_drops_it() {
         .count();
     assert_eq!(coloured, 0, "NO_COLOR: meaning by text alone");
 }
+
+/// The action dialogs at each step, and the header when a service throttles: the comment
+/// asked for, the evidence with a plain and a typed confirmation, a refusal found on fresh
+/// state, and the results (done, failed, unknown).
+#[tokio::test]
+async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
+    use cutover::ops::prepare::{Call, Plan};
+    use cutover::ops::{Ended, Op, OpError};
+    let snapshot = fleet().await;
+    let settings = settings();
+    let scale = Op::Scale {
+        cluster: "microservices-serverlesscluster".into(),
+        service: "customer-microservice".into(),
+        count: 6,
+    };
+    let scale_plan = Plan {
+        op: scale.clone(),
+        summary: vec![
+            "Scale microservices-serverlesscluster/customer-microservice: desired 2 → 6 (running 2, pending 0)."
+                .into(),
+        ],
+        typed_name: "microservices-serverlesscluster/customer-microservice".into(),
+        call: Call::Scale {
+            cluster: "microservices-serverlesscluster".into(),
+            service: "customer-microservice".into(),
+            count: 6,
+        },
+    };
+    let rollback_plan = |id: &str| Plan {
+        op: Op::Rollback {
+            deployment: id.into(),
+        },
+        summary: vec![format!(
+            "Stop {id} (InProgress) and roll back: traffic returns to the original task set."
+        )],
+        typed_name: id.into(),
+        call: Call::StopWithRollback {
+            deployment: id.into(),
+        },
+    };
+    for (width, height) in [(80, 24), (160, 48)] {
+        let size = format!("{width}x{height}");
+        let shot = |app: &mut App, name: &str| {
+            let screen = text(&render(app, width, height));
+            settings.bind(|| insta::assert_snapshot!(format!("{name}_{size}"), screen));
+        };
+        // The comment an approval asks for.
+        let mut app = app_fn(&snapshot);
+        keys(&mut app, "aship it");
+        shot(&mut app, "dialog_comment");
+        // A plain confirmation with its evidence.
+        let mut app = app_fn(&snapshot);
+        keys(&mut app, "4s6\n");
+        update(&mut app, Msg::Prepared(vec![Ok(scale_plan.clone())]));
+        shot(&mut app, "dialog_confirm_plain");
+        // The results: one done, one refused, one unknown.
+        keys(&mut app, "y\n");
+        update(
+            &mut app,
+            Msg::Executed(vec![(
+                "microservices-serverlesscluster/customer-microservice".into(),
+                Ended::Unknown(
+                    "the result is unknown: ecs UpdateService on microservices-serverlesscluster/customer-microservice failed: ServerException. It was not sent again; read again: microservices-serverlesscluster/customer-microservice: desired 6, running 4, pending 2".into(),
+                ),
+            )]),
+        );
+        shot(&mut app, "dialog_result_unknown");
+        // A typed confirmation, half typed.
+        let mut app = app_fn(&snapshot);
+        keys(&mut app, "1jjjjj\nB");
+        let id = match &app.screen().subject {
+            Some(cutover::app::Subject::Deployment(id)) => id.clone(),
+            other => panic!("a deployment on screen: {other:?}"),
+        };
+        update(&mut app, Msg::Prepared(vec![Ok(rollback_plan(&id))]));
+        keys(&mut app, "d-");
+        shot(&mut app, "dialog_confirm_typed");
+        // Refused on fresh state: nothing to confirm.
+        let mut app = app_fn(&snapshot);
+        keys(&mut app, "4s6\n");
+        update(
+            &mut app,
+            Msg::Prepared(vec![Err(OpError::Precondition(
+                "service microservices-serverlesscluster/customer-microservice does not exist"
+                    .into(),
+            ))]),
+        );
+        shot(&mut app, "dialog_refused");
+        // Done and failed side by side.
+        let mut app = app_fn(&snapshot);
+        keys(&mut app, "4s6\n");
+        update(&mut app, Msg::Prepared(vec![Ok(scale_plan.clone())]));
+        keys(&mut app, "y\n");
+        update(
+            &mut app,
+            Msg::Executed(vec![
+                (
+                    "microservices-serverlesscluster/customer-microservice".into(),
+                    Ended::Done(
+                        "microservices-serverlesscluster/customer-microservice: desired count 6"
+                            .into(),
+                    ),
+                ),
+                (
+                    "microservices-serverlesscluster/customer-microservice".into(),
+                    Ended::Failed("ecs UpdateService failed: AccessDeniedException".into()),
+                ),
+            ]),
+        );
+        shot(&mut app, "dialog_result_mixed");
+        // A throttled service in the header.
+        let mut throttled = snapshot.clone();
+        throttled.gaps.push(cutover::model::Gap {
+            service: "elasticloadbalancing".into(),
+            operation: "DescribeTargetHealth".into(),
+            target: None,
+            kind: "throttled".into(),
+            code: Some("Throttling".into()),
+            message: "Rate exceeded".into(),
+            request_id: None,
+            hint: None,
+        });
+        let mut app = app_fn(&throttled);
+        shot(&mut app, "header_throttled");
+    }
+}
+
+fn app_fn(snapshot: &Snapshot) -> App {
+    app(snapshot, false)
+}

@@ -12,6 +12,9 @@ use crate::ops::{Confirm, Ended};
 use crate::ui::centered;
 use crate::ui::theme::Theme;
 
+/// The dialog's width at most, in columns.
+const DIALOG_WIDTH: u16 = 90;
+
 pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     match &dialog.step {
@@ -132,8 +135,18 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
             lines.push(Line::styled("any key closes", theme.dim));
         }
     }
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 90, height);
+    // Long lines wrap: the box is as tall as the wrapped text, so that the last lines (the
+    // result, "any key closes") are never cut off.
+    let inner = usize::from(DIALOG_WIDTH.min(area.width).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| {
+            let text: String = l.spans.iter().map(|s| s.content.as_ref()).collect();
+            wrapped_rows(&text, inner)
+        })
+        .sum();
+    let height = (u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2)).min(area.height);
+    let rect = centered(area, DIALOG_WIDTH, height);
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
@@ -143,4 +156,41 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         ),
         rect,
     );
+}
+
+/// How many rows `text` takes when wrapped at word boundaries to `width` columns, as the
+/// paragraph wraps it (a word longer than a row is cut across rows).
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let mut rows = 1;
+    let mut used = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        let needed = if used == 0 { len } else { used + 1 + len };
+        if needed <= width {
+            used = needed;
+        } else if len <= width {
+            rows += 1;
+            used = len;
+        } else {
+            // Starts a row of its own and runs across as many as it needs.
+            rows += usize::from(used > 0) + (len - 1) / width;
+            used = (len - 1) % width + 1;
+        }
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_rows;
+
+    #[test]
+    fn wrapped_rows_counts_word_wrapping_not_characters() {
+        assert_eq!(wrapped_rows("", 10), 1);
+        assert_eq!(wrapped_rows("abc def", 7), 1);
+        assert_eq!(wrapped_rows("abc defg", 7), 2);
+        // 15 characters fit two rows of 8 by count, but the words need three.
+        assert_eq!(wrapped_rows("aaaaa bbbbb ccc", 8), 3);
+        assert_eq!(wrapped_rows("a bbbbbbbbbbbbbbbbbbbb", 8), 4);
+    }
 }
