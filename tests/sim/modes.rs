@@ -255,23 +255,9 @@ async fn queued_executions_line_up_at_the_stage_entrance_in_order_and_none_is_su
         at_approval(&first)(w) && w.pipelines["queued-release"].waiting[2].len() == 2
     });
     assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
-    let state = cp
-        .get_pipeline_state()
-        .name("queued-release")
-        .send()
-        .await
-        .expect("state");
-    let gate = state
-        .stage_states()
-        .iter()
-        .find(|s| s.stage_name() == Some("Approval"))
-        .expect("approval stage");
-    let inbound: Vec<&str> = gate
-        .inbound_executions()
-        .iter()
-        .map(|e| e.pipeline_execution_id())
-        .collect();
-    assert_eq!(inbound, vec![second.as_str(), third.as_str()]);
+    let gate = approval_stage(&cp, "queued-release").await;
+    let inbound = inbound_of(&gate);
+    assert_eq!(inbound, vec![second.clone(), third.clone()]);
     assert_eq!(
         gate.inbound_execution().map(|e| e.pipeline_execution_id()),
         Some(second.as_str()),
@@ -308,23 +294,9 @@ async fn queued_executions_line_up_at_the_stage_entrance_in_order_and_none_is_su
         .await
         .expect("approve");
     advance_until(&sim, 60, at_approval(&second));
-    let state = cp
-        .get_pipeline_state()
-        .name("queued-release")
-        .send()
-        .await
-        .expect("state");
-    let gate = state
-        .stage_states()
-        .iter()
-        .find(|s| s.stage_name() == Some("Approval"))
-        .expect("approval stage");
-    let inbound: Vec<&str> = gate
-        .inbound_executions()
-        .iter()
-        .map(|e| e.pipeline_execution_id())
-        .collect();
-    assert_eq!(inbound, vec![third.as_str()], "the next moved up");
+    let gate = approval_stage(&cp, "queued-release").await;
+    let inbound = inbound_of(&gate);
+    assert_eq!(inbound, vec![third.clone()], "the next moved up");
     assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
 }
 
@@ -392,4 +364,32 @@ async fn rollback_stage_refuses_a_rollback_execution_as_target_and_any_parallel_
         .expect_err("no rollback in PARALLEL mode");
     assert_eq!(code(&error), "UnableToRollbackStageException");
     assert!(sim.invariants().is_empty(), "{:?}", sim.invariants());
+}
+
+/// A pipeline's Approval stage as GetPipelineState reports it.
+async fn approval_stage(
+    cp: &aws_sdk_codepipeline::Client,
+    pipeline: &str,
+) -> aws_sdk_codepipeline::types::StageState {
+    let state = cp
+        .get_pipeline_state()
+        .name(pipeline)
+        .send()
+        .await
+        .expect("state");
+    state
+        .stage_states()
+        .iter()
+        .find(|s| s.stage_name() == Some("Approval"))
+        .cloned()
+        .expect("approval stage")
+}
+
+/// The executions lined up at a stage's entrance, in order (`inboundExecutions`).
+fn inbound_of(stage: &aws_sdk_codepipeline::types::StageState) -> Vec<String> {
+    stage
+        .inbound_executions()
+        .iter()
+        .map(|e| e.pipeline_execution_id().to_owned())
+        .collect()
 }
