@@ -3,12 +3,13 @@
 //! deployment still Ready, what is the desired count. It only reads; it must never send the
 //! mutation again.
 
-use crate::aws::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2};
+use crate::aws::{Clients, codedeploy, codepipeline, ecs};
 
+use super::OpError;
 use super::prepare::Call;
 
 /// The target's state now, read fresh.
-pub async fn now(c: &Clients, call: &Call) -> Result<String, AwsError> {
+pub async fn now(c: &Clients, call: &Call) -> Result<String, OpError> {
     match call {
         Call::Approval {
             pipeline,
@@ -81,28 +82,18 @@ pub async fn now(c: &Clients, call: &Call) -> Result<String, AwsError> {
                 },
             ))
         }
-        Call::Weights { target, .. } => {
-            let rule = if target.contains(":listener-rule/") {
-                elbv2::rules_by_arn(c, vec![target.clone()]).await?
-            } else {
-                elbv2::rules(c, target)
-                    .await?
-                    .into_iter()
-                    .filter(|r| r.is_default)
-                    .collect()
-            };
-            Ok(rule.first().map_or_else(
-                || format!("{target} does not exist"),
-                |r| {
-                    let weights: Vec<String> = r
-                        .forwards
-                        .iter()
-                        .map(|f| format!("{}={}", short(&f.target_group_arn), f.weight))
-                        .collect();
-                    format!("{target} forwards {}", weights.join(" "))
-                },
-            ))
-        }
+        Call::Weights { target, .. } => match super::weights::current_forward(c, target).await {
+            Ok(forwards) => {
+                let weights: Vec<String> = forwards
+                    .iter()
+                    .map(|f| format!("{}={}", short(&f.target_group_arn), f.weight))
+                    .collect();
+                Ok(format!("{target} forwards {}", weights.join(" ")))
+            }
+            // The rule is gone: that is what was found.
+            Err(OpError::Precondition(found)) => Ok(found),
+            Err(error) => Err(error),
+        },
         Call::Stop {
             pipeline,
             execution,

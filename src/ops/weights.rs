@@ -95,7 +95,7 @@ fn pairs(forwards: &[Forward]) -> Vec<(String, i32)> {
 }
 
 /// The forward targets of a rule, or of a listener's default rule, as they are now.
-async fn current_forward(c: &Clients, target: &str) -> Result<Vec<Forward>, OpError> {
+pub async fn current_forward(c: &Clients, target: &str) -> Result<Vec<Forward>, OpError> {
     let rules = if is_rule_arn(target) {
         elbv2::rules_by_arn(c, vec![target.to_owned()]).await?
     } else {

@@ -58,24 +58,6 @@ fn parallel_gate() -> Snapshot {
     }
 }
 
-fn app_with(snapshot: Snapshot) -> App {
-    let mut app = App::new(
-        Context {
-            clock_rate: 1.0,
-            ..Context::default()
-        },
-        Intervals::default(),
-    );
-    update(
-        &mut app,
-        Msg::SnapshotTaken {
-            at: 0,
-            result: Ok(Box::new(snapshot)),
-        },
-    );
-    app
-}
-
 /// The approval the dialog's comment is sent to.
 fn approve_with(app: &mut App, comment: &str) -> Vec<crate::ops::Op> {
     key(app, KeyCode::Char('a'));

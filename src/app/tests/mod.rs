@@ -89,6 +89,11 @@ fn fleet() -> Snapshot {
 }
 
 fn app_with_fleet() -> App {
+    app_with(fleet())
+}
+
+/// The console on `snapshot`, as the first full read leaves it.
+fn app_with(snapshot: Snapshot) -> App {
     let mut app = App::new(
         Context {
             region: "us-east-1".into(),
@@ -101,7 +106,7 @@ fn app_with_fleet() -> App {
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
-            result: Ok(Box::new(fleet())),
+            result: Ok(Box::new(snapshot)),
         },
     );
     app
@@ -359,20 +364,7 @@ fn q_quits_and_help_opens_and_closes() {
 fn a_hot_refresh_that_changes_nothing_draws_nothing() {
     let mut linked = fleet();
     linked.link();
-    let mut app = App::new(
-        Context {
-            clock_rate: 1.0,
-            ..Context::default()
-        },
-        Intervals::default(),
-    );
-    update(
-        &mut app,
-        Msg::SnapshotTaken {
-            at: 0,
-            result: Ok(Box::new(linked)),
-        },
-    );
+    let mut app = app_with(linked);
     app.dirty = false;
     app.drawn_at = 0;
     update(
@@ -632,20 +624,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
         stage("Production", true),
         stage("Verify", false),
     ];
-    let mut app = App::new(
-        Context {
-            clock_rate: 1.0,
-            ..Context::default()
-        },
-        Intervals::default(),
-    );
-    update(
-        &mut app,
-        Msg::SnapshotTaken {
-            at: 0,
-            result: Ok(Box::new(fleet)),
-        },
-    );
+    let mut app = app_with(fleet);
     key(&mut app, KeyCode::Char('2'));
     let commands = typed_keys(&mut app, "b");
     let [Command::Prepare(ops)] = commands.as_slice() else {
@@ -701,20 +680,7 @@ fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
         health_check_path: None,
         targets: None,
     }];
-    let mut app = App::new(
-        Context {
-            clock_rate: 1.0,
-            ..Context::default()
-        },
-        Intervals::default(),
-    );
-    update(
-        &mut app,
-        Msg::SnapshotTaken {
-            at: 0,
-            result: Ok(Box::new(fleet)),
-        },
-    );
+    let mut app = app_with(fleet);
     key(&mut app, KeyCode::Char('5'));
     typed_keys(&mut app, "w");
     key(&mut app, KeyCode::Tab);
