@@ -39,6 +39,15 @@ fn start(sim: &Sim, pipeline: &str) -> String {
         .expect("started")
 }
 
+/// Two executions of `parallel-release`, started 20 s apart, both waiting at its gate.
+fn two_waiting(sim: &Sim) -> (String, String) {
+    let first = start(sim, "parallel-release");
+    sim.advance(20);
+    let second = start(sim, "parallel-release");
+    until_waiting(sim, &[&first, &second]);
+    (first, second)
+}
+
 /// Steps the clock until every execution named waits at its approval.
 fn until_waiting(sim: &Sim, ids: &[&str]) {
     for _ in 0..3600 {
@@ -61,10 +70,7 @@ fn until_waiting(sim: &Sim, ids: &[&str]) {
 #[tokio::test]
 async fn two_executions_waiting_at_one_parallel_gate_are_two_approvals_each_with_its_own_token() {
     let sim = modes().await;
-    let first = start(&sim, "parallel-release");
-    sim.advance(20);
-    let second = start(&sim, "parallel-release");
-    until_waiting(&sim, &[&first, &second]);
+    let (first, second) = two_waiting(&sim);
     sim.handle.shared().request_log().clear();
     let s = take(&clients(&sim.endpoint()).await, &Scope::default())
         .await
@@ -203,10 +209,7 @@ async fn executions_lined_up_at_a_queued_stage_are_read_in_order() {
 #[tokio::test]
 async fn status_names_each_execution_waiting_at_a_parallel_gate() {
     let sim = modes().await;
-    let first = start(&sim, "parallel-release");
-    sim.advance(20);
-    let second = start(&sim, "parallel-release");
-    until_waiting(&sim, &[&first, &second]);
+    let (first, second) = two_waiting(&sim);
     let endpoint = sim.endpoint();
     let out = tokio::task::spawn_blocking(move || crate::command::status(&endpoint, &[]))
         .await
@@ -229,10 +232,7 @@ async fn status_names_each_execution_waiting_at_a_parallel_gate() {
 #[tokio::test]
 async fn a_parallel_pipeline_stays_hot_while_an_older_execution_waits() {
     let sim = modes().await;
-    let older = start(&sim, "parallel-release");
-    sim.advance(20);
-    let newer = start(&sim, "parallel-release");
-    until_waiting(&sim, &[&older, &newer]);
+    let (older, newer) = two_waiting(&sim);
     sim.handle
         .shared()
         .with_world(|w| {
