@@ -253,6 +253,11 @@ async fn a_parallel_pipeline_stays_hot_while_an_older_execution_waits() {
         Some("Stopped"),
         "the newest has ended"
     );
+    assert_eq!(
+        p.execution(&older).map(|e| e.status.as_str()),
+        Some("InProgress"),
+        "the older one still waits"
+    );
     assert!(
         cutover::aws::hot::HotSet::of(&s)
             .pipelines
