@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
+use crate::ops::cli::Reach;
+use crate::ops::verbs::VerbCommand;
 use crate::sim::SimOptions;
 use crate::sim::clock::{Millis, parse_rfc3339};
 use crate::sim::faults::Faults;
@@ -90,34 +92,17 @@ impl Cli {
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
             ),
-            Some(Command::Weights { .. }) => (
-                SCOPE.to_vec(),
-                "a listener rule belongs to no cluster, service, application or pipeline that \
-                 the scope could check",
-            ),
-            Some(Command::Scale { .. }) => (
-                vec!["applications", "pipelines"],
-                "a service is checked against --cluster and --service only",
-            ),
-            Some(
-                Command::Approve { .. }
-                | Command::Retry { .. }
-                | Command::Stop { .. }
-                | Command::Start { .. }
-                | Command::RollbackStage { .. },
-            ) => (
-                vec!["clusters", "services", "applications"],
-                "a pipeline is checked against --pipeline only",
-            ),
-            Some(
-                Command::Reroute { .. }
-                | Command::Finish { .. }
-                | Command::Rollback { .. }
-                | Command::Redeploy { .. },
-            ) => (
-                vec!["pipelines"],
-                "a deployment is checked against --application, --cluster and --service only",
-            ),
+            Some(Command::Act(verb)) => {
+                let (checked, why) = verb.spec().scope;
+                (
+                    SCOPE
+                        .iter()
+                        .copied()
+                        .filter(|id| !checked.contains(id))
+                        .collect(),
+                    why,
+                )
+            }
             _ => (Vec::new(), ""),
         };
         refused
@@ -150,6 +135,20 @@ pub struct GlobalArgs {
     pub read_only: bool,
 }
 
+impl GlobalArgs {
+    /// Where an action goes and under which rules.
+    pub fn reach(&self) -> Reach {
+        Reach {
+            profile: self.aws.profile.clone(),
+            region: self.aws.region.clone(),
+            endpoint_url: self.aws.endpoint_url.clone(),
+            config: self.aws.config.clone(),
+            read_only: self.read_only,
+            scope: self.scope.scope(),
+        }
+    }
+}
+
 /// The console: `cutover` against AWS, `cutover --demo` on the embedded simulator.
 #[derive(Debug, Args)]
 pub struct ConsoleArgs {
@@ -173,113 +172,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
-    /// Approve (or with --reject, reject) the manual approval waiting in a pipeline.
-    Approve {
-        pipeline: String,
-        #[arg(long)]
-        stage: Option<String>,
-        #[arg(long)]
-        action: Option<String>,
-        /// The execution whose approval to answer; required when several wait (PARALLEL
-        /// mode), and refused with their ids when missing.
-        #[arg(long, value_name = "ID")]
-        execution: Option<String>,
-        /// Why (at most 512 characters); CodePipeline records it.
-        #[arg(long)]
-        comment: String,
-        #[arg(long)]
-        reject: bool,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Reroute production traffic now, for a deployment waiting in Ready.
-    Reroute {
-        deployment: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// End the termination wait and remove the original task set now.
-    Finish {
-        deployment: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Stop a deployment and roll back to the original task set.
-    Rollback {
-        deployment: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Deploy a group again with the revision of its last successful deployment.
-    Redeploy {
-        /// APPLICATION/GROUP
-        target: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Set a service's desired count.
-    Scale {
-        /// CLUSTER/SERVICE
-        target: String,
-        #[arg(allow_negative_numbers = true)]
-        count: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Set the forward weights of a listener rule or a listener's default action.
-    Weights {
-        /// A rule or listener ARN.
-        target: String,
-        /// TARGET_GROUP=WEIGHT, by name or ARN, weights 0–999.
-        #[arg(required = true)]
-        weights: Vec<String>,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Retry a pipeline's failed stage.
-    Retry {
-        pipeline: String,
-        #[arg(long)]
-        stage: Option<String>,
-        /// Rerun every action of the stage, not only the failed ones.
-        #[arg(long)]
-        all: bool,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Stop a pipeline's running execution.
-    Stop {
-        pipeline: String,
-        /// The execution to stop; required when several run in QUEUED or PARALLEL mode, and
-        /// refused with their ids when missing.
-        #[arg(long, value_name = "ID")]
-        execution: Option<String>,
-        /// Abandon running actions instead of letting them finish.
-        #[arg(long)]
-        abandon: bool,
-        #[arg(long, default_value = "Stopped with cutover")]
-        reason: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Roll a stage back to what an earlier successful execution deployed.
-    RollbackStage {
-        pipeline: String,
-        #[arg(long)]
-        stage: String,
-        /// The execution to go back to (never a rollback execution, which AWS refuses); the
-        /// standard success before what runs now by default.
-        #[arg(long, value_name = "EXECUTION")]
-        to: Option<String>,
-        #[command(flatten)]
-        act: ActArgs,
-    },
-    /// Start a pipeline execution.
-    Start {
-        pipeline: String,
-        #[command(flatten)]
-        act: ActArgs,
-    },
+    /// The action commands: one per verb of the registry.
+    #[command(flatten)]
+    Act(VerbCommand),
     /// Print the audit log of actions taken with cutover.
     Audit {
         /// Only records at or after this time (RFC 3339, or a prefix such as 2026-11-22).
@@ -289,17 +184,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-}
-
-/// How an action is confirmed (where it goes is in [`GlobalArgs`]).
-#[derive(Debug, Clone, Default, Args)]
-pub struct ActArgs {
-    /// Answer a plain confirmation (for scripts).
-    #[arg(long)]
-    pub yes: bool,
-    /// Answer a typed confirmation with the target's name (for scripts).
-    #[arg(long, value_name = "NAME")]
-    pub confirm: Option<String>,
 }
 
 /// Where to reach AWS; unset values come from the standard chain, as the AWS CLI reads it.

@@ -3,6 +3,7 @@
 use color_eyre::eyre::{Result, WrapErr};
 
 use cutover::cli::{Cli, Command, GlobalArgs};
+use cutover::ops::verbs::VerbCommand;
 use cutover::sim::SimHandle;
 
 fn main() -> Result<()> {
@@ -15,146 +16,23 @@ fn main() -> Result<()> {
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
         }
-        Some(action) => {
-            act(action, &cli.global);
-            Ok(())
-        }
+        Some(Command::Act(verb)) => act(verb, &cli.global),
     }
 }
 
-/// The action commands: parsed into an [`Op`](cutover::ops::Op) and run with its checks.
-fn act(command: Command, global: &GlobalArgs) {
-    use cutover::ops::{Op, RetryMode, StopMode, Verdict};
-    let split = |text: &str, what: &str| -> std::result::Result<(String, String), String> {
-        match text.split_once('/') {
-            Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_owned(), b.to_owned())),
-            _ => Err(format!("'{text}' is not {what}")),
+/// An action command: its verb parsed and run with its checks; the process exits with the
+/// action's status.
+fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
+    let name = verb.spec().name;
+    match verb.into_op() {
+        Ok((op, confirm)) => {
+            std::process::exit(cutover::ops::cli::run(&op, &global.reach(), &confirm))
         }
-    };
-    let (op, args) = match command {
-        Command::Approve {
-            pipeline,
-            stage,
-            action,
-            execution,
-            comment,
-            reject,
-            act,
-        } => {
-            let verdict = if reject {
-                Verdict::Reject
-            } else {
-                Verdict::Approve
-            };
-            (
-                Op::Approve {
-                    pipeline,
-                    stage,
-                    action,
-                    execution,
-                    comment,
-                    verdict,
-                },
-                act,
-            )
+        Err(error) => {
+            eprintln!("cutover {name}: {error}");
+            std::process::exit(cutover::ops::cli::EXIT_INVALID);
         }
-        Command::Reroute { deployment, act } => (Op::Reroute { deployment }, act),
-        Command::Finish { deployment, act } => (Op::Finish { deployment }, act),
-        Command::Rollback { deployment, act } => (Op::Rollback { deployment }, act),
-        Command::Redeploy { target, act } => match split(&target, "APPLICATION/GROUP") {
-            Ok((application, group)) => (Op::Redeploy { application, group }, act),
-            Err(message) => invalid("redeploy", &message),
-        },
-        Command::Scale { target, count, act } => {
-            let (cluster, service) =
-                split(&target, "CLUSTER/SERVICE").unwrap_or_else(|m| invalid("scale", &m));
-            let count = count.trim().parse::<i64>().unwrap_or_else(|_| {
-                invalid(
-                    "scale",
-                    &format!("the count '{count}' is not a whole number"),
-                )
-            });
-            (
-                Op::Scale {
-                    cluster,
-                    service,
-                    count,
-                },
-                act,
-            )
-        }
-        Command::Weights {
-            target,
-            weights,
-            act,
-        } => match cutover::ops::parse_weights(&weights) {
-            Ok(weights) => (Op::Weights { target, weights }, act),
-            Err(error) => invalid("weights", &error.to_string()),
-        },
-        Command::Retry {
-            pipeline,
-            stage,
-            all,
-            act,
-        } => {
-            let mode = if all {
-                RetryMode::AllActions
-            } else {
-                RetryMode::FailedActions
-            };
-            (
-                Op::Retry {
-                    pipeline,
-                    stage,
-                    mode,
-                },
-                act,
-            )
-        }
-        Command::Stop {
-            pipeline,
-            execution,
-            abandon,
-            reason,
-            act,
-        } => {
-            let mode = if abandon {
-                StopMode::Abandon
-            } else {
-                StopMode::Wait
-            };
-            (
-                Op::Stop {
-                    pipeline,
-                    execution,
-                    mode,
-                    reason,
-                },
-                act,
-            )
-        }
-        Command::Start { pipeline, act } => (Op::Start { pipeline }, act),
-        Command::RollbackStage {
-            pipeline,
-            stage,
-            to,
-            act,
-        } => (
-            Op::RollbackStage {
-                pipeline,
-                stage,
-                to,
-            },
-            act,
-        ),
-        Command::Sim(_) | Command::Status(_) | Command::Audit { .. } => return,
-    };
-    std::process::exit(cutover::ops::cli::run(&op, global, &args));
-}
-
-fn invalid(action: &str, message: &str) -> ! {
-    eprintln!("cutover {action}: {message}");
-    std::process::exit(cutover::ops::cli::EXIT_INVALID);
+    }
 }
 
 fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()> {

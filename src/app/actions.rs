@@ -5,31 +5,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::gates::{self, Gate, gates_here};
+use super::gates::gates_here;
 use super::rows::{Row, rows};
 use super::{App, Command, Mode, Subject, View};
 use crate::ops::prepare::Plan;
-use crate::ops::{Confirm, Ended, Op, RetryMode, StopMode, Verdict, parse_weights};
-
-/// What the dialog asks for before it can plan.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Ask {
-    Comment {
-        gates: Vec<Gate>,
-        verdict: Verdict,
-    },
-    Count {
-        cluster: String,
-        service: String,
-    },
-    /// The rules that forward to the selected target group, as `(arn, label)`; `tab` moves
-    /// between them.
-    Weights {
-        choices: Vec<(String, String)>,
-        chosen: usize,
-    },
-    Nothing,
-}
+pub use crate::ops::verbs::Ask;
+use crate::ops::verbs::{Act, Begin, Here, Starts};
+use crate::ops::{Confirm, Ended};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -60,279 +42,131 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dialog {
     pub title: String,
-    pub ask: Ask,
+    /// What it asks for before it can plan, if anything.
+    pub ask: Option<Ask>,
     pub step: Step,
 }
 
-/// The action keys; absent from the keymap, the help and the footer in read-only mode.
-pub const KEYS: &[(&str, &str)] = &[
-    ("a / x", "approve / reject"),
-    ("space", "mark for many"),
-    ("R", "reroute now (Ready)"),
-    ("F", "finish now: drop blue"),
-    ("B", "stop and roll back"),
-    ("D", "redeploy last success"),
-    ("s", "scale the service"),
-    ("w", "shift rule weights"),
-    ("t / T", "retry failed / all actions"),
-    ("S / A", "stop: wait / abandon"),
-    ("n", "start the pipeline"),
-    ("b", "roll the deploy stage back"),
-];
-
-/// A key in normal mode that starts an action; `None` when the key is not one.
-pub fn start(app: &mut App, key: KeyEvent) -> Option<Vec<Command>> {
-    if app.context.read_only {
-        return None;
+/// An action key: what its verb does with what is under the cursor (and marked). The
+/// read-only rule is `update`'s, before this is reached.
+pub fn start(app: &mut App, act: Act) -> Vec<Command> {
+    let here = here(app);
+    match act.begin(&here) {
+        Err(why) => {
+            app.message = Some(why);
+            Vec::new()
+        }
+        Ok(Begin {
+            title,
+            start: Starts::Plan(ops),
+        }) => {
+            app.mode = Mode::Dialog(Dialog {
+                title,
+                ask: None,
+                step: Step::Preparing,
+            });
+            vec![Command::Prepare(ops)]
+        }
+        Ok(Begin {
+            title,
+            start: Starts::Ask(ask),
+        }) => {
+            app.mode = Mode::Dialog(Dialog {
+                title,
+                ask: Some(ask),
+                step: Step::Input {
+                    text: String::new(),
+                    error: None,
+                },
+            });
+            Vec::new()
+        }
     }
-    let KeyCode::Char(c) = key.code else {
-        return None;
+}
+
+/// Space: marks the pipeline or deployment under the cursor, or unmarks it.
+pub fn mark(app: &mut App) {
+    let mark = match rows(app).get(app.screen().selected) {
+        Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline }) => {
+            Subject::Pipeline(pipeline.clone())
+        }
+        Some(Row::Deployment { id }) => Subject::Deployment(id.clone()),
+        _ => return,
     };
+    if !app.marks.remove(&mark) {
+        app.marks.insert(mark);
+    }
+}
+
+/// What is under the cursor and marked, resolved against the snapshot, for a verb.
+fn here(app: &App) -> Here {
     let row = rows(app).get(app.screen().selected).cloned();
     let deployment = deployment_here(app, row.as_ref());
     let pipeline = pipeline_here(app, row.as_ref());
-    let dialog = |title: String, ask: Ask| Dialog {
-        title,
-        ask,
-        step: Step::Input {
-            text: String::new(),
-            error: None,
+    let snapshot = app.snapshot.as_ref();
+    Here {
+        group: deployment
+            .as_deref()
+            .and_then(|id| snapshot?.deployment(id))
+            .map(|d| (d.application.clone(), d.deployment_group.clone())),
+        service: service_here(app, row.as_ref()),
+        marked_deployments: app
+            .marks
+            .iter()
+            .filter_map(Subject::deployment)
+            .map(str::to_owned)
+            .collect(),
+        execution: match &row {
+            Some(Row::Approval {
+                pipeline: p,
+                execution,
+                ..
+            }) if Some(p) == pipeline.as_ref() => execution.clone(),
+            _ => None,
         },
-    };
-    let plain = |app: &mut App, title: String, ops: Vec<Op>| -> Option<Vec<Command>> {
-        app.mode = Mode::Dialog(Dialog {
-            title,
-            ask: Ask::Nothing,
-            step: Step::Preparing,
-        });
-        Some(vec![Command::Prepare(ops)])
-    };
-    match c {
-        ' ' => {
-            let mark = match &row {
-                Some(Row::Approval { pipeline, .. } | Row::Pipeline { name: pipeline }) => {
-                    Subject::Pipeline(pipeline.clone())
-                }
-                Some(Row::Deployment { id }) => Subject::Deployment(id.clone()),
-                _ => return Some(Vec::new()),
-            };
-            if !app.marks.remove(&mark) {
-                app.marks.insert(mark);
-            }
-            Some(Vec::new())
-        }
-        'a' | 'x' => {
-            let verdict = if c == 'a' {
-                Verdict::Approve
-            } else {
-                Verdict::Reject
-            };
-            let gates = match gates_here(app, row.as_ref(), pipeline) {
-                Ok(gates) => gates,
-                Err(why) => {
-                    app.message = Some(why);
-                    return Some(Vec::new());
-                }
-            };
-            let verb = if verdict == Verdict::Approve {
-                "Approve"
-            } else {
-                "Reject"
-            };
-            let title = gates::title(app, verb, &gates);
-            app.mode = Mode::Dialog(dialog(title, Ask::Comment { gates, verdict }));
-            Some(Vec::new())
-        }
-        'R' | 'F' | 'D' => {
-            let Some(id) = deployment else {
-                app.message = Some("select a deployment first".to_owned());
-                return Some(Vec::new());
-            };
-            match c {
-                'R' => plain(
-                    app,
-                    format!("Reroute {id}"),
-                    vec![Op::Reroute { deployment: id }],
-                ),
-                'F' => plain(
-                    app,
-                    format!("Finish {id}"),
-                    vec![Op::Finish { deployment: id }],
-                ),
-                _ => {
-                    let group = app
-                        .snapshot
-                        .as_ref()
-                        .and_then(|s| s.deployment(&id))
-                        .map(|d| (d.application.clone(), d.deployment_group.clone()));
-                    let (application, group) = group?;
-                    plain(
-                        app,
-                        format!("Redeploy {application}/{group}"),
-                        vec![Op::Redeploy { application, group }],
-                    )
-                }
-            }
-        }
-        'B' => {
-            let marked: Vec<String> = app
-                .marks
-                .iter()
-                .filter_map(Subject::deployment)
-                .map(str::to_owned)
-                .collect();
-            let ids = if marked.is_empty() {
-                deployment.into_iter().collect()
-            } else {
-                marked
-            };
-            if ids.is_empty() {
-                app.message = Some("select a deployment, or mark several with space".to_owned());
-                return Some(Vec::new());
-            }
-            let title = if ids.len() == 1 {
-                format!("Roll back {}", ids[0])
-            } else {
-                format!("Roll back {} deployments", ids.len())
-            };
-            plain(
-                app,
-                title,
-                ids.into_iter()
-                    .map(|deployment| Op::Rollback { deployment })
-                    .collect(),
-            )
-        }
-        's' => {
-            let service = service_here(app, row.as_ref());
-            let Some((cluster, service)) = service else {
-                app.message = Some("select a service or a deployment first".to_owned());
-                return Some(Vec::new());
-            };
-            app.mode = Mode::Dialog(dialog(
-                format!("Scale {cluster}/{service}"),
-                Ask::Count { cluster, service },
-            ));
-            Some(Vec::new())
-        }
-        'w' => {
-            let choices: Vec<(String, String)> = match (&row, &app.snapshot) {
-                (Some(Row::TargetGroup { arn }), Some(s)) => s
-                    .rules
-                    .iter()
-                    .filter(|r| r.forwards_to(arn))
-                    .map(|r| {
-                        let port = s
-                            .listeners
-                            .iter()
-                            .find(|l| l.arn == r.listener_arn)
-                            .and_then(|l| l.port)
-                            .unwrap_or(0);
-                        // A listener's default action is changed with ModifyListener, not ModifyRule.
-                        let target = if r.is_default {
-                            r.listener_arn.clone()
-                        } else {
-                            r.arn.clone()
-                        };
-                        (target, format!(":{port} {}", r.label()))
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if choices.is_empty() {
-                app.message =
-                    Some("select a target group a rule forwards to (traffic screen)".to_owned());
-                return Some(Vec::new());
-            }
-            app.mode = Mode::Dialog(dialog(
-                "Shift weights".to_owned(),
-                Ask::Weights { choices, chosen: 0 },
-            ));
-            Some(Vec::new())
-        }
-        'b' => {
-            let Some(name) = pipeline else {
-                app.message = Some("select a pipeline first".to_owned());
-                return Some(Vec::new());
-            };
-            // The stage that deploys (else the last one) goes back to the success before.
-            let stage = app
-                .snapshot
-                .as_ref()
-                .and_then(|s| s.pipeline(&name))
-                .and_then(|p| {
-                    p.stages
-                        .iter()
-                        .find(|st| st.actions.iter().any(|a| a.deploys_to.is_some()))
-                        .or_else(|| p.stages.last())
-                        .map(|st| st.name.clone())
-                });
-            let Some(stage) = stage else {
-                return Some(Vec::new());
-            };
-            plain(
-                app,
-                format!("Roll back {name} {stage}"),
-                vec![Op::RollbackStage {
-                    pipeline: name,
-                    stage,
-                    to: None,
-                }],
-            )
-        }
-        't' | 'T' | 'S' | 'A' | 'n' => {
-            let Some(name) = pipeline else {
-                app.message = Some("select a pipeline first".to_owned());
-                return Some(Vec::new());
-            };
-            let retry = |mode| Op::Retry {
-                pipeline: name.clone(),
-                stage: None,
-                mode,
-            };
-            // On an approval row the execution is known: stop that one, not a guess.
-            let execution = match &row {
-                Some(Row::Approval {
-                    pipeline: p,
-                    execution,
-                    ..
-                }) if *p == name => execution.clone(),
-                _ => None,
-            };
-            let stop = |mode| Op::Stop {
-                pipeline: name.clone(),
-                execution: execution.clone(),
-                mode,
-                reason: "Stopped with cutover".to_owned(),
-            };
-            let (title, op) = match c {
-                't' => (
-                    format!("Retry the failed actions of {name}"),
-                    retry(RetryMode::FailedActions),
-                ),
-                'T' => (
-                    format!("Retry every action of the failed stage of {name}"),
-                    retry(RetryMode::AllActions),
-                ),
-                'S' => (
-                    format!("Stop {name}, letting running actions finish"),
-                    stop(StopMode::Wait),
-                ),
-                'A' => (
-                    format!("Stop {name}, abandoning running actions"),
-                    stop(StopMode::Abandon),
-                ),
-                _ => (
-                    format!("Start {name}"),
-                    Op::Start {
-                        pipeline: name.clone(),
-                    },
-                ),
-            };
-            plain(app, title, vec![op])
-        }
-        _ => None,
+        deploy_stage: pipeline
+            .as_deref()
+            .and_then(|name| deploy_stage(snapshot?.pipeline(name)?)),
+        gates: gates_here(app, row.as_ref(), pipeline.clone()),
+        rules: rules_here(app, row.as_ref()),
+        deployment,
+        pipeline,
     }
+}
+
+/// The stage that deploys, else the last one: what `b` rolls back.
+fn deploy_stage(p: &crate::model::pipeline::Pipeline) -> Option<String> {
+    p.stages
+        .iter()
+        .find(|st| st.actions.iter().any(|a| a.deploys_to.is_some()))
+        .or_else(|| p.stages.last())
+        .map(|st| st.name.clone())
+}
+
+/// The rules that forward to the target group under the cursor, as `(arn, label)`: a
+/// listener's default action is changed with ModifyListener, so its ARN is the listener's.
+fn rules_here(app: &App, row: Option<&Row>) -> Vec<(String, String)> {
+    let (Some(Row::TargetGroup { arn }), Some(s)) = (row, &app.snapshot) else {
+        return Vec::new();
+    };
+    s.rules
+        .iter()
+        .filter(|r| r.forwards_to(arn))
+        .map(|r| {
+            let port = s
+                .listeners
+                .iter()
+                .find(|l| l.arn == r.listener_arn)
+                .and_then(|l| l.port)
+                .unwrap_or(0);
+            let target = if r.is_default {
+                r.listener_arn.clone()
+            } else {
+                r.arn.clone()
+            };
+            (target, format!(":{port} {}", r.label()))
+        })
+        .collect()
 }
 
 fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
@@ -380,15 +214,15 @@ pub fn key(app: &mut App, mut dialog: Dialog, key: KeyEvent) -> Vec<Command> {
         Step::Input { text, error } => match key.code {
             KeyCode::Esc => return close(app),
             KeyCode::Tab => {
-                if let Ask::Weights { choices, chosen } = &mut dialog.ask {
-                    *chosen = (*chosen + 1) % choices.len().max(1);
+                if let Some(ask) = &mut dialog.ask {
+                    ask.next();
                 }
             }
             KeyCode::Backspace => {
                 text.pop();
             }
             KeyCode::Char(c) => text.push(c),
-            KeyCode::Enter => match ops_from(&dialog.ask, text) {
+            KeyCode::Enter => match dialog.ask.as_ref().map_or(Ok(Vec::new()), |a| a.ops(text)) {
                 Ok(ops) => {
                     dialog.step = Step::Preparing;
                     out.push(Command::Prepare(ops));
@@ -454,48 +288,6 @@ fn close(app: &mut App) -> Vec<Command> {
         app.cold.last = None;
     }
     Vec::new()
-}
-
-/// The actions a dialog's input asks for, or what is wrong with the input.
-fn ops_from(ask: &Ask, text: &str) -> Result<Vec<Op>, String> {
-    let ops: Vec<Op> = match ask {
-        Ask::Comment { gates, verdict } => gates
-            .iter()
-            .map(|gate| Op::Approve {
-                pipeline: gate.pipeline.clone(),
-                stage: gate.stage.clone(),
-                action: gate.action.clone(),
-                execution: gate.execution.clone(),
-                comment: text.to_owned(),
-                verdict: *verdict,
-            })
-            .collect(),
-        Ask::Count { cluster, service } => {
-            let count = text
-                .trim()
-                .parse::<i64>()
-                .map_err(|_| format!("'{}' is not a whole number", text.trim()))?;
-            vec![Op::Scale {
-                cluster: cluster.clone(),
-                service: service.clone(),
-                count,
-            }]
-        }
-        Ask::Weights { choices, chosen } => {
-            let pairs: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
-            let weights = parse_weights(&pairs).map_err(|e| e.to_string())?;
-            let target = choices
-                .get(*chosen)
-                .map(|(arn, _)| arn.clone())
-                .unwrap_or_default();
-            vec![Op::Weights { target, weights }]
-        }
-        Ask::Nothing => Vec::new(),
-    };
-    for op in &ops {
-        op.validate().map_err(|e| e.to_string())?;
-    }
-    Ok(ops)
 }
 
 /// The fresh-state checks came back: confirm what can go, say why the rest cannot.

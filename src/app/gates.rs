@@ -6,17 +6,7 @@
 
 use super::rows::Row;
 use super::{App, Subject};
-
-/// One execution waiting at one approval, as far as the snapshot knows it: stage, action and
-/// execution are unknown when the snapshot did not show the gate waiting (the fresh-state
-/// check then finds it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Gate {
-    pub pipeline: String,
-    pub stage: Option<String>,
-    pub action: Option<String>,
-    pub execution: Option<String>,
-}
+pub use crate::ops::verbs::approve::{Gate, short};
 
 /// The gates `a` and `x` answer: the marked pipelines' (every execution waiting at each of
 /// their gates, each its own gate: marking is choosing them all), else the approval row
@@ -47,11 +37,17 @@ pub fn gates_here(
             execution,
         }) = row
     {
+        let crowded = waiting
+            .iter()
+            .filter(|w| &w.pipeline == pipeline && &w.stage == stage && &w.action == action)
+            .count()
+            > 1;
         return Ok(vec![Gate {
             pipeline: pipeline.clone(),
             stage: Some(stage.clone()),
             action: Some(action.clone()),
             execution: execution.clone(),
+            crowded,
         }]);
     }
     if marked.is_empty()
@@ -90,6 +86,7 @@ pub fn gates_here(
                     stage: Some(w.stage.clone()),
                     action: Some(w.action.clone()),
                     execution: w.execution_id.clone(),
+                    crowded: false,
                 })
                 .collect();
             if open.is_empty() {
@@ -98,48 +95,11 @@ pub fn gates_here(
                     stage: None,
                     action: None,
                     execution: None,
+                    crowded: false,
                 }]
             } else {
                 open
             }
         })
         .collect())
-}
-
-/// The first eight characters of an execution id, as the screens show it.
-pub fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
-}
-
-/// The dialog's title for answering `gates`.
-pub fn title(app: &App, verb: &str, gates: &[Gate]) -> String {
-    match gates {
-        [
-            Gate {
-                pipeline,
-                stage: Some(stage),
-                action: Some(action),
-                execution,
-            },
-        ] => {
-            // Name the execution when it is one of several at the gate.
-            let several = app.snapshot.as_ref().is_some_and(|s| {
-                s.attention
-                    .approvals
-                    .iter()
-                    .filter(|w| &w.pipeline == pipeline && &w.stage == stage && &w.action == action)
-                    .count()
-                    > 1
-            });
-            match execution {
-                Some(id) if several => format!(
-                    "{verb} {pipeline} {stage}/{action} (execution {})",
-                    short(id)
-                ),
-                _ => format!("{verb} {pipeline} {stage}/{action}"),
-            }
-        }
-        [gate] => format!("{verb} {}", gate.pipeline),
-        many => format!("{verb} {} approvals", many.len()),
-    }
 }

@@ -1,7 +1,13 @@
-//! Keys, k9s-style: typed actions, one table from which both dispatch and the help screen are
-//! drawn, so the two cannot disagree. It must not know what an action does.
+//! Keys, k9s-style: one table of bindings from which dispatch, the help screen, the footer,
+//! the read-only rule and the tests' key lists are all drawn, so that none of them can
+//! disagree with another. An action key names an [`Act`] of the verbs' registry
+//! ([`crate::ops::verbs`]); what it does there is the verb's. This module must not know
+//! what an action does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::View;
+use crate::ops::verbs::Act;
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,118 +26,397 @@ pub enum Action {
     Help,
     Refresh,
     Quit,
-    Overview,
-    Pipelines,
-    Deployments,
-    Services,
-    Traffic,
+    /// Go to a list screen.
+    Screen(View),
+    /// Mark the row for an action on many.
+    Mark,
+    /// An operator action on what is under the cursor.
+    Act(Act),
 }
 
-/// One binding: keys shown as text, the action, and what the help says.
-pub struct Binding {
-    pub keys: &'static str,
-    pub action: Action,
-    pub help: &'static str,
+impl Action {
+    /// Whether it leads to a change in AWS: refused, and absent from the help and the
+    /// footer, in read-only mode.
+    pub fn acts(self) -> bool {
+        matches!(self, Self::Act(_) | Self::Mark)
+    }
 }
+
+/// A key: its code and whether Ctrl is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn key(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: false,
+    }
+}
+
+const fn code(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+
+const fn ctrl(c: char) -> Key {
+    Key {
+        code: KeyCode::Char(c),
+        ctrl: true,
+    }
+}
+
+/// The list screens and the detail screens, for where a binding shows in the footer.
+const LISTS: &[View] = &[
+    View::Overview,
+    View::Pipelines,
+    View::Deployments,
+    View::Services,
+    View::Traffic,
+];
+const DETAILS: &[View] = &[View::Pipeline, View::Deployment];
+const EVERYWHERE: &[View] = &[
+    View::Overview,
+    View::Pipelines,
+    View::Pipeline,
+    View::Deployments,
+    View::Deployment,
+    View::Services,
+    View::Traffic,
+];
+
+/// One line of the help: keys and the actions they ask for, with what the help and the
+/// footer say. A key works on every screen (an action on whatever is under the cursor, or
+/// it says what to select); `footer` names the screens whose footer offers it.
+pub struct Binding {
+    pub keys: &'static [(Key, Action)],
+    /// The keys as the help shows them.
+    pub label: &'static str,
+    pub help: &'static str,
+    /// The keys and the words the footer shows, on the `footer_on` screens.
+    pub footer: Option<(&'static str, &'static str)>,
+    pub footer_on: &'static [View],
+    /// Kept at the start of the footer, so that a narrow terminal still shows it.
+    pub pinned: bool,
+}
+
+impl Binding {
+    /// Whether its keys lead to changes: see [`Action::acts`].
+    pub fn acts(&self) -> bool {
+        self.keys.iter().any(|(_, action)| action.acts())
+    }
+}
+
+const fn moving(
+    keys: &'static [(Key, Action)],
+    label: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        help,
+        footer: None,
+        footer_on: &[],
+        pinned: false,
+    }
+}
+
+const fn shown(
+    keys: &'static [(Key, Action)],
+    (label, help): (&'static str, &'static str),
+    footer: (&'static str, &'static str),
+    footer_on: &'static [View],
+) -> Binding {
+    Binding {
+        keys,
+        label,
+        help,
+        footer: Some(footer),
+        footer_on,
+        pinned: false,
+    }
+}
+
+/// The deployment screens, where the deployment verbs are offered.
+const DEPLOYMENTS: &[View] = &[View::Deployments, View::Deployment];
+/// The pipeline screens.
+const PIPELINES: &[View] = &[View::Pipelines, View::Pipeline];
 
 pub const BINDINGS: &[Binding] = &[
+    shown(
+        &[(code(KeyCode::Up), Action::Up), (key('k'), Action::Up)],
+        ("↑/k", "move up"),
+        ("↑↓", "move"),
+        LISTS,
+    ),
+    moving(
+        &[
+            (code(KeyCode::Down), Action::Down),
+            (key('j'), Action::Down),
+        ],
+        "↓/j",
+        "move down",
+    ),
+    moving(
+        &[
+            (code(KeyCode::PageUp), Action::PageUp),
+            (code(KeyCode::PageDown), Action::PageDown),
+            (ctrl('u'), Action::PageUp),
+            (ctrl('d'), Action::PageDown),
+        ],
+        "PgUp/PgDn",
+        "move a page",
+    ),
+    moving(
+        &[
+            (code(KeyCode::Home), Action::Top),
+            (key('g'), Action::Top),
+            (code(KeyCode::End), Action::Bottom),
+            (key('G'), Action::Bottom),
+        ],
+        "g/G",
+        "first / last row",
+    ),
+    shown(
+        &[(code(KeyCode::Enter), Action::Open)],
+        ("enter", "open the row"),
+        ("enter", "open"),
+        LISTS,
+    ),
+    shown(
+        &[(code(KeyCode::Esc), Action::Back)],
+        ("esc", "back"),
+        ("esc", "back"),
+        DETAILS,
+    ),
+    shown(
+        &[(code(KeyCode::Tab), Action::NextPanel)],
+        ("tab", "next panel"),
+        ("tab", "panel"),
+        DETAILS,
+    ),
+    shown(
+        &[(key('/'), Action::Filter)],
+        ("/", "filter as you type"),
+        ("/", "filter"),
+        LISTS,
+    ),
+    shown(
+        &[(key(':'), Action::Palette)],
+        (":", "jump to a screen or a name"),
+        (":", "jump"),
+        EVERYWHERE,
+    ),
+    shown(
+        &[
+            (key('1'), Action::Screen(View::Overview)),
+            (key('2'), Action::Screen(View::Pipelines)),
+            (key('3'), Action::Screen(View::Deployments)),
+            (key('4'), Action::Screen(View::Services)),
+            (key('5'), Action::Screen(View::Traffic)),
+        ],
+        ("1-5", "the five screens"),
+        ("1-5", "screens"),
+        LISTS,
+    ),
+    shown(
+        &[(key('r'), Action::Refresh)],
+        ("r", "refresh now"),
+        ("r", "refresh"),
+        EVERYWHERE,
+    ),
     Binding {
-        keys: "↑/k",
-        action: Action::Up,
-        help: "move up",
+        pinned: true,
+        ..shown(
+            &[(key('?'), Action::Help)],
+            ("?", "this help"),
+            ("?", "help"),
+            EVERYWHERE,
+        )
     },
     Binding {
-        keys: "↓/j",
-        action: Action::Down,
-        help: "move down",
+        pinned: true,
+        ..shown(
+            &[(key('q'), Action::Quit), (ctrl('c'), Action::Quit)],
+            ("q", "quit"),
+            ("q", "quit"),
+            EVERYWHERE,
+        )
     },
-    Binding {
-        keys: "PgUp/PgDn",
-        action: Action::PageUp,
-        help: "move a page",
-    },
-    Binding {
-        keys: "g/G",
-        action: Action::Top,
-        help: "first / last row",
-    },
-    Binding {
-        keys: "enter",
-        action: Action::Open,
-        help: "open the row",
-    },
-    Binding {
-        keys: "esc",
-        action: Action::Back,
-        help: "back",
-    },
-    Binding {
-        keys: "tab",
-        action: Action::NextPanel,
-        help: "next panel",
-    },
-    Binding {
-        keys: "/",
-        action: Action::Filter,
-        help: "filter as you type",
-    },
-    Binding {
-        keys: ":",
-        action: Action::Palette,
-        help: "jump to a screen or a name",
-    },
-    Binding {
-        keys: "1-5",
-        action: Action::Overview,
-        help: "the five screens",
-    },
-    Binding {
-        keys: "r",
-        action: Action::Refresh,
-        help: "refresh now",
-    },
-    Binding {
-        keys: "?",
-        action: Action::Help,
-        help: "this help",
-    },
-    Binding {
-        keys: "q",
-        action: Action::Quit,
-        help: "quit",
-    },
+    // The actions.
+    shown(
+        &[
+            (key('a'), Action::Act(Act::Approve)),
+            (key('x'), Action::Act(Act::Reject)),
+        ],
+        ("a / x", "approve / reject"),
+        ("a/x", "approve/reject"),
+        &[View::Overview, View::Pipelines, View::Pipeline],
+    ),
+    shown(
+        &[(key(' '), Action::Mark)],
+        ("space", "mark for many"),
+        ("space", "mark"),
+        &[View::Overview],
+    ),
+    shown(
+        &[(key('R'), Action::Act(Act::Reroute))],
+        ("R", "reroute now (Ready)"),
+        ("R", "reroute"),
+        DEPLOYMENTS,
+    ),
+    shown(
+        &[(key('F'), Action::Act(Act::Finish))],
+        ("F", "finish now: drop blue"),
+        ("F", "finish"),
+        DEPLOYMENTS,
+    ),
+    shown(
+        &[(key('B'), Action::Act(Act::Rollback))],
+        ("B", "stop and roll back"),
+        ("B", "roll back"),
+        &[View::Overview, View::Deployments, View::Deployment],
+    ),
+    shown(
+        &[(key('D'), Action::Act(Act::Redeploy))],
+        ("D", "redeploy last success"),
+        ("D", "redeploy"),
+        DEPLOYMENTS,
+    ),
+    shown(
+        &[(key('s'), Action::Act(Act::Scale))],
+        ("s", "scale the service"),
+        ("s", "scale"),
+        &[View::Deployments, View::Deployment, View::Services],
+    ),
+    shown(
+        &[(key('w'), Action::Act(Act::Weights))],
+        ("w", "shift rule weights"),
+        ("w", "weights"),
+        &[View::Traffic],
+    ),
+    shown(
+        &[
+            (key('t'), Action::Act(Act::Retry)),
+            (key('T'), Action::Act(Act::RetryAll)),
+        ],
+        ("t / T", "retry failed / all actions"),
+        ("t/T", "retry"),
+        PIPELINES,
+    ),
+    shown(
+        &[
+            (key('S'), Action::Act(Act::StopWait)),
+            (key('A'), Action::Act(Act::StopAbandon)),
+        ],
+        ("S / A", "stop: wait / abandon"),
+        ("S/A", "stop"),
+        PIPELINES,
+    ),
+    shown(
+        &[(key('n'), Action::Act(Act::Start))],
+        ("n", "start the pipeline"),
+        ("n", "start"),
+        PIPELINES,
+    ),
+    shown(
+        &[(key('b'), Action::Act(Act::RollbackStage))],
+        ("b", "roll the deploy stage back"),
+        ("b", "roll back stage"),
+        PIPELINES,
+    ),
 ];
 
 /// The action of a key in normal mode.
-pub fn action(key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        return match key.code {
-            KeyCode::Char('c') => Some(Action::Quit),
-            KeyCode::Char('d') => Some(Action::PageDown),
-            KeyCode::Char('u') => Some(Action::PageUp),
-            _ => None,
-        };
+pub fn action(event: KeyEvent) -> Option<Action> {
+    let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+    BINDINGS
+        .iter()
+        .flat_map(|b| b.keys)
+        .find(|(k, _)| k.code == event.code && k.ctrl == ctrl)
+        .map(|(_, action)| *action)
+}
+
+/// The footer of `view`: `(keys, words)`, pinned first, then the actions (none in read-only
+/// mode), then the rest, in the table's order.
+pub fn footer(view: View, read_only: bool) -> Vec<(&'static str, &'static str)> {
+    let offered = |b: &&Binding| b.footer_on.contains(&view) && !(read_only && b.acts());
+    let pinned = BINDINGS.iter().filter(|b| b.pinned);
+    let actions = BINDINGS.iter().filter(|b| !b.pinned && b.acts());
+    let rest = BINDINGS.iter().filter(|b| !b.pinned && !b.acts());
+    pinned
+        .chain(actions)
+        .chain(rest)
+        .filter(offered)
+        .filter_map(|b| b.footer)
+        .collect()
+}
+
+/// Every key that starts an action, for the tests that press them all.
+pub fn action_keys() -> Vec<KeyCode> {
+    BINDINGS
+        .iter()
+        .flat_map(|b| b.keys)
+        .filter(|(_, action)| action.acts())
+        .map(|(k, _)| k.code)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::verbs::Act;
+
+    #[test]
+    fn no_key_is_bound_twice() {
+        let keys: Vec<Key> = BINDINGS
+            .iter()
+            .flat_map(|b| b.keys)
+            .map(|(k, _)| *k)
+            .collect();
+        for (i, k) in keys.iter().enumerate() {
+            assert!(!keys[i + 1..].contains(k), "{k:?} is bound twice");
+        }
     }
-    Some(match key.code {
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
-        KeyCode::Down | KeyCode::Char('j') => Action::Down,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::Home | KeyCode::Char('g') => Action::Top,
-        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
-        KeyCode::Enter => Action::Open,
-        KeyCode::Esc => Action::Back,
-        KeyCode::Tab => Action::NextPanel,
-        KeyCode::Char('/') => Action::Filter,
-        KeyCode::Char(':') => Action::Palette,
-        KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('r') => Action::Refresh,
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('1') => Action::Overview,
-        KeyCode::Char('2') => Action::Pipelines,
-        KeyCode::Char('3') => Action::Deployments,
-        KeyCode::Char('4') => Action::Services,
-        KeyCode::Char('5') => Action::Traffic,
-        _ => return None,
-    })
+
+    #[test]
+    fn every_act_of_the_registry_has_a_key() {
+        for act in Act::ALL {
+            assert!(
+                BINDINGS
+                    .iter()
+                    .flat_map(|b| b.keys)
+                    .any(|(_, a)| *a == Action::Act(*act)),
+                "{act:?} has no key"
+            );
+        }
+    }
+
+    #[test]
+    fn every_list_screen_has_a_number_and_the_label_counts_them() {
+        let screens: Vec<View> = BINDINGS
+            .iter()
+            .flat_map(|b| b.keys)
+            .filter_map(|(_, a)| match a {
+                Action::Screen(view) => Some(*view),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(screens, LISTS);
+        let label = format!("1-{}", screens.len());
+        assert!(BINDINGS.iter().any(|b| b.label == label));
+    }
+
+    #[test]
+    fn read_only_footers_offer_no_action() {
+        for view in EVERYWHERE {
+            let keys: Vec<&str> = footer(*view, true).iter().map(|(k, _)| *k).collect();
+            for b in BINDINGS.iter().filter(|b| b.acts()) {
+                let (shown, _) = b.footer.unwrap_or_default();
+                assert!(!keys.contains(&shown), "{shown} offered on {view:?}");
+            }
+        }
+    }
 }

@@ -32,8 +32,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(mouse) => {
             match mouse.kind {
-                MouseEventKind::ScrollUp => act(app, Action::Up),
-                MouseEventKind::ScrollDown => act(app, Action::Down),
+                MouseEventKind::ScrollUp => {
+                    act(app, Action::Up);
+                }
+                MouseEventKind::ScrollDown => {
+                    act(app, Action::Down);
+                }
                 MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
                     let rows = rows::rows(app);
                     let index = rows::list_offset(app.screen().selected, app.height)
@@ -231,14 +235,12 @@ fn key_pressed(app: &mut App, key: KeyEvent) -> Vec<Command> {
             selected = selected.min(count.saturating_sub(1));
             app.mode = Mode::Palette { input, selected };
         }
-        Mode::Normal => {
-            if let Some(commands) = super::actions::start(app, key) {
-                return commands;
-            }
-            if let Some(action) = keymap::action(key) {
-                act(app, action);
-            }
-        }
+        Mode::Normal => match keymap::action(key) {
+            // Read-only: no key leads to a change, whatever the table says it does.
+            Some(action) if action.acts() && app.context.read_only => {}
+            Some(action) => return act(app, action),
+            None => {}
+        },
     }
     Vec::new()
 }
@@ -249,7 +251,8 @@ fn after_key(app: &mut App) -> Vec<Command> {
     Vec::new()
 }
 
-fn act(app: &mut App, action: Action) {
+/// What a key in normal mode asks for; an action key's dialog may start with commands.
+fn act(app: &mut App, action: Action) -> Vec<Command> {
     let rows = rows::rows(app);
     let last = rows.len().saturating_sub(1);
     let selected = app.screen().selected;
@@ -311,12 +314,11 @@ fn act(app: &mut App, action: Action) {
             app.message = Some("refreshing…".to_owned());
         }
         Action::Quit => app.quit = true,
-        Action::Overview => jump(app, Screen::new(View::Overview)),
-        Action::Pipelines => jump(app, Screen::new(View::Pipelines)),
-        Action::Deployments => jump(app, Screen::new(View::Deployments)),
-        Action::Services => jump(app, Screen::new(View::Services)),
-        Action::Traffic => jump(app, Screen::new(View::Traffic)),
+        Action::Screen(view) => jump(app, Screen::new(view)),
+        Action::Mark => super::actions::mark(app),
+        Action::Act(verb) => return super::actions::start(app, verb),
     }
+    Vec::new()
 }
 
 /// Goes to a screen: a list screen replaces what is above home, a detail pushes onto it.

@@ -9,10 +9,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::audit::Audit;
 use crate::aws::{ConnectOptions, connect};
-use crate::cli::{ActArgs, GlobalArgs};
-use crate::config::Config;
+use crate::config::{Config, Scope};
 
 use super::prepare::prepare;
+use super::verbs::ActArgs;
 use super::{Confirm, Op, OpError, execute::execute};
 
 pub const EXIT_FAILED: i32 = 1;
@@ -21,8 +21,21 @@ pub const EXIT_REFUSED: i32 = 4;
 /// The call met a 5xx, a timeout or a dropped connection: it may have taken effect.
 pub const EXIT_UNKNOWN: i32 = 5;
 
+/// Where an action from the command line goes and under which rules: the global flags.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// A config file other than the default.
+    pub config: Option<std::path::PathBuf>,
+    pub read_only: bool,
+    /// The scope given on the command line (the config file's is added).
+    pub scope: Scope,
+}
+
 /// Runs one action from the command line; the process exit code.
-pub fn run(op: &Op, global: &GlobalArgs, args: &ActArgs) -> i32 {
+pub fn run(op: &Op, global: &Reach, args: &ActArgs) -> i32 {
     match run_inner(op, global, args) {
         Ok(message) => {
             println!("{message}");
@@ -40,11 +53,11 @@ pub fn run(op: &Op, global: &GlobalArgs, args: &ActArgs) -> i32 {
     }
 }
 
-fn run_inner(op: &Op, global: &GlobalArgs, args: &ActArgs) -> Result<String, OpError> {
+fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError> {
     op.validate()?;
     let config =
-        Config::load(global.aws.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
-    let profile_name = global.aws.profile.clone();
+        Config::load(global.config.as_deref()).map_err(|e| OpError::Invalid(e.to_string()))?;
+    let profile_name = global.profile.clone();
     let settings = config.profile(profile_name.as_deref());
     if global.read_only || settings.read_only {
         let why = if global.read_only {
@@ -66,9 +79,9 @@ fn run_inner(op: &Op, global: &GlobalArgs, args: &ActArgs) -> Result<String, OpE
         .map_err(|e| OpError::Invalid(e.to_string()))?;
     runtime.block_on(async {
         let clients = connect(&ConnectOptions {
-            profile: global.aws.profile.clone(),
-            region: global.aws.region.clone(),
-            endpoint_url: global.aws.endpoint_url.clone(),
+            profile: global.profile.clone(),
+            region: global.region.clone(),
+            endpoint_url: global.endpoint_url.clone(),
             max_attempts: None,
             concurrency: 4,
             static_credentials: None,
@@ -86,7 +99,7 @@ fn run_inner(op: &Op, global: &GlobalArgs, args: &ActArgs) -> Result<String, OpE
         super::scope::check(
             &clients,
             op,
-            &config.scope.clone().merge(global.scope.scope()),
+            &config.scope.clone().merge(global.scope.clone()),
         )
         .await?;
         let plan = prepare(&clients, op).await?;

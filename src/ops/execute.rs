@@ -9,10 +9,9 @@ use std::fmt::Write as _;
 
 use crate::audit::{Audit, Phase, Record};
 use crate::aws::Clients;
-use crate::aws::act::{self, Wait};
 
 use super::OpError;
-use super::prepare::{Call, Plan};
+use super::prepare::Plan;
 
 /// What a sent action did.
 #[derive(Debug, Clone)]
@@ -37,7 +36,7 @@ pub async fn execute(
     audit
         .append(&record.phase(Phase::Requested))
         .map_err(|e| OpError::Audit(e.to_string()))?;
-    let result = send(c, &plan.call).await;
+    let result = plan.call.send(c).await;
     let (done, unknown) = match &result {
         Ok(outcome) => (
             record
@@ -52,7 +51,7 @@ pub async fn execute(
                 plan.op.target(),
                 error.code.as_deref().unwrap_or(error.kind.as_str())
             ));
-            let found = match super::observe::now(c, &plan.call).await {
+            let found = match plan.call.observe(c).await {
                 Ok(found) => found,
                 Err(again) => {
                     format!("it could not be read again ({again}); check it before acting again")
@@ -96,135 +95,5 @@ pub async fn execute(
             Err(OpError::Unknown(message))
         }
         (Err(error), None) => Err(error.into()),
-    }
-}
-
-async fn send(c: &Clients, call: &Call) -> Result<Outcome, crate::aws::AwsError> {
-    let done = |request_id: Option<String>, message: String| Outcome {
-        message,
-        request_id,
-    };
-    match call {
-        Call::Approval {
-            pipeline,
-            stage,
-            action,
-            execution,
-            token,
-            comment,
-            approved,
-        } => {
-            let id =
-                act::put_approval(c, (pipeline, stage, action), token, comment, *approved).await?;
-            let of = execution
-                .as_deref()
-                .map_or_else(String::new, |e| format!(" (execution {e})"));
-            Ok(done(
-                id,
-                format!(
-                    "{} {pipeline} {stage}/{action}{of}",
-                    if *approved { "approved" } else { "rejected" }
-                ),
-            ))
-        }
-        Call::ContinueReady { deployment } => {
-            let id = act::continue_deployment(c, deployment, Wait::Ready).await?;
-            Ok(done(
-                id,
-                format!("{deployment}: production traffic is being rerouted"),
-            ))
-        }
-        Call::ContinueTermination { deployment } => {
-            let id = act::continue_deployment(c, deployment, Wait::Termination).await?;
-            Ok(done(
-                id,
-                format!("{deployment}: the original task set is being removed"),
-            ))
-        }
-        Call::StopWithRollback { deployment } => {
-            let (id, message) = act::stop_with_rollback(c, deployment).await?;
-            Ok(done(id, format!("{deployment} stopped: {message}")))
-        }
-        Call::Redeploy {
-            application,
-            group,
-            revision,
-            from,
-        } => {
-            let (id, new) = act::create_deployment(
-                c,
-                application,
-                group,
-                revision,
-                &format!("Redeploy of {from} by cutover"),
-            )
-            .await?;
-            Ok(done(
-                id,
-                format!(
-                    "{application}/{group}: deployment {new} started with the revision of {from}"
-                ),
-            ))
-        }
-        Call::Scale {
-            cluster,
-            service,
-            count,
-        } => {
-            let id = act::scale(c, cluster, service, *count).await?;
-            Ok(done(
-                id,
-                format!("{cluster}/{service}: desired count {count}"),
-            ))
-        }
-        Call::Weights {
-            target,
-            weights,
-            was,
-        } => {
-            let id = act::set_weights(c, target, weights, was).await?;
-            Ok(done(id, format!("{target}: weights set")))
-        }
-        Call::Retry {
-            pipeline,
-            stage,
-            execution,
-            all,
-        } => {
-            let id = act::retry_stage(c, pipeline, stage, execution, *all).await?;
-            Ok(done(id, format!("{pipeline}: stage {stage} retried")))
-        }
-        Call::Stop {
-            pipeline,
-            execution,
-            abandon,
-            reason,
-        } => {
-            let id = act::stop_execution(c, pipeline, execution, *abandon, reason).await?;
-            Ok(done(
-                id,
-                format!("{pipeline}: execution {execution} stopping"),
-            ))
-        }
-        Call::RollbackStage {
-            pipeline,
-            stage,
-            target,
-        } => {
-            let (id, execution) = act::rollback_stage(c, pipeline, stage, target).await?;
-            Ok(done(
-                id,
-                format!(
-                    "{pipeline}: stage {stage} rolling back to {target} (execution {execution})"
-                ),
-            ))
-        }
-        Call::Start { pipeline } => {
-            let (id, execution) = act::start_execution(c, pipeline).await?;
-            Ok(done(
-                id,
-                format!("{pipeline}: execution {execution} started"),
-            ))
-        }
     }
 }

@@ -1,60 +1,54 @@
 //! The scope as a guard on actions: with `--cluster`, `--service`, `--application` or
 //! `--pipeline` (or the config file's `[scope]`), an action on something outside them is
-//! refused before anything is sent, as kubectl's `-n` keeps a command inside a namespace. It
-//! reads only what it needs to place a deployment (its group and service), and nothing when
-//! the scope is empty. It must not send anything.
+//! refused before anything is sent, as kubectl's `-n` keeps a command inside a namespace.
+//! Each verb says which of them it can check ([`super::verbs::Spec::scope`]) and checks
+//! them with the helpers here, reading only what it needs to place a deployment (its group
+//! and service), and nothing when the scope is empty. It must not send anything.
 
 use crate::aws::{Clients, codedeploy};
 use crate::config::Scope;
 
 use super::{Op, OpError};
 
+/// What a pipeline's verbs can check.
+pub const PIPELINE: (&[&str], &str) = (
+    &["pipelines"],
+    "a pipeline is checked against --pipeline only",
+);
+
+/// What a deployment's verbs can check.
+pub const DEPLOYMENT: (&[&str], &str) = (
+    &["applications", "clusters", "services"],
+    "a deployment is checked against --application, --cluster and --service only",
+);
+
 pub async fn check(c: &Clients, op: &Op, scope: &Scope) -> Result<(), OpError> {
-    if scope.is_empty() {
-        return Ok(());
-    }
-    match op {
-        Op::Approve { pipeline, .. }
-        | Op::Retry { pipeline, .. }
-        | Op::Stop { pipeline, .. }
-        | Op::Start { pipeline }
-        | Op::RollbackStage { pipeline, .. } => admit(scope.pipeline(pipeline), op, "--pipeline"),
-        Op::Scale {
-            cluster, service, ..
-        } => {
-            admit(scope.cluster(cluster), op, "--cluster")?;
-            admit(scope.service(service), op, "--service")
-        }
-        Op::Redeploy { application, group } => {
-            admit(scope.application(application), op, "--application")?;
-            service_of_group(c, op, scope, application, group).await
-        }
-        Op::Reroute { deployment } | Op::Finish { deployment } | Op::Rollback { deployment } => {
-            let Some(d) = codedeploy::deployments(c, std::slice::from_ref(deployment))
-                .await?
-                .into_iter()
-                .next()
-            else {
-                // Not found is the precondition's to say, in its words.
-                return Ok(());
-            };
-            admit(scope.application(&d.application), op, "--application")?;
-            service_of_group(c, op, scope, &d.application, &d.deployment_group).await
-        }
-        // A listener rule belongs to no name the scope holds; the command line refuses scope
-        // flags for it, and the config file's scope is about what to read.
-        Op::Weights { .. } => Ok(()),
-    }
+    op.scope(c, scope).await
 }
 
-/// The group's ECS service against `--cluster` and `--service`.
-async fn service_of_group(
+/// A CodeDeploy deployment: its application, and its group's service.
+pub async fn deployment(c: &Clients, scope: &Scope, id: &str) -> Result<(), OpError> {
+    let Some(d) = codedeploy::deployments(c, &[id.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+    else {
+        // Not found is the precondition's to say, in its words.
+        return Ok(());
+    };
+    group(c, scope, id, &d.application, &d.deployment_group).await
+}
+
+/// A deployment group: its application, and its ECS service against `--cluster` and
+/// `--service`.
+pub async fn group(
     c: &Clients,
-    op: &Op,
     scope: &Scope,
+    target: &str,
     application: &str,
     group: &str,
 ) -> Result<(), OpError> {
+    admit(scope.application(application), target, "--application")?;
     if scope.clusters.is_empty() && scope.services.is_empty() {
         return Ok(());
     }
@@ -64,23 +58,23 @@ async fn service_of_group(
     };
     admit(
         g.cluster.as_deref().is_some_and(|n| scope.cluster(n)),
-        op,
+        target,
         "--cluster",
     )?;
     admit(
         g.service.as_deref().is_some_and(|n| scope.service(n)),
-        op,
+        target,
         "--service",
     )
 }
 
-fn admit(inside: bool, op: &Op, flag: &str) -> Result<(), OpError> {
+/// Refuses `target` when it is not `inside` the scope that `flag` sets.
+pub fn admit(inside: bool, target: &str, flag: &str) -> Result<(), OpError> {
     if inside {
         Ok(())
     } else {
         Err(OpError::Refused(format!(
-            "{} is outside the scope ({flag} or the config file's [scope]): nothing was sent",
-            op.target()
+            "{target} is outside the scope ({flag} or the config file's [scope]): nothing was sent"
         )))
     }
 }

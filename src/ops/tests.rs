@@ -11,127 +11,129 @@ fn refused(op: &Op) -> String {
 
 #[test]
 fn bad_inputs_are_refused_with_what_is_wrong() {
-    let approve = |comment: &str| Op::Approve {
-        pipeline: "p".into(),
-        stage: None,
-        action: None,
-        execution: None,
-        comment: comment.into(),
-        verdict: Verdict::Approve,
+    let approve = |comment: &str| {
+        Op::Approve(crate::ops::verbs::approve::Approve {
+            pipeline: "p".into(),
+            stage: None,
+            action: None,
+            execution: None,
+            comment: comment.into(),
+            verdict: Verdict::Approve,
+        })
     };
     let table: Vec<(Op, &str)> = vec![
         (approve(&"x".repeat(513)), "at most 512"),
         (approve("  "), "comment"),
         (
-            Op::Reroute {
+            Op::Reroute(crate::ops::verbs::reroute::Reroute {
                 deployment: "d-123".into(),
-            },
+            }),
             "not a deployment id",
         ),
         (
-            Op::Finish {
+            Op::Finish(crate::ops::verbs::finish::Finish {
                 deployment: "x-ABCDEFGHI".into(),
-            },
+            }),
             "not a deployment id",
         ),
         (
-            Op::Rollback {
+            Op::Rollback(crate::ops::verbs::rollback::Rollback {
                 deployment: "d-abcdefghi".into(),
-            },
+            }),
             "not a deployment id",
         ),
         (
-            Op::Scale {
+            Op::Scale(crate::ops::verbs::scale::Scale {
                 cluster: "c".into(),
                 service: "s".into(),
                 count: -1,
-            },
+            }),
             "negative",
         ),
         (
-            Op::Scale {
+            Op::Scale(crate::ops::verbs::scale::Scale {
                 cluster: "c".into(),
                 service: "s".into(),
                 count: 5001,
-            },
+            }),
             "quota",
         ),
         (
-            Op::Weights {
+            Op::Weights(crate::ops::verbs::weights::Weights {
                 target: "arn".into(),
                 weights: vec![("a".into(), 1000)],
-            },
+            }),
             "0 to 999",
         ),
         (
-            Op::Weights {
+            Op::Weights(crate::ops::verbs::weights::Weights {
                 target: "arn".into(),
                 weights: vec![("a".into(), 1), ("a".into(), 2)],
-            },
+            }),
             "named twice",
         ),
         (
-            Op::Weights {
+            Op::Weights(crate::ops::verbs::weights::Weights {
                 target: "arn".into(),
                 weights: (0..6).map(|i| (format!("g{i}"), 1)).collect(),
-            },
+            }),
             "at most 5",
         ),
         (
-            Op::Weights {
+            Op::Weights(crate::ops::verbs::weights::Weights {
                 target: "arn".into(),
                 weights: vec![],
-            },
+            }),
             "at least one",
         ),
         (
-            Op::Stop {
+            Op::Stop(crate::ops::verbs::stop::Stop {
                 pipeline: "p".into(),
                 execution: None,
                 mode: StopMode::Wait,
                 reason: "x".repeat(201),
-            },
+            }),
             "at most 200",
         ),
         (
-            Op::Stop {
+            Op::Stop(crate::ops::verbs::stop::Stop {
                 pipeline: "p".into(),
                 execution: Some(" ".into()),
                 mode: StopMode::Wait,
                 reason: String::new(),
-            },
+            }),
             "--execution",
         ),
         (
-            Op::Approve {
+            Op::Approve(crate::ops::verbs::approve::Approve {
                 pipeline: "p".into(),
                 stage: None,
                 action: None,
                 execution: Some(String::new()),
                 comment: "ok".into(),
                 verdict: Verdict::Approve,
-            },
+            }),
             "--execution",
         ),
         (
-            Op::Retry {
+            Op::Retry(crate::ops::verbs::retry::Retry {
                 pipeline: "p".into(),
                 stage: Some(" ".into()),
                 mode: RetryMode::FailedActions,
-            },
+            }),
             "--stage",
         ),
         (
-            Op::Redeploy {
+            Op::Redeploy(crate::ops::verbs::redeploy::Redeploy {
                 application: String::new(),
                 group: "g".into(),
-            },
+            }),
             "empty",
         ),
         (
-            Op::Start {
+            Op::Start(crate::ops::verbs::start::Start {
                 pipeline: " ".into(),
-            },
+            }),
             "empty",
         ),
     ];
@@ -147,31 +149,31 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
 #[test]
 fn good_inputs_pass() {
     for op in [
-        Op::Reroute {
+        Op::Reroute(crate::ops::verbs::reroute::Reroute {
             deployment: "d-ABCDEFGH1".into(),
-        },
-        Op::Scale {
+        }),
+        Op::Scale(crate::ops::verbs::scale::Scale {
             cluster: "c".into(),
             service: "s".into(),
             count: 0,
-        },
-        Op::Weights {
+        }),
+        Op::Weights(crate::ops::verbs::weights::Weights {
             target: "arn".into(),
             weights: vec![("a".into(), 0), ("b".into(), 999)],
-        },
+        }),
         // Draining one group: the groups not named keep the traffic.
-        Op::Weights {
+        Op::Weights(crate::ops::verbs::weights::Weights {
             target: "arn".into(),
             weights: vec![("green".into(), 0)],
-        },
-        Op::Approve {
+        }),
+        Op::Approve(crate::ops::verbs::approve::Approve {
             pipeline: "p".into(),
             stage: None,
             action: None,
             execution: Some("e1".into()),
             comment: "x".repeat(512),
             verdict: Verdict::Reject,
-        },
+        }),
     ] {
         assert!(op.validate().is_ok(), "{op:?}");
     }
@@ -195,23 +197,23 @@ fn weights_parse_with_their_reasons() {
 fn dangerous_actions_need_the_name_typed_and_protected_accounts_always_do() {
     use super::Confirm;
     assert_eq!(
-        Op::Reroute {
+        Op::Reroute(crate::ops::verbs::reroute::Reroute {
             deployment: "d-A".into()
-        }
+        })
         .confirmation("d-A", false),
         Confirm::Plain
     );
     assert_eq!(
-        Op::Rollback {
+        Op::Rollback(crate::ops::verbs::rollback::Rollback {
             deployment: "d-A".into()
-        }
+        })
         .confirmation("d-A", false),
         Confirm::Typed("d-A".into())
     );
     assert_eq!(
-        Op::Reroute {
+        Op::Reroute(crate::ops::verbs::reroute::Reroute {
             deployment: "d-A".into()
-        }
+        })
         .confirmation("d-A", true),
         Confirm::Typed("d-A".into())
     );
@@ -233,7 +235,7 @@ fn summary(id: &str, rollback_to: Option<&str>) -> crate::model::pipeline::Execu
 
 #[test]
 fn a_stage_never_rolls_back_to_a_rollback_execution() {
-    use super::pipelines::rollback_target;
+    use super::verbs::rollback_stage::rollback_target;
     // Newest first: r rolled the stage back to a; b and a are standard successes.
     let succeeded = [
         summary("r", Some("a")),
@@ -279,7 +281,8 @@ fn a_stage_never_rolls_back_to_a_rollback_execution() {
 
 #[test]
 fn several_executions_at_one_gate_are_never_chosen_between_on_a_guess() {
-    use super::pipelines::{Wanted, choose_approval, choose_stop};
+    use super::verbs::approve::{Wanted, choose_approval};
+    use super::verbs::stop::choose_stop;
     use crate::model::pipeline::{PendingApproval, Pipeline};
     use crate::model::status::{ExecutionMode, ExecutionStatus};
     let waiting = |id: &str| PendingApproval {
@@ -363,13 +366,13 @@ fn weights_merge_into_the_forward_action_and_keep_the_groups_not_named() {
             forward("extra", 5)
         ]
     );
-    assert!(super::weights::check(&merge_weights(&now, &[("green".into(), 0)])).is_ok());
+    assert!(super::verbs::weights::check(&merge_weights(&now, &[("green".into(), 0)])).is_ok());
     let zero = merge_weights(&[forward("blue", 0)], &[("green".into(), 0)]);
     assert!(
-        matches!(super::weights::check(&zero), Err(OpError::Invalid(m)) if m.contains("all weights are zero"))
+        matches!(super::verbs::weights::check(&zero), Err(OpError::Invalid(m)) if m.contains("all weights are zero"))
     );
     let many: Vec<(String, i32)> = (0..3).map(|i| (format!("g{i}"), 1)).collect();
     assert!(
-        matches!(super::weights::check(&merge_weights(&now, &many)), Err(OpError::Invalid(m)) if m.contains("at most 5"))
+        matches!(super::verbs::weights::check(&merge_weights(&now, &many)), Err(OpError::Invalid(m)) if m.contains("at most 5"))
     );
 }

@@ -11,7 +11,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, Paragraph, Wrap};
 
-use crate::app::keymap::BINDINGS;
+use crate::app::keymap::{self, BINDINGS};
 use crate::app::{App, Mode, View};
 use theme::Theme;
 
@@ -116,57 +116,10 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
         return Line::from(Span::styled(format!(" {message}"), theme.warn));
     }
     // Help and quit first: on a narrow terminal the end of the line is cut.
-    let keys: &[(&str, &str)] = match app.screen().view {
-        View::Deployment | View::Pipeline => &[
-            ("?", "help"),
-            ("q", "quit"),
-            ("esc", "back"),
-            ("tab", "panel"),
-            (":", "jump"),
-            ("r", "refresh"),
-        ],
-        _ => &[
-            ("?", "help"),
-            ("q", "quit"),
-            ("↑↓", "move"),
-            ("enter", "open"),
-            ("/", "filter"),
-            (":", "jump"),
-            ("1-5", "screens"),
-            ("r", "refresh"),
-        ],
-    };
-    let actions: &[(&str, &str)] = if app.context.read_only {
-        &[]
-    } else {
-        match app.screen().view {
-            View::Overview => &[
-                ("a/x", "approve/reject"),
-                ("space", "mark"),
-                ("B", "roll back"),
-            ],
-            View::Deployment | View::Deployments => &[
-                ("R", "reroute"),
-                ("F", "finish"),
-                ("B", "roll back"),
-                ("D", "redeploy"),
-                ("s", "scale"),
-            ],
-            View::Pipeline | View::Pipelines => &[
-                ("a/x", "approve/reject"),
-                ("t/T", "retry"),
-                ("S/A", "stop"),
-                ("n", "start"),
-                ("b", "roll back stage"),
-            ],
-            View::Services => &[("s", "scale")],
-            View::Traffic => &[("w", "weights")],
-        }
-    };
+    let keys = keymap::footer(app.screen().view, app.context.read_only);
     let mut spans = vec![Span::raw(" ")];
-    let (first, rest) = keys.split_at(2);
-    for (key, what) in first.iter().chain(actions.iter()).chain(rest.iter()) {
-        spans.push(Span::styled(*key, theme.key));
+    for (key, what) in keys {
+        spans.push(Span::styled(key, theme.key));
         spans.push(Span::raw(format!(" {what}  ")));
     }
     if !app.screen().filter.is_empty() {
@@ -199,16 +152,21 @@ fn help(frame: &mut Frame, area: Rect, theme: &Theme, app: &App) {
             Span::raw(what.to_owned()),
         ])
     };
-    let mut left: Vec<Line> = BINDINGS.iter().map(|b| entry(b.keys, b.help)).collect();
+    let mut left: Vec<Line> = BINDINGS
+        .iter()
+        .filter(|b| !b.acts())
+        .map(|b| entry(b.label, b.help))
+        .collect();
     let mut right: Vec<Line> = Vec::new();
     if app.context.read_only {
         right.push(Line::styled("read-only: no actions", theme.warn));
     } else {
         right.push(Line::styled("actions", theme.heading));
         right.extend(
-            crate::app::actions::KEYS
+            BINDINGS
                 .iter()
-                .map(|(keys, what)| entry(keys, what)),
+                .filter(|b| b.acts())
+                .map(|b| entry(b.label, b.help)),
         );
     }
     left.push(Line::raw(""));

@@ -213,11 +213,11 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
     use cutover::ops::{Ended, Op, OpError};
     let snapshot = fleet().await;
     let settings = settings();
-    let scale = Op::Scale {
+    let scale = Op::Scale(cutover::ops::verbs::scale::Scale {
         cluster: "microservices-serverlesscluster".into(),
         service: "customer-microservice".into(),
         count: 6,
-    };
+    });
     let scale_plan = Plan {
         op: scale.clone(),
         summary: vec![
@@ -225,23 +225,23 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
                 .into(),
         ],
         typed_name: "microservices-serverlesscluster/customer-microservice".into(),
-        call: Call::Scale {
+        call: Call::Scale(cutover::ops::verbs::scale::Call {
             cluster: "microservices-serverlesscluster".into(),
             service: "customer-microservice".into(),
             count: 6,
-        },
+        }),
     };
     let rollback_plan = |id: &str| Plan {
-        op: Op::Rollback {
+        op: Op::Rollback(cutover::ops::verbs::rollback::Rollback {
             deployment: id.into(),
-        },
+        }),
         summary: vec![format!(
             "Stop {id} (InProgress) and roll back: traffic returns to the original task set."
         )],
         typed_name: id.into(),
-        call: Call::StopWithRollback {
+        call: Call::StopWithRollback(cutover::ops::verbs::rollback::Call {
             deployment: id.into(),
-        },
+        }),
     };
     for (width, height) in [(80, 24), (160, 48)] {
         let size = format!("{width}x{height}");

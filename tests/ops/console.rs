@@ -242,7 +242,7 @@ async fn read_only_every_action_key_on_every_screen_sends_nothing() {
         console.text(screen).await;
         for row in 0..4 {
             let _ = row;
-            console.text("axRFBDswtTSAnb ").await;
+            console.keys(&cutover::app::keymap::action_keys()).await;
             console
                 .keys(&[
                     KeyCode::Enter,

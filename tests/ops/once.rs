@@ -72,15 +72,15 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
         (
             "codepipeline:PutApprovalResult",
             plan(
-                Op::Approve {
+                Op::Approve(cutover::ops::verbs::approve::Approve {
                     pipeline: pipeline.clone(),
                     stage: None,
                     action: None,
                     execution: None,
                     comment: "ok".into(),
                     verdict: Verdict::Approve,
-                },
-                Call::Approval {
+                }),
+                Call::Approval(cutover::ops::verbs::approve::Call {
                     pipeline: pipeline.clone(),
                     stage: "Approve".into(),
                     action: "Approve".into(),
@@ -88,39 +88,39 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                     token: "00000000-0000-0000-0000-000000000000".into(),
                     comment: "ok".into(),
                     approved: true,
-                },
+                }),
             ),
         ),
         (
             "codedeploy:ContinueDeployment",
             plan(
-                Op::Reroute {
+                Op::Reroute(cutover::ops::verbs::reroute::Reroute {
                     deployment: deployment.clone(),
-                },
-                Call::ContinueReady {
+                }),
+                Call::ContinueReady(cutover::ops::verbs::reroute::Call {
                     deployment: deployment.clone(),
-                },
+                }),
             ),
         ),
         (
             "codedeploy:StopDeployment",
             plan(
-                Op::Rollback {
+                Op::Rollback(cutover::ops::verbs::rollback::Rollback {
                     deployment: deployment.clone(),
-                },
-                Call::StopWithRollback {
+                }),
+                Call::StopWithRollback(cutover::ops::verbs::rollback::Call {
                     deployment: deployment.clone(),
-                },
+                }),
             ),
         ),
         (
             "codedeploy:CreateDeployment",
             plan(
-                Op::Redeploy {
+                Op::Redeploy(cutover::ops::verbs::redeploy::Redeploy {
                     application: "lab".into(),
                     group: "web".into(),
-                },
-                Call::Redeploy {
+                }),
+                Call::Redeploy(cutover::ops::verbs::redeploy::Call {
                     application: "lab".into(),
                     group: "web".into(),
                     revision: Revision::AppSpec {
@@ -129,95 +129,95 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                         task_definition: None,
                     },
                     from: deployment.clone(),
-                },
+                }),
             ),
         ),
         (
             "ecs:UpdateService",
             plan(
-                Op::Scale {
+                Op::Scale(cutover::ops::verbs::scale::Scale {
                     cluster: "lab".into(),
                     service: "jobs".into(),
                     count: 3,
-                },
-                Call::Scale {
+                }),
+                Call::Scale(cutover::ops::verbs::scale::Call {
                     cluster: "lab".into(),
                     service: "jobs".into(),
                     count: 3,
-                },
+                }),
             ),
         ),
         (
             "elasticloadbalancing:ModifyRule",
             plan(
-                Op::Weights {
+                Op::Weights(cutover::ops::verbs::weights::Weights {
                     target: rule.clone(),
                     weights: vec![("web-blue".into(), 1)],
-                },
-                Call::Weights {
+                }),
+                Call::Weights(cutover::ops::verbs::weights::Call {
                     target: rule,
                     weights: forwards.iter().map(|(arn, _)| (arn.clone(), 1)).collect(),
                     was: forwards,
-                },
+                }),
             ),
         ),
         (
             "codepipeline:RetryStageExecution",
             plan(
-                Op::Retry {
+                Op::Retry(cutover::ops::verbs::retry::Retry {
                     pipeline: pipeline.clone(),
                     stage: None,
                     mode: RetryMode::FailedActions,
-                },
-                Call::Retry {
+                }),
+                Call::Retry(cutover::ops::verbs::retry::Call {
                     pipeline: pipeline.clone(),
                     stage: "Deploy".into(),
                     execution: "e".into(),
                     all: false,
-                },
+                }),
             ),
         ),
         (
             "codepipeline:StopPipelineExecution",
             plan(
-                Op::Stop {
+                Op::Stop(cutover::ops::verbs::stop::Stop {
                     pipeline: pipeline.clone(),
                     execution: None,
                     mode: StopMode::Wait,
                     reason: "r".into(),
-                },
-                Call::Stop {
+                }),
+                Call::Stop(cutover::ops::verbs::stop::Call {
                     pipeline: pipeline.clone(),
                     execution: "e".into(),
                     abandon: false,
                     reason: "r".into(),
-                },
+                }),
             ),
         ),
         (
             "codepipeline:StartPipelineExecution",
             plan(
-                Op::Start {
+                Op::Start(cutover::ops::verbs::start::Start {
                     pipeline: pipeline.clone(),
-                },
-                Call::Start {
+                }),
+                Call::Start(cutover::ops::verbs::start::Call {
                     pipeline: pipeline.clone(),
-                },
+                }),
             ),
         ),
         (
             "codepipeline:RollbackStage",
             plan(
-                Op::RollbackStage {
+                Op::RollbackStage(cutover::ops::verbs::rollback_stage::RollbackStage {
                     pipeline: pipeline.clone(),
                     stage: "Deploy".into(),
                     to: None,
-                },
-                Call::RollbackStage {
+                }),
+                Call::RollbackStage(cutover::ops::verbs::rollback_stage::Call {
                     pipeline,
                     stage: "Deploy".into(),
                     target: "e".into(),
-                },
+                }),
             ),
         ),
     ]
@@ -356,10 +356,10 @@ async fn weights_that_moved_after_the_plan_are_not_overwritten() {
         })
         .expect("a rule forwarding to one group");
     let plans = console
-        .plan(vec![Op::Weights {
+        .plan(vec![Op::Weights(cutover::ops::verbs::weights::Weights {
             target: rule.clone(),
             weights: vec![(blue.clone(), 7)],
-        }])
+        })])
         .await;
     let plan = plans
         .into_iter()
@@ -404,16 +404,16 @@ async fn the_caller_identity_is_read_once_for_refreshes_and_actions() {
     console.refresh().await;
     let scale = |count| {
         plan(
-            Op::Scale {
+            Op::Scale(cutover::ops::verbs::scale::Scale {
                 cluster: "lab".into(),
                 service: "jobs".into(),
                 count,
-            },
-            Call::Scale {
+            }),
+            Call::Scale(cutover::ops::verbs::scale::Call {
                 cluster: "lab".into(),
                 service: "jobs".into(),
                 count: count as i32,
-            },
+            }),
         )
     };
     for count in [2, 3] {

@@ -486,13 +486,13 @@ async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans()
                 && g.last_attempted_deployment == g.last_successful_deployment
         })
         .expect("a settled group");
-    let op = Op::Redeploy {
+    let op = Op::Redeploy(cutover::ops::verbs::redeploy::Redeploy {
         application: group.application.clone(),
         group: group.name.clone(),
-    };
+    });
     let before = reads().len();
     let plan = prepare(&c, &op).await.expect("plan");
-    let Call::Redeploy { revision, .. } = &plan.call else {
+    let Call::Redeploy(cutover::ops::verbs::redeploy::Call { revision, .. }) = &plan.call else {
         panic!("a redeploy plan: {:?}", plan.call);
     };
     assert!(matches!(

@@ -85,14 +85,14 @@ fn each_execution_waiting_at_a_parallel_gate_is_its_own_row_and_a_answers_that_o
     let ops = approve_with(&mut app, "ship two");
     assert_eq!(
         ops,
-        vec![Op::Approve {
+        vec![Op::Approve(crate::ops::verbs::approve::Approve {
             pipeline: "reviews-release".into(),
             stage: Some("Approval".into()),
             action: Some("ApproveProduction".into()),
             execution: Some("exec-two".into()),
             comment: "ship two".into(),
             verdict: Verdict::Approve,
-        }],
+        })],
         "only the execution under the cursor"
     );
 }
@@ -114,13 +114,13 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
     key(&mut app, KeyCode::Down);
     let ops = approve_with(&mut app, "ship it");
     assert!(
-        matches!(&ops[..], [Op::Approve { execution: Some(e), .. }] if e == "exec-two"),
+        matches!(&ops[..], [Op::Approve(crate::ops::verbs::approve::Approve { execution: Some(e), .. })] if e == "exec-two"),
         "{ops:?}"
     );
     app.mode = Mode::Normal;
     let commands = key(&mut app, KeyCode::Char('S'));
     assert!(
-        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Stop { execution: Some(e), .. }] if e == "exec-two")),
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Stop(crate::ops::verbs::stop::Stop { execution: Some(e), .. })] if e == "exec-two")),
         "stop names the execution under the cursor: {commands:?}"
     );
 }
@@ -153,10 +153,10 @@ fn a_marked_pipeline_named_like_a_deployment_is_approved_not_rolled_back() {
     let Mode::Dialog(dialog) = &app.mode else {
         panic!("an approval dialog: {:?}", app.mode);
     };
-    let crate::app::actions::Ask::Comment { gates, .. } = &dialog.ask else {
+    let Some(ask) = &dialog.ask else {
         panic!("{:?}", dialog.ask);
     };
-    let mut pipelines: Vec<&str> = gates.iter().map(|g| g.pipeline.as_str()).collect();
+    let mut pipelines: Vec<String> = ask.drafts.iter().map(crate::ops::Op::target).collect();
     pipelines.sort_unstable();
     assert_eq!(pipelines, ["billing-release", "d-ploy-release"]);
 }

@@ -434,9 +434,9 @@ fn plan_for(op: crate::ops::Op, typed_name: &str) -> crate::ops::prepare::Plan {
         op,
         summary: vec!["evidence".into()],
         typed_name: typed_name.into(),
-        call: crate::ops::prepare::Call::Start {
+        call: crate::ops::prepare::Call::Start(crate::ops::verbs::start::Call {
             pipeline: "x".into(),
-        },
+        }),
     }
 }
 
@@ -455,10 +455,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
         panic!("{commands:?}")
     };
     assert!(
-        matches!(&ops[0], crate::ops::Op::Approve { pipeline, comment, .. } if pipeline == "ledger-release" && comment == "ship it")
+        matches!(&ops[0], crate::ops::Op::Approve(crate::ops::verbs::approve::Approve { pipeline, comment, .. }) if pipeline == "ledger-release" && comment == "ship it")
     );
     assert!(
-        matches!(&ops[0], crate::ops::Op::Approve { stage: Some(stage), action: Some(action), .. } if stage == "Approval" && action == "ApproveProduction"),
+        matches!(&ops[0], crate::ops::Op::Approve(crate::ops::verbs::approve::Approve { stage: Some(stage), action: Some(action), .. }) if stage == "Approval" && action == "ApproveProduction"),
         "the gate under the cursor, by stage and action"
     );
     update(
@@ -538,9 +538,9 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
     update(
         &mut app,
         Msg::Prepared(vec![Ok(plan_for(
-            crate::ops::Op::Start {
+            crate::ops::Op::Start(crate::ops::verbs::start::Start {
                 pipeline: "x".into(),
-            },
+            }),
             "x",
         ))]),
     );
@@ -551,9 +551,16 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
 fn read_only_has_no_action_keys_on_any_screen() {
     let mut app = app_with_fleet();
     app.context.read_only = true;
-    for screen in ["1", "2", "3", "4", "5"] {
-        typed_keys(&mut app, screen);
-        let commands = typed_keys(&mut app, "axRFBDswtTSAnb ");
+    let screens = crate::app::keymap::BINDINGS
+        .iter()
+        .flat_map(|b| b.keys)
+        .filter(|(_, a)| matches!(a, crate::app::keymap::Action::Screen(_)));
+    for (screen, _) in screens {
+        key(&mut app, screen.code);
+        let mut commands = Vec::new();
+        for code in crate::app::keymap::action_keys() {
+            commands.extend(key(&mut app, code));
+        }
         assert!(
             commands
                 .iter()
@@ -632,11 +639,11 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
     };
     assert_eq!(
         ops[0],
-        crate::ops::Op::RollbackStage {
+        crate::ops::Op::RollbackStage(crate::ops::verbs::rollback_stage::RollbackStage {
             pipeline: "ledger-release".into(),
             stage: "Production".into(),
             to: None
-        }
+        })
     );
     let op = ops[0].clone();
     update(
@@ -652,7 +659,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
 
 #[test]
 fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
-    use crate::app::actions::{Ask, Step};
+    use crate::app::actions::{Dialog, Step};
     use crate::model::elb::{Forward, ListenerRule, TargetGroup};
     let mut fleet = fleet();
     let rule = |arn: &str, path: &str| ListenerRule {
@@ -685,7 +692,7 @@ fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
     typed_keys(&mut app, "w");
     key(&mut app, KeyCode::Tab);
     assert!(
-        matches!(&app.mode, Mode::Dialog(d) if d.ask == Ask::Weights { choices: vec![("r1".into(), ":0 /a/*".into()), ("r2".into(), ":0 /b/*".into())], chosen: 1 })
+        matches!(&app.mode, Mode::Dialog(Dialog { ask: Some(ask), .. }) if ask.labels == [" rule :0 /a/*", " rule :0 /b/*"] && ask.chosen == Some((1, "rule")) && ask.drafts.iter().map(crate::ops::Op::target).collect::<Vec<_>>() == ["r1", "r2"])
     );
     typed_keys(&mut app, "blue=1000");
     assert!(
@@ -701,7 +708,7 @@ fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
     typed_keys(&mut app, "blue=90");
     let commands = key(&mut app, KeyCode::Enter);
     assert!(
-        matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0] == crate::ops::Op::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] })
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0] == crate::ops::Op::Weights(crate::ops::verbs::weights::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] }))
     );
 }
 
@@ -713,37 +720,37 @@ fn retry_and_stop_come_in_both_modes() {
     let expect = [
         (
             't',
-            Op::Retry {
+            Op::Retry(crate::ops::verbs::retry::Retry {
                 pipeline: "ledger-release".into(),
                 stage: None,
                 mode: RetryMode::FailedActions,
-            },
+            }),
         ),
         (
             'T',
-            Op::Retry {
+            Op::Retry(crate::ops::verbs::retry::Retry {
                 pipeline: "ledger-release".into(),
                 stage: None,
                 mode: RetryMode::AllActions,
-            },
+            }),
         ),
         (
             'S',
-            Op::Stop {
+            Op::Stop(crate::ops::verbs::stop::Stop {
                 pipeline: "ledger-release".into(),
                 execution: None,
                 mode: StopMode::Wait,
                 reason: "Stopped with cutover".into(),
-            },
+            }),
         ),
         (
             'A',
-            Op::Stop {
+            Op::Stop(crate::ops::verbs::stop::Stop {
                 pipeline: "ledger-release".into(),
                 execution: None,
                 mode: StopMode::Abandon,
                 reason: "Stopped with cutover".into(),
-            },
+            }),
         ),
     ];
     for (c, op) in expect {

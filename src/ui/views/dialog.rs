@@ -6,8 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::actions::{Ask, Dialog, Step};
-use crate::app::gates::short;
+use crate::app::actions::{Dialog, Step};
 use crate::ops::{Confirm, Ended};
 use crate::ui::centered;
 use crate::ui::theme::Theme;
@@ -19,36 +18,18 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
     match &dialog.step {
         Step::Input { text, error } => {
-            let prompt = match &dialog.ask {
-                Ask::Comment { .. } => "Comment (at most 512 characters):",
-                Ask::Count { .. } => "New desired count:",
-                Ask::Weights { .. } => "Weights, as TARGET_GROUP=WEIGHT separated by spaces:",
-                Ask::Nothing => "",
-            };
-            if let Ask::Comment { gates, .. } = &dialog.ask {
-                for gate in gates {
-                    let at = match (&gate.stage, &gate.action) {
-                        (Some(stage), Some(action)) => format!(" {stage}/{action}"),
-                        _ => String::new(),
+            let prompt = dialog.ask.as_ref().map_or("", |ask| ask.prompt);
+            if let Some(ask) = &dialog.ask {
+                for (i, label) in ask.labels.iter().enumerate() {
+                    let style = match ask.chosen {
+                        Some((chosen, _)) if chosen == i => theme.selected,
+                        Some(_) => theme.dim,
+                        None => ratatui::style::Style::default(),
                     };
-                    let execution = gate
-                        .execution
-                        .as_deref()
-                        .map_or_else(String::new, |id| format!(" · execution {}", short(id)));
-                    lines.push(Line::raw(format!(" · {}{at}{execution}", gate.pipeline)));
+                    lines.push(Line::styled(label.clone(), style));
                 }
-            }
-            if let Ask::Weights { choices, chosen } = &dialog.ask {
-                for (i, (_, label)) in choices.iter().enumerate() {
-                    let style = if i == *chosen {
-                        theme.selected
-                    } else {
-                        theme.dim
-                    };
-                    lines.push(Line::styled(format!(" rule {label}"), style));
-                }
-                if choices.len() > 1 {
-                    lines.push(Line::styled("tab: the next rule", theme.dim));
+                if let Some((_, noun)) = ask.chosen.filter(|_| ask.labels.len() > 1) {
+                    lines.push(Line::styled(format!("tab: the next {noun}"), theme.dim));
                 }
             }
             lines.push(Line::raw(prompt));

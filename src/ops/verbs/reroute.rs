@@ -1,0 +1,106 @@
+//! Reroute production traffic now: a CodeDeploy deployment waiting in Ready
+//! (`actionOnTimeout = STOP_DEPLOYMENT`) goes on to shift traffic to its replacement task
+//! set, through ContinueDeployment with `READY_WAIT`.
+
+use serde::Serialize;
+
+use super::{ActArgs, Begin, Here, Prepared, Spec, Verb, deployment_id, done, plan};
+use crate::aws::act::{self, Wait};
+use crate::aws::{AwsError, Clients};
+use crate::config::Scope;
+use crate::model::status::DeploymentStatus;
+use crate::ops::execute::Outcome;
+use crate::ops::prepare::{deployment_now, deployment_state, gone};
+use crate::ops::{OpError, scope};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reroute {
+    pub deployment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Call {
+    pub deployment: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    deployment: String,
+    #[command(flatten)]
+    act: ActArgs,
+}
+
+impl Verb for Reroute {
+    type Call = Call;
+    type Args = Args;
+
+    const SPEC: Spec = Spec {
+        name: "reroute",
+        dangerous: false,
+        scope: scope::DEPLOYMENT,
+    };
+
+    fn target(&self) -> String {
+        self.deployment.clone()
+    }
+
+    fn validate(&self) -> Result<(), OpError> {
+        deployment_id(&self.deployment)
+    }
+
+    async fn scope(&self, c: &Clients, scope: &Scope) -> Result<(), OpError> {
+        scope::deployment(c, scope, &self.deployment).await
+    }
+
+    async fn prepare(&self, c: &Clients) -> Result<Prepared<Call>, OpError> {
+        let deployment = &self.deployment;
+        let d = deployment_now(c, deployment).await?;
+        if d.status != DeploymentStatus::Ready {
+            return Err(gone(format!(
+                "{deployment} is {}, not Ready: there is nothing to reroute",
+                d.status
+            )));
+        }
+        Ok(Prepared {
+            summary: vec![format!(
+                "Reroute production traffic of {deployment} ({}/{}) to the replacement task set now.",
+                d.application, d.deployment_group
+            )],
+            typed_name: deployment.clone(),
+            call: Call {
+                deployment: deployment.clone(),
+            },
+        })
+    }
+
+    async fn send(c: &Clients, call: &Call) -> Result<Outcome, AwsError> {
+        let deployment = &call.deployment;
+        let id = act::continue_deployment(c, deployment, Wait::Ready).await?;
+        Ok(done(
+            id,
+            format!("{deployment}: production traffic is being rerouted"),
+        ))
+    }
+
+    async fn observe(c: &Clients, call: &Call) -> Result<String, OpError> {
+        deployment_state(c, &call.deployment, false).await
+    }
+
+    fn from_args(args: Args) -> Result<(Self, ActArgs), OpError> {
+        Ok((
+            Self {
+                deployment: args.deployment,
+            },
+            args.act,
+        ))
+    }
+}
+
+/// `R`: the deployment here.
+pub fn begin(here: &Here) -> Result<Begin, String> {
+    let deployment = here.deployment.clone().ok_or("select a deployment first")?;
+    Ok(plan(
+        format!("Reroute {deployment}"),
+        vec![Reroute { deployment }.into()],
+    ))
+}
