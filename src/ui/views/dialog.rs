@@ -16,125 +16,7 @@ use crate::ui::theme::Theme;
 const DIALOG_WIDTH: u16 = 90;
 
 pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    match &dialog.step {
-        Step::Input { text, error } => {
-            let prompt = match &dialog.ask {
-                Ask::Comment { .. } => "Comment (at most 512 characters):",
-                Ask::Count { .. } => "New desired count:",
-                Ask::Weights { .. } => "Weights, as TARGET_GROUP=WEIGHT separated by spaces:",
-                Ask::Nothing => "",
-            };
-            if let Ask::Comment { gates, .. } = &dialog.ask {
-                for gate in gates {
-                    let at = match (&gate.stage, &gate.action) {
-                        (Some(stage), Some(action)) => format!(" {stage}/{action}"),
-                        _ => String::new(),
-                    };
-                    let execution = gate
-                        .execution
-                        .as_deref()
-                        .map_or_else(String::new, |id| format!(" · execution {}", short(id)));
-                    lines.push(Line::raw(format!(" · {}{at}{execution}", gate.pipeline)));
-                }
-            }
-            if let Ask::Weights { choices, chosen } = &dialog.ask {
-                for (i, (_, label)) in choices.iter().enumerate() {
-                    let style = if i == *chosen {
-                        theme.selected
-                    } else {
-                        theme.dim
-                    };
-                    lines.push(Line::styled(format!(" rule {label}"), style));
-                }
-                if choices.len() > 1 {
-                    lines.push(Line::styled("tab: the next rule", theme.dim));
-                }
-            }
-            lines.push(Line::raw(prompt));
-            lines.push(Line::from(vec![
-                Span::styled("> ", theme.key),
-                Span::raw(format!("{text}▏")),
-            ]));
-            if let Some(error) = error {
-                lines.push(Line::styled(error.clone(), theme.bad));
-            }
-            lines.push(Line::styled("enter continue · esc cancel", theme.dim));
-        }
-        Step::Preparing => lines.push(Line::raw("Reading the current state…")),
-        Step::Confirm {
-            plans,
-            problems,
-            needs,
-            typed,
-            yes,
-        } => {
-            for plan in plans {
-                for line in &plan.summary {
-                    lines.push(Line::raw(line.clone()));
-                }
-            }
-            for problem in problems {
-                lines.push(Line::styled(format!("✗ {problem}"), theme.bad));
-            }
-            lines.push(Line::raw(""));
-            if plans.is_empty() {
-                lines.push(Line::styled(
-                    "Nothing can be sent. enter or esc closes.",
-                    theme.warn,
-                ));
-            } else {
-                match needs {
-                    Confirm::Typed(name) => {
-                        lines.push(Line::from(vec![
-                            Span::raw("Type "),
-                            Span::styled(name.clone(), theme.title),
-                            Span::raw(" to confirm:"),
-                        ]));
-                        let style = if typed == name { theme.ok } else { theme.warn };
-                        lines.push(Line::from(vec![
-                            Span::styled("> ", theme.key),
-                            Span::styled(format!("{typed}▏"), style),
-                        ]));
-                    }
-                    Confirm::Plain => {
-                        let (no, go) = if *yes {
-                            (theme.dim, theme.selected)
-                        } else {
-                            (theme.selected, theme.dim)
-                        };
-                        lines.push(Line::from(vec![
-                            Span::styled("[ no ]", no),
-                            Span::raw("  "),
-                            Span::styled("[ yes ]", go),
-                        ]));
-                    }
-                }
-                lines.push(Line::styled(
-                    "enter confirm · ←/→ choose · esc cancel",
-                    theme.dim,
-                ));
-            }
-        }
-        Step::Running { notes } => {
-            lines.push(Line::styled("Sent; waiting for the answer…", theme.warn));
-            for note in notes {
-                lines.push(Line::styled(note.clone(), theme.warn));
-            }
-        }
-        Step::Done { results } => {
-            for (target, ended) in results {
-                lines.push(match ended {
-                    Ended::Done(message) => Line::styled(format!("✓ {message}"), theme.ok),
-                    Ended::Failed(error) => Line::styled(format!("✗ {target}: {error}"), theme.bad),
-                    Ended::Unknown(found) => {
-                        Line::styled(format!("? {target}: {found}"), theme.warn)
-                    }
-                });
-            }
-            lines.push(Line::styled("any key closes", theme.dim));
-        }
-    }
+    let lines = step_lines(dialog, theme);
     // Long lines wrap: the box is as tall as the wrapped text, so that the last lines (the
     // result, "any key closes") are never cut off.
     let inner = usize::from(DIALOG_WIDTH.min(area.width).saturating_sub(2)).max(1);
@@ -156,6 +38,146 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         ),
         rect,
     );
+}
+
+/// What the dialog shows at its current step.
+fn step_lines(dialog: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
+    match &dialog.step {
+        Step::Input { text, error } => input_lines(&dialog.ask, text, error.as_deref(), theme),
+        Step::Preparing => vec![Line::raw("Reading the current state…")],
+        Step::Confirm {
+            plans,
+            problems,
+            needs,
+            typed,
+            yes,
+        } => {
+            let mut lines = Vec::new();
+            for plan in plans {
+                for line in &plan.summary {
+                    lines.push(Line::raw(line.clone()));
+                }
+            }
+            for problem in problems {
+                lines.push(Line::styled(format!("✗ {problem}"), theme.bad));
+            }
+            lines.push(Line::raw(""));
+            if plans.is_empty() {
+                lines.push(Line::styled(
+                    "Nothing can be sent. enter or esc closes.",
+                    theme.warn,
+                ));
+            } else {
+                lines.extend(confirm_lines(needs, typed, *yes, theme));
+            }
+            lines
+        }
+        Step::Running { notes } => {
+            let mut lines = vec![Line::styled("Sent; waiting for the answer…", theme.warn)];
+            for note in notes {
+                lines.push(Line::styled(note.clone(), theme.warn));
+            }
+            lines
+        }
+        Step::Done { results } => {
+            let mut lines: Vec<Line<'static>> = results
+                .iter()
+                .map(|(target, ended)| match ended {
+                    Ended::Done(message) => Line::styled(format!("✓ {message}"), theme.ok),
+                    Ended::Failed(error) => Line::styled(format!("✗ {target}: {error}"), theme.bad),
+                    Ended::Unknown(found) => {
+                        Line::styled(format!("? {target}: {found}"), theme.warn)
+                    }
+                })
+                .collect();
+            lines.push(Line::styled("any key closes", theme.dim));
+            lines
+        }
+    }
+}
+
+/// The input step: what the input is for (the gates to approve, the rules to weigh), the
+/// prompt, the text typed so far and why it was refused.
+fn input_lines(ask: &Ask, text: &str, error: Option<&str>, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let prompt = match ask {
+        Ask::Comment { .. } => "Comment (at most 512 characters):",
+        Ask::Count { .. } => "New desired count:",
+        Ask::Weights { .. } => "Weights, as TARGET_GROUP=WEIGHT separated by spaces:",
+        Ask::Nothing => "",
+    };
+    if let Ask::Comment { gates, .. } = ask {
+        for gate in gates {
+            let at = match (&gate.stage, &gate.action) {
+                (Some(stage), Some(action)) => format!(" {stage}/{action}"),
+                _ => String::new(),
+            };
+            let execution = gate
+                .execution
+                .as_deref()
+                .map_or_else(String::new, |id| format!(" · execution {}", short(id)));
+            lines.push(Line::raw(format!(" · {}{at}{execution}", gate.pipeline)));
+        }
+    }
+    if let Ask::Weights { choices, chosen } = ask {
+        for (i, (_, label)) in choices.iter().enumerate() {
+            let style = if i == *chosen {
+                theme.selected
+            } else {
+                theme.dim
+            };
+            lines.push(Line::styled(format!(" rule {label}"), style));
+        }
+        if choices.len() > 1 {
+            lines.push(Line::styled("tab: the next rule", theme.dim));
+        }
+    }
+    lines.push(Line::raw(prompt));
+    lines.push(Line::from(vec![
+        Span::styled("> ", theme.key),
+        Span::raw(format!("{text}▏")),
+    ]));
+    if let Some(error) = error {
+        lines.push(Line::styled(error.to_owned(), theme.bad));
+    }
+    lines.push(Line::styled("enter continue · esc cancel", theme.dim));
+    lines
+}
+
+/// The confirmation: the target's name to type, or the no/yes choice (focus on "no").
+fn confirm_lines(needs: &Confirm, typed: &str, yes: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    match needs {
+        Confirm::Typed(name) => {
+            lines.push(Line::from(vec![
+                Span::raw("Type "),
+                Span::styled(name.clone(), theme.title),
+                Span::raw(" to confirm:"),
+            ]));
+            let style = if typed == name { theme.ok } else { theme.warn };
+            lines.push(Line::from(vec![
+                Span::styled("> ", theme.key),
+                Span::styled(format!("{typed}▏"), style),
+            ]));
+        }
+        Confirm::Plain => {
+            let (no, go) = if yes {
+                (theme.dim, theme.selected)
+            } else {
+                (theme.selected, theme.dim)
+            };
+            lines.push(Line::from(vec![
+                Span::styled("[ no ]", no),
+                Span::raw("  "),
+                Span::styled("[ yes ]", go),
+            ]));
+        }
+    }
+    lines.push(Line::styled(
+        "enter confirm · ←/→ choose · esc cancel",
+        theme.dim,
+    ));
+    lines
 }
 
 /// How many rows `text` takes when wrapped at word boundaries to `width` columns, as the
