@@ -57,6 +57,21 @@ fn ago(now: Timestamp, then: Option<Timestamp>) -> String {
 
 pub fn human(s: &Snapshot) -> String {
     let mut out = String::new();
+    header(s, &mut out);
+    if s.attention.is_empty() {
+        let _ = writeln!(out, "\nNothing needs attention.");
+    }
+    approvals(s, &mut out);
+    in_flight(s, &mut out);
+    failures(s, &mut out);
+    troubled_services(s, &mut out);
+    summary(s, &mut out);
+    gaps(s, &mut out);
+    out
+}
+
+/// The first line: who, where and when the snapshot was read.
+fn header(s: &Snapshot, out: &mut String) {
     let now = s.taken_at;
     let who = s.identity.as_ref().map_or_else(
         || "account unknown".to_owned(),
@@ -78,108 +93,131 @@ pub fn human(s: &Snapshot) -> String {
         s.source.region,
         now.rfc3339()
     );
+}
+
+fn approvals(s: &Snapshot, out: &mut String) {
     let a = &s.attention;
-    if a.is_empty() {
-        let _ = writeln!(out, "\nNothing needs attention.");
+    let now = s.taken_at;
+    if a.approvals.is_empty() {
+        return;
     }
-    if !a.approvals.is_empty() {
-        let _ = writeln!(out, "\nAPPROVALS WAITING ({})", a.approvals.len());
-        for w in &a.approvals {
-            let target = w.deploys_to.as_ref().map_or_else(String::new, |t| {
-                format!("  → {}/{}", t.application, t.deployment_group)
-            });
-            let waited = w
-                .waiting_since
-                .map_or_else(|| "-".to_owned(), |t| human_duration(t.seconds_until(now)));
-            // Several executions at one gate (PARALLEL mode): the id `approve --execution` takes.
-            let several = a
-                .approvals
-                .iter()
-                .filter(|o| o.pipeline == w.pipeline && o.stage == w.stage && o.action == w.action)
-                .count()
-                > 1;
-            let execution = w
-                .execution_id
-                .as_deref()
-                .filter(|_| several)
-                .map_or_else(String::new, |id| format!("  execution {id}"));
-            let _ = writeln!(
-                out,
-                "  {:<28} {}/{}{execution}  waiting {waited}{target}",
-                w.pipeline, w.stage, w.action
-            );
-        }
+    let _ = writeln!(out, "\nAPPROVALS WAITING ({})", a.approvals.len());
+    for w in &a.approvals {
+        let target = w.deploys_to.as_ref().map_or_else(String::new, |t| {
+            format!("  → {}/{}", t.application, t.deployment_group)
+        });
+        let waited = w
+            .waiting_since
+            .map_or_else(|| "-".to_owned(), |t| human_duration(t.seconds_until(now)));
+        // Several executions at one gate (PARALLEL mode): the id `approve --execution` takes.
+        let several = a
+            .approvals
+            .iter()
+            .filter(|o| o.pipeline == w.pipeline && o.stage == w.stage && o.action == w.action)
+            .count()
+            > 1;
+        let execution = w
+            .execution_id
+            .as_deref()
+            .filter(|_| several)
+            .map_or_else(String::new, |id| format!("  execution {id}"));
+        let _ = writeln!(
+            out,
+            "  {:<28} {}/{}{execution}  waiting {waited}{target}",
+            w.pipeline, w.stage, w.action
+        );
     }
-    if !a.in_flight.is_empty() {
-        let _ = writeln!(out, "\nDEPLOYMENTS IN FLIGHT ({})", a.in_flight.len());
-        for d in &a.in_flight {
-            let next = d.next_at.map_or_else(String::new, |t| {
-                format!("  next in {}", human_duration(now.seconds_until(t)))
-            });
-            let rollback = if d.rollback { "  (rollback)" } else { "" };
-            let _ = writeln!(
-                out,
-                "  {}  {:<36} {} {:>3.0}% green  {}{next}{rollback}",
-                d.deployment_id,
-                format!("{}/{}", d.application, d.deployment_group),
-                bar(d.percent_on_green, 10),
-                d.percent_on_green,
-                d.phase.label()
-            );
-        }
+}
+
+fn in_flight(s: &Snapshot, out: &mut String) {
+    let a = &s.attention;
+    let now = s.taken_at;
+    if a.in_flight.is_empty() {
+        return;
     }
-    if !a.failures.is_empty() {
-        let _ = writeln!(out, "\nFAILURES, LAST 24 HOURS ({})", a.failures.len());
-        for f in &a.failures {
-            let kind = match f.source {
-                FailureSource::Deployment => "deployment",
-                FailureSource::Pipeline => "pipeline",
-            };
-            let rolled = f
-                .rolled_back_by
-                .as_ref()
-                .map_or_else(String::new, |r| format!("  → rolled back by {r}"));
-            let _ = writeln!(
-                out,
-                "  {kind} {} {}  {} {}{rolled}",
-                f.id,
-                f.place,
-                f.status,
-                ago(now, f.at)
-            );
-            let _ = writeln!(out, "      {}", f.reason);
-        }
+    let _ = writeln!(out, "\nDEPLOYMENTS IN FLIGHT ({})", a.in_flight.len());
+    for d in &a.in_flight {
+        let next = d.next_at.map_or_else(String::new, |t| {
+            format!("  next in {}", human_duration(now.seconds_until(t)))
+        });
+        let rollback = if d.rollback { "  (rollback)" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {}  {:<36} {} {:>3.0}% green  {}{next}{rollback}",
+            d.deployment_id,
+            format!("{}/{}", d.application, d.deployment_group),
+            bar(d.percent_on_green, 10),
+            d.percent_on_green,
+            d.phase.label()
+        );
     }
-    if !a.services.is_empty() {
-        let _ = writeln!(out, "\nSERVICES NEEDING ATTENTION ({})", a.services.len());
-        for t in &a.services {
-            let _ = writeln!(out, "  {}/{}  {}", t.cluster, t.service, t.reason);
-        }
+}
+
+/// Failures of the last day, each with its reason on a line of its own.
+fn failures(s: &Snapshot, out: &mut String) {
+    let a = &s.attention;
+    let now = s.taken_at;
+    if a.failures.is_empty() {
+        return;
     }
-    summary(s, &mut out);
-    if !s.gaps.is_empty() {
-        let _ = writeln!(out, "\nNOT READ ({})", s.gaps.len());
-        for g in &s.gaps {
-            let on = g
-                .target
-                .as_ref()
-                .map_or_else(String::new, |t| format!(" on {t}"));
-            let code = g
-                .code
-                .as_ref()
-                .map_or_else(String::new, |c| format!("{c}: "));
-            let hint = g
-                .hint
-                .as_ref()
-                .map_or_else(String::new, |h| format!("\n      {h}"));
-            let _ = writeln!(
-                out,
-                "  {} {}{on}: {code}{}{hint}",
-                g.service, g.operation, g.message
-            );
-        }
+    let _ = writeln!(out, "\nFAILURES, LAST 24 HOURS ({})", a.failures.len());
+    for f in &a.failures {
+        let kind = match f.source {
+            FailureSource::Deployment => "deployment",
+            FailureSource::Pipeline => "pipeline",
+        };
+        let rolled = f
+            .rolled_back_by
+            .as_ref()
+            .map_or_else(String::new, |r| format!("  → rolled back by {r}"));
+        let _ = writeln!(
+            out,
+            "  {kind} {} {}  {} {}{rolled}",
+            f.id,
+            f.place,
+            f.status,
+            ago(now, f.at)
+        );
+        let _ = writeln!(out, "      {}", f.reason);
     }
-    out
+}
+
+fn troubled_services(s: &Snapshot, out: &mut String) {
+    let a = &s.attention;
+    if a.services.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nSERVICES NEEDING ATTENTION ({})", a.services.len());
+    for t in &a.services {
+        let _ = writeln!(out, "  {}/{}  {}", t.cluster, t.service, t.reason);
+    }
+}
+
+/// What could not be read, with the AWS error and what to do about it.
+fn gaps(s: &Snapshot, out: &mut String) {
+    if s.gaps.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nNOT READ ({})", s.gaps.len());
+    for g in &s.gaps {
+        let on = g
+            .target
+            .as_ref()
+            .map_or_else(String::new, |t| format!(" on {t}"));
+        let code = g
+            .code
+            .as_ref()
+            .map_or_else(String::new, |c| format!("{c}: "));
+        let hint = g
+            .hint
+            .as_ref()
+            .map_or_else(String::new, |h| format!("\n      {h}"));
+        let _ = writeln!(
+            out,
+            "  {} {}{on}: {code}{}{hint}",
+            g.service, g.operation, g.message
+        );
+    }
 }
 
 fn summary(s: &Snapshot, out: &mut String) {

@@ -272,11 +272,30 @@ async fn read_deployments(
         .flat_map(|g| g.target_group_names.iter().cloned())
         .collect();
     let _ = target_groups.send(names);
+    let (mut deployments, not_ours) = ours_and_others(gaps, &groups, deployments);
+    // Round 4: what the deployments in flight or failed need, and custom configs.
+    let configs = read_details(c, gaps, &groups, &mut deployments).await;
+    DeployRead {
+        applications,
+        groups,
+        deployments,
+        configs,
+        not_ours,
+    }
+}
+
+/// Splits the deployments read into those of ECS groups in scope, newest first, and the ids
+/// of the rest.
+fn ours_and_others(
+    gaps: &Gaps,
+    groups: &[DeploymentGroup],
+    results: Vec<Result<Vec<(Deployment, Platform)>, AwsError>>,
+) -> (Vec<Deployment>, BTreeSet<String>) {
     let in_scope: HashSet<(&str, &str)> = groups
         .iter()
         .map(|g| (g.application.as_str(), g.name.as_str()))
         .collect();
-    let (ours, others): (Vec<_>, Vec<_>) = deployments
+    let (ours, others): (Vec<_>, Vec<_>) = results
         .into_iter()
         .filter_map(|r| gaps.keep(r))
         .flatten()
@@ -287,9 +306,56 @@ async fn read_deployments(
     let not_ours: BTreeSet<String> = others.into_iter().map(|(d, _)| d.id).collect();
     let mut deployments: Vec<Deployment> = ours.into_iter().map(|(d, _)| d).collect();
     deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
-    // Round 4: the ECS target and the AppSpec revision (once per revision, cached) of each
-    // deployment in flight or failed, and custom configs.
-    let wanted: Vec<(usize, String, String)> = deployments
+    (deployments, not_ours)
+}
+
+/// Round 4 of reading CodeDeploy: the ECS target and the AppSpec revision (once per revision,
+/// cached) of each deployment in flight or failed, and custom configs. Returns the routing of
+/// every config the groups and deployments name.
+async fn read_details(
+    c: &Clients,
+    gaps: &Gaps,
+    groups: &[DeploymentGroup],
+    deployments: &mut [Deployment],
+) -> BTreeMap<String, Routing> {
+    let wanted = ecs_targets_wanted(groups, deployments);
+    let (mut configs, custom) = builtin_configs(groups, deployments);
+    let (targets, custom_configs, revision_errors) = tokio::join!(
+        join_all(
+            wanted
+                .iter()
+                .map(|(_, id, target)| codedeploy::target(c, id, target))
+        ),
+        join_all(
+            custom
+                .iter()
+                .map(|name| async move { (name.clone(), codedeploy::config(c, name).await) })
+        ),
+        revisions::resolve(c, deployments),
+    );
+    for error in revision_errors {
+        gaps.push(error);
+    }
+    for ((i, _, _), result) in wanted.iter().zip(targets) {
+        if let Some(target) = gaps.keep(result) {
+            deployments[*i].target = target;
+        }
+    }
+    for (name, result) in custom_configs {
+        if let Some(Some(routing)) = gaps.keep(result) {
+            configs.insert(name, routing);
+        }
+    }
+    configs
+}
+
+/// (index, deployment id, ECS target id `cluster:service`) of each started deployment whose
+/// detail is needed.
+fn ecs_targets_wanted(
+    groups: &[DeploymentGroup],
+    deployments: &[Deployment],
+) -> Vec<(usize, String, String)> {
+    deployments
         .iter()
         .enumerate()
         .filter(|(_, d)| d.status.has_started() && d.needs_detail())
@@ -303,7 +369,15 @@ async fn read_deployments(
                 format!("{}:{}", g.cluster.as_deref()?, g.service.as_deref()?),
             ))
         })
-        .collect();
+        .collect()
+}
+
+/// The routing of the built-in configs the groups and deployments name, and the names of the
+/// custom ones, which must be read.
+fn builtin_configs(
+    groups: &[DeploymentGroup],
+    deployments: &[Deployment],
+) -> (BTreeMap<String, Routing>, BTreeSet<String>) {
     let mut configs: BTreeMap<String, Routing> = BTreeMap::new();
     let mut custom: BTreeSet<String> = BTreeSet::new();
     for name in groups
@@ -321,39 +395,7 @@ async fn read_deployments(
             None => {}
         }
     }
-    let (targets, custom_configs, revision_errors) = tokio::join!(
-        join_all(
-            wanted
-                .iter()
-                .map(|(_, id, target)| codedeploy::target(c, id, target))
-        ),
-        join_all(
-            custom
-                .iter()
-                .map(|name| async move { (name.clone(), codedeploy::config(c, name).await) })
-        ),
-        revisions::resolve(c, &mut deployments),
-    );
-    for error in revision_errors {
-        gaps.push(error);
-    }
-    for ((i, _, _), result) in wanted.iter().zip(targets) {
-        if let Some(target) = gaps.keep(result) {
-            deployments[*i].target = target;
-        }
-    }
-    for (name, result) in custom_configs {
-        if let Some(Some(routing)) = gaps.keep(result) {
-            configs.insert(name, routing);
-        }
-    }
-    DeployRead {
-        applications,
-        groups,
-        deployments,
-        configs,
-        not_ours,
-    }
+    (configs, custom)
 }
 
 async fn read_ecs(

@@ -89,25 +89,7 @@ async fn handle(
 ) -> Result<Response<Body>, Dropped> {
     let path = request.uri().path().to_owned();
     if path.starts_with("/_sim/") || path == "/_sim" {
-        if !peer.ip().is_loopback() {
-            return Ok(plain(
-                StatusCode::FORBIDDEN,
-                "the control surface answers loopback clients only",
-            ));
-        }
-        let method = request.method().clone();
-        let query_string = request.uri().query().unwrap_or("").to_owned();
-        let body = match read_body(request).await {
-            Ok(body) => body,
-            Err(response) => return Ok(response),
-        };
-        return Ok(control::handle(
-            &shared,
-            &method,
-            &path,
-            &query_string,
-            &body,
-        ));
+        return Ok(handle_control(&shared, request, peer, &path).await);
     }
     if request.method() != Method::POST || path != "/" {
         return Ok(plain(
@@ -131,89 +113,132 @@ async fn handle(
         );
         return Ok(json_error(&error, &shared.request_id()));
     };
+    answer(&shared, &call, &body).await
+}
+
+/// Hands a `/_sim/` request to the control surface, for loopback clients only.
+async fn handle_control(
+    shared: &Shared,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    path: &str,
+) -> Response<Body> {
+    if !peer.ip().is_loopback() {
+        return plain(
+            StatusCode::FORBIDDEN,
+            "the control surface answers loopback clients only",
+        );
+    }
+    let method = request.method().clone();
+    let query_string = request.uri().query().unwrap_or("").to_owned();
+    let body = match read_body(request).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    control::handle(shared, &method, path, &query_string, &body)
+}
+
+/// Carries out one AWS call under whatever fault is decided for it, logs it and answers it.
+async fn answer(shared: &Shared, call: &Call, body: &[u8]) -> Result<Response<Body>, Dropped> {
     let principal = shared.principal();
     let (latency, fault) = shared.decide_fault(&call.service, &call.operation, &principal);
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let request_id = shared.request_id();
-    let carry_out = || {
+    let outcome = carry_out(shared, call, body, fault)?;
+    let (status, error_code) = match &outcome {
+        Ok(_) => (200, None),
+        Err(e) => (e.status, Some(e.code.clone())),
+    };
+    shared.log((&call.service, &call.operation, body), status, error_code);
+    let mut response = render(outcome, call, &request_id);
+    if let Ok(date) = HeaderValue::from_str(&super::clock::http_date(shared.clock().now())) {
+        response.headers_mut().insert(hyper::header::DATE, date);
+    }
+    Ok(response)
+}
+
+/// Runs the call against the world unless the fault says otherwise. A dropped connection or a
+/// lost answer is logged here, since no response follows it.
+fn carry_out(
+    shared: &Shared,
+    call: &Call,
+    body: &[u8],
+    fault: Option<Fault>,
+) -> Result<Result<api::Answer, ApiError>, Dropped> {
+    let dispatch = || {
         shared.with_world(|world| {
             api::dispatch(
                 world,
                 &call.service,
                 &call.operation,
-                &body,
+                body,
                 call.params.as_ref(),
             )
         })
     };
-    let outcome = match fault {
+    match fault {
         Some(Fault::Drop) => {
             shared.log(
-                (&call.service, &call.operation, &body),
+                (&call.service, &call.operation, body),
                 0,
                 Some("DroppedConnection".to_owned()),
             );
-            return Err(Dropped);
+            Err(Dropped)
         }
-        Some(Fault::Error(error)) => Err(error),
+        Some(Fault::Error(error)) => Ok(Err(error)),
         Some(Fault::LoseAnswer) => {
-            let done = carry_out();
+            let done = dispatch();
             let status = done.as_ref().map_or_else(|e| e.status, |_| 200);
             shared.log(
-                (&call.service, &call.operation, &body),
+                (&call.service, &call.operation, body),
                 status,
                 Some("AnswerLost".to_owned()),
             );
-            return Err(Dropped);
+            Err(Dropped)
         }
-        None => carry_out(),
-    };
-    let (status, error_code) = match &outcome {
-        Ok(_) => (200, None),
-        Err(e) => (e.status, Some(e.code.clone())),
-    };
-    shared.log((&call.service, &call.operation, &body), status, error_code);
-    let mut response = match (outcome, call.params.is_some()) {
+        None => Ok(dispatch()),
+    }
+}
+
+/// The HTTP response for an outcome, in the call's protocol (JSON, or query's XML).
+fn render(outcome: Result<api::Answer, ApiError>, call: &Call, request_id: &str) -> Response<Body> {
+    match (outcome, call.params.is_some()) {
         (Ok(api::Answer::Json(value)), _) => respond(
             StatusCode::OK,
             json::CONTENT_TYPE,
             value.to_string().into_bytes(),
-            &request_id,
+            request_id,
         ),
         (Ok(api::Answer::JsonBytes(bytes)), _) => {
-            respond(StatusCode::OK, json::CONTENT_TYPE, bytes, &request_id)
+            respond(StatusCode::OK, json::CONTENT_TYPE, bytes, request_id)
         }
         (Ok(api::Answer::Xml(result)), _) => {
             let document = query::response(
                 &call.operation,
                 api::namespace(&call.service),
                 &result,
-                &request_id,
+                request_id,
             );
             respond(
                 StatusCode::OK,
                 query::CONTENT_TYPE,
                 document.into_bytes(),
-                &request_id,
+                request_id,
             )
         }
         (Err(error), true) => {
-            let document = query::error_body(&error, api::namespace(&call.service), &request_id);
+            let document = query::error_body(&error, api::namespace(&call.service), request_id);
             respond(
                 status_of(&error),
                 query::CONTENT_TYPE,
                 document.into_bytes(),
-                &request_id,
+                request_id,
             )
         }
-        (Err(error), false) => json_error(&error, &request_id),
-    };
-    if let Ok(date) = HeaderValue::from_str(&super::clock::http_date(shared.clock().now())) {
-        response.headers_mut().insert(hyper::header::DATE, date);
+        (Err(error), false) => json_error(&error, request_id),
     }
-    Ok(response)
 }
 
 /// One AWS operation named by a request.

@@ -32,58 +32,10 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
         }
         "BatchGetApplications" => batch_get_applications(world, &input),
         "ListDeploymentGroups" => list_deployment_groups(world, &input),
-        "GetDeploymentGroup" => {
-            let app = input.required("applicationName", "ApplicationNameRequiredException")?;
-            let name = input.required(
-                "deploymentGroupName",
-                "DeploymentGroupNameRequiredException",
-            )?;
-            application(world, app)?;
-            let group = group(world, app, name)?;
-            Ok(json!({ "deploymentGroupInfo": group_json(world, group) }))
-        }
+        "GetDeploymentGroup" => get_deployment_group(world, &input),
         "BatchGetDeploymentGroups" => batch_get_deployment_groups(world, &input),
-        "ListDeploymentConfigs" => {
-            let names: Vec<&String> = world.deployment_configs.keys().collect();
-            let p = page(
-                names.len(),
-                input.str("nextToken")?,
-                PAGE,
-                "InvalidNextTokenException",
-            )?;
-            Ok(with_token(
-                json!({ "deploymentConfigsList": names[p.start..p.end] }),
-                p.next,
-            ))
-        }
-        "GetDeploymentConfig" => {
-            let name = input.required(
-                "deploymentConfigName",
-                "DeploymentConfigNameRequiredException",
-            )?;
-            let config = world.deployment_configs.get(name).ok_or_else(|| {
-                ApiError::new(
-                    "DeploymentConfigDoesNotExistException",
-                    format!("No deployment configuration found for name: {name}"),
-                )
-            })?;
-            let routing = match config.routing {
-                Routing::AllAtOnce => json!({ "type": "AllAtOnce" }),
-                Routing::Canary { percent, minutes } => {
-                    json!({ "type": "TimeBasedCanary", "timeBasedCanary": { "canaryPercentage": percent, "canaryInterval": minutes } })
-                }
-                Routing::Linear { percent, minutes } => {
-                    json!({ "type": "TimeBasedLinear", "timeBasedLinear": { "linearPercentage": percent, "linearInterval": minutes } })
-                }
-            };
-            Ok(json!({ "deploymentConfigInfo": {
-                "deploymentConfigId": config.id,
-                "deploymentConfigName": config.name,
-                "createTime": ts(config.created_at),
-                "computePlatform": "ECS",
-                "trafficRoutingConfig": routing,
-            }}))
-        }
+        "ListDeploymentConfigs" => list_deployment_configs(world, &input),
+        "GetDeploymentConfig" => get_deployment_config(world, &input),
         "ListDeployments" => list_deployments(world, &input),
         "GetDeployment" => {
             let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
@@ -98,44 +50,108 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let d = started(world, id)?;
             Ok(json!({ "deploymentTarget": target_json(world, d, target)? }))
         }
-        "BatchGetDeploymentTargets" => {
-            let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
-            let targets = input.strings("targetIds")?.unwrap_or_default();
-            if targets.is_empty() {
-                return Err(ApiError::new(
-                    "DeploymentTargetIdRequiredException",
-                    "At least one target ID is required",
-                ));
-            }
-            if targets.len() > BATCH_TARGETS {
-                return Err(ApiError::new(
-                    "DeploymentTargetListSizeExceededException",
-                    format!("The number of targets must not exceed {BATCH_TARGETS}"),
-                ));
-            }
-            let d = started(world, id)?;
-            let found = targets
-                .iter()
-                .map(|t| target_json(world, d, t))
-                .collect::<ApiResult<Vec<_>>>()?;
-            Ok(json!({ "deploymentTargets": found }))
-        }
+        "BatchGetDeploymentTargets" => batch_get_deployment_targets(world, &input),
         "GetApplicationRevision" => revisions::get_application_revision(world, &input),
         "CreateDeployment" => create_deployment(world, &input),
-        "ContinueDeployment" => {
-            let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
-            let wait = input.str("deploymentWaitType")?.unwrap_or("READY_WAIT");
-            deploy::continue_deployment(world, id, wait)?;
-            Ok(json!({}))
-        }
-        "StopDeployment" => {
-            let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
-            let rollback = input.bool("autoRollbackEnabled")?;
-            let (status, message) = deploy::stop(world, id, rollback)?;
-            Ok(json!({ "status": status, "statusMessage": message }))
-        }
+        "ContinueDeployment" => continue_deployment(world, &input),
+        "StopDeployment" => stop_deployment(world, &input),
         other => Err(unknown_operation("CodeDeploy", other)),
     }
+}
+
+fn get_deployment_group(world: &World, input: &Input) -> ApiResult<Value> {
+    let app = input.required("applicationName", "ApplicationNameRequiredException")?;
+    let name = input.required(
+        "deploymentGroupName",
+        "DeploymentGroupNameRequiredException",
+    )?;
+    application(world, app)?;
+    let group = group(world, app, name)?;
+    Ok(json!({ "deploymentGroupInfo": group_json(world, group) }))
+}
+
+fn list_deployment_configs(world: &World, input: &Input) -> ApiResult<Value> {
+    let names: Vec<&String> = world.deployment_configs.keys().collect();
+    let p = page(
+        names.len(),
+        input.str("nextToken")?,
+        PAGE,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "deploymentConfigsList": names[p.start..p.end] }),
+        p.next,
+    ))
+}
+
+fn get_deployment_config(world: &World, input: &Input) -> ApiResult<Value> {
+    let name = input.required(
+        "deploymentConfigName",
+        "DeploymentConfigNameRequiredException",
+    )?;
+    let config = world.deployment_configs.get(name).ok_or_else(|| {
+        ApiError::new(
+            "DeploymentConfigDoesNotExistException",
+            format!("No deployment configuration found for name: {name}"),
+        )
+    })?;
+    Ok(json!({ "deploymentConfigInfo": {
+        "deploymentConfigId": config.id,
+        "deploymentConfigName": config.name,
+        "createTime": ts(config.created_at),
+        "computePlatform": "ECS",
+        "trafficRoutingConfig": routing_json(&config.routing),
+    }}))
+}
+
+/// A deployment config's `trafficRoutingConfig`.
+fn routing_json(routing: &Routing) -> Value {
+    match *routing {
+        Routing::AllAtOnce => json!({ "type": "AllAtOnce" }),
+        Routing::Canary { percent, minutes } => {
+            json!({ "type": "TimeBasedCanary", "timeBasedCanary": { "canaryPercentage": percent, "canaryInterval": minutes } })
+        }
+        Routing::Linear { percent, minutes } => {
+            json!({ "type": "TimeBasedLinear", "timeBasedLinear": { "linearPercentage": percent, "linearInterval": minutes } })
+        }
+    }
+}
+
+fn batch_get_deployment_targets(world: &World, input: &Input) -> ApiResult<Value> {
+    let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
+    let targets = input.strings("targetIds")?.unwrap_or_default();
+    if targets.is_empty() {
+        return Err(ApiError::new(
+            "DeploymentTargetIdRequiredException",
+            "At least one target ID is required",
+        ));
+    }
+    if targets.len() > BATCH_TARGETS {
+        return Err(ApiError::new(
+            "DeploymentTargetListSizeExceededException",
+            format!("The number of targets must not exceed {BATCH_TARGETS}"),
+        ));
+    }
+    let d = started(world, id)?;
+    let found = targets
+        .iter()
+        .map(|t| target_json(world, d, t))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(json!({ "deploymentTargets": found }))
+}
+
+fn continue_deployment(world: &mut World, input: &Input) -> ApiResult<Value> {
+    let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
+    let wait = input.str("deploymentWaitType")?.unwrap_or("READY_WAIT");
+    deploy::continue_deployment(world, id, wait)?;
+    Ok(json!({}))
+}
+
+fn stop_deployment(world: &mut World, input: &Input) -> ApiResult<Value> {
+    let id = input.required("deploymentId", "DeploymentIdRequiredException")?;
+    let rollback = input.bool("autoRollbackEnabled")?;
+    let (status, message) = deploy::stop(world, id, rollback)?;
+    Ok(json!({ "status": status, "statusMessage": message }))
 }
 
 fn application(world: &World, name: &str) -> ApiResult<Value> {

@@ -24,109 +24,16 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
     let value = Input::parse(body, INVALID)?;
     let input = Input::new(&value, INVALID);
     match operation {
-        "ListPipelines" => {
-            let size = input.page_size("maxResults", 100, 1000)?;
-            let list: Vec<Value> = world
-                .pipelines
-                .values()
-                .map(|p| json!({
-                    "name": p.name, "version": p.version, "pipelineType": "V2", "executionMode": p.mode.as_str(),
-                    "created": ts(p.created_at), "updated": ts(p.updated_at),
-                }))
-                .collect();
-            let p = page(
-                list.len(),
-                input.str("nextToken")?,
-                size,
-                "InvalidNextTokenException",
-            )?;
-            Ok(with_token(
-                json!({ "pipelines": list[p.start..p.end] }),
-                p.next,
-            ))
-        }
+        "ListPipelines" => list_pipelines(world, &input),
         "GetPipeline" => get_pipeline(world, &input),
         "GetPipelineState" => get_pipeline_state(world, &input),
         "ListPipelineExecutions" => list_executions(world, &input),
-        "GetPipelineExecution" => {
-            let p = find(world, input.required_invalid("pipelineName")?)?;
-            let e = execution(world, p, input.required_invalid("pipelineExecutionId")?)?;
-            let mut v = summary_json(e);
-            let map = v
-                .as_object_mut()
-                .ok_or_else(|| ApiError::new("InternalError", "summary is not an object"))?;
-            map.remove("startTime");
-            map.remove("lastUpdateTime");
-            map.remove("sourceRevisions");
-            map.remove("stopTrigger");
-            map.insert("pipelineName".into(), json!(p.name));
-            map.insert("pipelineVersion".into(), json!(e.pipeline_version));
-            map.insert(
-                "artifactRevisions".into(),
-                json!([{
-                    "name": "SourceArtifact", "revisionId": e.source.revision_id, "revisionSummary": e.source.summary,
-                    "revisionUrl": e.source.url, "created": ts(e.started_at),
-                }]),
-            );
-            map.insert("variables".into(), json!([]));
-            Ok(json!({ "pipelineExecution": v }))
-        }
+        "GetPipelineExecution" => get_pipeline_execution(world, &input),
         "ListActionExecutions" => list_action_executions(world, &input),
         "PutApprovalResult" => put_approval_result(world, &input),
-        "StartPipelineExecution" => {
-            let name = input.required_invalid("name")?;
-            find(world, name)?;
-            let variables = input.has("variables").then(|| {
-                value
-                    .get("variables")
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len)
-            });
-            if variables.is_some_and(|n| n > 50) {
-                return Err(ApiError::new(
-                    INVALID,
-                    "variables can have at most 50 items",
-                ));
-            }
-            let token = input.str("clientRequestToken")?;
-            let trigger = Trigger {
-                kind: "StartPipelineExecution",
-                detail: "cutover",
-            };
-            let id = pipeline::start(world, name, trigger, token)?;
-            Ok(json!({ "pipelineExecutionId": id }))
-        }
-        "StopPipelineExecution" => {
-            let name = input.required_invalid("pipelineName")?;
-            let id = input.required_invalid("pipelineExecutionId")?;
-            let reason = input.str("reason")?.unwrap_or("");
-            if reason.chars().count() > 200 {
-                return Err(ApiError::new(
-                    INVALID,
-                    "reason must be at most 200 characters",
-                ));
-            }
-            let abandon = input.bool("abandon")?.unwrap_or(false);
-            pipeline::stop(world, name, id, abandon, reason)?;
-            Ok(json!({ "pipelineExecutionId": id }))
-        }
-        "RetryStageExecution" => {
-            let name = input.required_invalid("pipelineName")?;
-            let stage = input.required_invalid("stageName")?;
-            let id = input.required_invalid("pipelineExecutionId")?;
-            let all = match input.required_invalid("retryMode")? {
-                "FAILED_ACTIONS" => false,
-                "ALL_ACTIONS" => true,
-                other => {
-                    return Err(ApiError::new(
-                        INVALID,
-                        format!("retryMode must be FAILED_ACTIONS or ALL_ACTIONS, not {other}"),
-                    ));
-                }
-            };
-            pipeline::retry(world, name, stage, id, all)?;
-            Ok(json!({ "pipelineExecutionId": id }))
-        }
+        "StartPipelineExecution" => start_pipeline_execution(world, &input, &value),
+        "StopPipelineExecution" => stop_pipeline_execution(world, &input),
+        "RetryStageExecution" => retry_stage_execution(world, &input),
         "RollbackStage" => {
             let name = input.required_invalid("pipelineName")?;
             let stage = input.required_invalid("stageName")?;
@@ -134,35 +41,156 @@ pub fn handle(world: &mut World, operation: &str, body: &[u8]) -> ApiResult<Valu
             let id = pipeline::rollback_stage(world, name, stage, target)?;
             Ok(json!({ "pipelineExecutionId": id }))
         }
-        "EnableStageTransition" | "DisableStageTransition" => {
-            let name = input.required_invalid("pipelineName")?;
-            let stage = input.required_invalid("stageName")?;
-            let kind = input.required_invalid("transitionType")?;
-            if !["Inbound", "Outbound"].contains(&kind) {
-                return Err(ApiError::new(
-                    INVALID,
-                    format!("transitionType must be Inbound or Outbound, not {kind}"),
-                ));
-            }
-            let enabled = operation == "EnableStageTransition";
-            let reason = if enabled {
-                None
-            } else {
-                let reason = input.required_invalid("reason")?;
-                let allowed = |c: char| c.is_ascii_alphanumeric() || "!@ ().*?-".contains(c);
-                if reason.chars().count() > 300 || !reason.chars().all(allowed) {
-                    return Err(ApiError::new(
-                        INVALID,
-                        "reason must be 1 to 300 characters of letters, digits, spaces and !@().*?- (no commas, colons, slashes or underscores)",
-                    ));
-                }
-                Some(reason.to_owned())
-            };
-            pipeline::set_transition(world, name, stage, kind == "Inbound", enabled, reason)?;
-            Ok(json!({}))
-        }
+        "EnableStageTransition" => set_stage_transition(world, &input, Transition::Enable),
+        "DisableStageTransition" => set_stage_transition(world, &input, Transition::Disable),
         other => Err(unknown_operation("CodePipeline", other)),
     }
+}
+
+fn list_pipelines(world: &World, input: &Input) -> ApiResult<Value> {
+    let size = input.page_size("maxResults", 100, 1000)?;
+    let list: Vec<Value> = world
+        .pipelines
+        .values()
+        .map(|p| json!({
+            "name": p.name, "version": p.version, "pipelineType": "V2", "executionMode": p.mode.as_str(),
+            "created": ts(p.created_at), "updated": ts(p.updated_at),
+        }))
+        .collect();
+    let p = page(
+        list.len(),
+        input.str("nextToken")?,
+        size,
+        "InvalidNextTokenException",
+    )?;
+    Ok(with_token(
+        json!({ "pipelines": list[p.start..p.end] }),
+        p.next,
+    ))
+}
+
+/// GetPipelineExecution: an execution summary reshaped to the fuller `PipelineExecution`.
+fn get_pipeline_execution(world: &World, input: &Input) -> ApiResult<Value> {
+    let p = find(world, input.required_invalid("pipelineName")?)?;
+    let e = execution(world, p, input.required_invalid("pipelineExecutionId")?)?;
+    let mut v = summary_json(e);
+    let map = v
+        .as_object_mut()
+        .ok_or_else(|| ApiError::new("InternalError", "summary is not an object"))?;
+    map.remove("startTime");
+    map.remove("lastUpdateTime");
+    map.remove("sourceRevisions");
+    map.remove("stopTrigger");
+    map.insert("pipelineName".into(), json!(p.name));
+    map.insert("pipelineVersion".into(), json!(e.pipeline_version));
+    map.insert(
+        "artifactRevisions".into(),
+        json!([{
+            "name": "SourceArtifact", "revisionId": e.source.revision_id, "revisionSummary": e.source.summary,
+            "revisionUrl": e.source.url, "created": ts(e.started_at),
+        }]),
+    );
+    map.insert("variables".into(), json!([]));
+    Ok(json!({ "pipelineExecution": v }))
+}
+
+/// StartPipelineExecution; `value` is the raw request, whose `variables` are only counted.
+fn start_pipeline_execution(world: &mut World, input: &Input, value: &Value) -> ApiResult<Value> {
+    let name = input.required_invalid("name")?;
+    find(world, name)?;
+    let variables = input.has("variables").then(|| {
+        value
+            .get("variables")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len)
+    });
+    if variables.is_some_and(|n| n > 50) {
+        return Err(ApiError::new(
+            INVALID,
+            "variables can have at most 50 items",
+        ));
+    }
+    let token = input.str("clientRequestToken")?;
+    let trigger = Trigger {
+        kind: "StartPipelineExecution",
+        detail: "cutover",
+    };
+    let id = pipeline::start(world, name, trigger, token)?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+fn stop_pipeline_execution(world: &mut World, input: &Input) -> ApiResult<Value> {
+    let name = input.required_invalid("pipelineName")?;
+    let id = input.required_invalid("pipelineExecutionId")?;
+    let reason = input.str("reason")?.unwrap_or("");
+    if reason.chars().count() > 200 {
+        return Err(ApiError::new(
+            INVALID,
+            "reason must be at most 200 characters",
+        ));
+    }
+    let abandon = input.bool("abandon")?.unwrap_or(false);
+    pipeline::stop(world, name, id, abandon, reason)?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+fn retry_stage_execution(world: &mut World, input: &Input) -> ApiResult<Value> {
+    let name = input.required_invalid("pipelineName")?;
+    let stage = input.required_invalid("stageName")?;
+    let id = input.required_invalid("pipelineExecutionId")?;
+    let all = match input.required_invalid("retryMode")? {
+        "FAILED_ACTIONS" => false,
+        "ALL_ACTIONS" => true,
+        other => {
+            return Err(ApiError::new(
+                INVALID,
+                format!("retryMode must be FAILED_ACTIONS or ALL_ACTIONS, not {other}"),
+            ));
+        }
+    };
+    pipeline::retry(world, name, stage, id, all)?;
+    Ok(json!({ "pipelineExecutionId": id }))
+}
+
+/// Which of the two stage-transition calls is being answered.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transition {
+    Enable,
+    Disable,
+}
+
+/// EnableStageTransition and DisableStageTransition; only disabling takes (and checks) a reason.
+fn set_stage_transition(world: &mut World, input: &Input, change: Transition) -> ApiResult<Value> {
+    let name = input.required_invalid("pipelineName")?;
+    let stage = input.required_invalid("stageName")?;
+    let kind = input.required_invalid("transitionType")?;
+    if !["Inbound", "Outbound"].contains(&kind) {
+        return Err(ApiError::new(
+            INVALID,
+            format!("transitionType must be Inbound or Outbound, not {kind}"),
+        ));
+    }
+    let enabled = change == Transition::Enable;
+    let reason = if enabled {
+        None
+    } else {
+        Some(disable_reason(input)?)
+    };
+    pipeline::set_transition(world, name, stage, kind == "Inbound", enabled, reason)?;
+    Ok(json!({}))
+}
+
+/// DisableStageTransition's required `reason`, refused when AWS's pattern would refuse it.
+fn disable_reason(input: &Input) -> ApiResult<String> {
+    let reason = input.required_invalid("reason")?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "!@ ().*?-".contains(c);
+    if reason.chars().count() > 300 || !reason.chars().all(allowed) {
+        return Err(ApiError::new(
+            INVALID,
+            "reason must be 1 to 300 characters of letters, digits, spaces and !@().*?- (no commas, colons, slashes or underscores)",
+        ));
+    }
+    Ok(reason.to_owned())
 }
 
 fn find<'w>(world: &'w World, name: &str) -> ApiResult<&'w Pipeline> {

@@ -367,57 +367,17 @@ impl super::World {
         platform: ComputePlatform,
     ) -> String {
         let now = self.now;
-        if !self.applications.contains_key(application) {
-            let id = self.rng.uuid();
-            self.applications.insert(
-                application.to_owned(),
-                Application {
-                    name: application.to_owned(),
-                    id,
-                    created_at: now,
-                    compute_platform: platform,
-                },
-            );
-        }
+        self.ensure_application(application, platform);
         let config = match platform {
             ComputePlatform::Lambda => "CodeDeployDefault.LambdaAllAtOnce",
             ComputePlatform::Ecs | ComputePlatform::Server => "CodeDeployDefault.AllAtOnce",
         };
         let id = self.deployment_id();
         let key = (application.to_owned(), group.to_owned());
-        if !self.deployment_groups.contains_key(&key) {
-            let group_id = self.rng.uuid();
-            let role = format!("arn:aws:iam::{}:role/CodeDeployServiceRole", self.account);
-            self.deployment_groups.insert(
-                key.clone(),
-                DeploymentGroup {
-                    application: application.to_owned(),
-                    name: group.to_owned(),
-                    id: group_id,
-                    config: config.to_owned(),
-                    service_role_arn: role,
-                    cluster: String::new(),
-                    service: String::new(),
-                    target_groups: [String::new(), String::new()],
-                    prod_listener: String::new(),
-                    test_listener: None,
-                    ready_action: ReadyAction::Continue,
-                    ready_wait_minutes: 0,
-                    termination_wait_minutes: 0,
-                    auto_rollback: false,
-                    rollback_events: Vec::new(),
-                    last_successful: None,
-                    last_attempted: None,
-                    fail_next_hook: None,
-                },
-            );
-        }
+        self.ensure_empty_group(&key, config);
         if let Some(g) = self.deployment_groups.get_mut(&key) {
             g.last_attempted = Some(id.clone());
         }
-        let content = format!(
-            "version: 0.0\nResources:\n  - {group}:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: {group}\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n"
-        );
         let deployment = Deployment {
             id: id.clone(),
             application: application.to_owned(),
@@ -427,14 +387,7 @@ impl super::World {
             status: DeploymentStatus::InProgress,
             creator: "user",
             description: None,
-            revision: Revision {
-                source: RevisionSource::AppSpec {
-                    sha256: crate::sim::appspec::sha256_hex(&content),
-                    content,
-                },
-                task_definition: String::new(),
-                hooks: Vec::new(),
-            },
+            revision: lambda_revision(group),
             previous_revision: None,
             created_at: now,
             started_at: Some(now),
@@ -467,5 +420,71 @@ impl super::World {
         self.deployments.insert(id.clone(), deployment);
         self.deployment_order.push(id.clone());
         id
+    }
+
+    /// Makes `application` on `platform` unless it exists.
+    fn ensure_application(&mut self, application: &str, platform: ComputePlatform) {
+        if self.applications.contains_key(application) {
+            return;
+        }
+        let id = self.rng.uuid();
+        self.applications.insert(
+            application.to_owned(),
+            Application {
+                name: application.to_owned(),
+                id,
+                created_at: self.now,
+                compute_platform: platform,
+            },
+        );
+    }
+
+    /// Makes the deployment group `key` (application, group) unless it exists, attached to no
+    /// service, listener or target group: a group of another platform, which nothing runs.
+    fn ensure_empty_group(&mut self, key: &(String, String), config: &str) {
+        if self.deployment_groups.contains_key(key) {
+            return;
+        }
+        let (application, group) = key;
+        let group_id = self.rng.uuid();
+        let role = format!("arn:aws:iam::{}:role/CodeDeployServiceRole", self.account);
+        self.deployment_groups.insert(
+            key.clone(),
+            DeploymentGroup {
+                application: application.to_owned(),
+                name: group.to_owned(),
+                id: group_id,
+                config: config.to_owned(),
+                service_role_arn: role,
+                cluster: String::new(),
+                service: String::new(),
+                target_groups: [String::new(), String::new()],
+                prod_listener: String::new(),
+                test_listener: None,
+                ready_action: ReadyAction::Continue,
+                ready_wait_minutes: 0,
+                termination_wait_minutes: 0,
+                auto_rollback: false,
+                rollback_events: Vec::new(),
+                last_successful: None,
+                last_attempted: None,
+                fail_next_hook: None,
+            },
+        );
+    }
+}
+
+/// The AppSpec revision of another team's Lambda release of function `group`.
+fn lambda_revision(group: &str) -> Revision {
+    let content = format!(
+        "version: 0.0\nResources:\n  - {group}:\n      Type: AWS::Lambda::Function\n      Properties:\n        Name: {group}\n        Alias: live\n        CurrentVersion: \"1\"\n        TargetVersion: \"2\"\n"
+    );
+    Revision {
+        source: RevisionSource::AppSpec {
+            sha256: crate::sim::appspec::sha256_hex(&content),
+            content,
+        },
+        task_definition: String::new(),
+        hooks: Vec::new(),
     }
 }

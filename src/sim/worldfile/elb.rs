@@ -49,30 +49,7 @@ pub(super) fn add_load_balancer(b: &mut Builder, section: &LoadBalancerSection) 
         ));
     }
     let protocol = section.protocol.unwrap_or(Protocol::Http);
-    let production_port = section
-        .production_port
-        .as_ref()
-        .map_or(protocol.default_port(), |p| *p.get_ref());
-    if let Some(port) = section
-        .production_port
-        .as_ref()
-        .filter(|p| *p.get_ref() == 0)
-    {
-        return Err(Fault::at(
-            port,
-            "load_balancer.production_port",
-            "expected a port from 1 to 65535",
-        ));
-    }
-    if let Some(test) = &section.test_port
-        && (*test.get_ref() == 0 || *test.get_ref() == production_port)
-    {
-        return Err(Fault::at(
-            test,
-            "load_balancer.test_port",
-            "expected a port from 1 to 65535, other than the production port",
-        ));
-    }
+    let production_port = listener_ports(section, protocol)?;
     let scheme = section.scheme.unwrap_or(Scheme::InternetFacing);
     let hex = b.world.rng.hex(16);
     let arn = b.world.arn(
@@ -142,6 +119,36 @@ pub(super) fn add_load_balancer(b: &mut Builder, section: &LoadBalancerSection) 
         claims: Vec::new(),
     });
     Ok(())
+}
+
+/// The production listener's port (the protocol's own unless given), once both ports are
+/// checked: from 1 to 65535, and the test port not the production one.
+fn listener_ports(section: &LoadBalancerSection, protocol: Protocol) -> BuildResult<u16> {
+    let production_port = section
+        .production_port
+        .as_ref()
+        .map_or(protocol.default_port(), |p| *p.get_ref());
+    if let Some(port) = section
+        .production_port
+        .as_ref()
+        .filter(|p| *p.get_ref() == 0)
+    {
+        return Err(Fault::at(
+            port,
+            "load_balancer.production_port",
+            "expected a port from 1 to 65535",
+        ));
+    }
+    if let Some(test) = &section.test_port
+        && (*test.get_ref() == 0 || *test.get_ref() == production_port)
+    {
+        return Err(Fault::at(
+            test,
+            "load_balancer.test_port",
+            "expected a port from 1 to 65535, other than the production port",
+        ));
+    }
+    Ok(production_port)
 }
 
 /// Each listener gets one rule per path route, in priority order, and its default rule last.

@@ -87,36 +87,56 @@ pub(super) fn resolve_group(
         Some(Ready::Stop) => ReadyAction::Stop,
         _ => ReadyAction::Continue,
     };
-    let ready_wait = match (&section.ready_wait_minutes, ready) {
-        (Some(m), ReadyAction::Stop) if *m.get_ref() == 0 => {
-            return Err(Fault::at(
-                m,
-                "service.deployment.ready_wait_minutes",
-                "ready = \"stop\" needs a wait of at least 1 minute",
-            ));
-        }
-        (Some(m), _) if *m.get_ref() > MAX_WAIT_MINUTES => {
-            return Err(Fault::at(
-                m,
-                "service.deployment.ready_wait_minutes",
-                format!("expected at most {MAX_WAIT_MINUTES} minutes"),
-            ));
-        }
-        (Some(m), _) => *m.get_ref(),
-        (None, ReadyAction::Stop) => 60,
-        (None, ReadyAction::Continue) => 0,
-    };
-    let termination_wait = match &section.termination_wait_minutes {
-        Some(m) if *m.get_ref() > MAX_WAIT_MINUTES => {
-            return Err(Fault::at(
-                m,
-                "service.deployment.termination_wait_minutes",
-                format!("expected at most {MAX_WAIT_MINUTES} minutes"),
-            ));
-        }
-        Some(m) => *m.get_ref(),
-        None => 5,
-    };
+    let ready_wait = ready_wait(section, ready)?;
+    let termination_wait = termination_wait(section)?;
+    let hooks = hooks(section)?;
+    Ok(GroupSpec {
+        application,
+        name,
+        config: config.to_owned(),
+        routing,
+        ready,
+        ready_wait,
+        termination_wait,
+        auto_rollback: section.auto_rollback.unwrap_or(true),
+        hooks,
+    })
+}
+
+/// `ready_wait_minutes`, defaulting to an hour when the group stops at Ready and to none
+/// otherwise.
+fn ready_wait(section: &DeploymentSection, ready: ReadyAction) -> BuildResult<u32> {
+    match (&section.ready_wait_minutes, ready) {
+        (Some(m), ReadyAction::Stop) if *m.get_ref() == 0 => Err(Fault::at(
+            m,
+            "service.deployment.ready_wait_minutes",
+            "ready = \"stop\" needs a wait of at least 1 minute",
+        )),
+        (Some(m), _) if *m.get_ref() > MAX_WAIT_MINUTES => Err(Fault::at(
+            m,
+            "service.deployment.ready_wait_minutes",
+            format!("expected at most {MAX_WAIT_MINUTES} minutes"),
+        )),
+        (Some(m), _) => Ok(*m.get_ref()),
+        (None, ReadyAction::Stop) => Ok(60),
+        (None, ReadyAction::Continue) => Ok(0),
+    }
+}
+
+fn termination_wait(section: &DeploymentSection) -> BuildResult<u32> {
+    match &section.termination_wait_minutes {
+        Some(m) if *m.get_ref() > MAX_WAIT_MINUTES => Err(Fault::at(
+            m,
+            "service.deployment.termination_wait_minutes",
+            format!("expected at most {MAX_WAIT_MINUTES} minutes"),
+        )),
+        Some(m) => Ok(*m.get_ref()),
+        None => Ok(5),
+    }
+}
+
+/// The lifecycle hooks (event, Lambda function), in lifecycle order.
+fn hooks(section: &DeploymentSection) -> BuildResult<Vec<(Ev, String)>> {
     let mut hooks = Vec::new();
     for (event, function) in &section.hooks {
         let Some(parsed) = Ev::parse(event.get_ref()).filter(|e| e.hookable()) else {
@@ -145,17 +165,7 @@ pub(super) fn resolve_group(
         hooks.push((parsed, function.clone()));
     }
     hooks.sort_by_key(|(e, _)| *e);
-    Ok(GroupSpec {
-        application,
-        name,
-        config: config.to_owned(),
-        routing,
-        ready,
-        ready_wait,
-        termination_wait,
-        auto_rollback: section.auto_rollback.unwrap_or(true),
-        hooks,
-    })
+    Ok(hooks)
 }
 
 /// When the last release of a service happened, as absolute times before `start`.
@@ -312,19 +322,7 @@ pub(super) fn add_group(
     facts: &ServiceFacts<'_>,
     timeline: &Timeline,
 ) -> String {
-    if !b.world.applications.contains_key(&g.application) {
-        let id = b.world.rng.uuid();
-        let created_at = b.ago(100 * DAY, 700 * DAY).min(timeline.created);
-        b.world.applications.insert(
-            g.application.clone(),
-            Application {
-                name: g.application.clone(),
-                id,
-                created_at,
-                compute_platform: ComputePlatform::Ecs,
-            },
-        );
-    }
+    add_application(b, &g.application, timeline);
     let name_at = |i: usize| facts.target_groups.get(i).cloned().unwrap_or_default();
     let arn_at = |i: usize| facts.target_group_arns.get(i).cloned().unwrap_or_default();
     let rollback_events: Vec<String> = if g.auto_rollback {
@@ -359,20 +357,6 @@ pub(super) fn add_group(
         last_attempted: Some(id.clone()),
         fail_next_hook: None,
     };
-    let events = timeline.events.unwrap_or_default();
-    let lifecycle = Ev::ALL
-        .into_iter()
-        .map(|name| {
-            let (start, end) = events[name.index()];
-            LifecycleEvent {
-                name,
-                status: EventStatus::Succeeded,
-                start: Some(start),
-                end: Some(end),
-                diagnostics: None,
-            }
-        })
-        .collect();
     let revision = appspec::revision_for(&b.world, facts.task_definition, &g.hooks);
     let deployment = Deployment {
         id: id.clone(),
@@ -392,7 +376,7 @@ pub(super) fn add_group(
         rollback_deployment: None,
         rollback_of: None,
         rollback_message: None,
-        events: lifecycle,
+        events: succeeded_events(timeline),
         cluster: facts.cluster.to_owned(),
         service: facts.name.to_owned(),
         ready_action: g.ready,
@@ -419,4 +403,41 @@ pub(super) fn add_group(
         .insert((g.application.clone(), g.name.clone()), group);
     b.world.deployments.insert(id.clone(), deployment);
     id
+}
+
+/// Adds `application` (on ECS) unless an earlier group made it, created well before the
+/// release.
+fn add_application(b: &mut Builder, application: &str, timeline: &Timeline) {
+    if b.world.applications.contains_key(application) {
+        return;
+    }
+    let id = b.world.rng.uuid();
+    let created_at = b.ago(100 * DAY, 700 * DAY).min(timeline.created);
+    b.world.applications.insert(
+        application.to_owned(),
+        Application {
+            name: application.to_owned(),
+            id,
+            created_at,
+            compute_platform: ComputePlatform::Ecs,
+        },
+    );
+}
+
+/// The eight lifecycle events of the last release, all Succeeded, at the timeline's times.
+fn succeeded_events(timeline: &Timeline) -> Vec<LifecycleEvent> {
+    let events = timeline.events.unwrap_or_default();
+    Ev::ALL
+        .into_iter()
+        .map(|name| {
+            let (start, end) = events[name.index()];
+            LifecycleEvent {
+                name,
+                status: EventStatus::Succeeded,
+                start: Some(start),
+                end: Some(end),
+                diagnostics: None,
+            }
+        })
+        .collect()
 }

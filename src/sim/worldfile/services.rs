@@ -19,6 +19,36 @@ use crate::sim::world::elb::TargetGroup;
 const MAX_DESIRED: u32 = 1_000;
 
 pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
+    let resolved = resolve(b, spec)?;
+    let placed = place(b, spec, &resolved)?;
+    if let Some(index) = resolved.lb {
+        claim_route(
+            b,
+            spec,
+            index,
+            resolved.controller,
+            &placed.target_group_arns,
+        )?;
+        if let Some(g) = &resolved.group {
+            record_last_deployment(b, spec, index, g, &resolved, &placed);
+        }
+    }
+    Ok(())
+}
+
+/// A `[[service]]` table checked against the world built so far, before any of it is added.
+struct Resolved {
+    cluster: String,
+    name: String,
+    desired: u32,
+    controller: Controller,
+    /// The index of its load balancer in the builder.
+    lb: Option<usize>,
+    group: Option<history::GroupSpec>,
+    target_group_names: Vec<String>,
+}
+
+fn resolve(b: &mut Builder, spec: &ServiceSection) -> BuildResult<Resolved> {
     let cluster = spec.cluster.get_ref().clone();
     let name = spec.name.get_ref().clone();
     if !b.world.clusters.contains_key(&cluster) {
@@ -59,42 +89,74 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         None => None,
     };
     check_without_load_balancer(spec, lb.is_some())?;
-    let group = match &spec.deployment {
-        Some(section) if controller == Controller::Ecs => {
-            return Err(Fault::at(
-                &section.application,
-                "service.deployment.application",
-                "only CODE_DEPLOY services have a CodeDeploy deployment group; remove [service.deployment] or the controller",
-            ));
-        }
-        Some(section) if lb.is_none() => {
-            return Err(Fault::at(
-                &section.application,
-                "service.deployment.application",
-                "a blue/green deployment group needs the service behind a load_balancer",
-            ));
-        }
-        Some(section) => Some(history::resolve_group(b, section, &name)?),
-        None => None,
-    };
+    let group = resolve_deployment(b, spec, controller, lb.is_some())?;
     let target_group_names = if lb.is_some() {
         target_group_names(b, spec, controller)?
     } else {
         Vec::new()
     };
+    Ok(Resolved {
+        cluster,
+        name,
+        desired,
+        controller,
+        lb,
+        group,
+        target_group_names,
+    })
+}
 
+/// The `[service.deployment]` table, refused on a service CodeDeploy cannot deploy.
+fn resolve_deployment(
+    b: &Builder,
+    spec: &ServiceSection,
+    controller: Controller,
+    has_lb: bool,
+) -> BuildResult<Option<history::GroupSpec>> {
+    match &spec.deployment {
+        Some(section) if controller == Controller::Ecs => Err(Fault::at(
+            &section.application,
+            "service.deployment.application",
+            "only CODE_DEPLOY services have a CodeDeploy deployment group; remove [service.deployment] or the controller",
+        )),
+        Some(section) if !has_lb => Err(Fault::at(
+            &section.application,
+            "service.deployment.application",
+            "a blue/green deployment group needs the service behind a load_balancer",
+        )),
+        Some(section) => Ok(Some(history::resolve_group(
+            b,
+            section,
+            spec.name.get_ref(),
+        )?)),
+        None => Ok(None),
+    }
+}
+
+/// What [`place`] put in the world that the load balancer and the deployment group refer to.
+struct Placed {
+    task_definition: String,
+    task_set: String,
+    target_group_arns: Vec<String>,
+    timeline: Timeline,
+}
+
+/// Adds the service with its task definition, target groups, primary task set, running tasks
+/// and events.
+fn place(b: &mut Builder, spec: &ServiceSection, r: &Resolved) -> BuildResult<Placed> {
+    let name = &r.name;
     let container_name = spec.container_name.clone().unwrap_or_else(|| name.clone());
     let container_port = spec.container_port.unwrap_or(80);
     let created_at = b.ago(30 * DAY, 400 * DAY);
     let revision = match &spec.revision {
-        Some(r) if *r.get_ref() == 0 => {
+        Some(given) if *given.get_ref() == 0 => {
             return Err(Fault::at(
-                r,
+                given,
                 "service.revision",
                 "task definition revisions start at 1",
             ));
         }
-        Some(r) => *r.get_ref(),
+        Some(given) => *given.get_ref(),
         None => b.world.rng.between(3, 40) as u32,
     };
     let image = spec.image.clone().unwrap_or_else(|| {
@@ -107,9 +169,9 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
 
     // The last release: a CodeDeploy deployment for services with a group, a plain start
     // for the rest. Its install is when the running tasks were started.
-    let timeline = match &group {
-        Some(g) => history::timeline(b, g, desired),
-        None => Timeline::plain(b, desired),
+    let timeline = match &r.group {
+        Some(g) => history::timeline(b, g, r.desired),
+        None => Timeline::plain(b, r.desired),
     };
     let task_definition = b
         .world
@@ -130,7 +192,7 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     );
 
     let mut target_group_arns = Vec::new();
-    for tg_name in &target_group_names {
+    for tg_name in &r.target_group_names {
         target_group_arns.push(add_target_group(
             b,
             spec,
@@ -139,18 +201,18 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
             created_at,
         ));
     }
-    let service_arn = b.world.arn("ecs", &format!("service/{cluster}/{name}"));
+    let service_arn = b.world.arn("ecs", &format!("service/{}/{name}", r.cluster));
     if !spec.tags.is_empty() {
         b.world
             .tags
             .insert(service_arn.clone(), tag_list(&spec.tags));
     }
     let mut service = Service {
-        cluster: cluster.clone(),
+        cluster: r.cluster.clone(),
         name: name.clone(),
         arn: service_arn,
-        controller,
-        desired,
+        controller: r.controller,
+        desired: r.desired,
         created_at,
         launch_type: "FARGATE",
         container_name,
@@ -163,25 +225,47 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         security_group: format!("sg-{}", b.world.rng.hex(17)),
         steady: true,
     };
+    let set_id = add_primary_task_set(b, &mut service, &task_definition, &timeline);
+    add_tasks(b, &mut service, &set_id, &task_definition, &timeline);
+    write_history(b, &mut service, &set_id, &timeline);
+    b.world
+        .services
+        .insert((r.cluster.clone(), name.clone()), service);
+    Ok(Placed {
+        task_definition,
+        task_set: set_id,
+        target_group_arns,
+        timeline,
+    })
+}
+
+/// Adds the task set that runs now, taking all of the service's traffic, and returns its id.
+fn add_primary_task_set(
+    b: &mut Builder,
+    service: &mut Service,
+    task_definition: &str,
+    timeline: &Timeline,
+) -> String {
     let set_id = b.world.task_set_id();
     let install_at = timeline.install_start;
     service.task_sets.push(TaskSet {
         id: set_id.clone(),
-        arn: b
-            .world
-            .arn("ecs", &format!("task-set/{cluster}/{name}/{set_id}")),
+        arn: b.world.arn(
+            "ecs",
+            &format!("task-set/{}/{}/{set_id}", service.cluster, service.name),
+        ),
         status: TaskSetStatus::Primary,
-        task_definition: task_definition.clone(),
-        target_group_arn: target_group_arns.first().cloned(),
+        task_definition: task_definition.to_owned(),
+        target_group_arn: service.load_balancer_target_group.clone(),
         scale: 100.0,
-        traffic_weight: if target_group_arns.is_empty() {
+        traffic_weight: if service.load_balancer_target_group.is_none() {
             0.0
         } else {
             100.0
         },
         created_at: install_at,
         updated_at: timeline.shifted,
-        started_by: if controller == Controller::CodeDeploy {
+        started_by: if service.controller == Controller::CodeDeploy {
             "CodeDeploy".to_owned()
         } else {
             String::new()
@@ -189,55 +273,71 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
         external_id: None,
         stability_at: timeline.install_end,
     });
-    add_tasks(b, &mut service, &set_id, &task_definition, &timeline);
-    write_history(b, &mut service, &set_id, &timeline);
-    b.world.services.insert((cluster, name.clone()), service);
+    set_id
+}
 
-    if let Some(index) = lb {
-        let route = spec
-            .route
-            .clone()
-            .unwrap_or_else(|| Spanned::new(spec.name.span(), "default".to_owned()));
-        check_route(&route)?;
-        let production = target_group_arns.first().cloned().unwrap_or_default();
-        let test = match (controller, spec.test_route.unwrap_or_default()) {
-            (Controller::Ecs, _) => None,
-            (Controller::CodeDeploy, TestRoute::Blue) => Some(production.clone()),
-            (Controller::CodeDeploy, TestRoute::Green) => target_group_arns.get(1).cloned(),
-        };
-        b.load_balancers[index].claims.push(Claim {
-            service: name.clone(),
-            route,
-            priority: spec.priority.clone(),
-            production,
-            test,
-        });
-        if let Some(g) = group {
-            let lb = &b.load_balancers[index];
-            let listeners = (
-                lb.production.0.clone(),
-                lb.test.as_ref().map(|(arn, _)| arn.clone()),
-            );
-            let facts = history::ServiceFacts {
-                cluster: spec.cluster.get_ref(),
-                name: &name,
-                task_definition: &task_definition,
-                task_set: &set_id,
-                target_groups: &target_group_names,
-                target_group_arns: &target_group_arns,
-                listeners,
-            };
-            let id = history::add_group(b, &g, &facts, &timeline);
-            if let Some(set) = b
-                .world
-                .service_mut(spec.cluster.get_ref(), &name)
-                .and_then(|s| s.task_set_mut(&set_id))
-            {
-                set.external_id = Some(id);
-            }
-        }
-    }
+/// Claims the service's route on its load balancer's listeners: production on the first
+/// target group, the test route (CODE_DEPLOY only) on blue or green.
+fn claim_route(
+    b: &mut Builder,
+    spec: &ServiceSection,
+    index: usize,
+    controller: Controller,
+    target_group_arns: &[String],
+) -> BuildResult<()> {
+    let route = spec
+        .route
+        .clone()
+        .unwrap_or_else(|| Spanned::new(spec.name.span(), "default".to_owned()));
+    check_route(&route)?;
+    let production = target_group_arns.first().cloned().unwrap_or_default();
+    let test = match (controller, spec.test_route.unwrap_or_default()) {
+        (Controller::Ecs, _) => None,
+        (Controller::CodeDeploy, TestRoute::Blue) => Some(production.clone()),
+        (Controller::CodeDeploy, TestRoute::Green) => target_group_arns.get(1).cloned(),
+    };
+    b.load_balancers[index].claims.push(Claim {
+        service: spec.name.get_ref().clone(),
+        route,
+        priority: spec.priority.clone(),
+        production,
+        test,
+    });
     Ok(())
+}
+
+/// Adds the deployment group with the Succeeded deployment that put the task set in place,
+/// and marks the task set as that deployment's.
+fn record_last_deployment(
+    b: &mut Builder,
+    spec: &ServiceSection,
+    index: usize,
+    g: &history::GroupSpec,
+    r: &Resolved,
+    placed: &Placed,
+) {
+    let lb = &b.load_balancers[index];
+    let listeners = (
+        lb.production.0.clone(),
+        lb.test.as_ref().map(|(arn, _)| arn.clone()),
+    );
+    let facts = history::ServiceFacts {
+        cluster: spec.cluster.get_ref(),
+        name: &r.name,
+        task_definition: &placed.task_definition,
+        task_set: &placed.task_set,
+        target_groups: &r.target_group_names,
+        target_group_arns: &placed.target_group_arns,
+        listeners,
+    };
+    let id = history::add_group(b, g, &facts, &placed.timeline);
+    if let Some(set) = b
+        .world
+        .service_mut(spec.cluster.get_ref(), &r.name)
+        .and_then(|s| s.task_set_mut(&placed.task_set))
+    {
+        set.external_id = Some(id);
+    }
 }
 
 /// Fields that only mean something behind a load balancer.

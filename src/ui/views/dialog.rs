@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::actions::{Dialog, Step};
+use crate::app::actions::{Ask, Dialog, Step};
 use crate::ops::{Confirm, Ended};
 use crate::ui::centered;
 use crate::ui::theme::Theme;
@@ -15,107 +15,7 @@ use crate::ui::theme::Theme;
 const DIALOG_WIDTH: u16 = 90;
 
 pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
-    let mut lines: Vec<Line> = Vec::new();
-    match &dialog.step {
-        Step::Input { text, error } => {
-            let prompt = dialog.ask.as_ref().map_or("", |ask| ask.prompt);
-            if let Some(ask) = &dialog.ask {
-                for (i, label) in ask.labels.iter().enumerate() {
-                    let style = match ask.chosen {
-                        Some((chosen, _)) if chosen == i => theme.selected,
-                        Some(_) => theme.dim,
-                        None => ratatui::style::Style::default(),
-                    };
-                    lines.push(Line::styled(label.clone(), style));
-                }
-                if let Some((_, noun)) = ask.chosen.filter(|_| ask.labels.len() > 1) {
-                    lines.push(Line::styled(format!("tab: the next {noun}"), theme.dim));
-                }
-            }
-            lines.push(Line::raw(prompt));
-            lines.push(Line::from(vec![
-                Span::styled("> ", theme.key),
-                Span::raw(format!("{text}▏")),
-            ]));
-            if let Some(error) = error {
-                lines.push(Line::styled(error.clone(), theme.bad));
-            }
-            lines.push(Line::styled("enter continue · esc cancel", theme.dim));
-        }
-        Step::Preparing => lines.push(Line::raw("Reading the current state…")),
-        Step::Confirm {
-            plans,
-            problems,
-            needs,
-            typed,
-            yes,
-        } => {
-            for plan in plans {
-                for line in &plan.summary {
-                    lines.push(Line::raw(line.clone()));
-                }
-            }
-            for problem in problems {
-                lines.push(Line::styled(format!("✗ {problem}"), theme.bad));
-            }
-            lines.push(Line::raw(""));
-            if plans.is_empty() {
-                lines.push(Line::styled(
-                    "Nothing can be sent. enter or esc closes.",
-                    theme.warn,
-                ));
-            } else {
-                match needs {
-                    Confirm::Typed(name) => {
-                        lines.push(Line::from(vec![
-                            Span::raw("Type "),
-                            Span::styled(name.clone(), theme.title),
-                            Span::raw(" to confirm:"),
-                        ]));
-                        let style = if typed == name { theme.ok } else { theme.warn };
-                        lines.push(Line::from(vec![
-                            Span::styled("> ", theme.key),
-                            Span::styled(format!("{typed}▏"), style),
-                        ]));
-                    }
-                    Confirm::Plain => {
-                        let (no, go) = if *yes {
-                            (theme.dim, theme.selected)
-                        } else {
-                            (theme.selected, theme.dim)
-                        };
-                        lines.push(Line::from(vec![
-                            Span::styled("[ no ]", no),
-                            Span::raw("  "),
-                            Span::styled("[ yes ]", go),
-                        ]));
-                    }
-                }
-                lines.push(Line::styled(
-                    "enter confirm · ←/→ choose · esc cancel",
-                    theme.dim,
-                ));
-            }
-        }
-        Step::Running { notes } => {
-            lines.push(Line::styled("Sent; waiting for the answer…", theme.warn));
-            for note in notes {
-                lines.push(Line::styled(note.clone(), theme.warn));
-            }
-        }
-        Step::Done { results } => {
-            for (target, ended) in results {
-                lines.push(match ended {
-                    Ended::Done(message) => Line::styled(format!("✓ {message}"), theme.ok),
-                    Ended::Failed(error) => Line::styled(format!("✗ {target}: {error}"), theme.bad),
-                    Ended::Unknown(found) => {
-                        Line::styled(format!("? {target}: {found}"), theme.warn)
-                    }
-                });
-            }
-            lines.push(Line::styled("any key closes", theme.dim));
-        }
-    }
+    let lines = step_lines(dialog, theme);
     // Long lines wrap: the box is as tall as the wrapped text, so that the last lines (the
     // result, "any key closes") are never cut off.
     let inner = usize::from(DIALOG_WIDTH.min(area.width).saturating_sub(2)).max(1);
@@ -137,6 +37,134 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
         ),
         rect,
     );
+}
+
+/// What the dialog shows at its current step.
+fn step_lines(dialog: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
+    match &dialog.step {
+        Step::Input { text, error } => input_lines(dialog.ask.as_ref(), text, error.as_deref(), theme),
+        Step::Preparing => vec![Line::raw("Reading the current state…")],
+        Step::Confirm {
+            plans,
+            problems,
+            needs,
+            typed,
+            yes,
+        } => {
+            let mut lines = Vec::new();
+            for plan in plans {
+                for line in &plan.summary {
+                    lines.push(Line::raw(line.clone()));
+                }
+            }
+            for problem in problems {
+                lines.push(Line::styled(format!("✗ {problem}"), theme.bad));
+            }
+            lines.push(Line::raw(""));
+            if plans.is_empty() {
+                lines.push(Line::styled(
+                    "Nothing can be sent. enter or esc closes.",
+                    theme.warn,
+                ));
+            } else {
+                lines.extend(confirm_lines(needs, typed, *yes, theme));
+            }
+            lines
+        }
+        Step::Running { notes } => {
+            let mut lines = vec![Line::styled("Sent; waiting for the answer…", theme.warn)];
+            for note in notes {
+                lines.push(Line::styled(note.clone(), theme.warn));
+            }
+            lines
+        }
+        Step::Done { results } => {
+            let mut lines: Vec<Line<'static>> = results
+                .iter()
+                .map(|(target, ended)| match ended {
+                    Ended::Done(message) => Line::styled(format!("✓ {message}"), theme.ok),
+                    Ended::Failed(error) => Line::styled(format!("✗ {target}: {error}"), theme.bad),
+                    Ended::Unknown(found) => {
+                        Line::styled(format!("? {target}: {found}"), theme.warn)
+                    }
+                })
+                .collect();
+            lines.push(Line::styled("any key closes", theme.dim));
+            lines
+        }
+    }
+}
+
+/// The input step: what the input is for (the gates to approve, the rules to weigh), the
+/// prompt, the text typed so far and why it was refused.
+fn input_lines(
+    ask: Option<&Ask>,
+    text: &str,
+    error: Option<&str>,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let prompt = ask.map_or("", |ask| ask.prompt);
+    if let Some(ask) = ask {
+        // What the input goes to: every line, or the one chosen with tab.
+        for (i, label) in ask.labels.iter().enumerate() {
+            let style = match ask.chosen {
+                Some((chosen, _)) if chosen == i => theme.selected,
+                Some(_) => theme.dim,
+                None => ratatui::style::Style::default(),
+            };
+            lines.push(Line::styled(label.clone(), style));
+        }
+        if let Some((_, noun)) = ask.chosen.filter(|_| ask.labels.len() > 1) {
+            lines.push(Line::styled(format!("tab: the next {noun}"), theme.dim));
+        }
+    }
+    lines.push(Line::raw(prompt));
+    lines.push(Line::from(vec![
+        Span::styled("> ", theme.key),
+        Span::raw(format!("{text}▏")),
+    ]));
+    if let Some(error) = error {
+        lines.push(Line::styled(error.to_owned(), theme.bad));
+    }
+    lines.push(Line::styled("enter continue · esc cancel", theme.dim));
+    lines
+}
+
+/// The confirmation: the target's name to type, or the no/yes choice (focus on "no").
+fn confirm_lines(needs: &Confirm, typed: &str, yes: bool, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    match needs {
+        Confirm::Typed(name) => {
+            lines.push(Line::from(vec![
+                Span::raw("Type "),
+                Span::styled(name.clone(), theme.title),
+                Span::raw(" to confirm:"),
+            ]));
+            let style = if typed == name { theme.ok } else { theme.warn };
+            lines.push(Line::from(vec![
+                Span::styled("> ", theme.key),
+                Span::styled(format!("{typed}▏"), style),
+            ]));
+        }
+        Confirm::Plain => {
+            let (no, go) = if yes {
+                (theme.dim, theme.selected)
+            } else {
+                (theme.selected, theme.dim)
+            };
+            lines.push(Line::from(vec![
+                Span::styled("[ no ]", no),
+                Span::raw("  "),
+                Span::styled("[ yes ]", go),
+            ]));
+        }
+    }
+    lines.push(Line::styled(
+        "enter confirm · ←/→ choose · esc cancel",
+        theme.dim,
+    ));
+    lines
 }
 
 /// How many rows `text` takes when wrapped at word boundaries to `width` columns, as the

@@ -20,7 +20,6 @@ use crate::ui::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
     let now = app.data_now();
     let rows = rows(app);
-    let a = &s.attention;
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .map(|row| {
@@ -32,68 +31,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                     action,
                     execution,
                 } => {
-                    let at_gate = |w: &&WaitingApproval| {
-                        &w.pipeline == pipeline && &w.stage == stage && &w.action == action
+                    let gate = Gate {
+                        pipeline,
+                        stage,
+                        action,
+                        execution: execution.as_deref(),
                     };
-                    let w = a
-                        .approvals
-                        .iter()
-                        .filter(at_gate)
-                        .find(|w| &w.execution_id == execution);
-                    // Several executions at one gate (PARALLEL mode): each row names its own.
-                    let several = a.approvals.iter().filter(at_gate).count() > 1;
-                    let waited = w
-                        .and_then(|w| w.waiting_since)
-                        .map_or_else(|| "-".to_owned(), |t| until(t, now));
-                    let target = w
-                        .and_then(|w| w.deploys_to.as_ref())
-                        .map_or_else(String::new, |t| {
-                            format!("→ {}/{}  ", t.application, t.deployment_group)
-                        });
-                    let mut spans = vec![
-                        Span::raw(format!("  {pipeline:<30} ")),
-                        Span::raw(format!("{stage}/{action}  ")),
-                    ];
-                    spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
-                    if let Some(id) = execution.as_deref().filter(|_| several) {
-                        spans.push(Span::styled(
-                            format!("execution {}  ", short(id)),
-                            theme.title,
-                        ));
-                    }
-                    spans.push(Span::styled(target, theme.dim));
-                    if let Some(source) = w.and_then(|w| w.source.as_ref()) {
-                        spans.push(Span::raw(revision(source)));
-                    }
-                    Line::from(spans)
+                    approval_line(s, &gate, now, theme)
                 }
                 Row::Deployment { id } => deployment_line(s, id, now, theme),
-                Row::Pipeline { name } => {
-                    let f = a.failures.iter().find(|f| &f.id == name);
-                    Line::from(vec![
-                        Span::raw(format!("  {name:<30} ")),
-                        Span::raw(f.map_or_else(String::new, |f| format!("{}  ", f.place))),
-                        f.map_or_else(
-                            || Span::raw(""),
-                            |f| Span::styled(f.status.clone(), theme.severity(f.severity)),
-                        ),
-                        Span::raw(format!(
-                            " {}  ",
-                            f.map_or_else(String::new, |f| ago(now, f.at))
-                        )),
-                        Span::styled(f.map_or_else(String::new, |f| f.reason.clone()), theme.dim),
-                    ])
-                }
-                Row::Service { cluster, name } => {
-                    let t = a
-                        .services
-                        .iter()
-                        .find(|t| &t.cluster == cluster && &t.service == name);
-                    Line::from(vec![
-                        Span::raw(format!("  {:<30} ", format!("{cluster}/{name}"))),
-                        Span::styled(t.map_or_else(String::new, |t| t.reason.clone()), theme.warn),
-                    ])
-                }
+                Row::Pipeline { name } => failure_line(s, name, now, theme),
+                Row::Service { cluster, name } => service_line(s, cluster, name, theme),
                 Row::TargetGroup { arn } => Line::raw(arn.clone()),
             };
             TableRow::new(vec![Cell::from(line)])
@@ -123,6 +71,96 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         },
         theme,
     );
+}
+
+/// The approval action an approval row stands for, and the execution waiting at it.
+struct Gate<'a> {
+    pipeline: &'a str,
+    stage: &'a str,
+    action: &'a str,
+    execution: Option<&'a str>,
+}
+
+fn approval_line(
+    s: &Snapshot,
+    gate: &Gate<'_>,
+    now: crate::model::Timestamp,
+    theme: &Theme,
+) -> Line<'static> {
+    let Gate {
+        pipeline,
+        stage,
+        action,
+        execution,
+    } = *gate;
+    let approvals = &s.attention.approvals;
+    let at_gate =
+        |w: &&WaitingApproval| w.pipeline == pipeline && w.stage == stage && w.action == action;
+    let w = approvals
+        .iter()
+        .filter(at_gate)
+        .find(|w| w.execution_id.as_deref() == execution);
+    // Several executions at one gate (PARALLEL mode): each row names its own.
+    let several = approvals.iter().filter(at_gate).count() > 1;
+    let waited = w
+        .and_then(|w| w.waiting_since)
+        .map_or_else(|| "-".to_owned(), |t| until(t, now));
+    let target = w
+        .and_then(|w| w.deploys_to.as_ref())
+        .map_or_else(String::new, |t| {
+            format!("→ {}/{}  ", t.application, t.deployment_group)
+        });
+    let mut spans = vec![
+        Span::raw(format!("  {pipeline:<30} ")),
+        Span::raw(format!("{stage}/{action}  ")),
+    ];
+    spans.push(Span::styled(format!("waiting {waited}  "), theme.warn));
+    if let Some(id) = execution.filter(|_| several) {
+        spans.push(Span::styled(
+            format!("execution {}  ", short(id)),
+            theme.title,
+        ));
+    }
+    spans.push(Span::styled(target, theme.dim));
+    if let Some(source) = w.and_then(|w| w.source.as_ref()) {
+        spans.push(Span::raw(revision(source)));
+    }
+    Line::from(spans)
+}
+
+/// A failed pipeline row: where and how it failed, when, and why.
+fn failure_line(
+    s: &Snapshot,
+    name: &str,
+    now: crate::model::Timestamp,
+    theme: &Theme,
+) -> Line<'static> {
+    let f = s.attention.failures.iter().find(|f| f.id == name);
+    Line::from(vec![
+        Span::raw(format!("  {name:<30} ")),
+        Span::raw(f.map_or_else(String::new, |f| format!("{}  ", f.place))),
+        f.map_or_else(
+            || Span::raw(""),
+            |f| Span::styled(f.status.clone(), theme.severity(f.severity)),
+        ),
+        Span::raw(format!(
+            " {}  ",
+            f.map_or_else(String::new, |f| ago(now, f.at))
+        )),
+        Span::styled(f.map_or_else(String::new, |f| f.reason.clone()), theme.dim),
+    ])
+}
+
+fn service_line(s: &Snapshot, cluster: &str, name: &str, theme: &Theme) -> Line<'static> {
+    let t = s
+        .attention
+        .services
+        .iter()
+        .find(|t| t.cluster == cluster && t.service == name);
+    Line::from(vec![
+        Span::raw(format!("  {:<30} ", format!("{cluster}/{name}"))),
+        Span::styled(t.map_or_else(String::new, |t| t.reason.clone()), theme.warn),
+    ])
 }
 
 /// `9c90ee7 Bump base image`: a source revision, short.

@@ -15,128 +15,11 @@ const MAX_WEIGHT: i64 = 999;
 
 /// Reads and validates an action list (`Actions.member.N…`).
 fn parse_actions(world: &World, params: &Params, name: &str) -> ApiResult<Vec<Action>> {
-    let mut actions = Vec::new();
-    for member in params.members(name) {
-        let kind = member
-            .get("Type")
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::new(INVALID, "Each action needs a Type"))?;
-        let known = [
-            "forward",
-            "redirect",
-            "fixed-response",
-            "authenticate-oidc",
-            "authenticate-cognito",
-            "jwt-validation",
-        ];
-        if !known.contains(&kind) {
-            return Err(ApiError::new(
-                INVALID,
-                format!("Action type '{kind}' must be one of {}", known.join(", ")),
-            ));
-        }
-        let order = match member.int("Order")? {
-            None => None,
-            Some(o) if (1..=50_000).contains(&o) => Some(o as u32),
-            Some(o) => {
-                return Err(ApiError::new(
-                    INVALID,
-                    format!("Action order must be between 1 and 50000, not {o}"),
-                ));
-            }
-        };
-        let mut action = Action {
-            kind: kind.to_owned(),
-            order,
-            forward: Vec::new(),
-            stickiness: None,
-            extra: Vec::new(),
-        };
-        if kind == "forward" {
-            let single = member.get("TargetGroupArn").filter(|s| !s.is_empty());
-            let config = member.sub("ForwardConfig");
-            let tuples = config.members("TargetGroups");
-            if tuples.len() > MAX_FORWARD_GROUPS {
-                return Err(ApiError::new(
-                    "TooManyTargetGroups",
-                    format!("A forward action can have at most {MAX_FORWARD_GROUPS} target groups"),
-                ));
-            }
-            for tuple in &tuples {
-                let arn = tuple
-                    .get("TargetGroupArn")
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        ApiError::new(INVALID, "Each forward target group needs a TargetGroupArn")
-                    })?;
-                let weight = tuple.int("Weight")?.unwrap_or(1);
-                if !(0..=MAX_WEIGHT).contains(&weight) {
-                    return Err(ApiError::new(
-                        INVALID,
-                        format!(
-                            "Target group weight must be between 0 and {MAX_WEIGHT}, not {weight}"
-                        ),
-                    ));
-                }
-                if action.forward.iter().any(|f| f.target_group_arn == arn) {
-                    return Err(ApiError::new(
-                        INVALID,
-                        format!("Target group {arn} is listed twice in one forward action"),
-                    ));
-                }
-                action.forward.push(Forward {
-                    target_group_arn: arn.to_owned(),
-                    weight: weight as u32,
-                });
-            }
-            match (single, action.forward.as_slice()) {
-                (Some(arn), []) => action.forward.push(Forward {
-                    target_group_arn: arn.to_owned(),
-                    weight: 1,
-                }),
-                (Some(arn), [only]) if only.target_group_arn == arn => {}
-                (Some(_), _) => {
-                    return Err(ApiError::new(
-                        INVALID,
-                        "With both TargetGroupArn and ForwardConfig, the ForwardConfig may list only that target group",
-                    ));
-                }
-                (None, []) => {
-                    return Err(ApiError::new(
-                        INVALID,
-                        "A forward action needs a TargetGroupArn or a ForwardConfig",
-                    ));
-                }
-                (None, _) => {}
-            }
-            for f in &action.forward {
-                if !world.target_groups.contains_key(&f.target_group_arn) {
-                    return Err(tg_not_found(&f.target_group_arn));
-                }
-            }
-            let stickiness = config.sub("TargetGroupStickinessConfig");
-            if !stickiness.is_empty() {
-                let enabled = stickiness.bool("Enabled")?.unwrap_or(false);
-                let duration = stickiness.int("DurationSeconds")?;
-                if let Some(d) = duration
-                    && !(1..=604_800).contains(&d)
-                {
-                    return Err(ApiError::new(
-                        INVALID,
-                        "Stickiness duration must be between 1 and 604800 seconds",
-                    ));
-                }
-                action.stickiness = Some((enabled, duration.map(|d| d as u32)));
-            }
-        } else {
-            action.extra = member
-                .pairs()
-                .filter(|(k, _)| !matches!(*k, "Type" | "Order"))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect();
-        }
-        actions.push(action);
-    }
+    let actions = params
+        .members(name)
+        .iter()
+        .map(|member| parse_action(world, member))
+        .collect::<ApiResult<Vec<_>>>()?;
     if actions.is_empty() {
         return Err(ApiError::new(
             INVALID,
@@ -155,6 +38,148 @@ fn parse_actions(world: &World, params: &Params, name: &str) -> ApiResult<Vec<Ac
         ));
     }
     Ok(actions)
+}
+
+/// Reads one member of an action list. Only forward actions are understood; any other kind
+/// keeps its fields as sent.
+fn parse_action(world: &World, member: &Params) -> ApiResult<Action> {
+    let kind = member
+        .get("Type")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::new(INVALID, "Each action needs a Type"))?;
+    let known = [
+        "forward",
+        "redirect",
+        "fixed-response",
+        "authenticate-oidc",
+        "authenticate-cognito",
+        "jwt-validation",
+    ];
+    if !known.contains(&kind) {
+        return Err(ApiError::new(
+            INVALID,
+            format!("Action type '{kind}' must be one of {}", known.join(", ")),
+        ));
+    }
+    let order = match member.int("Order")? {
+        None => None,
+        Some(o) if (1..=50_000).contains(&o) => Some(o as u32),
+        Some(o) => {
+            return Err(ApiError::new(
+                INVALID,
+                format!("Action order must be between 1 and 50000, not {o}"),
+            ));
+        }
+    };
+    let mut action = Action {
+        kind: kind.to_owned(),
+        order,
+        forward: Vec::new(),
+        stickiness: None,
+        extra: Vec::new(),
+    };
+    if kind == "forward" {
+        let config = member.sub("ForwardConfig");
+        action.forward = forward_targets(world, member, &config)?;
+        action.stickiness = parse_stickiness(&config)?;
+    } else {
+        action.extra = member
+            .pairs()
+            .filter(|(k, _)| !matches!(*k, "Type" | "Order"))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+    }
+    Ok(action)
+}
+
+/// The target groups a forward action sends to, from its `TargetGroupArn`, its
+/// `ForwardConfig` or both (when they agree), each of which must exist.
+fn forward_targets(world: &World, member: &Params, config: &Params) -> ApiResult<Vec<Forward>> {
+    let single = member.get("TargetGroupArn").filter(|s| !s.is_empty());
+    let mut forward = weighted_target_groups(config)?;
+    match (single, forward.as_slice()) {
+        (Some(arn), []) => forward.push(Forward {
+            target_group_arn: arn.to_owned(),
+            weight: 1,
+        }),
+        (Some(arn), [only]) if only.target_group_arn == arn => {}
+        (Some(_), _) => {
+            return Err(ApiError::new(
+                INVALID,
+                "With both TargetGroupArn and ForwardConfig, the ForwardConfig may list only that target group",
+            ));
+        }
+        (None, []) => {
+            return Err(ApiError::new(
+                INVALID,
+                "A forward action needs a TargetGroupArn or a ForwardConfig",
+            ));
+        }
+        (None, _) => {}
+    }
+    for f in &forward {
+        if !world.target_groups.contains_key(&f.target_group_arn) {
+            return Err(tg_not_found(&f.target_group_arn));
+        }
+    }
+    Ok(forward)
+}
+
+/// Reads a `ForwardConfig`'s `TargetGroups` list: at most five, each once, weights 0 to 999.
+fn weighted_target_groups(config: &Params) -> ApiResult<Vec<Forward>> {
+    let tuples = config.members("TargetGroups");
+    if tuples.len() > MAX_FORWARD_GROUPS {
+        return Err(ApiError::new(
+            "TooManyTargetGroups",
+            format!("A forward action can have at most {MAX_FORWARD_GROUPS} target groups"),
+        ));
+    }
+    let mut forward: Vec<Forward> = Vec::new();
+    for tuple in &tuples {
+        let arn = tuple
+            .get("TargetGroupArn")
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::new(INVALID, "Each forward target group needs a TargetGroupArn")
+            })?;
+        let weight = tuple.int("Weight")?.unwrap_or(1);
+        if !(0..=MAX_WEIGHT).contains(&weight) {
+            return Err(ApiError::new(
+                INVALID,
+                format!("Target group weight must be between 0 and {MAX_WEIGHT}, not {weight}"),
+            ));
+        }
+        if forward.iter().any(|f| f.target_group_arn == arn) {
+            return Err(ApiError::new(
+                INVALID,
+                format!("Target group {arn} is listed twice in one forward action"),
+            ));
+        }
+        forward.push(Forward {
+            target_group_arn: arn.to_owned(),
+            weight: weight as u32,
+        });
+    }
+    Ok(forward)
+}
+
+/// A `ForwardConfig`'s `TargetGroupStickinessConfig` as (enabled, duration in seconds), if sent.
+fn parse_stickiness(config: &Params) -> ApiResult<Option<(bool, Option<u32>)>> {
+    let stickiness = config.sub("TargetGroupStickinessConfig");
+    if stickiness.is_empty() {
+        return Ok(None);
+    }
+    let enabled = stickiness.bool("Enabled")?.unwrap_or(false);
+    let duration = stickiness.int("DurationSeconds")?;
+    if let Some(d) = duration
+        && !(1..=604_800).contains(&d)
+    {
+        return Err(ApiError::new(
+            INVALID,
+            "Stickiness duration must be between 1 and 604800 seconds",
+        ));
+    }
+    Ok(Some((enabled, duration.map(|d| d as u32))))
 }
 
 pub(super) fn modify_listener(world: &mut World, params: &Params) -> ApiResult<String> {

@@ -16,8 +16,8 @@ pub use halt::{Rollback, continue_deployment, stop};
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::World;
 use crate::sim::world::codedeploy::{
-    ComputePlatform, Deployment, DeploymentStatus, EventStatus, LifecycleEvent,
-    LifecycleEventName as Ev, Phase, Revision, RevisionSource, S3Location,
+    ComputePlatform, Deployment, DeploymentConfig, DeploymentGroup, DeploymentStatus, EventStatus,
+    LifecycleEvent, LifecycleEventName as Ev, Phase, Revision, RevisionSource, S3Location,
 };
 use crate::sim::world::ecs::TaskSetStatus;
 
@@ -39,6 +39,76 @@ pub struct CreateRequest {
 }
 
 pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
+    let key = (request.application.clone(), request.group.clone());
+    let (group, config) = check_request(world, &request)?;
+    let sides = choose_sides(world, &group)?;
+    let previous_revision = group
+        .last_successful
+        .as_ref()
+        .and_then(|id| world.deployments.get(id))
+        .map(|d| d.revision.clone());
+    let (auto_rollback, rollback_events) = request
+        .auto_rollback
+        .clone()
+        .unwrap_or_else(|| (group.auto_rollback, group.rollback_events.clone()));
+    let id = world.deployment_id();
+    let fail_at = world
+        .deployment_groups
+        .get_mut(&key)
+        .and_then(|g| g.fail_next_hook.take());
+    let deployment = Deployment {
+        id: id.clone(),
+        application: request.application,
+        group: request.group,
+        config: config.name.clone(),
+        routing: config.routing,
+        status: DeploymentStatus::Created,
+        creator: request.creator,
+        description: request.description,
+        revision: request.revision,
+        previous_revision,
+        created_at: world.now,
+        started_at: None,
+        completed_at: None,
+        error: None,
+        rollback_deployment: None,
+        rollback_of: None,
+        rollback_message: None,
+        events: pending_events(),
+        cluster: group.cluster.clone(),
+        service: group.service.clone(),
+        ready_action: group.ready_action,
+        ready_wait_minutes: group.ready_wait_minutes,
+        termination_wait_minutes: group.termination_wait_minutes,
+        auto_rollback,
+        rollback_events,
+        original_set: sides.original_set,
+        replacement_set: None,
+        original_target_group: sides.original_target_group,
+        replacement_target_group: sides.replacement_target_group,
+        phase: Phase::Created,
+        phase_since: world.now,
+        shifted: 0,
+        next_shift_at: None,
+        termination_wait_started: false,
+        fail_at,
+        status_messages: Vec::new(),
+        external_id: request.external_id,
+    };
+    if let Some(group) = world.deployment_groups.get_mut(&key) {
+        group.last_attempted = Some(id.clone());
+    }
+    world.deployments.insert(id.clone(), deployment);
+    world.deployment_order.push(id.clone());
+    Ok(id)
+}
+
+/// Refuses a CreateDeployment that names what does not exist or whose group is busy, and
+/// otherwise returns the group and the deployment config to use.
+fn check_request(
+    world: &World,
+    request: &CreateRequest,
+) -> ApiResult<(DeploymentGroup, DeploymentConfig)> {
     let key = (request.application.clone(), request.group.clone());
     if !world.applications.contains_key(&request.application) {
         return Err(ApiError::new(
@@ -83,6 +153,17 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
             ),
         ));
     }
+    Ok((group, config))
+}
+
+/// Which target group (and task set) a new deployment replaces, and which it deploys to.
+struct Sides {
+    original_set: Option<String>,
+    original_target_group: String,
+    replacement_target_group: String,
+}
+
+fn choose_sides(world: &World, group: &DeploymentGroup) -> ApiResult<Sides> {
     let Some(service) = world.service(&group.cluster, &group.service) else {
         return Err(ApiError::new(
             "InvalidECSServiceException",
@@ -132,74 +213,25 @@ pub fn create(world: &mut World, request: CreateRequest) -> ApiResult<String> {
                 && s.target_group_arn.as_deref() == Some(&original_tg)
         })
         .map(|s| s.id.clone());
-    let previous_revision = group
-        .last_successful
-        .as_ref()
-        .and_then(|id| world.deployments.get(id))
-        .map(|d| d.revision.clone());
-    let (auto_rollback, rollback_events) = request
-        .auto_rollback
-        .clone()
-        .unwrap_or_else(|| (group.auto_rollback, group.rollback_events.clone()));
-    let id = world.deployment_id();
-    let fail_at = world
-        .deployment_groups
-        .get_mut(&key)
-        .and_then(|g| g.fail_next_hook.take());
-    let deployment = Deployment {
-        id: id.clone(),
-        application: request.application,
-        group: request.group,
-        config: config.name.clone(),
-        routing: config.routing,
-        status: DeploymentStatus::Created,
-        creator: request.creator,
-        description: request.description,
-        revision: request.revision,
-        previous_revision,
-        created_at: world.now,
-        started_at: None,
-        completed_at: None,
-        error: None,
-        rollback_deployment: None,
-        rollback_of: None,
-        rollback_message: None,
-        events: Ev::ALL
-            .into_iter()
-            .map(|name| LifecycleEvent {
-                name,
-                status: EventStatus::Pending,
-                start: None,
-                end: None,
-                diagnostics: None,
-            })
-            .collect(),
-        cluster: group.cluster.clone(),
-        service: group.service.clone(),
-        ready_action: group.ready_action,
-        ready_wait_minutes: group.ready_wait_minutes,
-        termination_wait_minutes: group.termination_wait_minutes,
-        auto_rollback,
-        rollback_events,
+    Ok(Sides {
         original_set,
-        replacement_set: None,
         original_target_group: original_tg,
         replacement_target_group: replacement_tg,
-        phase: Phase::Created,
-        phase_since: world.now,
-        shifted: 0,
-        next_shift_at: None,
-        termination_wait_started: false,
-        fail_at,
-        status_messages: Vec::new(),
-        external_id: request.external_id,
-    };
-    if let Some(group) = world.deployment_groups.get_mut(&key) {
-        group.last_attempted = Some(id.clone());
-    }
-    world.deployments.insert(id.clone(), deployment);
-    world.deployment_order.push(id.clone());
-    Ok(id)
+    })
+}
+
+/// The eight lifecycle events of a new deployment, none begun.
+fn pending_events() -> Vec<LifecycleEvent> {
+    Ev::ALL
+        .into_iter()
+        .map(|name| LifecycleEvent {
+            name,
+            status: EventStatus::Pending,
+            start: None,
+            end: None,
+            diagnostics: None,
+        })
+        .collect()
 }
 
 /// The task definition a group's service runs now, with the hooks of the group's last
