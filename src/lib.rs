@@ -12,4 +12,5 @@ pub mod ops;
 pub mod paths;
 pub mod sim;
 pub mod status;
+pub mod sync;
 pub mod ui;

@@ -285,7 +285,7 @@ fn close(app: &mut App) -> Vec<Command> {
     if finished {
         app.marks.clear();
         // What the actions changed is read at once.
-        app.cold.last = None;
+        app.sync.refresh_now();
     }
     Vec::new()
 }

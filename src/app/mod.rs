@@ -10,15 +10,12 @@ pub mod runner;
 pub mod runtime;
 mod update;
 
-use std::time::Duration;
-
 pub use update::{palette, update};
 
 use crate::aws::hot::HotUpdate;
 use crate::model::{Snapshot, Timestamp};
-
-/// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
-pub type Mono = u64;
+use crate::sync::Scheduler;
+pub use crate::sync::{Intervals, Mono};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -97,30 +94,6 @@ pub enum Mode {
     Dialog(actions::Dialog),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refresh {
-    /// The whole snapshot: everything, rarely.
-    Cold,
-    /// What is moving: deployments in flight, running pipelines, often.
-    Hot,
-}
-
-/// How often each kind of refresh runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Intervals {
-    pub hot: Duration,
-    pub cold: Duration,
-}
-
-impl Default for Intervals {
-    fn default() -> Self {
-        Self {
-            hot: Duration::from_secs(2),
-            cold: Duration::from_secs(30),
-        }
-    }
-}
-
 /// Where the console runs. Its flags are independent settings from different sources (the
 /// command line, the environment, the config file), not a state machine.
 #[derive(Debug, Clone, Default)]
@@ -150,27 +123,14 @@ impl Context {
     }
 }
 
-/// The state of one kind of refresh.
-#[derive(Debug, Clone, Default)]
-pub struct RefreshState {
-    pub in_flight: bool,
-    /// When the last one finished (successfully or not).
-    pub last: Option<Mono>,
-    /// When data last arrived.
-    pub last_ok: Option<Mono>,
-    /// Why the last one failed, classified (which call, throttled or denied, the fix).
-    pub error: Option<crate::aws::AwsError>,
-}
-
 #[derive(Debug, Clone)]
 pub struct App {
     pub context: Context,
-    pub intervals: Intervals,
+    /// What to refresh when, and how the last refreshes went.
+    pub sync: Scheduler,
     pub snapshot: Option<Snapshot>,
     pub stack: Vec<Screen>,
     pub mode: Mode,
-    pub cold: RefreshState,
-    pub hot: RefreshState,
     /// Monotonic now, from the last tick.
     pub now: Mono,
     /// When the snapshot's `taken_at` was true, in monotonic time.
@@ -258,12 +218,10 @@ impl App {
     pub fn new(context: Context, intervals: Intervals) -> Self {
         Self {
             context,
-            intervals,
+            sync: Scheduler::new(intervals),
             snapshot: None,
             stack: vec![Screen::new(View::Overview)],
             mode: Mode::Normal,
-            cold: RefreshState::default(),
-            hot: RefreshState::default(),
             now: 0,
             data_at: 0,
             height: 24,
@@ -294,12 +252,6 @@ impl App {
         let elapsed =
             self.now.saturating_sub(self.data_at) as f64 * self.context.clock_rate.max(0.0);
         Timestamp(base.0 + elapsed as i64)
-    }
-
-    /// Seconds since data last arrived.
-    pub fn data_age(&self) -> Option<u64> {
-        let last = self.hot.last_ok.max(self.cold.last_ok)?;
-        Some(self.now.saturating_sub(last) / 1000)
     }
 }
 

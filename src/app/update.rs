@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 use super::keymap::{self, Action};
 use super::rows::{self, Row};
 use super::{App, Command, Mode, Msg, Screen, Subject, View};
-use crate::aws::hot::HotSet;
+use crate::sync::{Arrived, OnScreen, Refresh};
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
 const HEADER_REFRESH_MS: u64 = 15_000;
@@ -69,17 +69,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             schedule(app)
         }
         Msg::SnapshotTaken { at, result } => {
-            app.cold.in_flight = false;
-            app.cold.last = Some(at);
             match result {
                 Ok(snapshot) => {
                     app.snapshot = Some(*snapshot);
                     app.data_at = at;
-                    app.cold.last_ok = Some(at);
-                    app.cold.error = None;
+                    app.sync.cold_done(at, Ok(()));
                     clamp(app);
                 }
-                Err(error) => app.cold.error = Some(error),
+                Err(error) => app.sync.cold_done(at, Err(error)),
             }
             app.dirty = true;
             Vec::new()
@@ -104,10 +101,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             update,
             server_time,
         } => {
-            app.hot.in_flight = false;
-            app.hot.last = Some(at);
-            app.hot.error = update.errors.first().cloned();
-            let had_error = app.hot.error.is_some();
+            let error = update.errors.first().cloned();
+            let failed = error.is_some();
+            let mut arrived = Arrived::No;
             if let Some(snapshot) = app.snapshot.as_mut() {
                 let taken_at = server_time.unwrap_or(snapshot.taken_at);
                 // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
@@ -115,10 +111,11 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                     app.dirty = true;
                 }
                 app.data_at = at;
-                app.hot.last_ok = Some(at);
+                arrived = Arrived::Yes;
                 clamp(app);
             }
-            if had_error || app.hot.error.is_some() {
+            app.sync.hot_done(at, arrived, error);
+            if failed {
                 app.dirty = true;
             }
             Vec::new()
@@ -126,36 +123,22 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
     }
 }
 
-/// Refreshes due now: a cold snapshot when there is none or it is old, a hot one while
-/// something moves. One of each at a time: a refresh still running is not asked for again.
+/// The refresh due now, if any: the scheduler decides; the deployment on screen is kept hot.
 fn schedule(app: &mut App) -> Vec<Command> {
-    let mut out = Vec::new();
-    let due = |last: Option<u64>, every: std::time::Duration| {
-        last.is_none_or(|l| app.now.saturating_sub(l) >= every.as_millis() as u64)
+    let on_screen = OnScreen {
+        deployment: app
+            .stack
+            .last()
+            .and_then(|s| s.subject.as_ref())
+            .and_then(Subject::deployment),
     };
-    if !app.cold.in_flight && due(app.cold.last, app.intervals.cold) {
-        app.cold.in_flight = true;
-        out.push(Command::TakeSnapshot);
-        return out;
-    }
-    if app.cold.in_flight
-        || app.hot.in_flight
-        || !due(app.hot.last.max(app.cold.last), app.intervals.hot)
-    {
-        return out;
-    }
-    if let Some(snapshot) = &app.snapshot {
-        let mut set = HotSet::of(snapshot);
-        // The deployment on screen stays hot even after it ends, until it settles.
-        if let Some(id) = app.screen().subject.as_ref().and_then(Subject::deployment) {
-            set.deployments.insert(id.to_owned());
-        }
-        if !set.is_empty() {
-            app.hot.in_flight = true;
-            out.push(Command::RefreshHot(Box::new(set)));
-        }
-    }
-    out
+    let due = app.sync.due(app.now, app.snapshot.as_ref(), on_screen);
+    due.map(|refresh| match refresh {
+        Refresh::Cold => Command::TakeSnapshot,
+        Refresh::Hot(set) => Command::RefreshHot(Box::new(set)),
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Whether the screen shows a countdown that changes every second.
@@ -310,7 +293,7 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Help => app.mode = Mode::Help,
         Action::Refresh => {
             // Due at once: the next tick asks for it.
-            app.cold.last = None;
+            app.sync.refresh_now();
             app.message = Some("refreshing…".to_owned());
         }
         Action::Quit => app.quit = true,

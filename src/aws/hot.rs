@@ -14,11 +14,10 @@ use crate::model::deploy::Deployment;
 use crate::model::ecs::Service;
 use crate::model::elb::{ListenerRule, Target};
 use crate::model::pipeline::Pipeline;
-use crate::model::status::ExecutionStatus;
 
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
 
-/// What a snapshot says is moving.
+/// What a hot refresh reads, as the refresh scheduler chose it (`sync::heat`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HotSet {
     pub deployments: BTreeSet<String>,
@@ -34,45 +33,6 @@ pub struct HotSet {
 }
 
 impl HotSet {
-    pub fn of(s: &Snapshot) -> Self {
-        let mut set = Self {
-            not_ours: s.not_ours.clone(),
-            ..Self::default()
-        };
-        for g in &s.deployment_groups {
-            if let (Some(cluster), Some(service)) = (&g.cluster, &g.service) {
-                set.targets.insert(
-                    (g.application.clone(), g.name.clone()),
-                    format!("{cluster}:{service}"),
-                );
-            }
-        }
-        for d in s.deployments.iter().filter(|d| !d.status.is_terminal()) {
-            set.deployments.insert(d.id.clone());
-            let Some(g) = s.group_of(d) else { continue };
-            if let (Some(cluster), Some(service)) = (&g.cluster, &g.service) {
-                set.services.insert((cluster.clone(), service.clone()));
-            }
-            set.target_groups
-                .extend(g.target_group_arns.iter().flatten().cloned());
-            set.rules.extend(g.production_rules.iter().cloned());
-            set.rules.extend(g.test_rules.iter().cloned());
-        }
-        for p in &s.pipelines {
-            // Any execution, not only the newest: in PARALLEL mode an older one can wait at
-            // a gate after a newer one finished.
-            if p.executions.iter().any(|e| {
-                matches!(
-                    e.status,
-                    ExecutionStatus::InProgress | ExecutionStatus::Stopping
-                )
-            }) {
-                set.pipelines.insert(p.name.clone());
-            }
-        }
-        set
-    }
-
     pub fn is_empty(&self) -> bool {
         self.deployments.is_empty() && self.pipelines.is_empty()
     }

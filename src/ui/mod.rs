@@ -29,7 +29,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     );
     match &app.snapshot {
         None => {
-            let text = match &app.cold.error {
+            let text = match &app.sync.cold().error {
                 Some(error) => format!("Cannot read the fleet: {error}"),
                 None => "Reading the fleet…".to_owned(),
             };
@@ -89,7 +89,7 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         .snapshot
         .as_ref()
         .is_some_and(|s| s.all_gaps().any(|g| g.kind == "throttled"));
-    if errors > 0 || app.cold.error.is_some() || app.hot.error.is_some() {
+    if errors > 0 || app.sync.error().is_some() {
         let label = if throttled {
             format!("│ THROTTLED · {errors} API errors ")
         } else {

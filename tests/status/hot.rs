@@ -2,12 +2,13 @@
 //! scope and to ECS deployments, reads another team's deployments once at most, and a
 //! deployment that has not started is no error.
 
-use cutover::aws::hot::{HotSet, refresh};
+use cutover::aws::hot::refresh;
 use cutover::aws::snapshot::take;
 use cutover::config::Scope;
 use cutover::sim::SimOptions;
 use cutover::sim::engine::deploy::redeploy_current;
 use cutover::sim::world::codedeploy::ComputePlatform;
+use cutover::sync::heat::moving;
 
 use crate::clients;
 use crate::common::{Sim, options};
@@ -79,7 +80,7 @@ async fn the_hot_refresh_reads_only_ecs_deployments_in_scope() {
     assert!(!ids.contains(&theirs.as_str()) && !ids.contains(&lambdas[0].as_str()));
 
     let seq = last_seq(&sim);
-    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    let update = refresh(&c, &moving(&snapshot)).await;
     assert!(update.errors.is_empty(), "{:?}", update.errors);
     let read: Vec<&str> = update.deployments.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(read, [ours.as_str()], "only the ECS deployment in scope");
@@ -93,14 +94,14 @@ async fn the_hot_refresh_reads_only_ecs_deployments_in_scope() {
     let mut snapshot = snapshot;
     lambda_releases(&sim, "fn-next");
     let seq = last_seq(&sim);
-    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    let update = refresh(&c, &moving(&snapshot)).await;
     assert_eq!(batch_gets(&sim, seq), 2, "26 deployments, read once");
     let read: Vec<&str> = update.deployments.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(read, [ours.as_str()]);
     let taken_at = snapshot.taken_at;
     update.apply(&mut snapshot, taken_at);
     let seq = last_seq(&sim);
-    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    let update = refresh(&c, &moving(&snapshot)).await;
     assert_eq!(batch_gets(&sim, seq), 1, "then only ours");
     assert!(update.errors.is_empty(), "{:?}", update.errors);
 }
@@ -122,7 +123,7 @@ async fn a_deployment_not_started_yet_is_no_error_however_often_it_is_read() {
     assert_eq!(created.status.as_str(), "Created");
     assert!(created.target.is_none());
     for _ in 0..3 {
-        let update = refresh(&c, &HotSet::of(&snapshot)).await;
+        let update = refresh(&c, &moving(&snapshot)).await;
         assert!(update.errors.is_empty(), "{:?}", update.errors);
         let taken_at = snapshot.taken_at;
         update.apply(&mut snapshot, taken_at);
@@ -130,7 +131,7 @@ async fn a_deployment_not_started_yet_is_no_error_however_often_it_is_read() {
     }
     // Once it starts, its target is read.
     sim.advance(5);
-    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    let update = refresh(&c, &moving(&snapshot)).await;
     assert!(update.errors.is_empty(), "{:?}", update.errors);
     let started = update
         .deployments
@@ -163,7 +164,7 @@ async fn a_gap_of_the_full_read_outlives_a_clean_hot_refresh() {
     };
     assert_eq!(denied(&snapshot), 1, "{:?}", snapshot.gaps);
     sim.advance(5);
-    let update = refresh(&c, &HotSet::of(&snapshot)).await;
+    let update = refresh(&c, &moving(&snapshot)).await;
     assert!(update.errors.is_empty(), "{:?}", update.errors);
     let taken_at = snapshot.taken_at;
     update.apply(&mut snapshot, taken_at);

@@ -259,7 +259,7 @@ async fn a_parallel_pipeline_stays_hot_while_an_older_execution_waits() {
         "the older one still waits"
     );
     assert!(
-        cutover::aws::hot::HotSet::of(&s)
+        cutover::sync::heat::moving(&s)
             .pipelines
             .contains("parallel-release"),
         "the older execution still waits, so the pipeline is hot"

@@ -463,7 +463,7 @@ async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans()
     assert_eq!(digests.len(), wanted.len(), "no revision asked for twice");
 
     sim.advance(5);
-    let hot = cutover::aws::hot::refresh(&c, &cutover::aws::hot::HotSet::of(&first)).await;
+    let hot = cutover::aws::hot::refresh(&c, &cutover::sync::heat::moving(&first)).await;
     assert!(hot.errors.is_empty(), "{:?}", hot.errors);
     let second = take(&c, &Scope::default()).await.expect("snapshot");
     let now_wanted: BTreeSet<_> = appspecs_to_read(&second).union(&wanted).cloned().collect();

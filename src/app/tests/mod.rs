@@ -280,8 +280,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
 fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
     let mut app = app_with_fleet();
     update(&mut app, Msg::Tick(1_000));
-    app.cold.in_flight = false;
-    app.hot.in_flight = false;
+    assert!(!app.sync.cold().in_flight && !app.sync.hot().in_flight);
     key(&mut app, KeyCode::Char('r'));
     assert_eq!(
         update(&mut app, Msg::Tick(1_100)),
@@ -299,7 +298,11 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
         },
     );
     assert_eq!(
-        app.cold.error.as_ref().map(|e| (e.kind, e.operation)),
+        app.sync
+            .cold()
+            .error
+            .as_ref()
+            .map(|e| (e.kind, e.operation)),
         Some((crate::aws::ErrorKind::Throttled, "DescribeServices"))
     );
     assert!(
@@ -498,7 +501,7 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.mode, Mode::Normal);
     assert!(
-        app.cold.last.is_none(),
+        app.sync.cold().last.is_none(),
         "what changed is read again at once"
     );
 }

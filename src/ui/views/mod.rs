@@ -90,7 +90,7 @@ pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
             theme.dim,
         ));
     }
-    if let Some(error) = app.cold.error.as_ref().or(app.hot.error.as_ref()) {
+    if let Some(error) = app.sync.error() {
         let short: String = error.to_string().chars().take(60).collect();
         spans.push(Span::styled(
             format!("· refresh failed: {short} "),

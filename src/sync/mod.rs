@@ -1,0 +1,182 @@
+//! What to fetch when. The console reads AWS two ways: the cold snapshot, everything, rarely;
+//! and the hot refresh, what moves, often. This module decides at each tick which one is due
+//! and what is hot ([`heat`]), marks it in flight until `update` says it came back, and keeps
+//! when each kind last ran, when data last arrived and why the last one failed.
+//!
+//! Coalescing: one refresh of each kind at a time. A refresh asked for while one of its kind
+//! runs is not sent again; it folds into the one running, whose answer satisfies it.
+//!
+//! It never does I/O, never renders and never awaits: time comes in as [`Mono`], results as
+//! values, so every rule here is tested with plain values. It reads `model` and names the
+//! request `aws` reads ([`HotSet`]); it never imports `app` or `ui`.
+//!
+//! Room left for what comes next, not built yet: heat per object grows in [`heat`] (today an
+//! object is hot or not); a warm interval is a field of [`Intervals`] and a variant of
+//! [`Refresh`]; backoff after a failure lengthens the interval in [`passed`], the one place
+//! an interval is read, from what [`RefreshState`] keeps of the failure; per-service request
+//! budgets are a field of [`Scheduler`] that trims what [`Scheduler::due`] returns.
+
+pub mod heat;
+
+use std::time::Duration;
+
+use crate::aws::AwsError;
+use crate::aws::hot::HotSet;
+use crate::model::Snapshot;
+
+/// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
+pub type Mono = u64;
+
+/// How often each kind of refresh runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub hot: Duration,
+    pub cold: Duration,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Self {
+            hot: Duration::from_secs(2),
+            cold: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A refresh that is due: what the caller sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    /// The whole snapshot: everything, rarely.
+    Cold,
+    /// What is moving: deployments in flight, running pipelines, often.
+    Hot(HotSet),
+}
+
+/// What the screen shows, which is kept hot whether or not it moves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnScreen<'a> {
+    /// The deployment whose screen is open.
+    pub deployment: Option<&'a str>,
+}
+
+/// Whether a hot refresh's data reached a snapshot (there was one to fold it into).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrived {
+    Yes,
+    No,
+}
+
+/// The state of one kind of refresh.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshState {
+    pub in_flight: bool,
+    /// When the last one finished (successfully or not).
+    pub last: Option<Mono>,
+    /// When data last arrived.
+    pub last_ok: Option<Mono>,
+    /// Why the last one failed, classified (which call, throttled or denied, the fix).
+    pub error: Option<AwsError>,
+}
+
+/// The refresh scheduler: the intervals, and the state of the cold and the hot refresh.
+/// Only its methods change that state.
+#[derive(Debug, Clone, Default)]
+pub struct Scheduler {
+    intervals: Intervals,
+    cold: RefreshState,
+    hot: RefreshState,
+}
+
+impl Scheduler {
+    pub fn new(intervals: Intervals) -> Self {
+        Self {
+            intervals,
+            ..Self::default()
+        }
+    }
+
+    /// The refresh due at `now`, marked in flight: the caller sends it. The cold snapshot
+    /// first and alone, when there is none yet or it is old; else a hot one, while something
+    /// moves or a deployment is on screen, at the hot interval since the last refresh of
+    /// either kind (a cold snapshot reads what is hot too). Nothing while one of its kind
+    /// runs, and no hot one while a cold one runs.
+    pub fn due(
+        &mut self,
+        now: Mono,
+        snapshot: Option<&Snapshot>,
+        on_screen: OnScreen<'_>,
+    ) -> Option<Refresh> {
+        if !self.cold.in_flight && passed(now, self.cold.last, self.intervals.cold) {
+            self.cold.in_flight = true;
+            return Some(Refresh::Cold);
+        }
+        if self.cold.in_flight
+            || self.hot.in_flight
+            || !passed(now, self.hot.last.max(self.cold.last), self.intervals.hot)
+        {
+            return None;
+        }
+        let set = heat::hot_set(snapshot?, on_screen);
+        if set.is_empty() {
+            return None;
+        }
+        self.hot.in_flight = true;
+        Some(Refresh::Hot(set))
+    }
+
+    /// The cold snapshot came back at `at`: with data, or with why not.
+    pub fn cold_done(&mut self, at: Mono, result: Result<(), AwsError>) {
+        self.cold.in_flight = false;
+        self.cold.last = Some(at);
+        match result {
+            Ok(()) => {
+                self.cold.last_ok = Some(at);
+                self.cold.error = None;
+            }
+            Err(error) => self.cold.error = Some(error),
+        }
+    }
+
+    /// The hot refresh came back at `at`, its data folded in or not, with the first of the
+    /// calls that failed on the way (a hot refresh reads in parts: some may fail).
+    pub fn hot_done(&mut self, at: Mono, arrived: Arrived, error: Option<AwsError>) {
+        self.hot.in_flight = false;
+        self.hot.last = Some(at);
+        self.hot.error = error;
+        if arrived == Arrived::Yes {
+            self.hot.last_ok = Some(at);
+        }
+    }
+
+    /// Makes the cold snapshot due at once; while one runs, it answers the ask.
+    pub fn refresh_now(&mut self) {
+        self.cold.last = None;
+    }
+
+    /// Seconds since data last arrived, of either kind.
+    pub fn data_age(&self, now: Mono) -> Option<u64> {
+        let last = self.hot.last_ok.max(self.cold.last_ok)?;
+        Some(now.saturating_sub(last) / 1000)
+    }
+
+    pub fn cold(&self) -> &RefreshState {
+        &self.cold
+    }
+
+    pub fn hot(&self) -> &RefreshState {
+        &self.hot
+    }
+
+    /// Why the last refresh failed: the cold snapshot's error first, then the hot one's.
+    pub fn error(&self) -> Option<&AwsError> {
+        self.cold.error.as_ref().or(self.hot.error.as_ref())
+    }
+}
+
+/// Whether `every` has passed at `now` since `since` (never: it has).
+fn passed(now: Mono, since: Option<Mono>, every: Duration) -> bool {
+    since.is_none_or(|l| now.saturating_sub(l) >= every.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests;
