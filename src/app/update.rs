@@ -31,24 +31,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         }
         Msg::Key(_) => Vec::new(),
         Msg::Mouse(mouse) => {
-            match mouse.kind {
-                MouseEventKind::ScrollUp => {
-                    act(app, Action::Up);
-                }
-                MouseEventKind::ScrollDown => {
-                    act(app, Action::Down);
-                }
-                MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
-                    let rows = rows::rows(app);
-                    let index = rows::list_offset(app.screen().selected, app.height)
-                        + usize::from(mouse.row - LIST_TOP);
-                    if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
-                        app.screen_mut().selected = index;
-                    }
-                }
-                _ => return Vec::new(),
-            }
-            app.dirty = true;
+            mouse_moved(app, mouse);
             Vec::new()
         }
         Msg::Resize(_, height) => {
@@ -121,6 +104,28 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
     }
+}
+
+/// Scrolling moves the cursor; a click on a list row selects it.
+fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
+    match mouse.kind {
+        MouseEventKind::ScrollUp => {
+            act(app, Action::Up);
+        }
+        MouseEventKind::ScrollDown => {
+            act(app, Action::Down);
+        }
+        MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
+            let rows = rows::rows(app);
+            let index = rows::list_offset(app.screen().selected, app.height)
+                + usize::from(mouse.row - LIST_TOP);
+            if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
+                app.screen_mut().selected = index;
+            }
+        }
+        _ => return,
+    }
+    app.dirty = true;
 }
 
 /// The refresh due now, if any: the scheduler decides; the deployment on screen is kept hot.

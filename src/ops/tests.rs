@@ -1,5 +1,15 @@
 //! Every bad input is refused with its reason, before anything is read or sent.
 
+use super::verbs::approve::Approve;
+use super::verbs::finish::Finish;
+use super::verbs::redeploy::Redeploy;
+use super::verbs::reroute::Reroute;
+use super::verbs::retry::Retry;
+use super::verbs::rollback::Rollback;
+use super::verbs::scale::Scale;
+use super::verbs::start::Start;
+use super::verbs::stop::Stop;
+use super::verbs::weights::Weights;
 use super::{Op, OpError, RetryMode, StopMode, Verdict, parse_weights};
 
 fn refused(op: &Op) -> String {
@@ -10,9 +20,9 @@ fn refused(op: &Op) -> String {
 }
 
 #[test]
-fn bad_inputs_are_refused_with_what_is_wrong() {
+fn bad_comments_deployment_ids_and_counts_are_refused_with_what_is_wrong() {
     let approve = |comment: &str| {
-        Op::Approve(crate::ops::verbs::approve::Approve {
+        Op::Approve(Approve {
             pipeline: "p".into(),
             stage: None,
             action: None,
@@ -25,25 +35,25 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
         (approve(&"x".repeat(513)), "at most 512"),
         (approve("  "), "comment"),
         (
-            Op::Reroute(crate::ops::verbs::reroute::Reroute {
+            Op::Reroute(Reroute {
                 deployment: "d-123".into(),
             }),
             "not a deployment id",
         ),
         (
-            Op::Finish(crate::ops::verbs::finish::Finish {
+            Op::Finish(Finish {
                 deployment: "x-ABCDEFGHI".into(),
             }),
             "not a deployment id",
         ),
         (
-            Op::Rollback(crate::ops::verbs::rollback::Rollback {
+            Op::Rollback(Rollback {
                 deployment: "d-abcdefghi".into(),
             }),
             "not a deployment id",
         ),
         (
-            Op::Scale(crate::ops::verbs::scale::Scale {
+            Op::Scale(Scale {
                 cluster: "c".into(),
                 service: "s".into(),
                 count: -1,
@@ -51,43 +61,50 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
             "negative",
         ),
         (
-            Op::Scale(crate::ops::verbs::scale::Scale {
+            Op::Scale(Scale {
                 cluster: "c".into(),
                 service: "s".into(),
                 count: 5001,
             }),
             "quota",
         ),
+    ];
+    assert_refused(table);
+}
+
+#[test]
+fn bad_weights_stops_retries_and_names_are_refused_with_what_is_wrong() {
+    let table: Vec<(Op, &str)> = vec![
         (
-            Op::Weights(crate::ops::verbs::weights::Weights {
+            Op::Weights(Weights {
                 target: "arn".into(),
                 weights: vec![("a".into(), 1000)],
             }),
             "0 to 999",
         ),
         (
-            Op::Weights(crate::ops::verbs::weights::Weights {
+            Op::Weights(Weights {
                 target: "arn".into(),
                 weights: vec![("a".into(), 1), ("a".into(), 2)],
             }),
             "named twice",
         ),
         (
-            Op::Weights(crate::ops::verbs::weights::Weights {
+            Op::Weights(Weights {
                 target: "arn".into(),
                 weights: (0..6).map(|i| (format!("g{i}"), 1)).collect(),
             }),
             "at most 5",
         ),
         (
-            Op::Weights(crate::ops::verbs::weights::Weights {
+            Op::Weights(Weights {
                 target: "arn".into(),
                 weights: vec![],
             }),
             "at least one",
         ),
         (
-            Op::Stop(crate::ops::verbs::stop::Stop {
+            Op::Stop(Stop {
                 pipeline: "p".into(),
                 execution: None,
                 mode: StopMode::Wait,
@@ -96,7 +113,7 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
             "at most 200",
         ),
         (
-            Op::Stop(crate::ops::verbs::stop::Stop {
+            Op::Stop(Stop {
                 pipeline: "p".into(),
                 execution: Some(" ".into()),
                 mode: StopMode::Wait,
@@ -105,7 +122,7 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
             "--execution",
         ),
         (
-            Op::Approve(crate::ops::verbs::approve::Approve {
+            Op::Approve(Approve {
                 pipeline: "p".into(),
                 stage: None,
                 action: None,
@@ -116,7 +133,7 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
             "--execution",
         ),
         (
-            Op::Retry(crate::ops::verbs::retry::Retry {
+            Op::Retry(Retry {
                 pipeline: "p".into(),
                 stage: Some(" ".into()),
                 mode: RetryMode::FailedActions,
@@ -124,19 +141,24 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
             "--stage",
         ),
         (
-            Op::Redeploy(crate::ops::verbs::redeploy::Redeploy {
+            Op::Redeploy(Redeploy {
                 application: String::new(),
                 group: "g".into(),
             }),
             "empty",
         ),
         (
-            Op::Start(crate::ops::verbs::start::Start {
+            Op::Start(Start {
                 pipeline: " ".into(),
             }),
             "empty",
         ),
     ];
+    assert_refused(table);
+}
+
+/// Each action is refused with a message that mentions what is expected.
+fn assert_refused(table: Vec<(Op, &str)>) {
     for (op, expected) in table {
         let message = refused(&op);
         assert!(
@@ -149,24 +171,24 @@ fn bad_inputs_are_refused_with_what_is_wrong() {
 #[test]
 fn good_inputs_pass() {
     for op in [
-        Op::Reroute(crate::ops::verbs::reroute::Reroute {
+        Op::Reroute(Reroute {
             deployment: "d-ABCDEFGH1".into(),
         }),
-        Op::Scale(crate::ops::verbs::scale::Scale {
+        Op::Scale(Scale {
             cluster: "c".into(),
             service: "s".into(),
             count: 0,
         }),
-        Op::Weights(crate::ops::verbs::weights::Weights {
+        Op::Weights(Weights {
             target: "arn".into(),
             weights: vec![("a".into(), 0), ("b".into(), 999)],
         }),
         // Draining one group: the groups not named keep the traffic.
-        Op::Weights(crate::ops::verbs::weights::Weights {
+        Op::Weights(Weights {
             target: "arn".into(),
             weights: vec![("green".into(), 0)],
         }),
-        Op::Approve(crate::ops::verbs::approve::Approve {
+        Op::Approve(Approve {
             pipeline: "p".into(),
             stage: None,
             action: None,
@@ -197,21 +219,21 @@ fn weights_parse_with_their_reasons() {
 fn dangerous_actions_need_the_name_typed_and_protected_accounts_always_do() {
     use super::Confirm;
     assert_eq!(
-        Op::Reroute(crate::ops::verbs::reroute::Reroute {
+        Op::Reroute(Reroute {
             deployment: "d-A".into()
         })
         .confirmation("d-A", false),
         Confirm::Plain
     );
     assert_eq!(
-        Op::Rollback(crate::ops::verbs::rollback::Rollback {
+        Op::Rollback(Rollback {
             deployment: "d-A".into()
         })
         .confirmation("d-A", false),
         Confirm::Typed("d-A".into())
     );
     assert_eq!(
-        Op::Reroute(crate::ops::verbs::reroute::Reroute {
+        Op::Reroute(Reroute {
             deployment: "d-A".into()
         })
         .confirmation("d-A", true),

@@ -42,7 +42,9 @@ pub fn draw(frame: &mut Frame, area: Rect, dialog: &Dialog, theme: &Theme) {
 /// What the dialog shows at its current step.
 fn step_lines(dialog: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
     match &dialog.step {
-        Step::Input { text, error } => input_lines(dialog.ask.as_ref(), text, error.as_deref(), theme),
+        Step::Input { text, error } => {
+            input_lines(dialog.ask.as_ref(), text, error.as_deref(), theme)
+        }
         Step::Preparing => vec![Line::raw("Reading the current state…")],
         Step::Confirm {
             plans,
