@@ -72,7 +72,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("deployments", Screen::new(View::Deployments)),
         (
             "deployment",
-            Screen::of(Subject::Deployment(in_flight.clone())),
+            Screen::of(Subject::Deployment(
+                cutover::model::DeploymentRef::CodeDeploy(in_flight.clone()),
+            )),
         ),
         ("services", Screen::new(View::Services)),
         ("traffic", Screen::new(View::Traffic)),

@@ -8,6 +8,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::gates::gates_here;
 use super::rows::{Row, rows};
 use super::{App, Command, Mode, Subject, View};
+use crate::model::{DeploymentRef, ServiceRef};
 use crate::ops::prepare::Plan;
 pub use crate::ops::verbs::Ask;
 use crate::ops::verbs::{Act, Begin, Here, Starts};
@@ -106,15 +107,15 @@ fn here(app: &App) -> Here {
     let snapshot = app.snapshot.as_ref();
     Here {
         group: deployment
-            .as_deref()
-            .and_then(|id| snapshot?.deployment(id))
+            .as_ref()
+            .and_then(|d| snapshot?.find(d))
             .map(|d| (d.application.clone(), d.deployment_group.clone())),
         service: service_here(app, row.as_ref()),
         marked_deployments: app
             .marks
             .iter()
             .filter_map(Subject::deployment)
-            .map(str::to_owned)
+            .cloned()
             .collect(),
         execution: match &row {
             Some(Row::Approval {
@@ -169,14 +170,14 @@ fn rules_here(app: &App, row: Option<&Row>) -> Vec<(String, String)> {
         .collect()
 }
 
-fn deployment_here(app: &App, row: Option<&Row>) -> Option<String> {
+fn deployment_here(app: &App, row: Option<&Row>) -> Option<DeploymentRef> {
     match (app.screen().view, row) {
         (View::Deployment, _) => app
             .screen()
             .subject
             .as_ref()
             .and_then(Subject::deployment)
-            .map(str::to_owned),
+            .cloned(),
         (_, Some(Row::Deployment { id })) => Some(id.clone()),
         _ => None,
     }
@@ -197,14 +198,14 @@ fn pipeline_here(app: &App, row: Option<&Row>) -> Option<String> {
     }
 }
 
-fn service_here(app: &App, row: Option<&Row>) -> Option<(String, String)> {
+fn service_here(app: &App, row: Option<&Row>) -> Option<ServiceRef> {
     let s = app.snapshot.as_ref()?;
     if let Some(Row::Service { cluster, name }) = row {
-        return Some((cluster.clone(), name.clone()));
+        return Some(ServiceRef::new(cluster, name));
     }
-    let d = s.deployment(&deployment_here(app, row)?)?;
+    let d = s.find(&deployment_here(app, row)?)?;
     let g = s.group_of(d)?;
-    Some((g.cluster.clone()?, g.service.clone()?))
+    Some(ServiceRef::new(g.cluster.clone()?, g.service.clone()?))
 }
 
 /// A key while a dialog is open.

@@ -13,7 +13,7 @@ mod update;
 pub use update::{palette, update};
 
 use crate::aws::hot::HotUpdate;
-use crate::model::{Snapshot, Timestamp};
+use crate::model::{DeploymentRef, Snapshot, Timestamp};
 use crate::sync::Scheduler;
 pub use crate::sync::{Intervals, Mono};
 
@@ -152,14 +152,15 @@ pub struct App {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Subject {
     Pipeline(String),
-    Deployment(String),
+    Deployment(DeploymentRef),
 }
 
 impl Subject {
     /// The pipeline's name or the deployment's id.
     pub fn name(&self) -> &str {
         match self {
-            Self::Pipeline(name) | Self::Deployment(name) => name,
+            Self::Pipeline(name) => name,
+            Self::Deployment(d) => d.id(),
         }
     }
 
@@ -170,9 +171,9 @@ impl Subject {
         }
     }
 
-    pub fn deployment(&self) -> Option<&str> {
+    pub fn deployment(&self) -> Option<&DeploymentRef> {
         match self {
-            Self::Deployment(id) => Some(id),
+            Self::Deployment(d) => Some(d),
             Self::Pipeline(_) => None,
         }
     }

@@ -2,8 +2,8 @@
 //! key handling use, so the row under the cursor is the row that `enter` opens.
 
 use super::{App, Screen, Subject, View};
-use crate::model::Snapshot;
 use crate::model::attention::FailureSource;
+use crate::model::{DeploymentRef, Snapshot};
 
 /// What a row stands for, and what opening it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,7 +16,7 @@ pub enum Row {
         execution: Option<String>,
     },
     Deployment {
-        id: String,
+        id: DeploymentRef,
     },
     Pipeline {
         name: String,
@@ -59,7 +59,7 @@ impl Row {
                 execution.as_deref().unwrap_or_default()
             ),
             Self::Pipeline { name } => name.clone(),
-            Self::Deployment { id } => id.clone(),
+            Self::Deployment { id } => id.id().to_owned(),
             Self::Service { cluster, name } => format!("{cluster}/{name}"),
             Self::TargetGroup { arn } => arn.clone(),
             Self::Heading(_) => String::new(),
@@ -86,7 +86,7 @@ pub fn rows(app: &App) -> Vec<Row> {
         View::Deployments => s
             .deployments
             .iter()
-            .map(|d| Row::Deployment { id: d.id.clone() })
+            .map(|d| Row::Deployment { id: d.reference() })
             .collect(),
         View::Services => s
             .services
@@ -140,13 +140,15 @@ fn overview(s: &Snapshot) -> Vec<Row> {
     if !a.in_flight.is_empty() {
         out.push(Row::Heading("Deployments in flight"));
         out.extend(a.in_flight.iter().map(|d| Row::Deployment {
-            id: d.deployment_id.clone(),
+            id: DeploymentRef::CodeDeploy(d.deployment_id.clone()),
         }));
     }
     if !a.failures.is_empty() {
         out.push(Row::Heading("Failures, last 24 hours"));
         out.extend(a.failures.iter().map(|f| match f.source {
-            FailureSource::Deployment => Row::Deployment { id: f.id.clone() },
+            FailureSource::Deployment => Row::Deployment {
+                id: DeploymentRef::CodeDeploy(f.id.clone()),
+            },
             FailureSource::Pipeline => Row::Pipeline { name: f.id.clone() },
         }));
     }
@@ -169,7 +171,7 @@ fn filter(rows: Vec<Row>, filter: &str, s: &Snapshot) -> Vec<Row> {
     let matches = |row: &Row| {
         let mut text = row.text().to_lowercase();
         if let Row::Deployment { id } = row
-            && let Some(d) = s.deployment(id)
+            && let Some(d) = s.find(id)
         {
             text.push_str(&format!(" {}/{}", d.application, d.deployment_group).to_lowercase());
         }

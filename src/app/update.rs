@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 use super::keymap::{self, Action};
 use super::rows::{self, Row};
 use super::{App, Command, Mode, Msg, Screen, Subject, View};
+use crate::model::DeploymentRef;
 use crate::sync::{Arrived, OnScreen, Refresh};
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
@@ -135,7 +136,8 @@ fn schedule(app: &mut App) -> Vec<Command> {
             .stack
             .last()
             .and_then(|s| s.subject.as_ref())
-            .and_then(Subject::deployment),
+            .and_then(Subject::deployment)
+            .and_then(DeploymentRef::codedeploy),
     };
     let due = app.sync.due(app.now, app.snapshot.as_ref(), on_screen);
     due.map(|refresh| match refresh {
@@ -158,7 +160,7 @@ fn counting_down(app: &App) -> bool {
             .subject
             .as_ref()
             .and_then(Subject::deployment)
-            .and_then(|id| s.deployment(id))
+            .and_then(|d| s.find(d))
             .and_then(|d| d.progress.as_ref())
             .is_some_and(|p| p.next_step_at.is_some() || p.wait_ends_at.is_some()),
         _ => false,
@@ -373,7 +375,7 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
                 "deployment {} {}/{}",
                 d.id, d.application, d.deployment_group
             ),
-            Screen::of(Subject::Deployment(d.id.clone())),
+            Screen::of(Subject::Deployment(d.reference())),
         ));
     }
     out

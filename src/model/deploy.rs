@@ -243,6 +243,11 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// The typed reference screens, marks and actions hold.
+    pub fn reference(&self) -> super::DeploymentRef {
+        super::DeploymentRef::CodeDeploy(self.id.clone())
+    }
+
     /// In flight, failed or rolled back: a deployment a person looks into, whose ECS target
     /// and revision are read.
     pub fn needs_detail(&self) -> bool {

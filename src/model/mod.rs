@@ -9,9 +9,11 @@ pub mod ecs;
 pub mod elb;
 pub mod pipeline;
 pub mod progress;
+pub mod refs;
 pub mod snapshot;
 pub mod status;
 pub mod time;
 
+pub use refs::{DeploymentRef, ServiceRef};
 pub use snapshot::{Gap, Identity, Snapshot};
 pub use time::Timestamp;

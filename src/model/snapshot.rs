@@ -153,6 +153,12 @@ impl Snapshot {
         self.deployments.iter().find(|d| d.id == id)
     }
 
+    /// The deployment a reference names, if the snapshot read it. It reads CodeDeploy
+    /// deployments; an ECS service deployment is not among them.
+    pub fn find(&self, reference: &super::DeploymentRef) -> Option<&Deployment> {
+        self.deployment(reference.codedeploy()?)
+    }
+
     pub fn group(&self, application: &str, name: &str) -> Option<&DeploymentGroup> {
         self.deployment_groups
             .iter()

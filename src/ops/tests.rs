@@ -398,3 +398,47 @@ fn weights_merge_into_the_forward_action_and_keep_the_groups_not_named() {
         matches!(super::verbs::weights::check(&merge_weights(&now, &many)), Err(OpError::Invalid(m)) if m.contains("at most 5"))
     );
 }
+
+/// What a console has when nothing is under the cursor.
+fn nothing_here() -> super::verbs::Here {
+    super::verbs::Here {
+        deployment: None,
+        marked_deployments: Vec::new(),
+        group: None,
+        service: None,
+        pipeline: None,
+        execution: None,
+        deploy_stage: None,
+        gates: Err("no approval here".to_owned()),
+        rules: Vec::new(),
+    }
+}
+
+#[test]
+fn a_deployment_verb_names_the_platform_it_acts_on_and_never_guesses_by_shape() {
+    use super::verbs::Act;
+    use crate::model::DeploymentRef;
+    let ecs = DeploymentRef::Ecs(
+        "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api/d-ABCDEFGHI".into(),
+    );
+    let here = super::verbs::Here {
+        deployment: Some(ecs),
+        ..nothing_here()
+    };
+    for act in [Act::Reroute, Act::Finish, Act::Rollback] {
+        let refused = act.begin(&here).expect_err("not a CodeDeploy deployment");
+        assert!(refused.contains("ECS service deployment"), "{refused}");
+    }
+    let here = super::verbs::Here {
+        deployment: Some(DeploymentRef::CodeDeploy("d-ABCDEFGHI".into())),
+        ..nothing_here()
+    };
+    let begun = Act::Rollback.begin(&here).expect("a CodeDeploy deployment");
+    assert_eq!(begun.title, "Roll back d-ABCDEFGHI");
+    for act in Act::ALL {
+        assert!(
+            act.begin(&nothing_here()).is_err(),
+            "{act:?} starts with nothing under the cursor"
+        );
+    }
+}

@@ -138,7 +138,7 @@ async fn the_deployment_screen_names_the_task_definition_being_deployed() {
     let Some(cutover::app::Subject::Deployment(id)) = app.screen().subject.clone() else {
         panic!("a deployment on screen");
     };
-    let d = snapshot.deployment(&id).expect("in the snapshot");
+    let d = snapshot.find(&id).expect("in the snapshot");
     let task_definition = d.task_definition().expect("the AppSpec was read");
     let short = cutover::model::deploy::short_task_definition(task_definition);
     for (width, height) in [(80, 24), (160, 48)] {
@@ -274,7 +274,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         let mut app = app_fn(&snapshot);
         keys(&mut app, "1jjjjj\nB");
         let id = match &app.screen().subject {
-            Some(cutover::app::Subject::Deployment(id)) => id.clone(),
+            Some(cutover::app::Subject::Deployment(id)) => id.to_string(),
             other => panic!("a deployment on screen: {other:?}"),
         };
         update(&mut app, Msg::Prepared(vec![Ok(rollback_plan(&id))]));

@@ -34,6 +34,7 @@ use super::prepare::Plan;
 use super::{Confirm, OpError};
 use crate::aws::{AwsError, Clients};
 use crate::config::Scope;
+use crate::model::{DeploymentRef, ServiceRef};
 
 /// What a verb is, for the registry's readers: the command line, the console's help and the
 /// confirmation rules.
@@ -126,13 +127,13 @@ pub trait Verb: Sized + Clone {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Here {
     /// The deployment on screen or under the cursor.
-    pub deployment: Option<String>,
+    pub deployment: Option<DeploymentRef>,
     /// Marked deployments: bulk actions take these over the one here.
-    pub marked_deployments: Vec<String>,
+    pub marked_deployments: Vec<DeploymentRef>,
     /// The deployment group (`application`, `group`) of the deployment here.
     pub group: Option<(String, String)>,
     /// The service (`cluster`, `service`) under the cursor or of the deployment here.
-    pub service: Option<(String, String)>,
+    pub service: Option<ServiceRef>,
     /// The pipeline on screen or under the cursor.
     pub pipeline: Option<String>,
     /// The execution of the approval row under the cursor, in that pipeline.
@@ -424,6 +425,22 @@ fn blank(what: &str, value: Option<&str>) -> Result<(), OpError> {
     } else {
         Ok(())
     }
+}
+
+/// The CodeDeploy deployment here, for the verbs that act on one.
+fn codedeploy_here(here: &Here, verb: &str) -> Result<String, String> {
+    let deployment = here
+        .deployment
+        .as_ref()
+        .ok_or("select a deployment first")?;
+    codedeploy(deployment, verb)
+}
+
+/// The CodeDeploy deployment's id, or why `verb` cannot act on this deployment.
+fn codedeploy(deployment: &DeploymentRef, verb: &str) -> Result<String, String> {
+    deployment.codedeploy().map(str::to_owned).ok_or_else(|| {
+        format!("{deployment} is an ECS service deployment: {verb} acts on CodeDeploy deployments")
+    })
 }
 
 /// A CodeDeploy deployment id: `d-` and nine capital letters or digits.

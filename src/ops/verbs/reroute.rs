@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
-use super::{ActArgs, Begin, Here, Prepared, Spec, Verb, deployment_id, done, plan};
+use super::{
+    ActArgs, Begin, Here, Prepared, Spec, Verb, codedeploy_here, deployment_id, done, plan,
+};
 use crate::aws::act::{self, Wait};
 use crate::aws::{AwsError, Clients};
 use crate::config::Scope;
@@ -98,7 +100,7 @@ impl Verb for Reroute {
 
 /// `R`: the deployment here.
 pub fn begin(here: &Here) -> Result<Begin, String> {
-    let deployment = here.deployment.clone().ok_or("select a deployment first")?;
+    let deployment = codedeploy_here(here, "reroute")?;
     Ok(plan(
         format!("Reroute {deployment}"),
         vec![Reroute { deployment }.into()],

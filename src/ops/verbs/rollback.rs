@@ -94,11 +94,15 @@ impl Verb for Rollback {
 
 /// `B`: the marked deployments, else the one here.
 pub fn begin(here: &Here) -> Result<Begin, String> {
-    let ids = if here.marked_deployments.is_empty() {
-        here.deployment.iter().cloned().collect()
+    let chosen = if here.marked_deployments.is_empty() {
+        here.deployment.iter().collect()
     } else {
-        here.marked_deployments.clone()
+        here.marked_deployments.iter().collect::<Vec<_>>()
     };
+    let ids = chosen
+        .into_iter()
+        .map(|d| super::codedeploy(d, "rollback"))
+        .collect::<Result<Vec<String>, String>>()?;
     let title = match ids.as_slice() {
         [] => return Err("select a deployment, or mark several with space".to_owned()),
         [one] => format!("Roll back {one}"),

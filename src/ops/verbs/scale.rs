@@ -7,6 +7,7 @@ use super::{ActArgs, Ask, Begin, Here, Prepared, Spec, Starts, Verb, done, split
 use crate::aws::act;
 use crate::aws::{AwsError, Clients, ecs};
 use crate::config::Scope;
+use crate::model::ServiceRef;
 use crate::ops::execute::Outcome;
 use crate::ops::prepare::gone;
 use crate::ops::{MAX_TASKS, OpError, scope};
@@ -154,7 +155,7 @@ impl Verb for Scale {
 
 /// `s`: the service here, or the deployment's; asks for the count.
 pub fn begin(here: &Here) -> Result<Begin, String> {
-    let (cluster, service) = here
+    let ServiceRef { cluster, service } = here
         .service
         .clone()
         .ok_or("select a service or a deployment first")?;

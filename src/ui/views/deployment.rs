@@ -18,14 +18,9 @@ use crate::ui::theme::Theme;
 use crate::ui::widgets::split_bar::SplitBar;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let id = app
-        .screen()
-        .subject
-        .as_ref()
-        .and_then(Subject::deployment)
-        .unwrap_or_default()
-        .to_owned();
-    let Some(d) = s.deployment(&id) else {
+    let reference = app.screen().subject.as_ref().and_then(Subject::deployment);
+    let id = reference.map(ToString::to_string).unwrap_or_default();
+    let Some(d) = reference.and_then(|r| s.find(r)) else {
         frame.render_widget(
             Paragraph::new(format!(
                 "Deployment {id} is not in the snapshot (older than a day, or out of scope)."

@@ -17,7 +17,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .filter_map(|row| match row {
-            Row::Deployment { id } => s.deployment(id),
+            Row::Deployment { id } => s.find(id),
             _ => None,
         })
         .map(|d| {

@@ -12,9 +12,9 @@ use super::{ago, bar_spans, status_span, table, until};
 use crate::app::App;
 use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
-use crate::model::Snapshot;
 use crate::model::attention::WaitingApproval;
 use crate::model::pipeline::SourceRevision;
+use crate::model::{DeploymentRef, Snapshot};
 use crate::ui::theme::Theme;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
@@ -174,11 +174,11 @@ pub fn revision(r: &SourceRevision) -> String {
 
 fn deployment_line(
     s: &Snapshot,
-    id: &str,
+    id: &DeploymentRef,
     now: crate::model::Timestamp,
     theme: &Theme,
 ) -> Line<'static> {
-    let Some(d) = s.deployment(id) else {
+    let Some(d) = s.find(id) else {
         return Line::raw(format!("  {id}"));
     };
     let place = format!("{}/{}", d.application, d.deployment_group);
