@@ -7,7 +7,6 @@ pub mod gates;
 pub mod keymap;
 pub mod rows;
 pub mod runner;
-pub mod runtime;
 mod update;
 
 use std::time::Duration;

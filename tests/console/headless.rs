@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use cutover::app::runner::Runner;
-use cutover::app::{App, Context, Intervals, Msg, View, runtime};
+use cutover::app::{App, Context, Intervals, Msg, View};
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
+use cutover::console::runtime;
 use cutover::sim::SimOptions;
 use futures::StreamExt;
 use ratatui::Terminal;

@@ -2,6 +2,8 @@
 //! error, panic and SIGTERM), the AWS clients (or the embedded simulator), and runs the loop.
 //! It must not hold screen logic.
 
+pub mod runtime;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 
 use crate::app::runner::Runner;
-use crate::app::{App, Context, Intervals, runtime};
+use crate::app::{App, Context, Intervals};
 use crate::aws::{ConnectOptions, connect};
 use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
