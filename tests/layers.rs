@@ -67,124 +67,154 @@ struct Reference {
     line: usize,
 }
 
-/// Tokens of Rust source, without comments (doc comments included), strings, byte strings,
-/// raw strings and char literals, each with its line.
-fn tokens(source: &str) -> Vec<(Token, usize)> {
-    let c: Vec<char> = source.chars().collect();
-    let at = |i: usize| c.get(i).copied().unwrap_or('\0');
-    let mut out = Vec::new();
-    let (mut i, mut line) = (0, 1);
-    // Skips from an opening `"` to just past its closing quote, counting lines.
-    let skip_string = |mut i: usize, line: &mut usize, raw_hashes: Option<usize>| -> usize {
-        i += 1;
-        while i < c.len() {
-            match (c[i], raw_hashes) {
-                ('\n', _) => *line += 1,
-                ('\\', None) => i += 1,
-                ('"', None) => return i + 1,
-                ('"', Some(n)) if (1..=n).all(|k| at(i + k) == '#') => return i + 1 + n,
-                _ => {}
-            }
-            i += 1;
-        }
-        i
-    };
-    while i < c.len() {
-        let ch = c[i];
-        match ch {
-            '\n' => {
-                line += 1;
-                i += 1;
-            }
-            '/' if at(i + 1) == '/' => {
-                while i < c.len() && c[i] != '\n' {
-                    i += 1;
+/// Reads Rust source into tokens, skipping comments (doc comments included), strings, byte
+/// strings, raw strings and char literals, and counting lines.
+struct Lexer {
+    c: Vec<char>,
+    i: usize,
+    line: usize,
+    out: Vec<(Token, usize)>,
+}
+
+impl Lexer {
+    fn at(&self, i: usize) -> char {
+        self.c.get(i).copied().unwrap_or('\0')
+    }
+
+    /// Steps over one char, counting lines.
+    fn bump(&mut self) {
+        self.line += usize::from(self.at(self.i) == '\n');
+        self.i += 1;
+    }
+
+    fn block_comment(&mut self) {
+        let mut depth = 0;
+        while self.i < self.c.len() {
+            if self.at(self.i) == '/' && self.at(self.i + 1) == '*' {
+                depth += 1;
+                self.i += 2;
+            } else if self.at(self.i) == '*' && self.at(self.i + 1) == '/' {
+                depth -= 1;
+                self.i += 2;
+                if depth == 0 {
+                    return;
                 }
-            }
-            '/' if at(i + 1) == '*' => {
-                let mut depth = 0;
-                while i < c.len() {
-                    if c[i] == '/' && at(i + 1) == '*' {
-                        depth += 1;
-                        i += 2;
-                    } else if c[i] == '*' && at(i + 1) == '/' {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        line += usize::from(c[i] == '\n');
-                        i += 1;
-                    }
-                }
-            }
-            '"' => i = skip_string(i, &mut line, None),
-            '\'' => {
-                // A char literal (`'a'`, `'\n'`, `'\u{1F600}'`) or a lifetime (`'a`).
-                if at(i + 1) == '\\' {
-                    i += 3;
-                    while i < c.len() && c[i] != '\'' {
-                        i += 1;
-                    }
-                    i += 1;
-                } else if at(i + 2) == '\'' {
-                    i += 3;
-                } else {
-                    i += 1;
-                }
-            }
-            c0 if c0.is_alphabetic() || c0 == '_' => {
-                let start = i;
-                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
-                    i += 1;
-                }
-                let word: String = c[start..i].iter().collect();
-                let prefix = matches!(word.as_str(), "r" | "b" | "br" | "c" | "cr");
-                if prefix && (at(i) == '"' || (word.ends_with('r') && at(i) == '#')) {
-                    let mut hashes = 0;
-                    while at(i) == '#' {
-                        hashes += 1;
-                        i += 1;
-                    }
-                    if at(i) == '"' {
-                        let raw = word.ends_with('r').then_some(hashes);
-                        i = skip_string(i, &mut line, raw);
-                        continue;
-                    }
-                }
-                if word == "b" && at(i) == '\'' {
-                    continue; // the byte literal is skipped as a char literal
-                }
-                out.push((Token::Ident(word), line));
-            }
-            c0 if c0.is_ascii_digit() => {
-                while i < c.len() && (c[i].is_alphanumeric() || c[i] == '_') {
-                    i += 1;
-                }
-            }
-            _ => {
-                let token = match ch {
-                    ':' if at(i + 1) == ':' => {
-                        i += 1;
-                        Token::PathSep
-                    }
-                    '{' => Token::Open,
-                    '}' => Token::Close,
-                    ',' => Token::Comma,
-                    '$' => Token::Dollar,
-                    c0 if c0.is_whitespace() => {
-                        i += 1;
-                        continue;
-                    }
-                    _ => Token::Other,
-                };
-                out.push((token, line));
-                i += 1;
+            } else {
+                self.bump();
             }
         }
     }
-    out
+
+    /// From an opening `"` to just past its closing quote (and `hashes` `#` when raw).
+    fn string(&mut self, raw_hashes: Option<usize>) {
+        self.i += 1;
+        while self.i < self.c.len() {
+            match (self.at(self.i), raw_hashes) {
+                ('\\', None) => self.i += 1,
+                ('"', None) => {
+                    self.i += 1;
+                    return;
+                }
+                ('"', Some(n)) if (1..=n).all(|k| self.at(self.i + k) == '#') => {
+                    self.i += 1 + n;
+                    return;
+                }
+                _ => {}
+            }
+            self.bump();
+        }
+    }
+
+    /// A char literal (`'a'`, `'\n'`, `'\u{1F600}'`) or a lifetime (`'a`).
+    fn quote(&mut self) {
+        if self.at(self.i + 1) == '\\' {
+            self.i += 3;
+            while self.i < self.c.len() && self.at(self.i) != '\'' {
+                self.i += 1;
+            }
+            self.i += 1;
+        } else if self.at(self.i + 2) == '\'' {
+            self.i += 3;
+        } else {
+            self.i += 1;
+        }
+    }
+
+    /// An identifier, or the prefix of a byte, C or raw string (`b"…"`, `r#"…"#`).
+    fn word(&mut self) {
+        let start = self.i;
+        while self.i < self.c.len() && (self.c[self.i].is_alphanumeric() || self.c[self.i] == '_') {
+            self.i += 1;
+        }
+        let word: String = self.c[start..self.i].iter().collect();
+        let raw = word.ends_with('r');
+        if matches!(word.as_str(), "r" | "b" | "br" | "c" | "cr") {
+            let mut hashes = 0;
+            while raw && self.at(self.i + hashes) == '#' {
+                hashes += 1;
+            }
+            if self.at(self.i + hashes) == '"' {
+                self.i += hashes;
+                self.string(raw.then_some(hashes));
+                return;
+            }
+            if word == "b" && self.at(self.i) == '\'' {
+                return; // a byte literal: skipped next as a char literal
+            }
+        }
+        self.out.push((Token::Ident(word), self.line));
+    }
+
+    fn punct(&mut self, ch: char) {
+        let token = match ch {
+            ':' if self.at(self.i + 1) == ':' => {
+                self.i += 1;
+                Token::PathSep
+            }
+            '{' => Token::Open,
+            '}' => Token::Close,
+            ',' => Token::Comma,
+            '$' => Token::Dollar,
+            _ => Token::Other,
+        };
+        self.out.push((token, self.line));
+        self.i += 1;
+    }
+}
+
+/// Tokens of Rust source, without comments, strings and char literals, each with its line.
+fn tokens(source: &str) -> Vec<(Token, usize)> {
+    let mut lexer = Lexer {
+        c: source.chars().collect(),
+        i: 0,
+        line: 1,
+        out: Vec::new(),
+    };
+    while lexer.i < lexer.c.len() {
+        let (ch, next) = (lexer.at(lexer.i), lexer.at(lexer.i + 1));
+        match ch {
+            '/' if next == '/' => {
+                while lexer.i < lexer.c.len() && lexer.at(lexer.i) != '\n' {
+                    lexer.i += 1;
+                }
+            }
+            '/' if next == '*' => lexer.block_comment(),
+            '"' => lexer.string(None),
+            '\'' => lexer.quote(),
+            c if c.is_alphabetic() || c == '_' => lexer.word(),
+            // Numbers, suffixes included (`1u64`, `0x1F`).
+            c if c.is_ascii_digit() => {
+                while lexer.i < lexer.c.len()
+                    && (lexer.at(lexer.i).is_alphanumeric() || lexer.at(lexer.i) == '_')
+                {
+                    lexer.i += 1;
+                }
+            }
+            c if c.is_whitespace() => lexer.bump(),
+            c => lexer.punct(c),
+        }
+    }
+    lexer.out
 }
 
 /// Reads a use tree or a path from `i` (just past `crate::`), pushing each leaf path; returns
@@ -301,7 +331,8 @@ fn references(source: &str, depth: usize) -> Vec<Reference> {
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {dir:?}: {e}"));
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     let mut paths: Vec<PathBuf> = entries
         .map(|e| e.expect("a directory entry").path())
         .collect();
