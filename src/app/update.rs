@@ -64,7 +64,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             schedule(app)
         }
-        Msg::SnapshotTaken { at, result } => {
+        Msg::SnapshotTaken { at, result, .. } => {
             app.cold.in_flight = false;
             app.cold.last = Some(at);
             match result {
@@ -80,12 +80,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.dirty = true;
             Vec::new()
         }
-        Msg::Prepared(results) => {
+        Msg::Prepared { results, .. } => {
             super::actions::prepared(app, results);
             app.dirty = true;
             Vec::new()
         }
-        Msg::Executed(results) => {
+        Msg::Executed { results, .. } => {
             super::actions::executed(app, results);
             app.dirty = true;
             Vec::new()
@@ -99,6 +99,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             at,
             update,
             server_time,
+            ..
         } => {
             app.hot.in_flight = false;
             app.hot.last = Some(at);

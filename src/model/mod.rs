@@ -10,8 +10,10 @@ pub mod elb;
 pub mod pipeline;
 pub mod progress;
 pub mod snapshot;
+pub mod source;
 pub mod status;
 pub mod time;
 
 pub use snapshot::{Gap, Identity, Snapshot};
+pub use source::{Source, SourceId};
 pub use time::Timestamp;
