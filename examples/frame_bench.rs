@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (name, screen) in screens {
         let mut app = App::new(
             Context {
-                region: "us-east-1".into(),
+                source: snapshot.source.clone(),
                 clock_rate: 1.0,
                 ..Context::default()
             },
@@ -93,6 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             &mut app,
             Msg::SnapshotTaken {
                 at: 0,
+                source: snapshot.source.clone(),
                 result: Ok(Box::new(snapshot.clone())),
             },
         );

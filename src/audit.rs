@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::model::Timestamp;
+use crate::model::{Source, Timestamp};
 
 #[derive(Debug, Error)]
 pub enum AuditError {
@@ -26,12 +26,12 @@ pub enum AuditError {
     },
 }
 
-/// Who acts, where: written in every record.
+/// Who acts, where: written in every record. Flattened, so that a record's fields stay
+/// `profile`, `account`, `region`, `principal` side by side, as the first logs wrote them.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Who {
-    pub profile: Option<String>,
-    pub account: Option<String>,
-    pub region: String,
+    #[serde(flatten)]
+    pub source: Source,
     pub principal: Option<String>,
 }
 
@@ -190,7 +190,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("cutover-audit-{}", std::process::id()));
         let audit = Audit::at(dir.join("audit.jsonl"));
         let who = Who {
-            region: "us-east-1".into(),
+            source: Source {
+                region: "us-east-1".into(),
+                ..Source::default()
+            },
             ..Who::default()
         };
         let record = Record::new(&who, "scale", "c/s", serde_json::json!({"count": 3}));
@@ -209,6 +212,16 @@ mod tests {
         assert_eq!(read[0].id, read[1].id);
         assert!(audit.read(Some("9999")).expect("read").is_empty());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_record_reads_and_writes_the_fields_of_the_first_logs() {
+        let line = r#"{"time":"2025-01-01T00:00:00Z","id":"1-2","phase":"requested","profile":null,"account":"111122223333","region":"eu-west-1","principal":"arn:aws:iam::111122223333:user/ana","action":"scale","target":"c/s","parameters":{"count":3}}"#;
+        let record: Record = serde_json::from_str(line).expect("a line of the first logs reads");
+        assert_eq!(record.who.source.account.as_deref(), Some("111122223333"));
+        assert_eq!(record.who.source.region, "eu-west-1");
+        assert_eq!(record.who.source.profile, None);
+        assert_eq!(serde_json::to_string(&record).expect("json"), line);
     }
 
     #[test]

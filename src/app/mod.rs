@@ -7,13 +7,12 @@ pub mod gates;
 pub mod keymap;
 pub mod rows;
 pub mod runner;
-pub mod runtime;
 mod update;
 
 pub use update::{palette, update};
 
 use crate::aws::hot::HotUpdate;
-use crate::model::{DeploymentRef, Snapshot, Timestamp};
+use crate::model::{DeploymentRef, Snapshot, Source, Timestamp};
 use crate::sync::Scheduler;
 pub use crate::sync::{Intervals, Mono};
 
@@ -99,8 +98,8 @@ pub enum Mode {
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::struct_excessive_bools)]
 pub struct Context {
-    pub profile: Option<String>,
-    pub region: String,
+    /// Where the console reads and acts, as connected (the account comes with the data).
+    pub source: Source,
     pub demo: bool,
     pub read_only: bool,
     /// Virtual seconds per real second of the data's clock (the demo's simulator runs fast).
@@ -114,6 +113,15 @@ pub struct Context {
 }
 
 impl Context {
+    /// The profile the header names: the demo's simulator is reached with none.
+    pub fn profile_label(&self) -> Option<&str> {
+        if self.demo {
+            Some("demo")
+        } else {
+            self.source.profile.as_deref()
+        }
+    }
+
     /// Whether actions against the account in `snapshot` need the target's name typed.
     pub fn protects(&self, snapshot: Option<&Snapshot>) -> bool {
         self.protected
@@ -189,16 +197,25 @@ pub enum Msg {
     Tick(Mono),
     SnapshotTaken {
         at: Mono,
+        /// Where it was read, or could not be.
+        source: Source,
         result: Result<Box<Snapshot>, crate::aws::AwsError>,
     },
     /// The fresh-state check of the actions in the dialog.
-    Prepared(Vec<Result<crate::ops::prepare::Plan, crate::ops::OpError>>),
+    Prepared {
+        source: Source,
+        results: Vec<Result<crate::ops::prepare::Plan, crate::ops::OpError>>,
+    },
     /// What each sent action did: its target and how it ended.
-    Executed(Vec<(String, crate::ops::Ended)>),
+    Executed {
+        source: Source,
+        results: Vec<(String, crate::ops::Ended)>,
+    },
     /// A line from an action still running: its result is unknown and it is read again.
     ActionProgress(String),
     HotRefreshed {
         at: Mono,
+        source: Source,
         update: Box<HotUpdate>,
         server_time: Option<Timestamp>,
     },

@@ -63,6 +63,7 @@ impl Runner {
                     tracing::debug!(ok = result.is_ok(), "cold snapshot");
                     Msg::SnapshotTaken {
                         at,
+                        source: runner.clients.source(),
                         result: result.map(Box::new),
                     }
                 }
@@ -71,7 +72,10 @@ impl Runner {
                     for op in &ops {
                         results.push(prepare(&runner.clients, op).await);
                     }
-                    Msg::Prepared(results)
+                    Msg::Prepared {
+                        source: runner.clients.source(),
+                        results,
+                    }
                 }
                 Command::Execute(plans) => {
                     let mut results = Vec::new();
@@ -97,13 +101,17 @@ impl Runner {
                         };
                         results.push((plan.op.target(), outcome));
                     }
-                    Msg::Executed(results)
+                    Msg::Executed {
+                        source: runner.actions.source(),
+                        results,
+                    }
                 }
                 Command::RefreshHot(set) => {
                     let update = hot::refresh(&runner.clients, &set).await;
                     let at = runner.mono();
                     Msg::HotRefreshed {
                         at,
+                        source: runner.clients.source(),
                         update: Box::new(update),
                         server_time: runner.clients.server_time(),
                     }

@@ -52,7 +52,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             schedule(app)
         }
-        Msg::SnapshotTaken { at, result } => {
+        Msg::SnapshotTaken { at, result, .. } => {
             match result {
                 Ok(snapshot) => {
                     app.snapshot = Some(*snapshot);
@@ -65,12 +65,12 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.dirty = true;
             Vec::new()
         }
-        Msg::Prepared(results) => {
+        Msg::Prepared { results, .. } => {
             super::actions::prepared(app, results);
             app.dirty = true;
             Vec::new()
         }
-        Msg::Executed(results) => {
+        Msg::Executed { results, .. } => {
             super::actions::executed(app, results);
             app.dirty = true;
             Vec::new()
@@ -84,6 +84,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             at,
             update,
             server_time,
+            ..
         } => {
             let error = update.errors.first().cloned();
             let failed = error.is_some();

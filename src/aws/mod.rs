@@ -28,7 +28,7 @@ use tokio::sync::Semaphore;
 
 pub use error::{AwsError, ErrorKind};
 
-use crate::model::Timestamp;
+use crate::model::{Source, Timestamp};
 
 /// How to reach AWS; anything left `None` comes from the standard chain, as the AWS CLI reads
 /// it (environment, `~/.aws/config` and `~/.aws/credentials`, SSO, assume-role,
@@ -94,9 +94,8 @@ pub struct Clients {
     codepipeline: Limited<aws_sdk_codepipeline::Client>,
     elb: Limited<aws_sdk_elasticloadbalancingv2::Client>,
     sts: aws_sdk_sts::Client,
-    pub profile: Option<String>,
-    pub region: String,
-    pub endpoint: Option<String>,
+    /// Where these clients read and act; its account is filled from `identity`.
+    source: Source,
     server_time: ServerTime,
     /// AppSpec texts already read: a revision never changes.
     revisions: revisions::RevisionCache,
@@ -174,6 +173,12 @@ impl Clients {
             .cloned()
     }
 
+    /// Where these clients read and act: the account is known once the identity was read.
+    pub fn source(&self) -> Source {
+        let account = self.identity.get().map(|i| i.account.clone());
+        self.source.clone().with_account(account)
+    }
+
     /// Whether a call through these clients is ever retried by the SDK.
     pub fn retries(&self) -> bool {
         self.ecs
@@ -196,7 +201,7 @@ impl Clients {
     where
         E: aws_sdk_ecs::error::ProvideErrorMetadata + std::error::Error + 'static,
     {
-        AwsError::from_sdk(service, operation, error).with_profile(self.profile.as_deref())
+        AwsError::from_sdk(service, operation, error).with_profile(self.source.profile.as_deref())
     }
 }
 
@@ -295,12 +300,15 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
             limit,
         ),
         sts: aws_sdk_sts::Client::from_conf(sts),
-        profile: options
-            .profile
-            .clone()
-            .or_else(|| std::env::var("AWS_PROFILE").ok()),
-        region,
-        endpoint: options.endpoint_url.clone(),
+        source: Source {
+            profile: options
+                .profile
+                .clone()
+                .or_else(|| std::env::var("AWS_PROFILE").ok()),
+            account: None,
+            region,
+            endpoint: options.endpoint_url.clone(),
+        },
         server_time,
         revisions: revisions::RevisionCache::default(),
         identity: Arc::default(),
@@ -356,7 +364,7 @@ mod tests {
         ] {
             assert_eq!(config.map(RetryConfig::max_attempts), Some(1));
         }
-        assert_eq!(acts.region, "eu-west-1");
-        assert_eq!(acts.endpoint, reads.endpoint);
+        assert_eq!(acts.source().region, "eu-west-1");
+        assert_eq!(acts.source(), reads.source());
     }
 }

@@ -21,7 +21,6 @@ use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
 use crate::model::ecs::{Cluster, Service};
 use crate::model::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
 use crate::model::pipeline::Pipeline;
-use crate::model::snapshot::Source;
 use crate::model::status::{ExecutionStatus, StageStatus};
 use crate::model::{Snapshot, Timestamp};
 
@@ -113,11 +112,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     }
     let mut snapshot = Snapshot {
         taken_at: c.server_time().unwrap_or_else(Timestamp::now),
-        source: Source {
-            profile: c.profile.clone(),
-            region: c.region.clone(),
-            endpoint: c.endpoint.clone(),
-        },
+        source: c.source(),
         identity,
         pipelines,
         applications,

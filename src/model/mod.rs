@@ -11,9 +11,11 @@ pub mod pipeline;
 pub mod progress;
 pub mod refs;
 pub mod snapshot;
+pub mod source;
 pub mod status;
 pub mod time;
 
 pub use refs::{DeploymentRef, ServiceRef};
 pub use snapshot::{Gap, Identity, Snapshot};
+pub use source::{Source, SourceId};
 pub use time::Timestamp;

@@ -11,6 +11,7 @@ use super::ecs::{Cluster, Service};
 use super::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
 use super::pipeline::Pipeline;
 use super::progress;
+use super::source::Source;
 use super::time::Timestamp;
 
 /// The version of the `--json` schema; bumped when a field changes meaning or goes away.
@@ -22,16 +23,6 @@ pub struct Identity {
     pub principal: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-}
-
-/// Where the snapshot was read from.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Source {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
-    pub region: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
 }
 
 /// Something that could not be read: which call, on what, and the classified error.
@@ -58,6 +49,8 @@ pub struct Gap {
 pub struct Snapshot {
     pub schema_version: u32,
     pub taken_at: Timestamp,
+    /// Where it was read from; its account is the identity's, once that was read.
+    #[serde(serialize_with = "Source::serialize_in_status")]
     pub source: Source,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,

@@ -93,6 +93,7 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
         let who = super::who(&clients).await?;
         let protected = settings.protected
             || who
+                .source
                 .account
                 .as_ref()
                 .is_some_and(|a| config.safety.protected_accounts.contains(a));
@@ -199,8 +200,8 @@ pub fn audit(since: Option<&str>, json: bool) -> i32 {
                         r.action,
                         r.target,
                         r.who.principal.as_deref().unwrap_or("?"),
-                        r.who.account.as_deref().unwrap_or("?"),
-                        r.who.region
+                        r.who.source.account.as_deref().unwrap_or("?"),
+                        r.who.source.region
                     );
                 }
             }

@@ -87,9 +87,7 @@ impl From<Result<String, OpError>> for Ended {
 pub async fn who(c: &crate::aws::Clients) -> Result<crate::audit::Who, AwsError> {
     let identity = c.identity().await?;
     Ok(crate::audit::Who {
-        profile: c.profile.clone(),
-        account: Some(identity.account),
-        region: c.region.clone(),
+        source: c.source().with_account(Some(identity.account)),
         principal: Some(identity.principal),
     })
 }

@@ -63,7 +63,7 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
     let c = &app.context;
     let mut spans = vec![Span::styled(" cutover ", theme.title)];
     spans.push(Span::raw(if c.demo { "│ DEMO " } else { "│ LIVE " }));
-    if let Some(profile) = &c.profile {
+    if let Some(profile) = c.profile_label() {
         spans.push(Span::raw(format!("│ {profile} ")));
     }
     let account = app
@@ -74,7 +74,7 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
     spans.push(Span::raw(format!(
         "│ {} │ {} ",
         account.unwrap_or_else(|| "account ?".to_owned()),
-        c.region
+        c.source.region
     )));
     if c.read_only {
         spans.push(Span::raw("│ READ-ONLY "));

@@ -6,9 +6,11 @@ use std::time::Instant;
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use cutover::app::runner::Runner;
-use cutover::app::{App, Context, Intervals, Msg, View, runtime};
+use cutover::app::{App, Context, Intervals, Msg, View};
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
+use cutover::console::runtime;
+use cutover::model::Source;
 use cutover::sim::SimOptions;
 use futures::StreamExt;
 use ratatui::Terminal;
@@ -36,15 +38,22 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     let (to_proxy, mut from_runner) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let (to_loop, messages) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let (snapshot_seen, snapshot_arrived) = tokio::sync::oneshot::channel::<()>();
+    let (source_seen, snapshot_source) = tokio::sync::oneshot::channel::<Source>();
     tokio::spawn(async move {
-        let mut signal = Some(snapshot_seen);
+        let mut signals = Some((snapshot_seen, source_seen));
         while let Some(msg) = from_runner.recv().await {
-            let first = matches!(msg, Msg::SnapshotTaken { .. });
+            let source = match &msg {
+                Msg::SnapshotTaken { source, .. } => Some(source.clone()),
+                _ => None,
+            };
             if to_loop.send(msg).is_err() {
                 return;
             }
-            if first && let Some(signal) = signal.take() {
-                let _ = signal.send(());
+            if let Some(source) = source
+                && let Some((snapshot_seen, source_seen)) = signals.take()
+            {
+                let _ = source_seen.send(source);
+                let _ = snapshot_seen.send(());
             }
         }
     });
@@ -59,10 +68,11 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
         .boxed();
 
     let started = Instant::now();
+    let source = clients.source();
     let runner = Runner::new(clients, Scope::default(), started, to_proxy);
     let mut app = App::new(
         Context {
-            region: "us-east-1".into(),
+            source,
             clock_rate: 1.0,
             ..Context::default()
         },
@@ -79,7 +89,24 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     .expect("the loop runs");
 
     assert!(app.quit, "q quits");
-    assert!(app.snapshot.is_some(), "the first snapshot was folded in");
+    let snapshot = app
+        .snapshot
+        .as_ref()
+        .expect("the first snapshot was folded in");
+    let source = snapshot_source
+        .await
+        .expect("the snapshot's message names its source");
+    assert_eq!(source.region, "us-east-1");
+    assert_eq!(
+        source.account,
+        snapshot.identity.as_ref().map(|i| i.account.clone()),
+        "the message's source knows the account the snapshot was read in"
+    );
+    assert!(source.account.is_some());
+    assert_eq!(
+        snapshot.source, source,
+        "the snapshot carries the same source"
+    );
     assert_eq!(app.screen().view, View::Pipelines, "2 opens the pipelines");
     assert_eq!(app.screen().selected, 1, "j moves down one row");
     let screen: String = terminal

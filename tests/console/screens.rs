@@ -3,7 +3,7 @@ use cutover::app::{App, Context, Intervals, Msg, update};
 use cutover::aws::snapshot::take;
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
-use cutover::model::Snapshot;
+use cutover::model::{Snapshot, Source};
 use cutover::sim::SimOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -32,10 +32,17 @@ async fn fleet() -> Snapshot {
     take(&clients, &Scope::default()).await.expect("snapshot")
 }
 
+/// Where the screens' console reads: the demo's simulator.
+fn source() -> Source {
+    Source {
+        region: "us-east-1".into(),
+        ..Source::default()
+    }
+}
+
 fn app(snapshot: &Snapshot, no_color: bool) -> App {
     let context = Context {
-        profile: Some("demo".into()),
-        region: "us-east-1".into(),
+        source: source(),
         demo: true,
         clock_rate: 1.0,
         no_color,
@@ -46,6 +53,7 @@ fn app(snapshot: &Snapshot, no_color: bool) -> App {
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
+            source: source(),
             result: Ok(Box::new(snapshot.clone())),
         },
     );
@@ -256,18 +264,24 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         // A plain confirmation with its evidence.
         let mut app = app_fn(&snapshot);
         keys(&mut app, "4s6\n");
-        update(&mut app, Msg::Prepared(vec![Ok(scale_plan.clone())]));
+        update(
+            &mut app,
+            Msg::Prepared {
+                source: source(),
+                results: vec![Ok(scale_plan.clone())],
+            },
+        );
         shot(&mut app, "dialog_confirm_plain");
         // The results: one done, one refused, one unknown.
         keys(&mut app, "y\n");
         update(
             &mut app,
-            Msg::Executed(vec![(
+            Msg::Executed { source: source(), results: vec![(
                 "microservices-serverlesscluster/customer-microservice".into(),
                 Ended::Unknown(
                     "the result is unknown: ecs UpdateService on microservices-serverlesscluster/customer-microservice failed: ServerException. It was not sent again; read again: microservices-serverlesscluster/customer-microservice: desired 6, running 4, pending 2".into(),
                 ),
-            )]),
+            )] },
         );
         shot(&mut app, "dialog_result_unknown");
         // A typed confirmation, half typed.
@@ -277,7 +291,13 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
             Some(cutover::app::Subject::Deployment(id)) => id.to_string(),
             other => panic!("a deployment on screen: {other:?}"),
         };
-        update(&mut app, Msg::Prepared(vec![Ok(rollback_plan(&id))]));
+        update(
+            &mut app,
+            Msg::Prepared {
+                source: source(),
+                results: vec![Ok(rollback_plan(&id))],
+            },
+        );
         keys(&mut app, "d-");
         shot(&mut app, "dialog_confirm_typed");
         // Refused on fresh state: nothing to confirm.
@@ -285,20 +305,31 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         keys(&mut app, "4s6\n");
         update(
             &mut app,
-            Msg::Prepared(vec![Err(OpError::Precondition(
-                "service microservices-serverlesscluster/customer-microservice does not exist"
-                    .into(),
-            ))]),
+            Msg::Prepared {
+                source: source(),
+                results: vec![Err(OpError::Precondition(
+                    "service microservices-serverlesscluster/customer-microservice does not exist"
+                        .into(),
+                ))],
+            },
         );
         shot(&mut app, "dialog_refused");
         // Done and failed side by side.
         let mut app = app_fn(&snapshot);
         keys(&mut app, "4s6\n");
-        update(&mut app, Msg::Prepared(vec![Ok(scale_plan.clone())]));
+        update(
+            &mut app,
+            Msg::Prepared {
+                source: source(),
+                results: vec![Ok(scale_plan.clone())],
+            },
+        );
         keys(&mut app, "y\n");
         update(
             &mut app,
-            Msg::Executed(vec![
+            Msg::Executed {
+                source: source(),
+                results: vec![
                 (
                     "microservices-serverlesscluster/customer-microservice".into(),
                     Ended::Done(
@@ -310,7 +341,8 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
                     "microservices-serverlesscluster/customer-microservice".into(),
                     Ended::Failed("ecs UpdateService failed: AccessDeniedException".into()),
                 ),
-            ]),
+            ],
+            },
         );
         shot(&mut app, "dialog_result_mixed");
         // A throttled service in the header.

@@ -32,11 +32,12 @@ impl Console {
         })
         .await;
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let source = clients.source();
         let runner = Runner::new(clients, Scope::default(), std::time::Instant::now(), tx)
             .with_audit(Audit::at(lab.state.join("cutover").join("audit.jsonl")));
         let app = App::new(
             Context {
-                region: "eu-west-1".into(),
+                source,
                 clock_rate: 1.0,
                 read_only,
                 ..Context::default()
@@ -89,7 +90,7 @@ impl Console {
                 .await
                 .expect("an answer")
                 .expect("a message");
-            if let Msg::Prepared(results) = msg {
+            if let Msg::Prepared { results, .. } = msg {
                 return results;
             }
         }
@@ -109,7 +110,7 @@ impl Console {
                 .expect("a message");
             match msg {
                 Msg::ActionProgress(line) => self.progress.push(line),
-                Msg::Executed(results) => return results,
+                Msg::Executed { results, .. } => return results,
                 _ => {}
             }
         }

@@ -79,6 +79,16 @@ async fn json_carries_the_schema_version_and_the_whole_model() {
         assert!(value.get(key).is_some(), "{key} missing");
     }
     assert!(value["taken_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    // docs/status-json.md: `source` is `{profile?, region, endpoint?}`; the account is the
+    // identity's.
+    let source = value["source"].as_object().expect("a source object");
+    assert!(source["region"].is_string(), "{source:?}");
+    assert!(
+        source
+            .keys()
+            .all(|k| ["profile", "region", "endpoint"].contains(&k.as_str())),
+        "{source:?}"
+    );
 }
 
 #[tokio::test]

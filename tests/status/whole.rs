@@ -38,6 +38,7 @@ async fn the_default_world_is_read_whole_and_matches_the_simulator() {
         s.identity.as_ref().map(|i| i.account.as_str()),
         Some("123456789012")
     );
+    assert_eq!(s.source.account.as_deref(), Some("123456789012"));
 
     sim.handle.shared().with_world(|w| {
         assert_eq!(

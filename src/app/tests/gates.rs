@@ -198,7 +198,10 @@ fn read_only_refuses_a_confirmed_action_even_from_an_open_dialog() {
     };
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+        },
     );
     app.context.read_only = true;
     key(&mut app, KeyCode::Right);

@@ -5,13 +5,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::rows::Row;
 use super::{App, Command, Context, Intervals, Mode, Msg, Subject, View, update};
-use crate::model::Snapshot;
 use crate::model::attention::{Attention, InFlight, WaitingApproval};
 use crate::model::deploy::Deployment;
 use crate::model::pipeline::Pipeline;
 use crate::model::progress::Phase;
 use crate::model::status::DeploymentStatus;
 use crate::model::time::Timestamp;
+use crate::model::{Snapshot, Source};
 
 fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
     Deployment {
@@ -88,6 +88,14 @@ fn fleet() -> Snapshot {
     }
 }
 
+/// Where the tests' console reads and acts.
+fn source() -> Source {
+    Source {
+        region: "us-east-1".into(),
+        ..Source::default()
+    }
+}
+
 fn app_with_fleet() -> App {
     app_with(fleet())
 }
@@ -96,7 +104,7 @@ fn app_with_fleet() -> App {
 fn app_with(snapshot: Snapshot) -> App {
     let mut app = App::new(
         Context {
-            region: "us-east-1".into(),
+            source: source(),
             clock_rate: 1.0,
             ..Context::default()
         },
@@ -106,6 +114,7 @@ fn app_with(snapshot: Snapshot) -> App {
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
+            source: source(),
             result: Ok(Box::new(snapshot)),
         },
     );
@@ -238,6 +247,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         &mut app,
         Msg::SnapshotTaken {
             at: 1_000,
+            source: source(),
             result: Ok(Box::new(fleet())),
         },
     );
@@ -265,6 +275,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         &mut app,
         Msg::HotRefreshed {
             at: 6_500,
+            source: source(),
             update: Box::default(),
             server_time: None,
         },
@@ -290,6 +301,7 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
         &mut app,
         Msg::SnapshotTaken {
             at: 1_200,
+            source: source(),
             result: Err(crate::aws::AwsError {
                 kind: crate::aws::ErrorKind::Throttled,
                 code: Some("ThrottlingException".into()),
@@ -328,6 +340,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
+            source: source(),
             result: Ok(Box::new(quiet)),
         },
     );
@@ -340,6 +353,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
         &mut app,
         Msg::SnapshotTaken {
             at: 6_000,
+            source: source(),
             result: Ok(Box::new(fleet())),
         },
     );
@@ -374,6 +388,7 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
         &mut app,
         Msg::HotRefreshed {
             at: 1_000,
+            source: source(),
             update: Box::default(),
             server_time: Some(Timestamp(61_000)),
         },
@@ -387,6 +402,7 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
         &mut app,
         Msg::HotRefreshed {
             at: 2_000,
+            source: source(),
             update: Box::new(changed),
             server_time: Some(Timestamp(62_000)),
         },
@@ -466,7 +482,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     );
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+        },
     );
     assert!(
         key(&mut app, KeyCode::Enter).is_empty(),
@@ -482,7 +501,10 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     };
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+        },
     );
     key(&mut app, KeyCode::Right);
     let sent = key(&mut app, KeyCode::Enter);
@@ -493,10 +515,13 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     );
     update(
         &mut app,
-        Msg::Executed(vec![(
-            "ledger-release".into(),
-            crate::ops::Ended::Done("approved".into()),
-        )]),
+        Msg::Executed {
+            source: source(),
+            results: vec![(
+                "ledger-release".into(),
+                crate::ops::Ended::Done("approved".into()),
+            )],
+        },
     );
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.mode, Mode::Normal);
@@ -516,7 +541,10 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
     };
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "d-INFLIGHT1"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(ops[0].clone(), "d-INFLIGHT1"))],
+        },
     );
     assert!(
         key(&mut app, KeyCode::Enter).is_empty(),
@@ -540,12 +568,15 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
     assert_eq!(app.mode, Mode::Normal);
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(
-            crate::ops::Op::Start(crate::ops::verbs::start::Start {
-                pipeline: "x".into(),
-            }),
-            "x",
-        ))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(
+                crate::ops::Op::Start(crate::ops::verbs::start::Start {
+                    pipeline: "x".into(),
+                }),
+                "x",
+            ))],
+        },
     );
     assert_eq!(app.mode, Mode::Normal, "an answer after esc opens nothing");
 }
@@ -588,7 +619,10 @@ fn a_protected_account_needs_the_name_typed_even_for_a_plain_action() {
     };
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(ops[0].clone(), "ledger-release"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+        },
     );
     key(&mut app, KeyCode::Char('y'));
     assert!(
@@ -651,7 +685,10 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
     let op = ops[0].clone();
     update(
         &mut app,
-        Msg::Prepared(vec![Ok(plan_for(op, "ledger-release"))]),
+        Msg::Prepared {
+            source: source(),
+            results: vec![Ok(plan_for(op, "ledger-release"))],
+        },
     );
     key(&mut app, KeyCode::Char('y'));
     assert!(

@@ -2,6 +2,8 @@
 //! error, panic and SIGTERM), the AWS clients (or the embedded simulator), and runs the loop.
 //! It must not hold screen logic.
 
+pub mod runtime;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,7 @@ use color_eyre::eyre::{Result, WrapErr};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 
 use crate::app::runner::Runner;
-use crate::app::{App, Context, Intervals, runtime};
+use crate::app::{App, Context, Intervals};
 use crate::aws::{ConnectOptions, connect};
 use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
@@ -74,12 +76,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     };
     let clients = runtime.block_on(connect(&options));
     let context = Context {
-        profile: if demo.is_some() {
-            Some("demo".to_owned())
-        } else {
-            clients.profile.clone()
-        },
-        region: clients.region.clone(),
+        source: clients.source(),
         demo: demo.is_some(),
         read_only: global.read_only || settings.read_only,
         protected: settings.protected,
@@ -91,7 +88,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
         hot: Duration::from_secs(args.hot_seconds),
         cold: Duration::from_secs(args.cold_seconds),
     };
-    tracing::info!(demo = context.demo, region = %context.region, log = ?log, "console starting");
+    tracing::info!(demo = context.demo, source = %context.source, log = ?log, "console starting");
     let started = Instant::now();
     let result = runtime.block_on(async {
         let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal")?;

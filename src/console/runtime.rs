@@ -1,6 +1,7 @@
 //! The loop that owns the state: messages from finished commands first, then input, then the
 //! clock; draw only when something changed and no message waits. The input stream is a
-//! parameter, so a test can script keys.
+//! parameter, so a test can script keys. It lives here, where `app` and `ui` are composed, so
+//! that `ui` reads `app` and `app` never reaches back into `ui`.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,8 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::runner::Runner;
-use super::{App, Msg, update};
+use crate::app::runner::Runner;
+use crate::app::{App, Msg, update};
 
 /// How often time is told to `update`: enough for one-second countdowns and 2 s refreshes.
 const TICK: Duration = Duration::from_millis(250);
