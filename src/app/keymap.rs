@@ -67,24 +67,43 @@ const fn ctrl(c: char) -> Key {
     }
 }
 
-/// The list screens and the detail screens, for where a binding shows in the footer.
-const LISTS: &[View] = &[
-    View::Overview,
-    View::Pipelines,
-    View::Deployments,
-    View::Services,
-    View::Traffic,
-];
-const DETAILS: &[View] = &[View::Pipeline, View::Deployment];
-const EVERYWHERE: &[View] = &[
-    View::Overview,
-    View::Pipelines,
-    View::Pipeline,
-    View::Deployments,
-    View::Deployment,
-    View::Services,
-    View::Traffic,
-];
+/// The screens whose footer offers a binding.
+#[derive(Debug, Clone, Copy)]
+pub enum Screens {
+    All,
+    /// The list screens ([`View::LISTS`]).
+    Lists,
+    /// The detail screens: one pipeline or deployment.
+    Details,
+    Only(&'static [View]),
+}
+
+impl Screens {
+    pub fn covers(self, view: View) -> bool {
+        match self {
+            Self::All => true,
+            Self::Lists => view.is_list(),
+            Self::Details => !view.is_list(),
+            Self::Only(views) => views.contains(&view),
+        }
+    }
+}
+
+/// `1`, `2`, …: a number key for each list screen, in order.
+const SCREEN_KEYS: [(Key, Action); View::LISTS.len()] = screen_keys();
+
+const fn screen_keys() -> [(Key, Action); View::LISTS.len()] {
+    let mut keys = [(key('1'), Action::Quit); View::LISTS.len()];
+    let mut i = 0;
+    while i < keys.len() {
+        keys[i] = (
+            key((b'1' + i as u8) as char),
+            Action::Screen(View::LISTS[i]),
+        );
+        i += 1;
+    }
+    keys
+}
 
 /// One line of the help: keys and the actions they ask for, with what the help and the
 /// footer say. A key works on every screen (an action on whatever is under the cursor, or
@@ -96,7 +115,7 @@ pub struct Binding {
     pub help: &'static str,
     /// The keys and the words the footer shows, on the `footer_on` screens.
     pub footer: Option<(&'static str, &'static str)>,
-    pub footer_on: &'static [View],
+    pub footer_on: Screens,
     /// Kept at the start of the footer, so that a narrow terminal still shows it.
     pub pinned: bool,
 }
@@ -118,7 +137,7 @@ const fn moving(
         label,
         help,
         footer: None,
-        footer_on: &[],
+        footer_on: Screens::Only(&[]),
         pinned: false,
     }
 }
@@ -127,7 +146,7 @@ const fn shown(
     keys: &'static [(Key, Action)],
     (label, help): (&'static str, &'static str),
     footer: (&'static str, &'static str),
-    footer_on: &'static [View],
+    footer_on: Screens,
 ) -> Binding {
     Binding {
         keys,
@@ -149,7 +168,7 @@ pub const BINDINGS: &[Binding] = &[
         &[(code(KeyCode::Up), Action::Up), (key('k'), Action::Up)],
         ("↑/k", "move up"),
         ("↑↓", "move"),
-        LISTS,
+        Screens::Lists,
     ),
     moving(
         &[
@@ -183,49 +202,43 @@ pub const BINDINGS: &[Binding] = &[
         &[(code(KeyCode::Enter), Action::Open)],
         ("enter", "open the row"),
         ("enter", "open"),
-        LISTS,
+        Screens::Lists,
     ),
     shown(
         &[(code(KeyCode::Esc), Action::Back)],
         ("esc", "back"),
         ("esc", "back"),
-        DETAILS,
+        Screens::Details,
     ),
     shown(
         &[(code(KeyCode::Tab), Action::NextPanel)],
         ("tab", "next panel"),
         ("tab", "panel"),
-        DETAILS,
+        Screens::Details,
     ),
     shown(
         &[(key('/'), Action::Filter)],
         ("/", "filter as you type"),
         ("/", "filter"),
-        LISTS,
+        Screens::Lists,
     ),
     shown(
         &[(key(':'), Action::Palette)],
         (":", "jump to a screen or a name"),
         (":", "jump"),
-        EVERYWHERE,
+        Screens::All,
     ),
     shown(
-        &[
-            (key('1'), Action::Screen(View::Overview)),
-            (key('2'), Action::Screen(View::Pipelines)),
-            (key('3'), Action::Screen(View::Deployments)),
-            (key('4'), Action::Screen(View::Services)),
-            (key('5'), Action::Screen(View::Traffic)),
-        ],
+        &SCREEN_KEYS,
         ("1-5", "the five screens"),
         ("1-5", "screens"),
-        LISTS,
+        Screens::Lists,
     ),
     shown(
         &[(key('r'), Action::Refresh)],
         ("r", "refresh now"),
         ("r", "refresh"),
-        EVERYWHERE,
+        Screens::All,
     ),
     Binding {
         pinned: true,
@@ -233,7 +246,7 @@ pub const BINDINGS: &[Binding] = &[
             &[(key('?'), Action::Help)],
             ("?", "this help"),
             ("?", "help"),
-            EVERYWHERE,
+            Screens::All,
         )
     },
     Binding {
@@ -242,7 +255,7 @@ pub const BINDINGS: &[Binding] = &[
             &[(key('q'), Action::Quit), (ctrl('c'), Action::Quit)],
             ("q", "quit"),
             ("q", "quit"),
-            EVERYWHERE,
+            Screens::All,
         )
     },
     // The actions.
@@ -253,49 +266,49 @@ pub const BINDINGS: &[Binding] = &[
         ],
         ("a / x", "approve / reject"),
         ("a/x", "approve/reject"),
-        &[View::Overview, View::Pipelines, View::Pipeline],
+        Screens::Only(&[View::Overview, View::Pipelines, View::Pipeline]),
     ),
     shown(
         &[(key(' '), Action::Mark)],
         ("space", "mark for many"),
         ("space", "mark"),
-        &[View::Overview],
+        Screens::Only(&[View::Overview]),
     ),
     shown(
         &[(key('R'), Action::Act(Act::Reroute))],
         ("R", "reroute now (Ready)"),
         ("R", "reroute"),
-        DEPLOYMENTS,
+        Screens::Only(DEPLOYMENTS),
     ),
     shown(
         &[(key('F'), Action::Act(Act::Finish))],
         ("F", "finish now: drop blue"),
         ("F", "finish"),
-        DEPLOYMENTS,
+        Screens::Only(DEPLOYMENTS),
     ),
     shown(
         &[(key('B'), Action::Act(Act::Rollback))],
         ("B", "stop and roll back"),
         ("B", "roll back"),
-        &[View::Overview, View::Deployments, View::Deployment],
+        Screens::Only(&[View::Overview, View::Deployments, View::Deployment]),
     ),
     shown(
         &[(key('D'), Action::Act(Act::Redeploy))],
         ("D", "redeploy last success"),
         ("D", "redeploy"),
-        DEPLOYMENTS,
+        Screens::Only(DEPLOYMENTS),
     ),
     shown(
         &[(key('s'), Action::Act(Act::Scale))],
         ("s", "scale the service"),
         ("s", "scale"),
-        &[View::Deployments, View::Deployment, View::Services],
+        Screens::Only(&[View::Deployments, View::Deployment, View::Services]),
     ),
     shown(
         &[(key('w'), Action::Act(Act::Weights))],
         ("w", "shift rule weights"),
         ("w", "weights"),
-        &[View::Traffic],
+        Screens::Only(&[View::Traffic]),
     ),
     shown(
         &[
@@ -304,7 +317,7 @@ pub const BINDINGS: &[Binding] = &[
         ],
         ("t / T", "retry failed / all actions"),
         ("t/T", "retry"),
-        PIPELINES,
+        Screens::Only(PIPELINES),
     ),
     shown(
         &[
@@ -313,19 +326,19 @@ pub const BINDINGS: &[Binding] = &[
         ],
         ("S / A", "stop: wait / abandon"),
         ("S/A", "stop"),
-        PIPELINES,
+        Screens::Only(PIPELINES),
     ),
     shown(
         &[(key('n'), Action::Act(Act::Start))],
         ("n", "start the pipeline"),
         ("n", "start"),
-        PIPELINES,
+        Screens::Only(PIPELINES),
     ),
     shown(
         &[(key('b'), Action::Act(Act::RollbackStage))],
         ("b", "roll the deploy stage back"),
         ("b", "roll back stage"),
-        PIPELINES,
+        Screens::Only(PIPELINES),
     ),
 ];
 
@@ -342,7 +355,7 @@ pub fn action(event: KeyEvent) -> Option<Action> {
 /// The footer of `view`: `(keys, words)`, pinned first, then the actions (none in read-only
 /// mode), then the rest, in the table's order.
 pub fn footer(view: View, read_only: bool) -> Vec<(&'static str, &'static str)> {
-    let offered = |b: &&Binding| b.footer_on.contains(&view) && !(read_only && b.acts());
+    let offered = |b: &&Binding| b.footer_on.covers(view) && !(read_only && b.acts());
     let pinned = BINDINGS.iter().filter(|b| b.pinned);
     let actions = BINDINGS.iter().filter(|b| !b.pinned && b.acts());
     let rest = BINDINGS.iter().filter(|b| !b.pinned && !b.acts());
@@ -404,15 +417,18 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(screens, LISTS);
+        assert_eq!(screens, View::LISTS);
         let label = format!("1-{}", screens.len());
         assert!(BINDINGS.iter().any(|b| b.label == label));
     }
 
     #[test]
     fn read_only_footers_offer_no_action() {
-        for view in EVERYWHERE {
-            let keys: Vec<&str> = footer(*view, true).iter().map(|(k, _)| *k).collect();
+        for view in [View::Pipeline, View::Deployment]
+            .into_iter()
+            .chain(View::LISTS)
+        {
+            let keys: Vec<&str> = footer(view, true).iter().map(|(k, _)| *k).collect();
             for b in BINDINGS.iter().filter(|b| b.acts()) {
                 let (shown, _) = b.footer.unwrap_or_default();
                 assert!(!keys.contains(&shown), "{shown} offered on {view:?}");

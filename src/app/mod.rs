@@ -28,6 +28,30 @@ pub enum View {
 }
 
 impl View {
+    /// The list screens, in the order of their number keys (`1`, `2`, …) and of the
+    /// palette. The others are detail screens, opened on one pipeline or deployment.
+    pub const LISTS: [Self; 5] = [
+        Self::Overview,
+        Self::Pipelines,
+        Self::Deployments,
+        Self::Services,
+        Self::Traffic,
+    ];
+
+    pub fn is_list(self) -> bool {
+        Self::LISTS.contains(&self)
+    }
+
+    /// The panels `tab` moves between: a deployment's traffic, lifecycle and why; a
+    /// pipeline's stages and executions.
+    pub fn panels(self) -> usize {
+        match self {
+            Self::Deployment => 3,
+            Self::Pipeline => 2,
+            _ => 1,
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Self::Overview => "Overview",

@@ -281,13 +281,7 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::NextPanel => {
-            // Detail screens have panels: deployment (traffic, lifecycle, why), pipeline
-            // (stages, executions).
-            let panels = match app.screen().view {
-                View::Deployment => 3,
-                View::Pipeline => 2,
-                _ => 1,
-            };
+            let panels = app.screen().view.panels();
             let screen = app.screen_mut();
             screen.panel = (screen.panel + 1) % panels;
         }
@@ -315,8 +309,8 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
 /// Goes to a screen: a list screen replaces what is above home, a detail pushes onto it.
 fn jump(app: &mut App, screen: Screen) {
     match screen.view {
-        View::Pipeline | View::Deployment => app.stack.push(screen),
         View::Overview => app.stack.truncate(1),
+        view if !view.is_list() => app.stack.push(screen),
         _ => {
             app.stack.truncate(1);
             app.stack.push(screen);
@@ -328,17 +322,12 @@ fn jump(app: &mut App, screen: Screen) {
 /// deployments whose name or id contains it.
 pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
     let needle = input.trim().trim_start_matches(':').to_lowercase();
-    let mut out: Vec<(String, Screen)> = [
-        ("overview", View::Overview),
-        ("pipelines", View::Pipelines),
-        ("deployments", View::Deployments),
-        ("services", View::Services),
-        ("traffic", View::Traffic),
-    ]
-    .into_iter()
-    .filter(|(name, _)| name.starts_with(&needle))
-    .map(|(name, view)| (format!(":{name}"), Screen::new(view)))
-    .collect();
+    let mut out: Vec<(String, Screen)> = View::LISTS
+        .into_iter()
+        .map(|view| (view.title().to_lowercase(), view))
+        .filter(|(name, _)| name.starts_with(&needle))
+        .map(|(name, view)| (format!(":{name}"), Screen::new(view)))
+        .collect();
     let Some(s) = &app.snapshot else { return out };
     if needle.is_empty() {
         return out;
