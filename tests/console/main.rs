@@ -9,6 +9,7 @@
 #[path = "../sim/common.rs"]
 mod common;
 
+mod failed;
 mod headless;
 mod screens;
 mod tmux;

@@ -13,7 +13,7 @@ use ratatui::style::Color;
 use crate::common::{Sim, options};
 
 /// The default world after its six hours of history, read through the SDK.
-async fn fleet() -> Snapshot {
+pub(crate) async fn fleet() -> Snapshot {
     let sim = Sim::start_with(SimOptions {
         speed: None,
         autopilot: Some(true),
@@ -40,7 +40,7 @@ fn source() -> Source {
     }
 }
 
-fn app(snapshot: &Snapshot, no_color: bool) -> App {
+pub(crate) fn app(snapshot: &Snapshot, no_color: bool) -> App {
     let context = Context {
         source: source(),
         demo: true,
@@ -71,7 +71,7 @@ fn keys(app: &mut App, text: &str) {
     }
 }
 
-fn render(app: &mut App, width: u16, height: u16) -> Buffer {
+pub(crate) fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     app.height = height;
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
     terminal
@@ -80,7 +80,7 @@ fn render(app: &mut App, width: u16, height: u16) -> Buffer {
     terminal.backend().buffer().clone()
 }
 
-fn text(buffer: &Buffer) -> String {
+pub(crate) fn text(buffer: &Buffer) -> String {
     let area = buffer.area;
     (0..area.height)
         .map(|y| {
@@ -95,7 +95,7 @@ fn text(buffer: &Buffer) -> String {
 }
 
 /// Ids and durations vary with the engine's choices; the layout is what the snapshots hold.
-fn settings() -> insta::Settings {
+pub(crate) fn settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"d-[A-Z0-9]{9}", "d-XXXXXXXXX");
     settings.add_filter(r"ecs-svc/\d+", "ecs-svc/N");
