@@ -1,7 +1,9 @@
-//! Operator actions in the console: the key that starts one on the thing under the cursor
-//! (or on every marked row), the dialog that asks for a comment or a count, shows the
-//! evidence read fresh, asks for a plain yes (focus starts on "no") or the target's name
-//! typed, sends once, and shows the result. In read-only mode none of this is reachable.
+//! Operator actions in the console: an action key resolves what is under the cursor (and
+//! marked) into a [`Here`] for its verb, which says what to plan or what to ask; then the
+//! dialog asks for a comment or a count, shows the evidence read fresh, asks for a plain yes
+//! (focus starts on "no") or the target's name typed, sends once, and shows the result. What
+//! each verb does is the verb's ([`crate::ops::verbs`]); this module never builds an action
+//! itself. In read-only mode none of this is reachable (`update` refuses the keys).
 
 use crossterm::event::{KeyCode, KeyEvent};
 

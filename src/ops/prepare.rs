@@ -1,7 +1,9 @@
 //! Preconditions on fresh state: just before an action is confirmed, what it acts on is read
 //! again, and if the world moved (the approval was answered, the deployment is no longer
 //! Ready, the service is gone) the action says so and nothing is sent. The plan it returns
-//! carries the evidence a person confirms against and the parameters of the one call.
+//! carries the evidence a person confirms against and the parameters of the one call. Each
+//! verb plans itself ([`super::verbs::Verb::prepare`]); the reads several verbs share live
+//! here. It must not send anything.
 
 use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2};
 
