@@ -1,6 +1,7 @@
 //! Approval gates in the console: each execution waiting at a PARALLEL gate is its own row,
 //! answered alone; marks are typed; read-only holds in the code path.
 
+use super::actions::{plan_for, typed_keys};
 use super::*;
 
 /// Two executions of one PARALLEL pipeline waiting at its gate, as the snapshot reads them.
