@@ -10,6 +10,7 @@ pub mod elbv2;
 pub mod error;
 pub mod hot;
 pub mod revisions;
+pub mod service_deployments;
 pub mod snapshot;
 
 use std::sync::{Arc, Mutex};

@@ -10,6 +10,7 @@ pub mod elb;
 pub mod pipeline;
 pub mod progress;
 pub mod refs;
+pub mod service_deployment;
 pub mod snapshot;
 pub mod source;
 pub mod status;

@@ -43,7 +43,7 @@ impl fmt::Display for DeploymentRef {
 }
 
 /// An ECS service, by its cluster and name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct ServiceRef {
     pub cluster: String,
     pub service: String,

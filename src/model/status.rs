@@ -233,6 +233,97 @@ status!(
     }
 );
 
+status!(
+    /// ECS `ServiceDeploymentStatus`: an ECS-native (blue/green, linear, canary) or rolling
+    /// service deployment.
+    ServiceDeploymentStatus {
+        Pending => "PENDING" => Moving,
+        InProgress => "IN_PROGRESS" => Moving,
+        StopRequested => "STOP_REQUESTED" => Moving,
+        RollbackRequested => "ROLLBACK_REQUESTED" => Bad,
+        RollbackInProgress => "ROLLBACK_IN_PROGRESS" => Bad,
+        Successful => "SUCCESSFUL" => Good,
+        Stopped => "STOPPED" => Bad,
+        RollbackSuccessful => "ROLLBACK_SUCCESSFUL" => Bad,
+        RollbackFailed => "ROLLBACK_FAILED" => Bad,
+    }
+);
+
+impl ServiceDeploymentStatus {
+    /// Done: nothing moves any more (AWS's "done" phase).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            Self::Successful | Self::Stopped | Self::RollbackSuccessful | Self::RollbackFailed
+        )
+    }
+}
+
+status!(
+    /// ECS `ServiceDeploymentLifecycleStage`, in the order the stages run.
+    ServiceDeploymentStage {
+        ReconcileService => "RECONCILE_SERVICE" => Moving,
+        PreScaleUp => "PRE_SCALE_UP" => Moving,
+        ScaleUp => "SCALE_UP" => Moving,
+        PostScaleUp => "POST_SCALE_UP" => Moving,
+        TestTrafficShift => "TEST_TRAFFIC_SHIFT" => Moving,
+        PostTestTrafficShift => "POST_TEST_TRAFFIC_SHIFT" => Moving,
+        ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT" => Moving,
+        PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT" => Moving,
+        BakeTime => "BAKE_TIME" => Moving,
+        CleanUp => "CLEAN_UP" => Moving,
+    }
+);
+
+status!(
+    /// ECS `DeploymentLifecycleHookStatus`: a Lambda hook is IN_PROGRESS while it runs, a PAUSE
+    /// hook AWAITING_ACTION until a person (or its timeout) answers.
+    HookStatus {
+        AwaitingAction => "AWAITING_ACTION" => Moving,
+        InProgress => "IN_PROGRESS" => Moving,
+        Succeeded => "SUCCEEDED" => Good,
+        Failed => "FAILED" => Bad,
+        TimedOut => "TIMED_OUT" => Bad,
+    }
+);
+
+status!(
+    /// ECS `DeploymentLifecycleHookTargetType`.
+    HookTarget {
+        Lambda => "AWS_LAMBDA" => Quiet,
+        Pause => "PAUSE" => Quiet,
+    }
+);
+
+status!(
+    /// ECS `DeploymentLifecycleHookAction`: what a hook's timeout does, or how a pause is
+    /// answered.
+    HookAction {
+        Continue => "CONTINUE" => Quiet,
+        Rollback => "ROLLBACK" => Quiet,
+    }
+);
+
+status!(
+    /// ECS `DeploymentStrategy`.
+    DeploymentStrategy {
+        Rolling => "ROLLING" => Quiet,
+        BlueGreen => "BLUE_GREEN" => Quiet,
+        Linear => "LINEAR" => Quiet,
+        Canary => "CANARY" => Quiet,
+    }
+);
+
+status!(
+    /// ECS `ServiceDeploymentRollbackMonitorsStatus`: a circuit breaker's or alarms' state.
+    MonitorStatus {
+        Triggered => "TRIGGERED" => Bad,
+        Monitoring => "MONITORING" => Moving,
+        MonitoringComplete => "MONITORING_COMPLETE" => Good,
+        Disabled => "DISABLED" => Quiet,
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,7 +356,14 @@ mod tests {
             TaskSetLabel,
             ActionCategory,
             ExecutionMode,
-            ReadyAction
+            ReadyAction,
+            ServiceDeploymentStatus,
+            ServiceDeploymentStage,
+            HookStatus,
+            HookTarget,
+            HookAction,
+            DeploymentStrategy,
+            MonitorStatus
         );
     }
 

@@ -1,0 +1,204 @@
+//! ECS service deployments adapter: ListServiceDeployments (paged, at most 100 a page),
+//! DescribeServiceDeployments and DescribeServiceRevisions (at most 20 ARNs a call, as
+//! botocore's ECS model documents both), mapped to `model::service_deployment`. An ARN AWS
+//! answers in `failures[]` (gone, or not a service deployment) is left out, never an error
+//! for the others.
+
+use aws_sdk_ecs::types as sdk;
+
+use super::{AwsError, Clients, all_pages, ts};
+use crate::model::ServiceRef;
+use crate::model::service_deployment::{
+    Alarms, CircuitBreaker, HookDetail, RevisionCounts, RollbackInfo, ServiceDeployment,
+    ServiceRevision, Strategy, service_of,
+};
+use crate::model::status::{
+    DeploymentStrategy, HookAction, HookStatus, HookTarget, MonitorStatus, ServiceDeploymentStage,
+    ServiceDeploymentStatus,
+};
+
+/// DescribeServiceDeployments and DescribeServiceRevisions take at most 20 ARNs.
+pub const DESCRIBE_BATCH: usize = 20;
+/// ListServiceDeployments answers at most 100 a page.
+pub const LIST_PAGE: i32 = 100;
+
+/// The service deployments of one service, newest first as ECS lists them, created at or
+/// after `since` when given.
+pub async fn list(
+    c: &Clients,
+    service: &ServiceRef,
+    since: Option<aws_smithy_types::DateTime>,
+) -> Result<Vec<String>, AwsError> {
+    let created = since.map(|after| sdk::CreatedAt::builder().after(after).build());
+    all_pages(|token| {
+        let created = created.clone();
+        async move {
+            let _slot = c.ecs.slot().await;
+            let out = c
+                .ecs
+                .client
+                .list_service_deployments()
+                .cluster(&service.cluster)
+                .service(&service.service)
+                .set_created_at(created)
+                .max_results(LIST_PAGE)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| {
+                    c.error("ecs", "ListServiceDeployments", &e)
+                        .on(service.to_string())
+                })?;
+            let arns = out
+                .service_deployments()
+                .iter()
+                .filter_map(|b| b.service_deployment_arn().map(str::to_owned))
+                .collect();
+            Ok((arns, out.next_token().map(str::to_owned)))
+        }
+    })
+    .await
+}
+
+/// The deployments named, in batches of [`DESCRIBE_BATCH`].
+pub async fn describe(c: &Clients, arns: &[String]) -> Result<Vec<ServiceDeployment>, AwsError> {
+    let mut found = Vec::new();
+    for chunk in arns.chunks(DESCRIBE_BATCH) {
+        let _slot = c.ecs.slot().await;
+        let out = c
+            .ecs
+            .client
+            .describe_service_deployments()
+            .set_service_deployment_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| c.error("ecs", "DescribeServiceDeployments", &e))?;
+        found.extend(out.service_deployments().iter().filter_map(deployment));
+    }
+    Ok(found)
+}
+
+/// The revisions named, in batches of [`DESCRIBE_BATCH`].
+pub async fn revisions(c: &Clients, arns: &[String]) -> Result<Vec<ServiceRevision>, AwsError> {
+    let mut found = Vec::new();
+    for chunk in arns.chunks(DESCRIBE_BATCH) {
+        let _slot = c.ecs.slot().await;
+        let out = c
+            .ecs
+            .client
+            .describe_service_revisions()
+            .set_service_revision_arns(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| c.error("ecs", "DescribeServiceRevisions", &e))?;
+        found.extend(out.service_revisions().iter().filter_map(revision));
+    }
+    Ok(found)
+}
+
+/// A deployment as the model holds it; `None` without an ARN to name it by.
+pub fn deployment(d: &sdk::ServiceDeployment) -> Option<ServiceDeployment> {
+    let arn = d.service_deployment_arn()?.to_owned();
+    let service = service_of(&arn).or_else(|| d.service_arn().and_then(service_of))?;
+    Some(ServiceDeployment {
+        service,
+        status: d.status().map_or_else(
+            || ServiceDeploymentStatus::parse(""),
+            |s| ServiceDeploymentStatus::parse(s.as_str()),
+        ),
+        status_reason: d.status_reason().map(str::to_owned),
+        stage: d
+            .lifecycle_stage()
+            .map(|s| ServiceDeploymentStage::parse(s.as_str())),
+        created_at: d.created_at().map(ts),
+        started_at: d.started_at().map(ts),
+        finished_at: d.finished_at().map(ts),
+        stopped_at: d.stopped_at().map(ts),
+        updated_at: d.updated_at().map(ts),
+        sources: d
+            .source_service_revisions()
+            .iter()
+            .filter_map(counts)
+            .collect(),
+        target: d.target_service_revision().and_then(counts),
+        hooks: d.lifecycle_hook_details().iter().filter_map(hook).collect(),
+        strategy: d.deployment_configuration().and_then(strategy),
+        rollback: d.rollback().map(|r| RollbackInfo {
+            reason: r.reason().map(str::to_owned),
+            started_at: r.started_at().map(ts),
+            revision: r.service_revision_arn().map(str::to_owned),
+        }),
+        circuit_breaker: d.deployment_circuit_breaker().map(|b| CircuitBreaker {
+            status: b.status().map(|s| MonitorStatus::parse(s.as_str())),
+            failures: b.failure_count(),
+            threshold: b.threshold(),
+        }),
+        alarms: d.alarms().map(|a| Alarms {
+            status: a.status().map(|s| MonitorStatus::parse(s.as_str())),
+            names: a.alarm_names().to_vec(),
+            triggered: a.triggered_alarm_names().to_vec(),
+        }),
+        arn,
+    })
+}
+
+fn counts(r: &sdk::ServiceRevisionSummary) -> Option<RevisionCounts> {
+    Some(RevisionCounts {
+        arn: r.arn()?.to_owned(),
+        requested: r.requested_task_count(),
+        running: r.running_task_count(),
+        pending: r.pending_task_count(),
+        test_weight: r.requested_test_traffic_weight(),
+        production_weight: r.requested_production_traffic_weight(),
+    })
+}
+
+fn hook(h: &sdk::DeploymentLifecycleHookDetail) -> Option<HookDetail> {
+    Some(HookDetail {
+        id: h.hook_id()?.to_owned(),
+        target_type: h.target_type().map(|t| HookTarget::parse(t.as_str())),
+        target_arn: h.target_arn().map(str::to_owned),
+        status: h.status().map(|s| HookStatus::parse(s.as_str())),
+        expires_at: h.expires_at().map(ts),
+        timeout_action: h.timeout_action().map(|a| HookAction::parse(a.as_str())),
+    })
+}
+
+fn strategy(c: &sdk::DeploymentConfiguration) -> Option<Strategy> {
+    Some(Strategy {
+        kind: DeploymentStrategy::parse(c.strategy()?.as_str()),
+        bake_minutes: c.bake_time_in_minutes(),
+        linear: c.linear_configuration().map(|l| {
+            (
+                l.step_percent().unwrap_or_default(),
+                l.step_bake_time_in_minutes().unwrap_or_default(),
+            )
+        }),
+        canary: c.canary_configuration().map(|k| {
+            (
+                k.canary_percent().unwrap_or_default(),
+                k.canary_bake_time_in_minutes().unwrap_or_default(),
+            )
+        }),
+    })
+}
+
+fn revision(r: &sdk::ServiceRevision) -> Option<ServiceRevision> {
+    Some(ServiceRevision {
+        arn: r.service_revision_arn()?.to_owned(),
+        task_definition: r.task_definition().map(str::to_owned),
+        images: r
+            .container_images()
+            .iter()
+            .filter_map(|i| match (i.image(), i.image_digest()) {
+                (Some(image), Some(digest)) => Some(format!("{image}@{digest}")),
+                (Some(image), None) => Some(image.to_owned()),
+                (None, digest) => digest.map(str::to_owned),
+            })
+            .collect(),
+        created_at: r.created_at().map(ts),
+    })
+}
+
+#[cfg(test)]
+mod tests;

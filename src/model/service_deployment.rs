@@ -1,0 +1,213 @@
+//! ECS service deployments: what ECS itself runs when a service's deployment controller is
+//! `ECS` (blue/green, linear and canary since 2025, rolling before), as
+//! DescribeServiceDeployments reports them, and the service revisions they move between. The
+//! facts follow AWS's API reference and botocore's ECS model (`ServiceDeployment`,
+//! `ServiceRevisionSummary`, `DeploymentLifecycleHookDetail`, `Rollback`); what the API does
+//! not say (when a stage began) is not invented here.
+
+use serde::Serialize;
+
+use super::refs::{DeploymentRef, ServiceRef};
+use super::status::{
+    DeploymentStrategy, HookAction, HookStatus, HookTarget, MonitorStatus, ServiceDeploymentStage,
+    ServiceDeploymentStatus,
+};
+use super::time::Timestamp;
+
+/// One service deployment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceDeployment {
+    pub arn: String,
+    /// The service it deploys, from the deployment's ARN or the service's.
+    pub service: ServiceRef,
+    pub status: ServiceDeploymentStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status_reason: Option<String>,
+    /// The lifecycle stage it is in; absent before it starts and for rolling deployments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<ServiceDeploymentStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
+    /// What ran before (blue): usually one revision, more after an interrupted deployment.
+    pub sources: Vec<RevisionCounts>,
+    /// What it deploys (green).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<RevisionCounts>,
+    pub hooks: Vec<HookDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Strategy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<RollbackInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub circuit_breaker: Option<CircuitBreaker>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<Alarms>,
+}
+
+/// A service revision's tasks and the traffic ECS asked for it (`ServiceRevisionSummary`).
+/// The weights are what ECS requested, 0.0 to 100.0, and may lag behind the listener rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevisionCounts {
+    pub arn: String,
+    pub requested: i32,
+    pub running: i32,
+    pub pending: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_weight: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_weight: Option<f64>,
+}
+
+/// A lifecycle hook of the deployment (`DeploymentLifecycleHookDetail`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HookDetail {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<HookTarget>,
+    /// The Lambda function; none for a pause.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<HookStatus>,
+    /// When its timeout action fires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_action: Option<HookAction>,
+}
+
+impl HookDetail {
+    /// A pause waiting for a person: ContinueServiceDeployment answers it.
+    pub fn waits_for_a_person(&self) -> bool {
+        self.status == Some(HookStatus::AwaitingAction)
+    }
+}
+
+/// How the deployment shifts traffic (`DeploymentConfiguration`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Strategy {
+    pub kind: DeploymentStrategy,
+    /// Both revisions keep running this long after production has shifted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bake_minutes: Option<i32>,
+    /// LINEAR: percent per step and the wait after each step but the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear: Option<(f64, i32)>,
+    /// CANARY: the canary's percent and its wait before the rest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<(f64, i32)>,
+}
+
+/// The rollback ECS started (`Rollback`): why, when, and the revision it returns to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RollbackInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CircuitBreaker {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<MonitorStatus>,
+    pub failures: i32,
+    pub threshold: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarms {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<MonitorStatus>,
+    pub names: Vec<String>,
+    pub triggered: Vec<String>,
+}
+
+/// A service revision (DescribeServiceRevisions): what a revision runs. It never changes, so
+/// it is read once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceRevision {
+    pub arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<String>,
+    /// The container images it runs, as ECS resolved them (`image` and `imageDigest`).
+    pub images: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+}
+
+impl ServiceDeployment {
+    pub fn reference(&self) -> DeploymentRef {
+        DeploymentRef::Ecs(self.arn.clone())
+    }
+
+    pub fn in_flight(&self) -> bool {
+        !self.status.is_terminal()
+    }
+
+    /// The pause hooks waiting for a person.
+    pub fn waiting_hooks(&self) -> impl Iterator<Item = &HookDetail> {
+        self.hooks.iter().filter(|h| h.waits_for_a_person())
+    }
+
+    /// The share of production ECS asked the target revision to take, 0 to 100, as the
+    /// deployment reports it. The listener rule's weights, where the snapshot has them, are
+    /// the truth; this is the fallback when it has not.
+    pub fn requested_on_green(&self) -> Option<f64> {
+        self.target.as_ref()?.production_weight
+    }
+}
+
+/// `cluster/service` from a service deployment's or service revision's ARN
+/// (`arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID`), or from a service
+/// ARN in the long form (`…:service/CLUSTER/SERVICE`).
+pub fn service_of(arn: &str) -> Option<ServiceRef> {
+    let (_, path) = arn.rsplit_once(':')?;
+    let mut parts = path.split('/');
+    let kind = parts.next()?;
+    let cluster = parts.next()?;
+    let service = parts.next()?;
+    let known = matches!(kind, "service-deployment" | "service-revision" | "service");
+    (known && !cluster.is_empty() && !service.is_empty()).then(|| ServiceRef::new(cluster, service))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_service_comes_from_the_arn_in_aws_s_formats() {
+        // The ARN formats of AWS's API examples (reference §3.5).
+        assert_eq!(
+            service_of("arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api/r4nD0m"),
+            Some(ServiceRef::new("prod", "api"))
+        );
+        assert_eq!(
+            service_of(
+                "arn:aws:ecs:us-east-1:123456789012:service-revision/prod/api/4980306466373577095"
+            ),
+            Some(ServiceRef::new("prod", "api"))
+        );
+        assert_eq!(
+            service_of("arn:aws:ecs:us-east-1:123456789012:service/prod/api"),
+            Some(ServiceRef::new("prod", "api"))
+        );
+        // The short form names no cluster; a task is not a service.
+        assert_eq!(
+            service_of("arn:aws:ecs:us-east-1:123456789012:service/api"),
+            None
+        );
+        assert_eq!(service_of("arn:aws:ecs:us-east-1:1:task/prod/abc"), None);
+        assert_eq!(service_of("not an arn"), None);
+    }
+}
