@@ -5,7 +5,7 @@
 
 mod approvals;
 mod failures;
-mod native;
+pub mod native;
 mod shifting;
 
 use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};
