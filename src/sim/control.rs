@@ -15,6 +15,7 @@ use super::server::{Body, json_response, plain};
 use super::world::World;
 use super::world::codedeploy::LifecycleEventName;
 use super::world::elb::HealthFailure;
+use super::world::native::HookStage;
 
 pub fn handle(
     shared: &Shared,
@@ -172,6 +173,26 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                     group.fail_next_hook = Some(event);
                 }
                 Ok(json!({"armed": event.as_str()}))
+            }
+            "fail_next_service_hook" => {
+                let cluster = text("cluster")
+                    .ok_or("fail_next_service_hook needs \"cluster\" and \"service\"")?;
+                let service = text("service")
+                    .ok_or("fail_next_service_hook needs \"cluster\" and \"service\"")?;
+                let stage = match text("lifecycle_stage") {
+                    None => HookStage::PostTestTrafficShift,
+                    Some(name) => {
+                        HookStage::parse(&name).ok_or(format!("unknown hook stage {name}"))?
+                    }
+                };
+                let svc = world
+                    .service_mut(&cluster, &service)
+                    .filter(|s| s.blue_green.is_some())
+                    .ok_or(format!(
+                        "no ECS-native blue/green service {cluster}/{service}"
+                    ))?;
+                svc.fail_next_hook = Some(stage);
+                Ok(json!({"armed": stage.as_str()}))
             }
             "unhealthy_target_group" | "healthy_target_group" => {
                 let arn = if let Some(tg) = text("target_group") {

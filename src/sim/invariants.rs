@@ -15,7 +15,86 @@ impl World {
         self.check_tasks(&mut broken);
         self.check_deployments(&mut broken);
         self.check_pipelines(&mut broken);
+        self.check_service_deployments(&mut broken);
         broken
+    }
+
+    /// ECS-native blue/green: the production rule's weights add up to 100 % over the pair and
+    /// match what the deployment in flight requested; at most one deployment of a service
+    /// runs; once none runs, production goes to one target group, the service's revision's,
+    /// and one task set is left serving.
+    fn check_service_deployments(&self, broken: &mut Vec<String>) {
+        for service in self.services.values() {
+            let Some(config) = &service.blue_green else {
+                continue;
+            };
+            let Some(rule) = self.rules.get(&config.advanced.production_rule) else {
+                broken.push(format!(
+                    "{}: its production rule does not exist",
+                    service.name
+                ));
+                continue;
+            };
+            let primary = service
+                .load_balancer_target_group
+                .clone()
+                .unwrap_or_default();
+            let alternate = &config.advanced.alternate_target_group;
+            let pair_share = rule.share_of(&primary) + rule.share_of(alternate);
+            if (pair_share - 100.0).abs() > 0.01 {
+                broken.push(format!(
+                    "{}: the production rule sends {pair_share:.1}% to the service's target groups, not 100",
+                    service.name
+                ));
+            }
+            let running: Vec<&super::world::native::ServiceDeployment> = self
+                .service_deployments
+                .values()
+                .filter(|d| d.cluster == service.cluster && d.service == service.name)
+                .filter(|d| {
+                    !d.status.is_done() && d.status != super::world::native::Status::Pending
+                })
+                .collect();
+            if running.len() > 1 {
+                broken.push(format!(
+                    "{}: {} service deployments run at once",
+                    service.name,
+                    running.len()
+                ));
+            }
+            if let Some(d) = running.first() {
+                let green = rule.share_of(&d.green_target_group);
+                if (green - d.production_percent).abs() > 0.05 {
+                    broken.push(format!(
+                        "{}: the production rule sends {green:.1}% to green but the deployment requested {:.1}%",
+                        service.name, d.production_percent
+                    ));
+                }
+                continue;
+            }
+            let serving = service
+                .revision
+                .as_ref()
+                .and_then(|r| self.service_revisions.get(r))
+                .map(|r| r.target_group.as_str());
+            if serving.is_some_and(|tg| rule.share_of(tg) < 100.0) {
+                broken.push(format!(
+                    "{}: no deployment runs but production is not all on its revision's target group",
+                    service.name
+                ));
+            }
+            let live = service
+                .task_sets
+                .iter()
+                .filter(|s| s.status != TaskSetStatus::Draining)
+                .count();
+            if live != 1 {
+                broken.push(format!(
+                    "{}: no deployment runs but {live} task sets are live",
+                    service.name
+                ));
+            }
+        }
     }
 
     fn check_traffic(&self, broken: &mut Vec<String>) {

@@ -5,11 +5,13 @@
 #![allow(clippy::pedantic)]
 
 mod aws_cli;
+mod aws_cli_native;
 mod codedeploy;
 mod codepipeline;
 mod common;
 mod control;
 mod ecs;
+mod ecs_native;
 mod elbv2;
 mod engine;
 mod faults;

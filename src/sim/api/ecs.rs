@@ -6,6 +6,9 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
+mod definitions;
+mod deployments;
+
 use super::{Answer, ts, unknown_operation, with_token};
 use crate::sim::clock::epoch_seconds;
 use crate::sim::error::{ApiError, ApiResult};
@@ -57,7 +60,13 @@ fn answer(world: &mut World, operation: &str, input: &Input) -> ApiResult<Value>
         }
         "UpdateService" => update_service(world, input),
         "DescribeTaskSets" => describe_task_sets(world, input),
-        "DescribeTaskDefinition" => describe_task_definition(world, input),
+        "DescribeTaskDefinition" => definitions::describe(world, input),
+        "RegisterTaskDefinition" => definitions::register(world, input),
+        "ListServiceDeployments" => deployments::list(world, input),
+        "DescribeServiceDeployments" => deployments::describe(world, input),
+        "DescribeServiceRevisions" => deployments::describe_revisions(world, input),
+        "StopServiceDeployment" => deployments::stop(world, input),
+        "ContinueServiceDeployment" => deployments::continue_deployment(world, input),
         "ListTasks" => list_tasks(world, input),
         "DescribeTasks" => describe_tasks(world, input),
         other => Err(unknown_operation("ECS", other)),
@@ -234,6 +243,10 @@ pub struct ServiceOut<'a> {
     propagate_tags: &'static str,
     enable_execute_command: bool,
     availability_zone_rebalancing: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_service_deployment: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    current_service_revisions: Option<Vec<Value>>,
 }
 
 #[derive(Serialize)]
@@ -275,7 +288,7 @@ pub fn service_json<'a>(world: &World, service: &'a Service) -> ServiceOut<'a> {
         service_arn: &service.arn,
         service_name: &service.name,
         cluster_arn: world.arn("ecs", &format!("cluster/{}", service.cluster)),
-        load_balancers: load_balancers(service, service.load_balancer_target_group.as_ref()),
+        load_balancers: native_load_balancers(service),
         service_registries: [],
         status: "ACTIVE",
         desired_count: service.desired,
@@ -285,7 +298,10 @@ pub fn service_json<'a>(world: &World, service: &'a Service) -> ServiceOut<'a> {
         platform_version: "LATEST",
         platform_family: "Linux",
         task_definition: service.task_definition(),
-        deployment_configuration: json!({ "maximumPercent": 200, "minimumHealthyPercent": 100 }),
+        deployment_configuration: service.blue_green.as_ref().map_or_else(
+            || json!({ "maximumPercent": 200, "minimumHealthyPercent": 100 }),
+            deployments::configuration_json,
+        ),
         task_sets,
         deployments,
         events: service
@@ -311,7 +327,56 @@ pub fn service_json<'a>(world: &World, service: &'a Service) -> ServiceOut<'a> {
         propagate_tags: "NONE",
         enable_execute_command: false,
         availability_zone_rebalancing: "DISABLED",
+        current_service_deployment: service.current_deployment.as_deref(),
+        current_service_revisions: service
+            .blue_green
+            .as_ref()
+            .map(|_| current_revisions(world, service)),
     }
+}
+
+/// `loadBalancers`, with `advancedConfiguration` on an ECS-native blue/green service.
+fn native_load_balancers(service: &Service) -> Value {
+    let mut v = load_balancers(service, service.load_balancer_target_group.as_ref());
+    if let (Some(config), Some(first)) = (&service.blue_green, v.get_mut(0)) {
+        first["advancedConfiguration"] = deployments::advanced_json(config);
+    }
+    v
+}
+
+/// `currentServiceRevisions`: the revisions with tasks now, with their counts.
+fn current_revisions(world: &World, service: &Service) -> Vec<Value> {
+    let mut revisions: Vec<(&str, &TaskSet)> = Vec::new();
+    let serving = service.revision.as_deref();
+    let deployment = service
+        .current_deployment
+        .as_ref()
+        .and_then(|arn| world.service_deployments.get(arn));
+    for set in &service.task_sets {
+        let arn = match deployment {
+            Some(d) if d.green_set.as_deref() == Some(set.id.as_str()) => {
+                Some(d.target_revision.as_str())
+            }
+            Some(d) if d.blue_set.as_deref() == Some(set.id.as_str()) => {
+                d.source_revisions.first().map(String::as_str)
+            }
+            _ => serving,
+        };
+        if let Some(arn) = arn {
+            revisions.push((arn, set));
+        }
+    }
+    revisions
+        .into_iter()
+        .map(|(arn, set)| {
+            json!({
+                "arn": arn,
+                "requestedTaskCount": service.computed_desired(set),
+                "runningTaskCount": service.set_running(&set.id),
+                "pendingTaskCount": service.set_pending(&set.id),
+            })
+        })
+        .collect()
 }
 
 fn describe_services(world: &World, input: &Input) -> ApiResult<Answer> {
@@ -372,10 +437,12 @@ fn update_service(world: &mut World, input: &Input) -> ApiResult<Value> {
         "volumeConfigurations",
         "vpcLatticeConfigurations",
     ];
+    // An ECS-native blue/green service deploys a new task definition itself.
+    let native = service.blue_green.is_some();
     let given: Vec<&str> = DEPLOYMENT_ONLY
         .iter()
         .copied()
-        .filter(|m| input.has(m))
+        .filter(|m| input.has(m) && !(native && *m == "taskDefinition"))
         .collect();
     if let Some(member) = given.first() {
         let message = match service.controller {
@@ -406,6 +473,9 @@ fn update_service(world: &mut World, input: &Input) -> ApiResult<Value> {
         if let Some(s) = world.service_mut(&cluster, &name) {
             s.desired = desired as u32;
         }
+    }
+    if native {
+        deployments::start_if_asked(world, input, &cluster, &name)?;
     }
     let service = world
         .service(&cluster, &name)
@@ -442,54 +512,6 @@ fn describe_task_sets(world: &World, input: &Input) -> ApiResult<Value> {
         }
     }
     Ok(json!({ "taskSets": sets, "failures": failures }))
-}
-
-fn describe_task_definition(world: &World, input: &Input) -> ApiResult<Value> {
-    let wanted = input.required_invalid("taskDefinition")?;
-    let short = last_segment(wanted);
-    let found = world
-        .task_definitions
-        .values()
-        .filter(|t| {
-            t.arn == wanted || format!("{}:{}", t.family, t.revision) == short || t.family == short
-        })
-        .max_by_key(|t| t.revision)
-        .ok_or_else(|| ApiError::new("ClientException", "Unable to describe task definition."))?;
-    let log_group = format!("/ecs/{}", found.family);
-    Ok(json!({
-        "taskDefinition": {
-            "taskDefinitionArn": found.arn,
-            "containerDefinitions": [{
-                "name": found.container_name,
-                "image": found.image,
-                "cpu": 0,
-                "portMappings": [{ "containerPort": found.container_port, "hostPort": found.container_port, "protocol": "tcp" }],
-                "essential": true,
-                "environment": [],
-                "mountPoints": [],
-                "volumesFrom": [],
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": { "awslogs-group": log_group, "awslogs-region": world.region, "awslogs-stream-prefix": "ecs" },
-                },
-            }],
-            "family": found.family,
-            "executionRoleArn": format!("arn:aws:iam::{}:role/ecsTaskExecutionRole", world.account),
-            "networkMode": "awsvpc",
-            "revision": found.revision,
-            "volumes": [],
-            "status": "ACTIVE",
-            "requiresAttributes": [],
-            "placementConstraints": [],
-            "compatibilities": ["EC2", "FARGATE"],
-            "requiresCompatibilities": ["FARGATE"],
-            "cpu": found.cpu.to_string(),
-            "memory": found.memory.to_string(),
-            "registeredAt": ts(found.registered_at),
-            "registeredBy": format!("arn:aws:iam::{}:role/CodePipelineServiceRole", world.account),
-        },
-        "tags": [],
-    }))
 }
 
 fn list_tasks(world: &World, input: &Input) -> ApiResult<Value> {

@@ -4,6 +4,7 @@
 
 pub mod autopilot;
 pub mod deploy;
+pub mod native;
 pub mod pipeline;
 pub mod tasks;
 
@@ -28,6 +29,7 @@ impl World {
         autopilot::tick(self);
         pipeline::tick(self);
         deploy::tick(self);
+        native::tick(self);
         tasks::tick(self);
     }
 

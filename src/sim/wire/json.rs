@@ -139,6 +139,17 @@ impl<'a> Input<'a> {
         }
     }
 
+    /// A list of objects, each read as an input of its own.
+    pub fn objects(&self, name: &str) -> ApiResult<Option<Vec<Input<'a>>>> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Array(items)) if items.iter().all(Value::is_object) => Ok(Some(
+                items.iter().map(|v| Input::new(v, self.invalid)).collect(),
+            )),
+            Some(_) => Err(Self::wrong(name, "a list of objects")),
+        }
+    }
+
     /// Page size in `[1, max]`, `default` when absent.
     pub fn page_size(&self, name: &str, default: usize, max: usize) -> ApiResult<usize> {
         match self.int(name)? {

@@ -160,6 +160,15 @@ pub struct Service {
     pub security_group: String,
     /// Whether the service was steady at the last tick, so it reports reaching it once.
     pub steady: bool,
+    /// ECS-native blue/green configuration (ECS controller with a BLUE_GREEN, LINEAR or
+    /// CANARY strategy).
+    pub blue_green: Option<super::native::BlueGreen>,
+    /// The service revision production runs now (ECS-native services).
+    pub revision: Option<String>,
+    /// The service deployment in progress or most recent (`currentServiceDeployment`).
+    pub current_deployment: Option<String>,
+    /// Scenario: the next service deployment's Lambda hook at this stage fails.
+    pub fail_next_hook: Option<super::native::HookStage>,
 }
 
 impl Service {

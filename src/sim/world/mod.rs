@@ -5,6 +5,7 @@
 pub mod codedeploy;
 pub mod ecs;
 pub mod elb;
+pub mod native;
 pub mod pipeline;
 
 use std::collections::BTreeMap;
@@ -111,6 +112,12 @@ pub struct World {
     pub deployment_order: Vec<String>,
     pub pipelines: BTreeMap<String, Pipeline>,
     pub executions: BTreeMap<String, Execution>,
+    /// ECS service revisions, keyed by ARN.
+    pub service_revisions: BTreeMap<String, native::ServiceRevision>,
+    /// ECS service deployments, keyed by ARN.
+    pub service_deployments: BTreeMap<String, native::ServiceDeployment>,
+    /// Service deployment ARNs, oldest first.
+    pub service_deployment_order: Vec<String>,
     next_ip: u32,
     next_event: u64,
 }
@@ -141,6 +148,9 @@ impl World {
             deployment_order: Vec::new(),
             pipelines: BTreeMap::new(),
             executions: BTreeMap::new(),
+            service_revisions: BTreeMap::new(),
+            service_deployments: BTreeMap::new(),
+            service_deployment_order: Vec::new(),
             next_ip: 10,
             next_event: 0,
         }

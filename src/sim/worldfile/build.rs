@@ -31,6 +31,8 @@ pub(super) struct Builder {
     pub target_group_names: BTreeSet<String>,
     pub connection_arn: String,
     pub artifact_bucket: String,
+    /// ECS-native services waiting for their load balancer's rules.
+    pub native: Vec<super::native::Pending>,
 }
 
 impl Builder {
@@ -95,6 +97,7 @@ pub(super) fn build(spec: &WorldFile, start: Millis, seed: u64) -> BuildResult<W
         target_group_names: BTreeSet::new(),
         connection_arn,
         artifact_bucket,
+        native: Vec::new(),
     };
     configs::add_configs(&mut b, &spec.deployment_config)?;
     add_clusters(&mut b, spec)?;
@@ -108,6 +111,8 @@ pub(super) fn build(spec: &WorldFile, start: Millis, seed: u64) -> BuildResult<W
     for lb in &lbs {
         elb::add_rules(&mut b, lb)?;
     }
+    let pending = std::mem::take(&mut b.native);
+    super::native::finish(&mut b, pending, &lbs);
     for section in &spec.pipeline {
         pipelines::add(&mut b, section)?;
     }

@@ -11,6 +11,7 @@ mod configs;
 mod elb;
 pub mod generate;
 mod history;
+mod native;
 mod pipelines;
 mod schema;
 mod services;

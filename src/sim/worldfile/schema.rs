@@ -181,6 +181,37 @@ pub struct ServiceSection {
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
     pub deployment: Option<DeploymentSection>,
+    /// ECS-native blue/green (controller ECS): strategy, bake time, hooks.
+    pub ecs_deployment: Option<EcsDeploymentSection>,
+}
+
+/// `[service.ecs_deployment]`: an ECS-controller service's `deploymentConfiguration` for a
+/// BLUE_GREEN, LINEAR or CANARY strategy. Its two `target_groups` are the primary and the
+/// `alternateTargetGroupArn`; the production and test rules are the ones its route claims.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcsDeploymentSection {
+    pub strategy: Spanned<String>,
+    pub bake_time_minutes: Option<Spanned<u32>>,
+    pub step_percent: Option<Spanned<f64>>,
+    pub step_bake_time_minutes: Option<Spanned<u32>>,
+    pub canary_percent: Option<Spanned<f64>>,
+    pub canary_bake_time_minutes: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub hook: Vec<HookSection>,
+}
+
+/// `[[service.ecs_deployment.hook]]`: one `lifecycleHooks[]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookSection {
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    /// The Lambda function's name or ARN (AWS_LAMBDA only).
+    pub target: Option<Spanned<String>>,
+    pub stages: Spanned<Vec<Spanned<String>>>,
+    pub timeout_minutes: Option<Spanned<u32>>,
+    pub timeout_action: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

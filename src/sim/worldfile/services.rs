@@ -26,11 +26,20 @@ pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
             b,
             spec,
             index,
-            resolved.controller,
+            (resolved.controller, resolved.blue_green.is_some()),
             &placed.target_group_arns,
         )?;
         if let Some(g) = &resolved.group {
             record_last_deployment(b, spec, index, g, &resolved, &placed);
+        }
+        if let Some(config) = resolved.blue_green.clone() {
+            b.native.push(super::native::Pending {
+                cluster: resolved.cluster.clone(),
+                service: resolved.name.clone(),
+                lb: index,
+                target_groups: placed.target_group_arns.clone(),
+                config,
+            });
         }
     }
     Ok(())
@@ -46,6 +55,7 @@ struct Resolved {
     lb: Option<usize>,
     group: Option<history::GroupSpec>,
     target_group_names: Vec<String>,
+    blue_green: Option<crate::sim::world::native::BlueGreen>,
 }
 
 fn resolve(b: &mut Builder, spec: &ServiceSection) -> BuildResult<Resolved> {
@@ -90,8 +100,9 @@ fn resolve(b: &mut Builder, spec: &ServiceSection) -> BuildResult<Resolved> {
     };
     check_without_load_balancer(spec, lb.is_some())?;
     let group = resolve_deployment(b, spec, controller, lb.is_some())?;
+    let blue_green = super::native::resolve(b, spec, controller, lb.is_some())?;
     let target_group_names = if lb.is_some() {
-        target_group_names(b, spec, controller)?
+        target_group_names(b, spec, controller, blue_green.is_some())?
     } else {
         Vec::new()
     };
@@ -103,6 +114,7 @@ fn resolve(b: &mut Builder, spec: &ServiceSection) -> BuildResult<Resolved> {
         lb,
         group,
         target_group_names,
+        blue_green,
     })
 }
 
@@ -224,6 +236,10 @@ fn place(b: &mut Builder, spec: &ServiceSection, r: &Resolved) -> BuildResult<Pl
         subnets: b.subnets.to_vec(),
         security_group: format!("sg-{}", b.world.rng.hex(17)),
         steady: true,
+        blue_green: None,
+        revision: None,
+        current_deployment: None,
+        fail_next_hook: None,
     };
     let set_id = add_primary_task_set(b, &mut service, &task_definition, &timeline);
     add_tasks(b, &mut service, &set_id, &task_definition, &timeline);
@@ -282,7 +298,7 @@ fn claim_route(
     b: &mut Builder,
     spec: &ServiceSection,
     index: usize,
-    controller: Controller,
+    (controller, blue_green): (Controller, bool),
     target_group_arns: &[String],
 ) -> BuildResult<()> {
     let route = spec
@@ -292,6 +308,9 @@ fn claim_route(
     check_route(&route)?;
     let production = target_group_arns.first().cloned().unwrap_or_default();
     let test = match (controller, spec.test_route.unwrap_or_default()) {
+        // An ECS-native service's test rule forwards to the primary, as its production
+        // rule does, until a deployment moves it.
+        (Controller::Ecs, _) if blue_green => Some(production.clone()),
         (Controller::Ecs, _) => None,
         (Controller::CodeDeploy, TestRoute::Blue) => Some(production.clone()),
         (Controller::CodeDeploy, TestRoute::Green) => target_group_arns.get(1).cloned(),
@@ -375,14 +394,16 @@ fn check_route(route: &Spanned<String>) -> BuildResult<()> {
     }
 }
 
-/// The pair for a CODE_DEPLOY service (`[blue, green]`), one group for an ECS-controller one.
+/// The pair for a CODE_DEPLOY or ECS-native blue/green service (`[blue, green]`), one group
+/// for a rolling ECS-controller one.
 fn target_group_names(
     b: &mut Builder,
     spec: &ServiceSection,
     controller: Controller,
+    blue_green: bool,
 ) -> BuildResult<Vec<String>> {
     let name = spec.name.get_ref();
-    let wanted = if controller == Controller::CodeDeploy {
+    let wanted = if controller == Controller::CodeDeploy || blue_green {
         2
     } else {
         1

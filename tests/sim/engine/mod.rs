@@ -5,6 +5,7 @@
 
 mod approvals;
 mod failures;
+pub mod native;
 mod shifting;
 
 use aws_sdk_codedeploy::types::{AppSpecContent, RevisionLocation, RevisionLocationType};

@@ -9,7 +9,7 @@
 
 mod events;
 mod halt;
-mod traffic;
+pub(crate) mod traffic;
 
 pub use halt::{Rollback, continue_deployment, stop};
 

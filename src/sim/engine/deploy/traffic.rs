@@ -24,39 +24,81 @@ pub(super) fn set_production(world: &mut World, id: &str, percent: u32) {
         return;
     };
     let rules = world.rules_for_pair(&listener, [&original_tg, &replacement_tg]);
-    let weights = match percent {
-        0 => vec![(original_tg.clone(), 1)],
-        100 => vec![(replacement_tg.clone(), 1)],
-        p => vec![(original_tg.clone(), 100 - p), (replacement_tg.clone(), p)],
+    shift_rules(
+        world,
+        &rules,
+        (&original_tg, &replacement_tg),
+        f64::from(percent),
+    );
+    set_weights(
+        world,
+        (&cluster, &service),
+        [original_set.as_deref(), replacement_set.as_deref()],
+        f64::from(percent),
+    );
+    with(world, id, |d| d.shifted = percent);
+}
+
+/// ELBv2 forward weights (integers, 0..=999) that send `percent` (0.0..=100.0) to the second
+/// of a pair: whole percents as `100 - p : p`, tenths (a 0.1 % canary) as `1000 - 10p : 10p`.
+/// A side at 0 is left out of the action, as CodeDeploy and ECS leave it.
+pub(crate) fn split(percent: f64) -> (u32, u32) {
+    let percent = percent.clamp(0.0, 100.0);
+    if (percent - percent.round()).abs() < 1e-9 {
+        let p = percent.round() as u32;
+        (100 - p, p)
+    } else {
+        let tenths = (percent * 10.0).round() as u32;
+        (1000 - tenths, tenths)
+    }
+}
+
+/// Moves `rules` so that `percent` of their traffic goes to `pair.1` and the rest to `pair.0`.
+/// Every shift of a blue/green pair, CodeDeploy's or ECS's, goes through here.
+pub(crate) fn shift_rules(world: &mut World, rules: &[String], pair: (&str, &str), percent: f64) {
+    let (from, to) = split(percent);
+    let weights: Vec<(&str, u32)> = match (from, to) {
+        (_, 0) => vec![(pair.0, 1)],
+        (0, _) => vec![(pair.1, 1)],
+        (from, to) => vec![(pair.0, from), (pair.1, to)],
     };
     for arn in rules {
-        if let Some(rule) = world.rules.get_mut(&arn) {
+        if let Some(rule) = world.rules.get_mut(arn) {
             for action in rule.actions.iter_mut().filter(|a| a.kind == "forward") {
-                action.forward.retain(|f| {
-                    f.target_group_arn != original_tg && f.target_group_arn != replacement_tg
-                });
+                action
+                    .forward
+                    .retain(|f| f.target_group_arn != pair.0 && f.target_group_arn != pair.1);
                 for (tg, weight) in &weights {
                     action.forward.push(Forward {
-                        target_group_arn: tg.clone(),
+                        target_group_arn: (*tg).to_owned(),
                         weight: *weight,
                     });
                 }
             }
         }
     }
+}
+
+/// Sets the traffic weight the two task sets of a shift report: `100 - percent` on the first,
+/// `percent` on the second.
+pub(crate) fn set_weights(
+    world: &mut World,
+    (cluster, service): (&str, &str),
+    sets: [Option<&str>; 2],
+    percent: f64,
+) {
     let now = world.now;
-    if let Some(svc) = world.service_mut(&cluster, &service) {
+    if let Some(svc) = world.service_mut(cluster, service) {
         for set in &mut svc.task_sets {
-            if Some(&set.id) == original_set.as_ref() {
-                set.traffic_weight = f64::from(100 - percent);
+            if Some(set.id.as_str()) == sets[0] {
+                set.traffic_weight = 100.0 - percent;
                 set.updated_at = now;
-            } else if Some(&set.id) == replacement_set.as_ref() {
-                set.traffic_weight = f64::from(percent);
+            } else if Some(set.id.as_str()) == sets[1] {
+                set.traffic_weight = percent;
                 set.updated_at = now;
             }
         }
     }
-    with(world, id, |d| d.shifted = percent);
 }
 
 /// Points the test listener's rules for the pair at one target group.
@@ -111,7 +153,7 @@ pub(super) fn begin_draining(world: &mut World, id: &str) {
     });
 }
 
-pub(super) fn drain_set(
+pub(crate) fn drain_set(
     world: &mut World,
     cluster: &str,
     service: &str,
@@ -129,7 +171,7 @@ pub(super) fn drain_set(
 }
 
 /// Removes a draining task set once its last task has stopped; true when it is gone.
-pub(super) fn remove_set_when_drained(
+pub(crate) fn remove_set_when_drained(
     world: &mut World,
     cluster: &str,
     service: &str,
