@@ -103,6 +103,47 @@ pub async fn stop_with_rollback(
     ))
 }
 
+/// StopServiceDeployment with ROLLBACK: ECS returns an ECS-native deployment's traffic and
+/// tasks to the revision before it (the only stop type AWS's API reference lists as valid).
+pub async fn stop_service_deployment(c: &Clients, arn: &str) -> Result<RequestId, AwsError> {
+    let out = c
+        .ecs
+        .client
+        .stop_service_deployment()
+        .service_deployment_arn(arn)
+        .stop_type(aws_sdk_ecs::types::StopServiceDeploymentStopType::Rollback)
+        .send()
+        .await
+        .map_err(|e| c.error("ecs", "StopServiceDeployment", &e).on(arn))?;
+    Ok(id(&out))
+}
+
+/// ContinueServiceDeployment: answers a PAUSE hook waiting for a person, going on or rolling
+/// back.
+pub async fn continue_service_deployment(
+    c: &Clients,
+    arn: &str,
+    hook: &str,
+    rollback: bool,
+) -> Result<RequestId, AwsError> {
+    let action = if rollback {
+        aws_sdk_ecs::types::DeploymentLifecycleHookAction::Rollback
+    } else {
+        aws_sdk_ecs::types::DeploymentLifecycleHookAction::Continue
+    };
+    let out = c
+        .ecs
+        .client
+        .continue_service_deployment()
+        .service_deployment_arn(arn)
+        .hook_id(hook)
+        .action(action)
+        .send()
+        .await
+        .map_err(|e| c.error("ecs", "ContinueServiceDeployment", &e).on(arn))?;
+    Ok(id(&out))
+}
+
 /// CreateDeployment of a revision: an AppSpec by its text (and its sha256, which CodeDeploy
 /// checks), an S3 object by reference. The new deployment's id.
 pub async fn create_deployment(

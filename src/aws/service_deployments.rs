@@ -22,16 +22,24 @@ pub const DESCRIBE_BATCH: usize = 20;
 /// ListServiceDeployments answers at most 100 a page.
 pub const LIST_PAGE: i32 = 100;
 
-/// The service deployments of one service, newest first as ECS lists them, created at or
-/// after `since` when given.
+/// The service deployments of one service, newest first as ECS lists them: those in
+/// `statuses` (all when empty), created at or after `since` when given.
 pub async fn list(
     c: &Clients,
     service: &ServiceRef,
+    statuses: &[ServiceDeploymentStatus],
     since: Option<aws_smithy_types::DateTime>,
 ) -> Result<Vec<String>, AwsError> {
     let created = since.map(|after| sdk::CreatedAt::builder().after(after).build());
+    let statuses: Option<Vec<sdk::ServiceDeploymentStatus>> = (!statuses.is_empty()).then(|| {
+        statuses
+            .iter()
+            .map(|s| sdk::ServiceDeploymentStatus::from(s.as_str()))
+            .collect()
+    });
     all_pages(|token| {
         let created = created.clone();
+        let statuses = statuses.clone();
         async move {
             let _slot = c.ecs.slot().await;
             let out = c
@@ -41,6 +49,7 @@ pub async fn list(
                 .cluster(&service.cluster)
                 .service(&service.service)
                 .set_created_at(created)
+                .set_status(statuses)
                 .max_results(LIST_PAGE)
                 .set_next_token(token)
                 .send()

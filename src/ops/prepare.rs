@@ -5,9 +5,13 @@
 //! verb plans itself ([`super::verbs::Verb::prepare`]); the reads several verbs share live
 //! here. It must not send anything.
 
-use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2};
+use crate::aws::{Clients, codedeploy, codepipeline, ecs, elbv2, service_deployments};
+use crate::model::DeploymentRef;
+use crate::model::service_deployment::ServiceDeployment;
+use crate::model::status::ServiceDeploymentStatus;
 
 pub use super::Call;
+use super::verbs::Target;
 use super::{Op, OpError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +44,73 @@ pub(super) async fn deployment_now(
         .into_iter()
         .next()
         .ok_or_else(|| gone(format!("deployment {id} does not exist")))
+}
+
+/// An ECS service deployment as it is now.
+pub(super) async fn service_deployment_now(
+    c: &Clients,
+    arn: &str,
+) -> Result<ServiceDeployment, OpError> {
+    service_deployments::describe(c, &[arn.to_owned()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| gone(format!("service deployment {arn} does not exist")))
+}
+
+/// The deployment a target names: the one given, or the one of the service in flight
+/// (pending, in progress or asked to stop). Several in flight are refused with their ARNs.
+pub(super) async fn service_deployment_of(
+    c: &Clients,
+    target: &Target,
+) -> Result<ServiceDeployment, OpError> {
+    let service = match target {
+        Target::Deployment(DeploymentRef::Ecs(arn)) => {
+            return service_deployment_now(c, arn).await;
+        }
+        Target::Deployment(DeploymentRef::CodeDeploy(id)) => {
+            return Err(OpError::Invalid(format!(
+                "{id} is a CodeDeploy deployment, not an ECS service deployment"
+            )));
+        }
+        Target::Service(service) => service,
+    };
+    let moving = [
+        ServiceDeploymentStatus::Pending,
+        ServiceDeploymentStatus::InProgress,
+        ServiceDeploymentStatus::StopRequested,
+    ];
+    let arns = service_deployments::list(c, service, &moving, None).await?;
+    match arns.as_slice() {
+        [] => Err(gone(format!(
+            "no service deployment of {service} is in flight"
+        ))),
+        [one] => service_deployment_now(c, one).await,
+        many => Err(OpError::Invalid(format!(
+            "{} service deployments of {service} are in flight: {}; name one by its ARN",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+/// After an unknown outcome: an ECS service deployment's status and stage now.
+pub(super) async fn service_deployment_state(c: &Clients, arn: &str) -> Result<String, OpError> {
+    let found = service_deployments::describe(c, &[arn.to_owned()]).await?;
+    let Some(d) = found.first() else {
+        return Ok(format!("{arn} does not exist"));
+    };
+    let stage = d
+        .stage
+        .as_ref()
+        .map_or_else(String::new, |s| format!(" at {s}"));
+    let waiting = d.waiting_hooks().fold(String::new(), |mut line, h| {
+        line.push_str("; hook ");
+        line.push_str(&h.id);
+        line.push_str(" waits");
+        line
+    });
+    Ok(format!("{} is {}{stage}{waiting}", d.service, d.status))
 }
 
 /// After an unknown outcome: a deployment's status now, with its termination wait when

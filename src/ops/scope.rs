@@ -68,6 +68,22 @@ pub async fn group(
     )
 }
 
+/// An ECS service: against `--cluster` and `--service`; it belongs to no CodeDeploy
+/// application, so `--application` keeps it out. `None`: the service is not known yet (the
+/// fresh-state check finds it), so only an application scope can refuse it here.
+pub fn service(
+    scope: &Scope,
+    target: &str,
+    service: Option<&crate::model::ServiceRef>,
+) -> Result<(), OpError> {
+    admit(scope.applications.is_empty(), target, "--application")?;
+    let Some(service) = service else {
+        return Ok(());
+    };
+    admit(scope.cluster(&service.cluster), target, "--cluster")?;
+    admit(scope.service(&service.service), target, "--service")
+}
+
 /// Refuses `target` when it is not `inside` the scope that `flag` sets.
 pub fn admit(inside: bool, target: &str, flag: &str) -> Result<(), OpError> {
     if inside {

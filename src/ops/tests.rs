@@ -48,7 +48,9 @@ fn bad_comments_deployment_ids_and_counts_are_refused_with_what_is_wrong() {
         ),
         (
             Op::Rollback(Rollback {
-                deployment: "d-abcdefghi".into(),
+                deployment: super::verbs::Target::Deployment(
+                    crate::model::DeploymentRef::CodeDeploy("d-abcdefghi".into()),
+                ),
             }),
             "not a deployment id",
         ),
@@ -227,7 +229,9 @@ fn dangerous_actions_need_the_name_typed_and_protected_accounts_always_do() {
     );
     assert_eq!(
         Op::Rollback(Rollback {
-            deployment: "d-A".into()
+            deployment: super::verbs::Target::Deployment(crate::model::DeploymentRef::CodeDeploy(
+                "d-A".into(),
+            ))
         })
         .confirmation("d-A", false),
         Confirm::Typed("d-A".into())
@@ -425,10 +429,15 @@ fn a_deployment_verb_names_the_platform_it_acts_on_and_never_guesses_by_shape() 
         deployment: Some(ecs),
         ..nothing_here()
     };
-    for act in [Act::Reroute, Act::Finish, Act::Rollback] {
+    for act in [Act::Reroute, Act::Finish] {
         let refused = act.begin(&here).expect_err("not a CodeDeploy deployment");
         assert!(refused.contains("ECS service deployment"), "{refused}");
     }
+    // A rollback takes either platform, and names the ECS one by its ARN's last part.
+    let begun = Act::Rollback
+        .begin(&here)
+        .expect("an ECS service deployment");
+    assert_eq!(begun.title, "Roll back d-ABCDEFGHI");
     let here = super::verbs::Here {
         deployment: Some(DeploymentRef::CodeDeploy("d-ABCDEFGHI".into())),
         ..nothing_here()

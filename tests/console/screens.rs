@@ -241,7 +241,9 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
     };
     let rollback_plan = |id: &str| Plan {
         op: Op::Rollback(cutover::ops::verbs::rollback::Rollback {
-            deployment: id.into(),
+            deployment: cutover::ops::verbs::Target::Deployment(
+                cutover::model::DeploymentRef::CodeDeploy(id.into()),
+            ),
         }),
         summary: vec![format!(
             "Stop {id} (InProgress) and roll back: traffic returns to the original task set."
@@ -249,6 +251,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         typed_name: id.into(),
         call: Call::StopWithRollback(cutover::ops::verbs::rollback::Call {
             deployment: id.into(),
+            ecs: false,
         }),
     };
     for (width, height) in [(80, 24), (160, 48)] {

@@ -22,6 +22,7 @@ use common::{Sim, options};
 mod console;
 mod flags;
 mod modes;
+mod native;
 mod once;
 mod pipelines;
 

@@ -106,10 +106,13 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
             "codedeploy:StopDeployment",
             plan(
                 Op::Rollback(cutover::ops::verbs::rollback::Rollback {
-                    deployment: deployment.clone(),
+                    deployment: cutover::ops::verbs::Target::Deployment(
+                        cutover::model::DeploymentRef::CodeDeploy(deployment.clone()),
+                    ),
                 }),
                 Call::StopWithRollback(cutover::ops::verbs::rollback::Call {
                     deployment: deployment.clone(),
+                    ecs: false,
                 }),
             ),
         ),

@@ -15,6 +15,7 @@
 
 pub mod approve;
 pub mod finish;
+pub mod pause;
 pub mod redeploy;
 pub mod reroute;
 pub mod retry;
@@ -86,6 +87,12 @@ pub trait Verb: Sized + Clone {
 
     /// What it acts on, as messages and the audit log name it.
     fn target(&self) -> String;
+
+    /// Whether this action needs the target's name typed; some verbs are dangerous one way
+    /// only (a pause answered ROLLBACK, not CONTINUE).
+    fn dangerous(&self) -> bool {
+        Self::SPEC.dangerous
+    }
 
     /// Checks the input alone, before anything is read or sent.
     fn validate(&self) -> Result<(), OpError>;
@@ -256,6 +263,13 @@ macro_rules! verbs {
                 }
             }
 
+            /// Whether it needs the target's name typed.
+            pub fn dangerous(&self) -> bool {
+                match self {
+                    $(Self::$verb(v) => v.dangerous(),)*
+                }
+            }
+
             /// What it acts on.
             pub fn target(&self) -> String {
                 match self {
@@ -346,7 +360,7 @@ macro_rules! verbs {
             /// The act's verb.
             pub fn spec(self) -> &'static Spec {
                 match self {
-                    $($(Self::$act)|* => &<$module::$verb as Verb>::SPEC,)*
+                    $($(Self::$act => &<$module::$verb as Verb>::SPEC,)*)*
                 }
             }
 
@@ -382,6 +396,8 @@ verbs! {
     Retry(retry) => Retry { Retry: retry::failed, RetryAll: retry::all },
     /// Stop a pipeline's running execution.
     Stop(stop) => Stop { StopWait: stop::wait, StopAbandon: stop::abandon },
+    /// Answer a pause hook of an ECS service deployment: go on, or with --rollback roll back.
+    Continue(pause) => ContinueHook {},
     /// Roll a stage back to what an earlier successful execution deployed.
     RollbackStage(rollback_stage) => RollbackStage { RollbackStage: rollback_stage::begin },
     /// Start a pipeline execution.
@@ -394,7 +410,7 @@ impl Op {
     /// person types for this target (the deployment id, `application/group`, the pipeline,
     /// the load balancer).
     pub fn confirmation(&self, typed_name: &str, protected: bool) -> Confirm {
-        if self.spec().dangerous || protected {
+        if self.dangerous() || protected {
             Confirm::Typed(typed_name.to_owned())
         } else {
             Confirm::Plain
@@ -407,6 +423,67 @@ fn plan(title: String, ops: Vec<Op>) -> Begin {
     Begin {
         title,
         start: Starts::Plan(ops),
+    }
+}
+
+/// What a deployment action names: a deployment of either platform, or a service, whose
+/// deployment in flight it means. Written down (audit log, messages) as it was given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Deployment(DeploymentRef),
+    Service(ServiceRef),
+}
+
+impl Target {
+    /// From the command line: a CodeDeploy id (`d-…`), an ECS service deployment ARN, or
+    /// `CLUSTER/SERVICE`.
+    pub fn parse(text: &str) -> Result<Self, OpError> {
+        let text = text.trim();
+        if text.starts_with("arn:") {
+            return match crate::model::service_deployment::service_of(text) {
+                Some(_) if text.contains(":service-deployment/") => {
+                    Ok(Self::Deployment(DeploymentRef::Ecs(text.to_owned())))
+                }
+                _ => Err(OpError::Invalid(format!(
+                    "'{text}' is not an ECS service deployment ARN (…:service-deployment/CLUSTER/SERVICE/ID)"
+                ))),
+            };
+        }
+        if text.starts_with("d-") {
+            deployment_id(text)?;
+            return Ok(Self::Deployment(DeploymentRef::CodeDeploy(text.to_owned())));
+        }
+        let (cluster, service) = split(
+            text,
+            "a deployment id, a service deployment ARN or CLUSTER/SERVICE",
+        )?;
+        Ok(Self::Service(ServiceRef::new(cluster, service)))
+    }
+
+    /// The service, when the target names it (an ECS deployment's ARN does).
+    pub fn service(&self) -> Option<ServiceRef> {
+        match self {
+            Self::Deployment(DeploymentRef::Ecs(arn)) => {
+                crate::model::service_deployment::service_of(arn)
+            }
+            Self::Deployment(DeploymentRef::CodeDeploy(_)) => None,
+            Self::Service(service) => Some(service.clone()),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Deployment(d) => f.write_str(d.id()),
+            Self::Service(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl Serialize for Target {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
