@@ -97,7 +97,7 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                 Op::Reroute(cutover::ops::verbs::reroute::Reroute {
                     deployment: deployment.clone(),
                 }),
-                Call::ContinueReady(cutover::ops::verbs::reroute::Call {
+                Call::ContinueReady(cutover::ops::verbs::DeploymentCall {
                     deployment: deployment.clone(),
                 }),
             ),

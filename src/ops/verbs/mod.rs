@@ -71,6 +71,20 @@ pub struct ActArgs {
     pub confirm: Option<String>,
 }
 
+/// The command line of a verb on one CodeDeploy deployment.
+#[derive(Debug, clap::Args)]
+pub struct DeploymentArgs {
+    deployment: String,
+    #[command(flatten)]
+    act: ActArgs,
+}
+
+/// The call of a verb on one CodeDeploy deployment, by its id.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeploymentCall {
+    pub deployment: String,
+}
+
 /// One action's contract. Futures are `Send`: the console runs them on its runtime's tasks.
 pub trait Verb: Sized + Clone {
     /// The one call it makes, everything resolved; the audit log records it.

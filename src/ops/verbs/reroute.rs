@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::{
-    ActArgs, Begin, Here, Prepared, Spec, Verb, codedeploy_here, deployment_id, done, plan,
+    ActArgs, Begin, DeploymentArgs, DeploymentCall, Here, Prepared, Spec, Verb, codedeploy_here,
+    deployment_id, done, plan,
 };
 use crate::aws::act::{self, Wait};
 use crate::aws::{AwsError, Clients};
@@ -20,21 +21,9 @@ pub struct Reroute {
     pub deployment: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Call {
-    pub deployment: String,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    deployment: String,
-    #[command(flatten)]
-    act: ActArgs,
-}
-
 impl Verb for Reroute {
-    type Call = Call;
-    type Args = Args;
+    type Call = DeploymentCall;
+    type Args = DeploymentArgs;
 
     const SPEC: Spec = Spec {
         name: "reroute",
@@ -54,7 +43,7 @@ impl Verb for Reroute {
         scope::deployment(c, scope, &self.deployment).await
     }
 
-    async fn prepare(&self, c: &Clients) -> Result<Prepared<Call>, OpError> {
+    async fn prepare(&self, c: &Clients) -> Result<Prepared<DeploymentCall>, OpError> {
         let deployment = &self.deployment;
         let d = deployment_now(c, deployment).await?;
         if d.status != DeploymentStatus::Ready {
@@ -69,13 +58,13 @@ impl Verb for Reroute {
                 d.application, d.deployment_group
             )],
             typed_name: deployment.clone(),
-            call: Call {
+            call: DeploymentCall {
                 deployment: deployment.clone(),
             },
         })
     }
 
-    async fn send(c: &Clients, call: &Call) -> Result<Outcome, AwsError> {
+    async fn send(c: &Clients, call: &DeploymentCall) -> Result<Outcome, AwsError> {
         let deployment = &call.deployment;
         let id = act::continue_deployment(c, deployment, Wait::Ready).await?;
         Ok(done(
@@ -84,11 +73,11 @@ impl Verb for Reroute {
         ))
     }
 
-    async fn observe(c: &Clients, call: &Call) -> Result<String, OpError> {
+    async fn observe(c: &Clients, call: &DeploymentCall) -> Result<String, OpError> {
         deployment_state(c, &call.deployment, false).await
     }
 
-    fn from_args(args: Args) -> Result<(Self, ActArgs), OpError> {
+    fn from_args(args: DeploymentArgs) -> Result<(Self, ActArgs), OpError> {
         Ok((
             Self {
                 deployment: args.deployment,
