@@ -15,6 +15,7 @@ mod follow;
 mod hot;
 mod modes;
 mod moto;
+mod native;
 mod whole;
 
 use cutover::aws::{Clients, ConnectOptions, connect};
