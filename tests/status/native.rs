@@ -3,6 +3,7 @@
 //! services ECS deploys itself (never for CODE_DEPLOY ones), links them to their service and
 //! production rule, and takes the share on green from the rule's weights.
 
+use cutover::aws::hot::refresh;
 use cutover::aws::snapshot::take;
 use cutover::config::Scope;
 use cutover::model::Snapshot;
@@ -12,6 +13,7 @@ use cutover::sim::SimOptions;
 use cutover::sim::faults::Faults;
 use cutover::sim::world::World;
 use cutover::sim::world::native::{HookStage, Status};
+use cutover::sync::heat::moving;
 
 use crate::clients;
 use crate::common::{Sim, options};
@@ -185,4 +187,66 @@ async fn a_rolled_back_deployment_of_the_last_day_is_read_with_production_back_o
     let d = s.service_deployment(&arn).expect("read");
     assert_eq!(d.status, ServiceDeploymentStatus::RollbackSuccessful);
     assert_eq!(d.on_green.map(|g| g.percent), Some(0.0));
+}
+
+/// Every call served since `seq`, by operation.
+fn calls_since(sim: &Sim, seq: u64) -> std::collections::BTreeMap<String, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for r in sim.handle.shared().request_log().since(seq) {
+        *counts.entry(r.operation).or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test]
+async fn a_deployment_in_flight_is_hot_with_one_describe_per_poll_and_cools_down_when_done() {
+    let sim = native_world(Faults::default()).await;
+    let arn = deploy(&sim, "shop");
+    sim.advance(5);
+    let c = clients(&sim.endpoint()).await;
+    let mut s = take(&c, &Scope::default()).await.expect("snapshot");
+    // Found by the cold snapshot, hot at once: it, its service and its rules.
+    let set = moving(&s);
+    assert!(set.service_deployments.contains(&arn));
+    assert!(
+        set.services
+            .contains(&("lab".to_owned(), "shop".to_owned()))
+    );
+    let rule = s
+        .service_deployment(&arn)
+        .and_then(|d| d.production_rule.clone())
+        .expect("linked");
+    assert!(set.rules.contains(&rule));
+    until(&sim, 900, |w| {
+        w.service_deployments[&arn].production_percent > 0.0
+    });
+    let seq = sim.handle.shared().request_log().last_seq();
+    let update = refresh(&c, &set).await;
+    let polled = calls_since(&sim, seq);
+    eprintln!("calls per hot poll, one canary in flight: {polled:?}");
+    assert_eq!(polled.get("DescribeServiceDeployments"), Some(&1));
+    assert_eq!(polled.get("ListServiceDeployments"), None);
+    assert_eq!(polled.get("DescribeServiceRevisions"), None);
+    let taken_at = c.server_time().expect("time");
+    assert!(update.apply(&mut s, taken_at));
+    let d = s.service_deployment(&arn).expect("still there");
+    assert_eq!(
+        d.on_green.map(|g| (g.percent, g.from)),
+        Some((10.0, ShareFrom::ProductionRule))
+    );
+    // Once it is over, the next poll reads it done and it cools down.
+    until(&sim, 3_600, |w| {
+        w.service_deployments[&arn].status.is_done()
+    });
+    let update = refresh(&c, &moving(&s)).await;
+    update.apply(&mut s, c.server_time().expect("time"));
+    assert_eq!(
+        s.service_deployment(&arn).map(|d| d.status.clone()),
+        Some(ServiceDeploymentStatus::Successful)
+    );
+    let set = moving(&s);
+    assert!(
+        set.service_deployments.is_empty() && set.is_empty(),
+        "{set:?}"
+    );
 }
