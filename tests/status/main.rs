@@ -16,6 +16,7 @@ mod hot;
 mod modes;
 mod moto;
 mod native;
+mod native_status;
 mod whole;
 
 use cutover::aws::{Clients, ConnectOptions, connect};
