@@ -29,8 +29,9 @@ pub fn matches(snapshot: &Snapshot, fail_on: &[FailOn]) -> bool {
     let a = &snapshot.attention;
     fail_on.iter().any(|f| match f {
         FailOn::Any => !a.is_empty() || !snapshot.gaps.is_empty(),
-        FailOn::Approvals => !a.approvals.is_empty(),
-        FailOn::InFlight => !a.in_flight.is_empty(),
+        // Everything waiting on a person: pipeline approvals and ECS pause hooks.
+        FailOn::Approvals => !a.approvals.is_empty() || !a.hooks.is_empty(),
+        FailOn::InFlight => !a.in_flight.is_empty() || !a.in_flight_ecs.is_empty(),
         FailOn::Failures => !a.failures.is_empty(),
         FailOn::Services => !a.services.is_empty(),
         FailOn::Gaps => !snapshot.gaps.is_empty(),
@@ -62,7 +63,9 @@ pub fn human(s: &Snapshot) -> String {
         let _ = writeln!(out, "\nNothing needs attention.");
     }
     approvals(s, &mut out);
+    hooks(s, &mut out);
     in_flight(s, &mut out);
+    in_flight_ecs(s, &mut out);
     failures(s, &mut out);
     troubled_services(s, &mut out);
     summary(s, &mut out);
@@ -153,6 +156,68 @@ fn in_flight(s: &Snapshot, out: &mut String) {
     }
 }
 
+/// ECS pause hooks waiting for a person, with the time left before their timeout action.
+fn hooks(s: &Snapshot, out: &mut String) {
+    let a = &s.attention;
+    if a.hooks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\nPAUSE HOOKS WAITING ({})", a.hooks.len());
+    for h in &a.hooks {
+        let left = h.seconds_left.map_or_else(
+            || "no expiry known".to_owned(),
+            |secs| format!("{} left", human_duration(secs)),
+        );
+        let action = h
+            .timeout_action
+            .as_ref()
+            .map_or_else(String::new, |t| format!(", then {t}"));
+        let stage = h
+            .stage
+            .as_ref()
+            .map_or_else(String::new, |st| format!(" at {st}"));
+        let _ = writeln!(
+            out,
+            "  {:<28} hook {}{stage}  {left}{action}",
+            format!("{}/{}", h.cluster, h.service),
+            h.hook_id
+        );
+    }
+}
+
+fn in_flight_ecs(s: &Snapshot, out: &mut String) {
+    let a = &s.attention;
+    if a.in_flight_ecs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nECS SERVICE DEPLOYMENTS IN FLIGHT ({})",
+        a.in_flight_ecs.len()
+    );
+    for d in &a.in_flight_ecs {
+        let id = d.arn.rsplit('/').next().unwrap_or(&d.arn);
+        let percent = d.percent_on_green.map_or_else(
+            || format!("{:<12}  ---% green", ""),
+            |p| format!("{} {p:>3.0}% green", bar(p, 10)),
+        );
+        let stage = d
+            .stage
+            .as_ref()
+            .map_or_else(|| d.status.to_string(), ToString::to_string);
+        let strategy = d
+            .strategy
+            .as_ref()
+            .map_or_else(String::new, |k| format!("  {k}"));
+        let rollback = if d.rollback { "  (rollback)" } else { "" };
+        let _ = writeln!(
+            out,
+            "  {id}  {:<36} {percent}  {stage}{strategy}{rollback}",
+            format!("{}/{}", d.cluster, d.service),
+        );
+    }
+}
+
 /// Failures of the last day, each with its reason on a line of its own.
 fn failures(s: &Snapshot, out: &mut String) {
     let a = &s.attention;
@@ -165,6 +230,7 @@ fn failures(s: &Snapshot, out: &mut String) {
         let kind = match f.source {
             FailureSource::Deployment => "deployment",
             FailureSource::Pipeline => "pipeline",
+            FailureSource::ServiceDeployment => "ecs deployment",
         };
         let rolled = f
             .rolled_back_by
@@ -270,9 +336,10 @@ fn summary(s: &Snapshot, out: &mut String) {
     );
     let _ = writeln!(
         out,
-        "  ecs              {} services in {} clusters",
+        "  ecs              {} services in {} clusters, {} service deployments in flight",
         s.services.len(),
-        s.clusters.len()
+        s.clusters.len(),
+        s.attention.in_flight_ecs.len()
     );
     let _ = writeln!(
         out,

@@ -150,6 +150,9 @@ fn overview(s: &Snapshot) -> Vec<Row> {
                 id: DeploymentRef::CodeDeploy(f.id.clone()),
             },
             FailureSource::Pipeline => Row::Pipeline { name: f.id.clone() },
+            FailureSource::ServiceDeployment => Row::Deployment {
+                id: DeploymentRef::Ecs(f.id.clone()),
+            },
         }));
     }
     if !a.services.is_empty() {

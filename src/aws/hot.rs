@@ -8,12 +8,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::future::join_all;
 
 use super::codedeploy::Platform;
-use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions};
+use super::{
+    AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions, service_deployments,
+};
 use crate::model::Snapshot;
 use crate::model::deploy::Deployment;
 use crate::model::ecs::Service;
 use crate::model::elb::{ListenerRule, Target};
 use crate::model::pipeline::Pipeline;
+use crate::model::service_deployment::ServiceDeployment;
 
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
 
@@ -25,6 +28,8 @@ pub struct HotSet {
     pub target_groups: BTreeSet<String>,
     pub rules: BTreeSet<String>,
     pub pipelines: BTreeSet<String>,
+    /// ECS service deployments in flight, by ARN: one DescribeServiceDeployments batch.
+    pub service_deployments: BTreeSet<String>,
     /// `application/group` → `cluster:service` of every deployment group the snapshot read:
     /// the groups in scope. A deployment in flight elsewhere is not this console's.
     pub targets: BTreeMap<(String, String), String>,
@@ -34,7 +39,9 @@ pub struct HotSet {
 
 impl HotSet {
     pub fn is_empty(&self) -> bool {
-        self.deployments.is_empty() && self.pipelines.is_empty()
+        self.deployments.is_empty()
+            && self.pipelines.is_empty()
+            && self.service_deployments.is_empty()
     }
 }
 
@@ -46,6 +53,7 @@ pub struct HotUpdate {
     pub health: Vec<(String, Vec<Target>)>,
     pub rules: Vec<ListenerRule>,
     pub pipelines: Vec<Pipeline>,
+    pub service_deployments: Vec<ServiceDeployment>,
     pub errors: Vec<AwsError>,
     /// Deployments in flight that are not this console's, as now known.
     pub not_ours: BTreeSet<String>,
@@ -72,7 +80,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
                 .map(|chunk| (*cluster, chunk.to_vec()))
         })
         .collect();
-    let (listed, services, health, rules, pipelines) = tokio::join!(
+    let (listed, services, health, rules, pipelines, native) = tokio::join!(
         codedeploy::list_deployments(c, IN_FLIGHT, None),
         join_all(
             batches
@@ -97,7 +105,12 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
                 .iter()
                 .map(|name| codepipeline::pipeline(c, name))
         ),
+        in_flight(c, set),
     );
+    match native {
+        Ok(list) => out.service_deployments = list,
+        Err(error) => out.errors.push(error),
+    }
     // Deployments: the ones we follow plus any that started since.
     let (mut deployments, not_ours) = read_deployments(c, set, listed, &mut out.errors).await;
     let targets = join_all(deployments.iter().map(|d| {
@@ -150,6 +163,17 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         }
     }
     out
+}
+
+/// The ECS service deployments in flight: one DescribeServiceDeployments batch (20 a call),
+/// none when there are none. New ones are found by the cold snapshot, which lists each
+/// service's: listing them here would cost a call per service per poll.
+async fn in_flight(c: &Clients, set: &HotSet) -> Result<Vec<ServiceDeployment>, AwsError> {
+    if set.service_deployments.is_empty() {
+        return Ok(Vec::new());
+    }
+    let arns: Vec<String> = set.service_deployments.iter().cloned().collect();
+    service_deployments::describe(c, &arns).await
 }
 
 /// The deployments followed and those listed in flight since, read in batches; those listed
@@ -213,6 +237,18 @@ impl HotUpdate {
                 changed |= replace(slot, d, |old, new| new.progress = old.progress.clone());
             } else {
                 s.deployments.insert(0, d);
+                changed = true;
+            }
+        }
+        for d in self.service_deployments {
+            if let Some(slot) = s.service_deployments.iter_mut().find(|x| x.arn == d.arn) {
+                // The links and the share are derived again below.
+                changed |= replace(slot, d, |old, new| {
+                    new.production_rule.clone_from(&old.production_rule);
+                    new.on_green = old.on_green;
+                });
+            } else {
+                s.service_deployments.insert(0, d);
                 changed = true;
             }
         }

@@ -100,6 +100,8 @@ pub struct Clients {
     server_time: ServerTime,
     /// AppSpec texts already read: a revision never changes.
     revisions: revisions::RevisionCache,
+    /// ECS service revisions already read: a revision never changes either.
+    service_revisions: service_deployments::RevisionCache,
     /// Who these credentials are, once read: the snapshot, the console's actions and the
     /// command line all ask here, and STS is asked once.
     identity: Arc<tokio::sync::OnceCell<crate::model::Identity>>,
@@ -312,6 +314,7 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
         },
         server_time,
         revisions: revisions::RevisionCache::default(),
+        service_revisions: service_deployments::RevisionCache::default(),
         identity: Arc::default(),
     }
 }

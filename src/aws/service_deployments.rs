@@ -4,7 +4,11 @@
 //! answers in `failures[]` (gone, or not a service deployment) is left out, never an error
 //! for the others.
 
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use aws_sdk_ecs::types as sdk;
+use futures::future::join_all;
 
 use super::{AwsError, Clients, all_pages, ts};
 use crate::model::ServiceRef;
@@ -21,6 +25,105 @@ use crate::model::status::{
 pub const DESCRIBE_BATCH: usize = 20;
 /// ListServiceDeployments answers at most 100 a page.
 pub const LIST_PAGE: i32 = 100;
+
+/// The statuses of a deployment still moving (AWS's "pending" and "ongoing" phases).
+pub const IN_FLIGHT: &[ServiceDeploymentStatus] = &[
+    ServiceDeploymentStatus::Pending,
+    ServiceDeploymentStatus::InProgress,
+    ServiceDeploymentStatus::StopRequested,
+    ServiceDeploymentStatus::RollbackRequested,
+    ServiceDeploymentStatus::RollbackInProgress,
+];
+
+/// Service revisions read with DescribeServiceRevisions, by ARN, shared by every clone of
+/// the clients: a revision never changes, so each is read once.
+#[derive(Debug, Clone, Default)]
+pub struct RevisionCache(Arc<Mutex<HashMap<String, ServiceRevision>>>);
+
+impl RevisionCache {
+    fn get(&self, arn: &str) -> Option<ServiceRevision> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.get(arn).cloned()
+    }
+
+    fn insert(&self, revision: ServiceRevision) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.insert(revision.arn.clone(), revision);
+    }
+}
+
+/// What the cold snapshot read of service deployments, and what it could not read.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub deployments: Vec<ServiceDeployment>,
+    pub revisions: Vec<ServiceRevision>,
+    pub errors: Vec<AwsError>,
+}
+
+/// The service deployments of `services` (whose controller is ECS: a CODE_DEPLOY service is
+/// never asked) in flight, whatever their age (a pause hook may wait up to 14 days), and
+/// created since `since`; each described once, in batches of [`DESCRIBE_BATCH`]; and the
+/// revisions they move between, each read once for as long as the clients live.
+pub async fn read(c: &Clients, services: &[ServiceRef], since: crate::model::Timestamp) -> Read {
+    let mut out = Read::default();
+    let since = aws_smithy_types::DateTime::from_millis(since.0);
+    // Round 1: two lists per service, side by side.
+    let listed = join_all(services.iter().map(|s| async move {
+        let (in_flight, recent) =
+            tokio::join!(list(c, s, IN_FLIGHT, None), list(c, s, &[], Some(since)));
+        [in_flight, recent]
+    }))
+    .await;
+    let mut seen = BTreeSet::new();
+    let mut arns = Vec::new();
+    for result in listed.into_iter().flatten() {
+        match result {
+            Ok(list) => arns.extend(list.into_iter().filter(|a| seen.insert(a.clone()))),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    // Round 2: described, twenty at a time.
+    let described = join_all(arns.chunks(DESCRIBE_BATCH).map(|chunk| describe(c, chunk))).await;
+    for result in described {
+        match result {
+            Ok(list) => out.deployments.extend(list),
+            Err(error) => out.errors.push(error),
+        }
+    }
+    out.deployments
+        .sort_by_key(|d| std::cmp::Reverse(d.created_at));
+    // Round 3: the revisions not read before.
+    let wanted: BTreeSet<&str> = out
+        .deployments
+        .iter()
+        .flat_map(|d| d.sources.iter().chain(&d.target).map(|r| r.arn.as_str()))
+        .collect();
+    let mut missing = Vec::new();
+    for arn in wanted {
+        match c.service_revisions.get(arn) {
+            Some(revision) => out.revisions.push(revision),
+            None => missing.push(arn.to_owned()),
+        }
+    }
+    let read = join_all(
+        missing
+            .chunks(DESCRIBE_BATCH)
+            .map(|chunk| revisions(c, chunk)),
+    )
+    .await;
+    for result in read {
+        match result {
+            Ok(list) => {
+                for revision in list {
+                    c.service_revisions.insert(revision.clone());
+                    out.revisions.push(revision);
+                }
+            }
+            Err(error) => out.errors.push(error),
+        }
+    }
+    out
+}
 
 /// The service deployments of one service, newest first as ECS lists them: those in
 /// `statuses` (all when empty), created at or after `since` when given.
@@ -147,6 +250,8 @@ pub fn deployment(d: &sdk::ServiceDeployment) -> Option<ServiceDeployment> {
             names: a.alarm_names().to_vec(),
             triggered: a.triggered_alarm_names().to_vec(),
         }),
+        production_rule: None,
+        on_green: None,
         arn,
     })
 }
@@ -204,6 +309,11 @@ fn revision(r: &sdk::ServiceRevision) -> Option<ServiceRevision> {
                 (Some(image), None) => Some(image.to_owned()),
                 (None, digest) => digest.map(str::to_owned),
             })
+            .collect(),
+        target_group_arns: r
+            .load_balancers()
+            .iter()
+            .filter_map(|l| l.target_group_arn().map(str::to_owned))
             .collect(),
         created_at: r.created_at().map(ts),
     })

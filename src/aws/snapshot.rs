@@ -15,14 +15,17 @@ use futures::future::join_all;
 use tokio::sync::oneshot;
 
 use super::codedeploy::Platform;
-use super::{AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions};
+use super::{
+    AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions, service_deployments,
+};
 use crate::config::Scope;
 use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
 use crate::model::ecs::{Cluster, Service};
 use crate::model::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
 use crate::model::pipeline::Pipeline;
-use crate::model::status::{ExecutionStatus, StageStatus};
-use crate::model::{Snapshot, Timestamp};
+use crate::model::service_deployment::{ServiceDeployment, ServiceRevision};
+use crate::model::status::{Controller, ExecutionStatus, StageStatus};
+use crate::model::{ServiceRef, Snapshot, Timestamp};
 
 /// Deployments still moving, for ListDeployments' status filter.
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
@@ -71,7 +74,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     let (ecs_groups_tx, ecs_groups_rx) = oneshot::channel::<BTreeSet<String>>();
     let (cd_groups_tx, cd_groups_rx) = oneshot::channel::<BTreeSet<String>>();
     let identity = c.identity();
-    let (identity, pipelines, deploy, (clusters, services), elb) = tokio::join!(
+    let (identity, pipelines, deploy, ecs, elb) = tokio::join!(
         identity,
         read_pipelines(c, scope, &gaps),
         read_deployments(c, scope, &gaps, cd_groups_tx),
@@ -90,6 +93,12 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     if let Some(fatal) = errors.iter().find(|e| e.is_fatal()) {
         return Err(fatal.clone());
     }
+    let EcsRead {
+        clusters,
+        services,
+        service_deployments,
+        service_revisions,
+    } = ecs;
     let DeployRead {
         applications,
         groups,
@@ -118,6 +127,8 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
         applications,
         deployment_groups: groups,
         deployments,
+        service_deployments,
+        service_revisions,
         clusters,
         services,
         load_balancers,
@@ -393,12 +404,19 @@ fn builtin_configs(
     (configs, custom)
 }
 
+struct EcsRead {
+    clusters: Vec<Cluster>,
+    services: Vec<Service>,
+    service_deployments: Vec<ServiceDeployment>,
+    service_revisions: Vec<ServiceRevision>,
+}
+
 async fn read_ecs(
     c: &Clients,
     scope: &Scope,
     gaps: &Gaps,
     target_groups: oneshot::Sender<BTreeSet<String>>,
-) -> (Vec<Cluster>, Vec<Service>) {
+) -> EcsRead {
     // Named clusters need no ListClusters; patterns and "all" do.
     let exact = !scope.clusters.is_empty() && scope.clusters.iter().all(|c| !c.contains('*'));
     let names: Vec<String> = if exact {
@@ -447,18 +465,36 @@ async fn read_ecs(
         .filter(|(_, s)| is_failing(s))
         .map(|(i, _)| i)
         .collect();
-    let stopped = join_all(
-        failing
-            .iter()
-            .map(|i| ecs::stopped_tasks(c, &services[*i].cluster, &services[*i].name)),
-    )
-    .await;
+    // The service deployments of the services ECS deploys itself; CODE_DEPLOY services are
+    // never asked (ListServiceDeployments has nothing to say of them).
+    let native: Vec<ServiceRef> = services
+        .iter()
+        .filter(|s| s.controller == Controller::Ecs)
+        .map(|s| ServiceRef::new(&s.cluster, &s.name))
+        .collect();
+    let since = Timestamp(c.server_time().unwrap_or_else(Timestamp::now).0 - DAY_MS);
+    let (stopped, native) = tokio::join!(
+        join_all(failing.iter().map(|i| ecs::stopped_tasks(
+            c,
+            &services[*i].cluster,
+            &services[*i].name
+        )),),
+        service_deployments::read(c, &native, since),
+    );
     for (i, result) in failing.iter().zip(stopped) {
         if let Some(tasks) = gaps.keep(result) {
             services[*i].stopped_tasks = tasks;
         }
     }
-    (clusters, services)
+    for error in native.errors {
+        gaps.push(error);
+    }
+    EcsRead {
+        clusters,
+        services,
+        service_deployments: native.deployments,
+        service_revisions: native.revisions,
+    }
 }
 
 /// Short of tasks, a task set not settling, or an ECS rollout that failed.

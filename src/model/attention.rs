@@ -6,8 +6,12 @@ use serde::Serialize;
 
 use super::pipeline::{DeployTarget, SourceRevision};
 use super::progress::Phase;
+use super::service_deployment::ShareFrom;
 use super::snapshot::Snapshot;
-use super::status::{DeploymentStatus, ExecutionStatus, Severity, Status};
+use super::status::{
+    DeploymentStatus, DeploymentStrategy, ExecutionStatus, HookAction, ServiceDeploymentStage,
+    ServiceDeploymentStatus, Severity, Status,
+};
 use super::time::Timestamp;
 
 const DAY: i64 = 24 * 3_600_000;
@@ -16,6 +20,10 @@ const DAY: i64 = 24 * 3_600_000;
 pub struct Attention {
     pub approvals: Vec<WaitingApproval>,
     pub in_flight: Vec<InFlight>,
+    /// ECS service deployments in flight, beside CodeDeploy's.
+    pub in_flight_ecs: Vec<EcsInFlight>,
+    /// ECS pause hooks waiting for a person, beside the approvals: the soonest timeout first.
+    pub hooks: Vec<WaitingHook>,
     pub failures: Vec<Failure>,
     pub services: Vec<ServiceTrouble>,
 }
@@ -24,6 +32,8 @@ impl Attention {
     pub fn is_empty(&self) -> bool {
         self.approvals.is_empty()
             && self.in_flight.is_empty()
+            && self.in_flight_ecs.is_empty()
+            && self.hooks.is_empty()
             && self.failures.is_empty()
             && self.services.is_empty()
     }
@@ -61,11 +71,49 @@ pub struct InFlight {
     pub rollback: bool,
 }
 
+/// An ECS service deployment in flight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EcsInFlight {
+    pub arn: String,
+    pub cluster: String,
+    pub service: String,
+    pub status: ServiceDeploymentStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<ServiceDeploymentStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<DeploymentStrategy>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent_on_green: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent_from: Option<ShareFrom>,
+    pub rollback: bool,
+}
+
+/// A pause hook waiting for a person: ContinueServiceDeployment answers it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaitingHook {
+    pub deployment_arn: String,
+    pub cluster: String,
+    pub service: String,
+    pub hook_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<ServiceDeploymentStage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<Timestamp>,
+    /// Seconds left, at the snapshot's instant, before the timeout action fires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_left: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_action: Option<HookAction>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureSource {
     Deployment,
     Pipeline,
+    /// An ECS service deployment, by its ARN.
+    ServiceDeployment,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -119,8 +167,10 @@ pub fn derive(s: &Snapshot) -> Attention {
             rollback: d.rollback_of.is_some(),
         });
     }
+    service_deployments(s, &mut out);
     deployment_failures(s, &mut out);
     pipeline_failures(s, &mut out);
+    service_deployment_failures(s, &mut out);
     out.failures.sort_by_key(|f| std::cmp::Reverse(f.at));
     services(s, &mut out);
     out
@@ -150,6 +200,71 @@ fn approvals(s: &Snapshot, out: &mut Attention) {
     }
     // The longest wait first.
     out.approvals.sort_by_key(|a| a.waiting_since);
+}
+
+/// ECS service deployments in flight, and the pause hooks among them waiting for a person.
+fn service_deployments(s: &Snapshot, out: &mut Attention) {
+    for d in s.service_deployments.iter().filter(|d| d.in_flight()) {
+        out.in_flight_ecs.push(EcsInFlight {
+            arn: d.arn.clone(),
+            cluster: d.service.cluster.clone(),
+            service: d.service.service.clone(),
+            status: d.status.clone(),
+            stage: d.stage.clone(),
+            strategy: d.strategy.as_ref().map(|k| k.kind.clone()),
+            percent_on_green: d.on_green.map(|g| g.percent),
+            percent_from: d.on_green.map(|g| g.from),
+            rollback: d.is_rollback(),
+        });
+        for hook in d.waiting_hooks() {
+            out.hooks.push(WaitingHook {
+                deployment_arn: d.arn.clone(),
+                cluster: d.service.cluster.clone(),
+                service: d.service.service.clone(),
+                hook_id: hook.id.clone(),
+                stage: d.stage.clone(),
+                expires_at: hook.expires_at,
+                seconds_left: hook.expires_at.map(|t| (t.0 - s.taken_at.0).max(0) / 1000),
+                timeout_action: hook.timeout_action.clone(),
+            });
+        }
+    }
+    out.hooks
+        .sort_by_key(|h| h.expires_at.map_or(i64::MAX, |t| t.0));
+}
+
+/// ECS service deployments stopped or rolled back in the last 24 hours, with ECS's reason.
+fn service_deployment_failures(s: &Snapshot, out: &mut Attention) {
+    for d in s.service_deployments.iter().filter(|d| d.failed()) {
+        let at = d.ended_or_created();
+        if at.is_some_and(|t| s.taken_at.0 - t.0 > DAY) {
+            continue;
+        }
+        let rollback = d
+            .rollback
+            .as_ref()
+            .and_then(|r| r.reason.clone())
+            .filter(|r| d.status_reason.as_ref() != Some(r));
+        let reason = [d.status_reason.clone(), rollback]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.failures.push(Failure {
+            source: FailureSource::ServiceDeployment,
+            id: d.arn.clone(),
+            place: d.service.to_string(),
+            status: d.status.as_str().to_owned(),
+            severity: d.status.severity(),
+            at,
+            reason: if reason.is_empty() {
+                "no reason given".to_owned()
+            } else {
+                reason
+            },
+            rolled_back_by: None,
+        });
+    }
 }
 
 fn deployment_failures(s: &Snapshot, out: &mut Attention) {

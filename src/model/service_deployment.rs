@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use super::elb::ListenerRule;
 use super::refs::{DeploymentRef, ServiceRef};
 use super::status::{
     DeploymentStrategy, HookAction, HookStatus, HookTarget, MonitorStatus, ServiceDeploymentStage,
@@ -50,6 +51,31 @@ pub struct ServiceDeployment {
     pub circuit_breaker: Option<CircuitBreaker>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alarms: Option<Alarms>,
+    /// The production listener rule ECS moves for the service (its
+    /// `advancedConfiguration.productionListenerRule`), linked by [`crate::model::Snapshot::link`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_rule: Option<String>,
+    /// The share of production on the target revision, and where it was read; derived by
+    /// [`crate::model::Snapshot::link`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_green: Option<GreenShare>,
+}
+
+/// The percent of production on green (the target revision), 0 to 100.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GreenShare {
+    pub percent: f64,
+    pub from: ShareFrom,
+}
+
+/// Where a share of production was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShareFrom {
+    /// The production listener rule's weights: what the load balancer does.
+    ProductionRule,
+    /// The weight ECS requested for the target revision, which may lag behind the rule.
+    Requested,
 }
 
 /// A service revision's tasks and the traffic ECS asked for it (`ServiceRevisionSummary`).
@@ -142,6 +168,9 @@ pub struct ServiceRevision {
     pub task_definition: Option<String>,
     /// The container images it runs, as ECS resolved them (`image` and `imageDigest`).
     pub images: Vec<String>,
+    /// The target groups its tasks register in (`loadBalancers[].targetGroupArn`): for a
+    /// blue/green target revision, green.
+    pub target_group_arns: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<Timestamp>,
 }
@@ -160,12 +189,90 @@ impl ServiceDeployment {
         self.hooks.iter().filter(|h| h.waits_for_a_person())
     }
 
+    /// The failed hooks: a Lambda hook that failed or timed out, a pause answered ROLLBACK.
+    pub fn failed_hooks(&self) -> impl Iterator<Item = &HookDetail> {
+        self.hooks
+            .iter()
+            .filter(|h| matches!(h.status, Some(HookStatus::Failed | HookStatus::TimedOut)))
+    }
+
+    /// Whether it is going back to (or went back to) the source revision.
+    pub fn is_rollback(&self) -> bool {
+        matches!(
+            self.status,
+            ServiceDeploymentStatus::RollbackRequested
+                | ServiceDeploymentStatus::RollbackInProgress
+                | ServiceDeploymentStatus::RollbackSuccessful
+                | ServiceDeploymentStatus::RollbackFailed
+        ) || self.rollback.is_some()
+    }
+
+    /// Whether it ended badly: stopped, or rolled back (successfully or not).
+    pub fn failed(&self) -> bool {
+        matches!(
+            self.status,
+            ServiceDeploymentStatus::Stopped
+                | ServiceDeploymentStatus::RollbackSuccessful
+                | ServiceDeploymentStatus::RollbackFailed
+        )
+    }
+
+    /// When it ended, or else when it was made.
+    pub fn ended_or_created(&self) -> Option<Timestamp> {
+        self.finished_at.or(self.stopped_at).or(self.created_at)
+    }
+
     /// The share of production ECS asked the target revision to take, 0 to 100, as the
     /// deployment reports it. The listener rule's weights, where the snapshot has them, are
     /// the truth; this is the fallback when it has not.
     pub fn requested_on_green(&self) -> Option<f64> {
         self.target.as_ref()?.production_weight
     }
+}
+
+/// The percent of production on green. From the production rule's weights when the rule was
+/// read and green's target group is known: the target revision's (`green`), else the one of
+/// the service's pair (`pair`: `targetGroupArn` and `alternateTargetGroupArn`) the source
+/// revisions do not use. Else the weight the deployment requested.
+pub fn green_share(
+    d: &ServiceDeployment,
+    rule: Option<&ListenerRule>,
+    pair: &[&str],
+    revision_groups: impl Fn(&str) -> Option<Vec<String>>,
+) -> Option<GreenShare> {
+    let on_rule = rule.and_then(|rule| {
+        let target = d.target.as_ref()?;
+        let green = revision_groups(&target.arn)
+            .and_then(|groups| {
+                groups
+                    .into_iter()
+                    .find(|g| pair.contains(&g.as_str()) || rule.forwards_to(g))
+            })
+            .or_else(|| {
+                let blue: Vec<String> = d
+                    .sources
+                    .iter()
+                    .filter_map(|s| revision_groups(&s.arn))
+                    .flatten()
+                    .collect();
+                let others: Vec<&str> = pair
+                    .iter()
+                    .copied()
+                    .filter(|g| !blue.iter().any(|b| b == g))
+                    .collect();
+                (!blue.is_empty() && others.len() == 1).then(|| others[0].to_owned())
+            })?;
+        Some(GreenShare {
+            percent: rule.share_of(&green),
+            from: ShareFrom::ProductionRule,
+        })
+    });
+    on_rule.or_else(|| {
+        d.requested_on_green().map(|percent| GreenShare {
+            percent,
+            from: ShareFrom::Requested,
+        })
+    })
 }
 
 /// `cluster/service` from a service deployment's or service revision's ARN
@@ -184,6 +291,98 @@ pub fn service_of(arn: &str) -> Option<ServiceRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::elb::Forward;
+
+    fn counts(arn: &str, production: f64) -> RevisionCounts {
+        RevisionCounts {
+            arn: arn.into(),
+            requested: 2,
+            running: 2,
+            pending: 0,
+            test_weight: None,
+            production_weight: Some(production),
+        }
+    }
+
+    fn shifting() -> ServiceDeployment {
+        ServiceDeployment {
+            arn: "arn:aws:ecs:r:1:service-deployment/lab/shop/x".into(),
+            service: ServiceRef::new("lab", "shop"),
+            status: ServiceDeploymentStatus::InProgress,
+            status_reason: None,
+            stage: Some(ServiceDeploymentStage::ProductionTrafficShift),
+            created_at: None,
+            started_at: None,
+            finished_at: None,
+            stopped_at: None,
+            updated_at: None,
+            sources: vec![counts("blue-rev", 70.0)],
+            target: Some(counts("green-rev", 30.0)),
+            hooks: Vec::new(),
+            strategy: None,
+            rollback: None,
+            circuit_breaker: None,
+            alarms: None,
+            production_rule: None,
+            on_green: None,
+        }
+    }
+
+    fn rule(blue: i32, green: i32) -> ListenerRule {
+        ListenerRule {
+            arn: "rule".into(),
+            listener_arn: "listener".into(),
+            priority: "1".into(),
+            is_default: false,
+            conditions: Vec::new(),
+            forwards: vec![
+                Forward {
+                    target_group_arn: "tg-a".into(),
+                    weight: blue,
+                },
+                Forward {
+                    target_group_arn: "tg-b".into(),
+                    weight: green,
+                },
+            ],
+            other_action: None,
+        }
+    }
+
+    #[test]
+    fn the_share_on_green_comes_from_the_rule_and_else_from_what_ecs_requested() {
+        let d = shifting();
+        let groups = |arn: &str| match arn {
+            "green-rev" => Some(vec!["tg-b".to_owned()]),
+            "blue-rev" => Some(vec!["tg-a".to_owned()]),
+            _ => None,
+        };
+        let pair = ["tg-a", "tg-b"];
+        // The rule moved further than the request says: the rule is the truth.
+        let share = green_share(&d, Some(&rule(50, 50)), &pair, groups);
+        assert_eq!(
+            share,
+            Some(GreenShare {
+                percent: 50.0,
+                from: ShareFrom::ProductionRule
+            })
+        );
+        // The target revision not read: green is the one of the pair blue does not use.
+        let blue_only = |arn: &str| (arn == "blue-rev").then(|| vec!["tg-a".to_owned()]);
+        let share = green_share(&d, Some(&rule(80, 20)), &pair, blue_only);
+        assert_eq!(share.map(|s| s.percent), Some(20.0));
+        // No rule read, or no way to tell green: the request.
+        let share = green_share(&d, None, &pair, groups);
+        assert_eq!(
+            share,
+            Some(GreenShare {
+                percent: 30.0,
+                from: ShareFrom::Requested
+            })
+        );
+        let share = green_share(&d, Some(&rule(80, 20)), &pair, |_| None);
+        assert_eq!(share.map(|s| s.from), Some(ShareFrom::Requested));
+    }
 
     #[test]
     fn the_service_comes_from_the_arn_in_aws_s_formats() {

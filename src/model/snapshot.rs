@@ -11,11 +11,12 @@ use super::ecs::{Cluster, Service};
 use super::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
 use super::pipeline::Pipeline;
 use super::progress;
+use super::service_deployment::{self, ServiceDeployment, ServiceRevision};
 use super::source::Source;
 use super::time::Timestamp;
 
 /// The version of the `--json` schema; bumped when a field changes meaning or goes away.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Identity {
@@ -58,6 +59,12 @@ pub struct Snapshot {
     pub applications: Vec<Application>,
     pub deployment_groups: Vec<DeploymentGroup>,
     pub deployments: Vec<Deployment>,
+    /// ECS service deployments (ECS-native blue/green, linear, canary; rolling) of the
+    /// services in scope whose controller is ECS: in flight and of the last 24 hours,
+    /// newest first.
+    pub service_deployments: Vec<ServiceDeployment>,
+    /// The service revisions those deployments move between.
+    pub service_revisions: Vec<ServiceRevision>,
     pub clusters: Vec<Cluster>,
     pub services: Vec<Service>,
     pub load_balancers: Vec<LoadBalancer>,
@@ -139,7 +146,43 @@ impl Snapshot {
                 self.taken_at,
             ));
         }
+        self.link_service_deployments();
         self.attention = attention::derive(self);
+    }
+
+    /// Links each service deployment to the production rule its service's
+    /// `advancedConfiguration` names, and derives its share of production on green.
+    fn link_service_deployments(&mut self) {
+        let mut deployments = std::mem::take(&mut self.service_deployments);
+        for d in &mut deployments {
+            let link = self
+                .service(&d.service.cluster, &d.service.service)
+                .and_then(|s| {
+                    s.load_balancers
+                        .iter()
+                        .find(|l| l.production_listener_rule.is_some())
+                });
+            d.production_rule = link.and_then(|l| l.production_listener_rule.clone());
+            let pair: Vec<&str> = link
+                .into_iter()
+                .flat_map(|l| [&l.target_group_arn, &l.alternate_target_group_arn])
+                .filter_map(Option::as_deref)
+                .collect();
+            let rule = d.production_rule.as_deref().and_then(|arn| self.rule(arn));
+            d.on_green = service_deployment::green_share(d, rule, &pair, |arn| {
+                self.service_revision(arn)
+                    .map(|r| r.target_group_arns.clone())
+            });
+        }
+        self.service_deployments = deployments;
+    }
+
+    pub fn service_deployment(&self, arn: &str) -> Option<&ServiceDeployment> {
+        self.service_deployments.iter().find(|d| d.arn == arn)
+    }
+
+    pub fn service_revision(&self, arn: &str) -> Option<&ServiceRevision> {
+        self.service_revisions.iter().find(|r| r.arn == arn)
     }
 
     pub fn deployment(&self, id: &str) -> Option<&Deployment> {

@@ -65,7 +65,7 @@ async fn json_carries_the_schema_version_and_the_whole_model() {
         .expect("ran");
     assert!(out.status.success());
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], 2);
     for key in [
         "pipelines",
         "deployment_groups",

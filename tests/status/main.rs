@@ -15,6 +15,8 @@ mod follow;
 mod hot;
 mod modes;
 mod moto;
+mod native;
+mod native_status;
 mod whole;
 
 use cutover::aws::{Clients, ConnectOptions, connect};
