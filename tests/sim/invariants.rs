@@ -3,7 +3,9 @@
 //! of every kind, failures that roll back).
 
 use cutover::sim::SimOptions;
+use cutover::sim::world::World;
 use cutover::sim::world::codedeploy::DeploymentStatus;
+use cutover::sim::world::native::{HookStatus, Status};
 
 use crate::common::{Sim, options};
 
@@ -18,6 +20,7 @@ async fn a_simulated_day_keeps_every_invariant_at_every_step() {
     .await;
     let mut max_waiting = 0;
     let mut in_flight_seen = 0;
+    let mut pauses_seen = 0;
     for minute in 0..24 * 60 {
         for _ in 0..60 {
             sim.advance(1);
@@ -40,6 +43,7 @@ async fn a_simulated_day_keeps_every_invariant_at_every_step() {
                     .count(),
             )
         });
+        pauses_seen += sim.handle.shared().with_world(|w| pauses_awaiting(w));
         max_waiting = max_waiting.max(waiting);
         in_flight_seen = in_flight_seen.max(in_flight);
         if minute >= 60 {
@@ -68,6 +72,54 @@ async fn a_simulated_day_keeps_every_invariant_at_every_step() {
     assert!(
         in_flight_seen >= 2,
         "deployments overlap: at most {in_flight_seen} at once"
+    );
+    assert!(
+        pauses_seen >= 10,
+        "a PAUSE hook waits for a person: seen in {pauses_seen} minutes"
+    );
+    sim.handle.shared().with_world(|w| assert_native_day(w));
+}
+
+/// PAUSE hooks waiting for an answer now.
+fn pauses_awaiting(world: &World) -> usize {
+    world
+        .service_deployments
+        .values()
+        .flat_map(|d| &d.hooks)
+        .filter(|h| h.status == HookStatus::AwaitingAction)
+        .count()
+}
+
+/// The ECS-native services of the default world were deployed all day: every strategy
+/// succeeded, the flaky Lambda hook failed and rolled back, and the pause that nobody
+/// answered went on by its timeout action (CONTINUE).
+fn assert_native_day(world: &World) {
+    let done = |strategy: &str, status: Status| {
+        world
+            .service_deployments
+            .values()
+            .filter(|d| d.config.strategy.as_str() == strategy && d.status == status)
+            .count()
+    };
+    for strategy in ["BLUE_GREEN", "LINEAR", "CANARY"] {
+        assert!(
+            done(strategy, Status::Successful) >= 2,
+            "{strategy} deployments succeed"
+        );
+    }
+    let failed_hook = world.service_deployments.values().any(|d| {
+        d.status == Status::RollbackSuccessful
+            && d.hooks.iter().any(|h| h.status == HookStatus::Failed)
+    });
+    assert!(failed_hook, "a failed Lambda hook rolls back now and then");
+    let paused_then_went_on = world.service_deployments.values().any(|d| {
+        d.service == "payment-methods"
+            && d.status == Status::Successful
+            && d.hooks.iter().any(|h| h.status == HookStatus::TimedOut)
+    });
+    assert!(
+        paused_then_went_on,
+        "an unanswered pause continues on its timeout"
     );
 }
 

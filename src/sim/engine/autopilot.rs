@@ -1,7 +1,8 @@
 //! Autopilot keeps a demo world alive: it starts pipeline executions every few minutes,
 //! answers some approvals the way colleagues would (always leaving a few waiting for the
 //! person at the console), continues deployments parked in Ready, and now and then makes a
-//! deployment fail. It uses the world's seeded generator, so a seed replays the same day.
+//! deployment fail; it deploys ECS-native services too (see `services`). It uses the world's
+//! seeded generator, so a seed replays the same day.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,8 @@ use crate::sim::world::pipeline::{
 use crate::sim::world::{Millis, World};
 
 use super::{deploy, pipeline};
+
+mod services;
 
 const MINUTE: Millis = 60_000;
 
@@ -28,6 +31,7 @@ pub fn tick(world: &mut World) {
     answer_approvals(world);
     continue_ready(world);
     heal_target_groups(world);
+    services::tick(world);
 }
 
 /// How many executions autopilot leaves waiting at a PARALLEL pipeline's approval, so that

@@ -11,9 +11,12 @@ const PROVISIONING_SECONDS: Millis = 5_000;
 pub fn tick(world: &mut World) {
     let keys: Vec<(String, String)> = world.services.keys().cloned().collect();
     for key in keys {
-        reconcile(world, &key);
-        step_tasks(world, &key);
-        report_steady(world, &key);
+        let stream = world.stream_of(&key.0, &key.1);
+        world.in_stream(stream, |world| {
+            reconcile(world, &key);
+            step_tasks(world, &key);
+            report_steady(world, &key);
+        });
     }
 }
 

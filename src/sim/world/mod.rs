@@ -7,6 +7,7 @@ pub mod ecs;
 pub mod elb;
 pub mod native;
 pub mod pipeline;
+mod stream;
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,7 @@ use codedeploy::{Application, Deployment, DeploymentConfig, DeploymentGroup};
 use ecs::{Cluster, Service, TaskDefinition};
 use elb::{Listener, LoadBalancer, Rule, TargetGroup};
 use pipeline::{Execution, Pipeline};
+pub use stream::Stream;
 
 /// Durations the engine uses, in virtual seconds.
 #[derive(Debug, Clone)]
@@ -63,6 +65,12 @@ pub struct Autopilot {
     /// History simulated before the clock starts, in minutes.
     pub warmup_minutes: i64,
     pub next_start_at: Millis,
+    /// Minutes between deployments of ECS-native blue/green services, as a range.
+    pub service_deploy_every: (i64, i64),
+    /// Chance that such a deployment fails its first Lambda hook.
+    pub service_hook_failure_chance: f64,
+    /// When autopilot next deploys an ECS-native service; none before the first choice.
+    pub next_service_deploy_at: Option<Millis>,
     /// Target groups autopilot made unhealthy, to heal once their deployment is over.
     pub poisoned: std::collections::BTreeSet<String>,
 }
@@ -79,6 +87,9 @@ impl Default for Autopilot {
             continue_after: (3, 10),
             warmup_minutes: 0,
             next_start_at: 0,
+            service_deploy_every: (8, 20),
+            service_hook_failure_chance: 0.1,
+            next_service_deploy_at: None,
             poisoned: std::collections::BTreeSet::new(),
         }
     }
@@ -120,6 +131,9 @@ pub struct World {
     pub service_deployment_order: Vec<String>,
     next_ip: u32,
     next_event: u64,
+    /// The stream drawn from now, and the other one's generator and counters.
+    stream: Stream,
+    parked: stream::Parked,
 }
 
 impl World {
@@ -153,6 +167,8 @@ impl World {
             service_deployment_order: Vec::new(),
             next_ip: 10,
             next_event: 0,
+            stream: Stream::Main,
+            parked: stream::Parked::native(seed),
         }
     }
 

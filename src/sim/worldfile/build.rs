@@ -201,6 +201,19 @@ fn apply_autopilot(world: &mut World, section: Option<&AutopilotSection>) -> Bui
     if let Some(m) = s.warmup_minutes {
         a.warmup_minutes = i64::from(m);
     }
+    if let Some(range) = &s.service_deploy_every_minutes {
+        if range.get_ref().0 < 1 {
+            return Err(Fault::at(
+                range,
+                "autopilot.service_deploy_every_minutes",
+                "expected at least 1 minute between deployments",
+            ));
+        }
+        a.service_deploy_every = (range.get_ref().0, range.get_ref().1);
+    }
+    if let Some(c) = s.service_hook_failure_chance {
+        a.service_hook_failure_chance = c.0;
+    }
     a.next_start_at = world.now;
     Ok(())
 }

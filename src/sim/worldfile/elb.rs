@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::build::{Builder, DAY, NameRule, check_name, tag_list};
 use super::schema::{LoadBalancerSection, Protocol, Scheme};
 use super::{BuildResult, Fault};
+use crate::sim::world::Stream;
 use crate::sim::world::elb::{Action, Condition, Forward, Listener, LoadBalancer, Rule};
 
 /// A load balancer being built: its listeners, and the routes services claim on them.
@@ -30,6 +31,8 @@ pub(super) struct Claim {
     pub production: String,
     /// The target group the test listener forwards to; none for ECS-controller services.
     pub test: Option<String>,
+    /// The stream the service's rules draw their ids from.
+    pub stream: Stream,
 }
 
 impl Claim {
@@ -176,6 +179,7 @@ pub(super) fn add_rules(b: &mut Builder, lb: &Lb) -> BuildResult<()> {
                 field: "path-pattern".into(),
                 values: vec![claim.route.get_ref().clone()],
             }];
+            b.world.switch_stream(claim.stream);
             let arn = rule(
                 b,
                 lb,
@@ -185,6 +189,7 @@ pub(super) fn add_rules(b: &mut Builder, lb: &Lb) -> BuildResult<()> {
                 conditions,
                 forward(target),
             );
+            b.world.switch_stream(Stream::Main);
             ordered.push((*priority, arn));
         }
         ordered.sort();

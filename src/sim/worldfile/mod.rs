@@ -17,6 +17,8 @@ mod schema;
 mod services;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_native;
 
 use std::path::Path;
 

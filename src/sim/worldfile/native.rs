@@ -9,6 +9,7 @@ use toml::Spanned;
 use super::build::Builder;
 use super::schema::{EcsDeploymentSection, HookSection, ServiceSection};
 use super::{BuildResult, Fault};
+use crate::sim::world::Stream;
 use crate::sim::world::ecs::Controller;
 use crate::sim::world::native::{
     Advanced, BlueGreen, HookAction, HookStage, HookTarget, LifecycleHook, Strategy,
@@ -263,6 +264,8 @@ pub(super) fn finish(b: &mut Builder, pending: Vec<Pending>, lbs: &[super::elb::
         if let Some(svc) = b.world.service_mut(&p.cluster, &p.service) {
             svc.blue_green = Some(config);
         }
-        crate::sim::engine::native::ensure_revision(&mut b.world, &p.cluster, &p.service);
+        b.world.in_stream(Stream::Native, |w| {
+            crate::sim::engine::native::ensure_revision(w, &p.cluster, &p.service)
+        });
     }
 }

@@ -65,6 +65,8 @@ pub struct AutopilotSection {
     pub approve_after_minutes: Option<Range>,
     pub continue_after_minutes: Option<Range>,
     pub warmup_minutes: Option<u32>,
+    pub service_deploy_every_minutes: Option<Spanned<Range>>,
+    pub service_hook_failure_chance: Option<Chance>,
 }
 
 #[derive(Debug, Deserialize)]

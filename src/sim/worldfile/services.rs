@@ -9,16 +9,30 @@ use super::elb::Claim;
 use super::history::{self, Timeline};
 use super::schema::{ControllerKind, ServiceSection, TestRoute};
 use super::{BuildResult, Fault};
-use crate::sim::world::Millis;
 use crate::sim::world::ecs::{
     Controller, Health, Service, Task, TaskDefinition, TaskSet, TaskSetStatus, TaskStatus,
 };
 use crate::sim::world::elb::TargetGroup;
+use crate::sim::world::{Millis, Stream};
 
 /// The most tasks one service may ask for, as ECS allows.
 const MAX_DESIRED: u32 = 1_000;
 
+/// Adds a service; an ECS-native blue/green one draws from the world's native stream (see
+/// [`Stream`]), so that adding one leaves the ids of the rest of the world as they were.
 pub(super) fn add(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
+    let stream = if spec.ecs_deployment.is_some() {
+        Stream::Native
+    } else {
+        Stream::Main
+    };
+    b.world.switch_stream(stream);
+    let added = add_in_stream(b, spec);
+    b.world.switch_stream(Stream::Main);
+    added
+}
+
+fn add_in_stream(b: &mut Builder, spec: &ServiceSection) -> BuildResult<()> {
     let resolved = resolve(b, spec)?;
     let placed = place(b, spec, &resolved)?;
     if let Some(index) = resolved.lb {
@@ -321,6 +335,11 @@ fn claim_route(
         priority: spec.priority.clone(),
         production,
         test,
+        stream: if blue_green {
+            Stream::Native
+        } else {
+            Stream::Main
+        },
     });
     Ok(())
 }

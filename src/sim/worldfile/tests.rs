@@ -75,7 +75,7 @@ fn rules_of(world: &World, listener: &str) -> Vec<(String, String, String)> {
 fn default_world_holds_the_tutorial_and_the_release() {
     let world = default_world(START, 1);
     assert_eq!(world.clusters.len(), 4);
-    assert_eq!(world.services.len(), 33);
+    assert_eq!(world.services.len(), 37);
     assert_eq!(world.load_balancers.len(), 4);
     assert_eq!(world.deployment_groups.len(), 30);
     assert_eq!(world.deployments.len(), 30);
@@ -99,9 +99,11 @@ fn default_world_holds_the_tutorial_and_the_release() {
         .values()
         .filter(|s| s.controller == Controller::Ecs)
         .count();
-    assert_eq!(ecs, 3);
+    assert_eq!(ecs, 7);
     assert!(world.autopilot.enabled);
     assert_eq!(world.autopilot.warmup_minutes, 360);
+    assert_eq!(world.autopilot.service_deploy_every, (8, 20));
+    assert_default_world_has_native_services(&world);
 
     let production = listener_on(&world, "microservicesLB", 80);
     let test = listener_on(&world, "microservicesLB", 8080);
@@ -152,6 +154,68 @@ fn default_world_holds_the_tutorial_and_the_release() {
         (integration.category, integration.seconds),
         (Category::Test, 240)
     );
+}
+
+/// One ECS-native service per strategy, a PAUSE hook before production traffic and a Lambda
+/// hook, each with its blue/green pair and the rules its route claimed.
+fn assert_default_world_has_native_services(world: &World) {
+    use crate::sim::world::native::{HookAction, HookStage, HookTarget};
+    let native: Vec<(&str, &str, usize)> = world
+        .services
+        .values()
+        .filter_map(|s| {
+            let c = s.blue_green.as_ref()?;
+            Some((s.name.as_str(), c.strategy.as_str(), c.hooks.len()))
+        })
+        .collect();
+    assert_eq!(
+        native,
+        [
+            ("payment-methods", "BLUE_GREEN", 1),
+            ("gift-cards", "BLUE_GREEN", 1),
+            ("loyalty", "CANARY", 0),
+            ("wishlist", "LINEAR", 0),
+        ]
+    );
+    let config = |cluster: &str, name: &str| {
+        world
+            .service(cluster, name)
+            .and_then(|s| s.blue_green.clone())
+            .expect("blue/green")
+    };
+    let pause = &config("payments-prod", "payment-methods").hooks[0];
+    assert_eq!(pause.target, HookTarget::Pause);
+    assert_eq!(pause.stages, [HookStage::PreProductionTrafficShift]);
+    assert_eq!(
+        (pause.timeout_minutes, pause.timeout_action),
+        (30, HookAction::Continue)
+    );
+    let lambda = &config("web-prod", "gift-cards").hooks[0];
+    assert!(
+        matches!(&lambda.target, HookTarget::Lambda(arn) if arn.ends_with(":function:web-native-smoke-test"))
+    );
+    for (cluster, name) in [
+        ("payments-prod", "payment-methods"),
+        ("web-prod", "gift-cards"),
+        ("web-prod", "loyalty"),
+        ("web-prod", "wishlist"),
+    ] {
+        let advanced = config(cluster, name).advanced;
+        let green = &world.target_groups[&advanced.alternate_target_group];
+        assert_eq!(green.name, format!("{name}-green"), "{name}");
+        let production = &world.rules[&advanced.production_rule];
+        assert_eq!(
+            production.conditions[0].values,
+            [format!("/{name}/*")],
+            "{name}"
+        );
+        assert!(advanced.test_rule.is_some(), "{name}");
+        assert!(
+            world
+                .service(cluster, name)
+                .is_some_and(|s| s.revision.is_some())
+        );
+    }
 }
 
 #[test]

@@ -13,13 +13,13 @@
 mod halt;
 mod stages;
 
-pub use halt::{continue_hook, stop};
+pub use halt::stop;
 
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::world::native::{
     HookStage, ServiceDeployment, ServiceRevision, Stage, Status, Step,
 };
-use crate::sim::world::{Millis, World};
+use crate::sim::world::{Millis, Stream, World};
 
 /// The engine's steps, in order: each stage's own work, then the hooks of its hook stage.
 pub const STEPS: [Step; 18] = [
@@ -125,8 +125,32 @@ pub fn ensure_revision(world: &mut World, cluster: &str, service: &str) -> Optio
 }
 
 /// Starts a service deployment of `task_definition` on an ECS-native blue/green service; its
-/// ARN. The deployment is PENDING until the next tick.
+/// ARN. The deployment is PENDING until the next tick. Like all this engine does, it draws
+/// from the world's native stream.
 pub fn start(
+    world: &mut World,
+    cluster: &str,
+    service: &str,
+    task_definition: &str,
+) -> ApiResult<String> {
+    world.in_stream(Stream::Native, |w| {
+        begin(w, cluster, service, task_definition)
+    })
+}
+
+/// ContinueServiceDeployment: answers a PAUSE hook that is AWAITING_ACTION.
+pub fn continue_hook(
+    world: &mut World,
+    arn: &str,
+    hook_id: &str,
+    action: Option<&str>,
+) -> ApiResult<String> {
+    world.in_stream(Stream::Native, |w| {
+        halt::continue_hook(w, arn, hook_id, action)
+    })
+}
+
+fn begin(
     world: &mut World,
     cluster: &str,
     service: &str,
@@ -220,6 +244,10 @@ fn sides(
 }
 
 pub fn tick(world: &mut World) {
+    world.in_stream(Stream::Native, tick_live);
+}
+
+fn tick_live(world: &mut World) {
     let live: Vec<String> = world
         .service_deployment_order
         .iter()

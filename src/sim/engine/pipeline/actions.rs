@@ -161,7 +161,7 @@ fn create_deployment(
 }
 
 /// Registers the next revision of a service's task definition family with a new image tag.
-fn register_revision(
+pub(crate) fn register_revision(
     world: &mut World,
     cluster: &str,
     service: &str,

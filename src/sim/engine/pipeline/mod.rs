@@ -14,6 +14,7 @@
 mod actions;
 mod controls;
 
+pub(crate) use actions::register_revision;
 pub use controls::{answer_approval, retry, rollback_stage, set_transition, stop};
 
 use crate::sim::error::{ApiError, ApiResult};
