@@ -145,14 +145,14 @@ fn overview(s: &Snapshot) -> Vec<Row> {
     }
     if !a.failures.is_empty() {
         out.push(Row::Heading("Failures, last 24 hours"));
-        out.extend(a.failures.iter().map(|f| match f.source {
-            FailureSource::Deployment => Row::Deployment {
+        // ECS service deployments are listed by `cutover status`; the console draws their
+        // rows once it has a line and a screen for them.
+        out.extend(a.failures.iter().filter_map(|f| match f.source {
+            FailureSource::Deployment => Some(Row::Deployment {
                 id: DeploymentRef::CodeDeploy(f.id.clone()),
-            },
-            FailureSource::Pipeline => Row::Pipeline { name: f.id.clone() },
-            FailureSource::ServiceDeployment => Row::Deployment {
-                id: DeploymentRef::Ecs(f.id.clone()),
-            },
+            }),
+            FailureSource::Pipeline => Some(Row::Pipeline { name: f.id.clone() }),
+            FailureSource::ServiceDeployment => None,
         }));
     }
     if !a.services.is_empty() {
