@@ -243,6 +243,34 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// A deployment of payments/ledger with nothing but an id and a status, for tests.
+    #[cfg(test)]
+    pub(crate) fn example(id: &str, status: super::status::DeploymentStatus) -> Self {
+        Self {
+            id: id.to_owned(),
+            application: "payments".into(),
+            deployment_group: "ledger".into(),
+            config: "CodeDeployDefault.ECSAllAtOnce".into(),
+            status,
+            creator: None,
+            description: None,
+            created: None,
+            started: None,
+            completed: None,
+            error: None,
+            rollback_of: None,
+            rolled_back_by: None,
+            rollback_message: None,
+            termination_wait_started: false,
+            ready_action: None,
+            ready_wait_minutes: 0,
+            termination_wait_minutes: 0,
+            revision: None,
+            target: None,
+            progress: None,
+        }
+    }
+
     /// The typed reference screens, marks and actions hold.
     pub fn reference(&self) -> super::DeploymentRef {
         super::DeploymentRef::CodeDeploy(self.id.clone())

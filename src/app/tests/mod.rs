@@ -15,27 +15,8 @@ use crate::model::{Snapshot, Source};
 
 fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
     Deployment {
-        id: id.to_owned(),
-        application: "payments".into(),
-        deployment_group: "ledger".into(),
-        config: "CodeDeployDefault.ECSAllAtOnce".into(),
-        status,
-        creator: None,
-        description: None,
         created: Some(Timestamp(1_000)),
-        started: None,
-        completed: None,
-        error: None,
-        rollback_of: None,
-        rolled_back_by: None,
-        rollback_message: None,
-        termination_wait_started: false,
-        ready_action: None,
-        ready_wait_minutes: 0,
-        termination_wait_minutes: 0,
-        revision: None,
-        target: None,
-        progress: None,
+        ..Deployment::example(id, status)
     }
 }
 
