@@ -94,6 +94,9 @@ pub fn mark(app: &mut App) {
             Subject::Pipeline(pipeline.clone())
         }
         Some(Row::Deployment { id }) => Subject::Deployment(id.clone()),
+        Some(Row::Hook { deployment, .. }) => {
+            Subject::Deployment(DeploymentRef::Ecs(deployment.clone()))
+        }
         _ => return,
     };
     if !app.marks.remove(&mark) {
@@ -132,6 +135,10 @@ fn here(app: &App) -> Here {
             .and_then(|name| deploy_stage(snapshot?.pipeline(name)?)),
         gates: gates_here(app, row.as_ref(), pipeline.clone()),
         rules: rules_here(app, row.as_ref()),
+        hook: match &row {
+            Some(Row::Hook { deployment, hook }) => Some((deployment.clone(), hook.clone())),
+            _ => None,
+        },
         deployment,
         pipeline,
     }
@@ -181,6 +188,7 @@ fn deployment_here(app: &App, row: Option<&Row>) -> Option<DeploymentRef> {
             .and_then(Subject::deployment)
             .cloned(),
         (_, Some(Row::Deployment { id })) => Some(id.clone()),
+        (_, Some(Row::Hook { deployment, .. })) => Some(DeploymentRef::Ecs(deployment.clone())),
         _ => None,
     }
 }
@@ -205,9 +213,13 @@ fn service_here(app: &App, row: Option<&Row>) -> Option<ServiceRef> {
     if let Some(Row::Service { cluster, name }) = row {
         return Some(ServiceRef::new(cluster, name));
     }
-    let d = s.find(&deployment_here(app, row)?)?;
-    let g = s.group_of(d)?;
-    Some(ServiceRef::new(g.cluster.clone()?, g.service.clone()?))
+    match deployment_here(app, row)? {
+        DeploymentRef::Ecs(arn) => Some(s.service_deployment(&arn)?.service.clone()),
+        codedeploy @ DeploymentRef::CodeDeploy(_) => {
+            let g = s.group_of(s.find(&codedeploy)?)?;
+            Some(ServiceRef::new(g.cluster.clone()?, g.service.clone()?))
+        }
+    }
 }
 
 /// A key while a dialog is open.

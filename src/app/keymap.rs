@@ -264,9 +264,14 @@ pub const BINDINGS: &[Binding] = &[
             (key('a'), Action::Act(Act::Approve)),
             (key('x'), Action::Act(Act::Reject)),
         ],
-        ("a / x", "approve / reject"),
+        ("a / x", "approve / reject; at a pause: go on / roll back"),
         ("a/x", "approve/reject"),
-        Screens::Only(&[View::Overview, View::Pipelines, View::Pipeline]),
+        Screens::Only(&[
+            View::Overview,
+            View::Pipelines,
+            View::Pipeline,
+            View::Deployment,
+        ]),
     ),
     shown(
         &[(key(' '), Action::Mark)],

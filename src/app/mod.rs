@@ -12,6 +12,7 @@ mod update;
 pub use update::{palette, update};
 
 use crate::aws::hot::HotUpdate;
+use crate::model::observed::Observed;
 use crate::model::{DeploymentRef, Snapshot, Source, Timestamp};
 use crate::sync::Scheduler;
 pub use crate::sync::{Intervals, Mono};
@@ -177,6 +178,9 @@ pub struct App {
     /// Rows marked with space, for actions on many at once: bulk approve takes the
     /// pipelines, bulk rollback the deployments.
     pub marks: std::collections::BTreeSet<Subject>,
+    /// When the stages and traffic steps of ECS service deployments were first seen: what
+    /// their countdowns are estimated from.
+    pub seen: Observed,
 }
 
 /// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
@@ -272,6 +276,7 @@ impl App {
             drawn_at: 0,
             message: None,
             marks: std::collections::BTreeSet::new(),
+            seen: Observed::default(),
         }
     }
 

@@ -3,7 +3,8 @@
 
 use super::{App, Screen, Subject, View};
 use crate::model::attention::FailureSource;
-use crate::model::{DeploymentRef, Snapshot};
+use crate::model::progress::Phase;
+use crate::model::{DeploymentRef, Snapshot, Timestamp};
 
 /// What a row stands for, and what opening it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,11 @@ pub enum Row {
     },
     Deployment {
         id: DeploymentRef,
+    },
+    /// An ECS pause hook waiting for a person, in its service deployment.
+    Hook {
+        deployment: String,
+        hook: String,
     },
     Pipeline {
         name: String,
@@ -39,6 +45,9 @@ impl Row {
                 Some(Screen::of(Subject::Pipeline(pipeline.clone())))
             }
             Self::Deployment { id } => Some(Screen::of(Subject::Deployment(id.clone()))),
+            Self::Hook { deployment, .. } => Some(Screen::of(Subject::Deployment(
+                DeploymentRef::Ecs(deployment.clone()),
+            ))),
             Self::Service { name, .. } => Some(Screen {
                 filter: name.clone(),
                 ..Screen::new(View::Services)
@@ -60,6 +69,7 @@ impl Row {
             ),
             Self::Pipeline { name } => name.clone(),
             Self::Deployment { id } => id.id().to_owned(),
+            Self::Hook { deployment, hook } => format!("{deployment} {hook}"),
             Self::Service { cluster, name } => format!("{cluster}/{name}"),
             Self::TargetGroup { arn } => arn.clone(),
             Self::Heading(_) => String::new(),
@@ -83,11 +93,7 @@ pub fn rows(app: &App) -> Vec<Row> {
                 name: p.name.clone(),
             })
             .collect(),
-        View::Deployments => s
-            .deployments
-            .iter()
-            .map(|d| Row::Deployment { id: d.reference() })
-            .collect(),
+        View::Deployments => deployments(s),
         View::Services => s
             .services
             .iter()
@@ -125,34 +131,60 @@ pub fn rows(app: &App) -> Vec<Row> {
     filter(all, &screen.filter, s)
 }
 
+/// Attention first: everything waiting on a person (pipeline approvals, CodeDeploy
+/// deployments parked in Ready, ECS pause hooks), then the deployments in flight of both
+/// platforms, the failures of the last day, the services in trouble.
 fn overview(s: &Snapshot) -> Vec<Row> {
     let a = &s.attention;
     let mut out = Vec::new();
-    if !a.approvals.is_empty() {
-        out.push(Row::Heading("Approvals waiting"));
+    let ready: Vec<&str> = a
+        .in_flight
+        .iter()
+        .filter(|d| d.phase == Phase::ReadyWait)
+        .map(|d| d.deployment_id.as_str())
+        .collect();
+    if !a.approvals.is_empty() || !ready.is_empty() || !a.hooks.is_empty() {
+        out.push(Row::Heading("Waiting on a person"));
         out.extend(a.approvals.iter().map(|w| Row::Approval {
             pipeline: w.pipeline.clone(),
             stage: w.stage.clone(),
             action: w.action.clone(),
             execution: w.execution_id.clone(),
         }));
-    }
-    if !a.in_flight.is_empty() {
-        out.push(Row::Heading("Deployments in flight"));
-        out.extend(a.in_flight.iter().map(|d| Row::Deployment {
-            id: DeploymentRef::CodeDeploy(d.deployment_id.clone()),
+        out.extend(ready.iter().map(|id| Row::Deployment {
+            id: DeploymentRef::CodeDeploy((*id).to_owned()),
         }));
+        out.extend(a.hooks.iter().map(|h| Row::Hook {
+            deployment: h.deployment_arn.clone(),
+            hook: h.hook_id.clone(),
+        }));
+    }
+    let moving: Vec<Row> = a
+        .in_flight
+        .iter()
+        .filter(|d| d.phase != Phase::ReadyWait)
+        .map(|d| DeploymentRef::CodeDeploy(d.deployment_id.clone()))
+        .chain(
+            a.in_flight_ecs
+                .iter()
+                .map(|d| DeploymentRef::Ecs(d.arn.clone())),
+        )
+        .map(|id| Row::Deployment { id })
+        .collect();
+    if !moving.is_empty() {
+        out.push(Row::Heading("Deployments in flight"));
+        out.extend(moving);
     }
     if !a.failures.is_empty() {
         out.push(Row::Heading("Failures, last 24 hours"));
-        // ECS service deployments are listed by `cutover status`; the console draws their
-        // rows once it has a line and a screen for them.
-        out.extend(a.failures.iter().filter_map(|f| match f.source {
-            FailureSource::Deployment => Some(Row::Deployment {
+        out.extend(a.failures.iter().map(|f| match f.source {
+            FailureSource::Deployment => Row::Deployment {
                 id: DeploymentRef::CodeDeploy(f.id.clone()),
-            }),
-            FailureSource::Pipeline => Some(Row::Pipeline { name: f.id.clone() }),
-            FailureSource::ServiceDeployment => None,
+            },
+            FailureSource::ServiceDeployment => Row::Deployment {
+                id: DeploymentRef::Ecs(f.id.clone()),
+            },
+            FailureSource::Pipeline => Row::Pipeline { name: f.id.clone() },
         }));
     }
     if !a.services.is_empty() {
@@ -163,6 +195,25 @@ fn overview(s: &Snapshot) -> Vec<Row> {
         }));
     }
     out
+}
+
+/// Every deployment read, of both platforms, newest first.
+fn deployments(s: &Snapshot) -> Vec<Row> {
+    let mut all: Vec<(Option<Timestamp>, DeploymentRef)> = s
+        .deployments
+        .iter()
+        .map(|d| (d.created, d.reference()))
+        .chain(
+            s.service_deployments
+                .iter()
+                .map(|d| (d.created_at, d.reference())),
+        )
+        .collect();
+    // Stable: deployments created at the same instant keep the order they were read in.
+    all.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
+    all.into_iter()
+        .map(|(_, id)| Row::Deployment { id })
+        .collect()
 }
 
 /// Case-insensitive substring match on what the row shows (name, id, application/group).

@@ -55,6 +55,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         Msg::SnapshotTaken { at, result, .. } => {
             match result {
                 Ok(snapshot) => {
+                    app.seen.observe(&snapshot);
                     app.snapshot = Some(*snapshot);
                     app.data_at = at;
                     app.sync.cold_done(at, Ok(()));
@@ -95,6 +96,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 if update.apply(snapshot, taken_at) {
                     app.dirty = true;
                 }
+                app.seen.observe(snapshot);
                 app.data_at = at;
                 arrived = Arrived::Yes;
                 clamp(app);
@@ -152,18 +154,23 @@ fn schedule(app: &mut App) -> Vec<Command> {
 /// Whether the screen shows a countdown that changes every second.
 fn counting_down(app: &App) -> bool {
     let Some(s) = &app.snapshot else { return false };
+    // ECS deployments in flight count down their bake or step, or a pause hook's timeout.
+    let ecs = |d: &crate::model::service_deployment::ServiceDeployment| {
+        d.in_flight() && (app.seen.countdown(d).is_some() || d.waiting_hooks().next().is_some())
+    };
     match app.screen().view {
         View::Overview | View::Deployments => {
             s.attention.in_flight.iter().any(|d| d.next_at.is_some())
+                || s.service_deployments.iter().any(ecs)
         }
-        View::Deployment => app
-            .screen()
-            .subject
-            .as_ref()
-            .and_then(Subject::deployment)
-            .and_then(|d| s.find(d))
-            .and_then(|d| d.progress.as_ref())
-            .is_some_and(|p| p.next_step_at.is_some() || p.wait_ends_at.is_some()),
+        View::Deployment => match app.screen().subject.as_ref().and_then(Subject::deployment) {
+            Some(DeploymentRef::Ecs(arn)) => s.service_deployment(arn).is_some_and(ecs),
+            Some(d) => s
+                .find(d)
+                .and_then(|d| d.progress.as_ref())
+                .is_some_and(|p| p.next_step_at.is_some() || p.wait_ends_at.is_some()),
+            None => false,
+        },
         _ => false,
     }
 }
@@ -365,6 +372,16 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
                 "deployment {} {}/{}",
                 d.id, d.application, d.deployment_group
             ),
+            Screen::of(Subject::Deployment(d.reference())),
+        ));
+    }
+    for d in s
+        .service_deployments
+        .iter()
+        .filter(|d| d.arn.to_lowercase().contains(&needle))
+    {
+        out.push((
+            format!("deployment {} ECS {}", d.reference(), d.service),
             Screen::of(Subject::Deployment(d.reference())),
         ));
     }

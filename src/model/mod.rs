@@ -7,6 +7,7 @@ pub mod attention;
 pub mod deploy;
 pub mod ecs;
 pub mod elb;
+pub mod observed;
 pub mod pipeline;
 pub mod progress;
 pub mod refs;

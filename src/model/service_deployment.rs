@@ -176,6 +176,37 @@ pub struct ServiceRevision {
 }
 
 impl ServiceDeployment {
+    /// A deployment of lab/shop in flight with nothing but its id, status and stage, for
+    /// tests.
+    #[cfg(test)]
+    pub(crate) fn example(
+        id: &str,
+        status: ServiceDeploymentStatus,
+        stage: Option<ServiceDeploymentStage>,
+    ) -> Self {
+        Self {
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:service-deployment/lab/shop/{id}"),
+            service: ServiceRef::new("lab", "shop"),
+            status,
+            status_reason: None,
+            stage,
+            created_at: None,
+            started_at: None,
+            finished_at: None,
+            stopped_at: None,
+            updated_at: None,
+            sources: Vec::new(),
+            target: None,
+            hooks: Vec::new(),
+            strategy: None,
+            rollback: None,
+            circuit_breaker: None,
+            alarms: None,
+            production_rule: None,
+            on_green: None,
+        }
+    }
+
     pub fn reference(&self) -> DeploymentRef {
         DeploymentRef::Ecs(self.arn.clone())
     }
@@ -306,25 +337,13 @@ mod tests {
 
     fn shifting() -> ServiceDeployment {
         ServiceDeployment {
-            arn: "arn:aws:ecs:r:1:service-deployment/lab/shop/x".into(),
-            service: ServiceRef::new("lab", "shop"),
-            status: ServiceDeploymentStatus::InProgress,
-            status_reason: None,
-            stage: Some(ServiceDeploymentStage::ProductionTrafficShift),
-            created_at: None,
-            started_at: None,
-            finished_at: None,
-            stopped_at: None,
-            updated_at: None,
             sources: vec![counts("blue-rev", 70.0)],
             target: Some(counts("green-rev", 30.0)),
-            hooks: Vec::new(),
-            strategy: None,
-            rollback: None,
-            circuit_breaker: None,
-            alarms: None,
-            production_rule: None,
-            on_green: None,
+            ..ServiceDeployment::example(
+                "x",
+                ServiceDeploymentStatus::InProgress,
+                Some(ServiceDeploymentStage::ProductionTrafficShift),
+            )
         }
     }
 

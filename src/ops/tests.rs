@@ -415,7 +415,53 @@ fn nothing_here() -> super::verbs::Here {
         deploy_stage: None,
         gates: Err("no approval here".to_owned()),
         rules: Vec::new(),
+        hook: None,
     }
+}
+
+#[test]
+fn approve_and_reject_answer_the_pause_hook_here_and_only_reject_rolls_back() {
+    use super::verbs::{Act, Starts};
+    use crate::model::DeploymentRef;
+    let arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/api/r4nD0m";
+    let continued = |op: &Op| match op {
+        Op::Continue(c) => Some((c.deployment.to_string(), c.hook.clone(), c.rollback)),
+        _ => None,
+    };
+    let ops = |begun: super::verbs::Begin| match begun.start {
+        Starts::Plan(ops) => ops,
+        Starts::Ask(_) => panic!("a pause is answered without input"),
+    };
+    // The hook row under the cursor: that hook, whatever else is here.
+    let here = super::verbs::Here {
+        hook: Some((arn.to_owned(), "pause-1".to_owned())),
+        ..nothing_here()
+    };
+    let go_on = ops(Act::Approve.begin(&here).expect("a hook here"));
+    assert_eq!(
+        go_on.iter().map(continued).collect::<Vec<_>>(),
+        [Some((arn.to_owned(), Some("pause-1".to_owned()), false))]
+    );
+    assert!(!go_on[0].dangerous(), "going on is a plain yes");
+    let back = ops(Act::Reject.begin(&here).expect("a hook here"));
+    assert_eq!(continued(&back[0]).map(|c| c.2), Some(true));
+    assert!(back[0].dangerous(), "rolling back is typed");
+    // The ECS deployment on screen, no approval chosen: its waiting hook, found fresh.
+    let here = super::verbs::Here {
+        deployment: Some(DeploymentRef::Ecs(arn.into())),
+        ..nothing_here()
+    };
+    let go_on = ops(Act::Approve.begin(&here).expect("a hook here"));
+    assert_eq!(continued(&go_on[0]).map(|c| c.1), Some(None));
+    // A CodeDeploy deployment has no hook to answer: the approval's refusal stands.
+    let here = super::verbs::Here {
+        deployment: Some(DeploymentRef::CodeDeploy("d-ABCDEFGHI".into())),
+        ..nothing_here()
+    };
+    assert_eq!(
+        Act::Approve.begin(&here).expect_err("no hook"),
+        "no approval here"
+    );
 }
 
 #[test]

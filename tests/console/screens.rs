@@ -115,7 +115,9 @@ const SCREENS: &[(&str, &str)] = &[
     // A PARALLEL pipeline: each execution waiting at its gate is its own row.
     ("pipeline_parallel", ":reviews-release\n"),
     ("deployments", "3"),
-    ("deployment", "1jjjjj\n"),
+    ("deployment", "3/payments/wallet\n\n"),
+    // An ECS service deployment in flight: stages, rules and revisions, its pause hook.
+    ("deployment_ecs", "3/payment-methods\n\n"),
     ("services", "4"),
     ("traffic", "5"),
     ("help", "?"),

@@ -13,6 +13,7 @@ use super::{ActArgs, Begin, Here, Prepared, Spec, Starts, Verb, blank, done};
 use crate::aws::act;
 use crate::aws::{AwsError, Clients, codepipeline};
 use crate::config::Scope;
+use crate::model::DeploymentRef;
 use crate::model::pipeline::{PendingApproval, Pipeline};
 use crate::model::status::ExecutionStatus;
 use crate::ops::execute::Outcome;
@@ -246,8 +247,18 @@ pub fn reject(here: &Here) -> Result<Begin, String> {
     answer(here, Verdict::Reject)
 }
 
+/// The gates here, answered; or, where what waits is an ECS pause hook (the hook row under the
+/// cursor, or the service deployment on screen when no approval is chosen), the hook: `a`
+/// goes on, `x` rolls back.
 fn answer(here: &Here, verdict: Verdict) -> Result<Begin, String> {
-    let gates = here.gates.clone()?;
+    let rollback = verdict == Verdict::Reject;
+    if here.hook.is_some() {
+        return super::pause::begin(here, rollback);
+    }
+    let gates = match (&here.gates, &here.deployment) {
+        (Err(_), Some(DeploymentRef::Ecs(_))) => return super::pause::begin(here, rollback),
+        (gates, _) => gates.clone()?,
+    };
     let verb = if verdict == Verdict::Approve {
         "Approve"
     } else {

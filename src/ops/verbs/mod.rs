@@ -166,6 +166,8 @@ pub struct Here {
     /// The rules forwarding to the target group under the cursor: (rule or listener ARN,
     /// label).
     pub rules: Vec<(String, String)>,
+    /// The ECS pause hook under the cursor: (service deployment ARN, hook id).
+    pub hook: Option<(String, String)>,
 }
 
 /// How an act starts in the console: plan these at once, or ask first.

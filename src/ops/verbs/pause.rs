@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{ActArgs, Prepared, Spec, Target, Verb, blank, done};
+use super::{ActArgs, Begin, Here, Prepared, Spec, Target, Verb, blank, done, plan};
 use crate::aws::act;
 use crate::aws::{AwsError, Clients};
 use crate::config::Scope;
@@ -178,4 +178,35 @@ impl Verb for Continue {
             args.act,
         ))
     }
+}
+
+/// `a` (go on) or `x` (roll back) where an ECS pause hook waits: the hook row under the
+/// cursor, else the service deployment here (its one waiting hook; with several, the
+/// fresh-state check lists them).
+pub fn begin(here: &Here, rollback: bool) -> Result<Begin, String> {
+    let (deployment, hook) = match (&here.hook, &here.deployment) {
+        (Some((arn, id)), _) => (DeploymentRef::Ecs(arn.clone()), Some(id.clone())),
+        (None, Some(d @ DeploymentRef::Ecs(_))) => (d.clone(), None),
+        _ => return Err("no pause hook here: select one".to_owned()),
+    };
+    let what = if rollback {
+        "Roll back at"
+    } else {
+        "Continue past"
+    };
+    let title = match &hook {
+        Some(id) => format!("{what} hook {id} of {deployment}"),
+        None => format!("{what} the pause of {deployment}"),
+    };
+    Ok(plan(
+        title,
+        vec![
+            Continue {
+                deployment: Target::Deployment(deployment),
+                hook,
+                rollback,
+            }
+            .into(),
+        ],
+    ))
 }

@@ -9,16 +9,21 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::{ago, status_span, until};
 use crate::app::{App, Subject};
-use crate::model::Snapshot;
 use crate::model::deploy::{Deployment, DeploymentGroup, Revision};
+use crate::model::ecs::Service;
+use crate::model::elb::ListenerRule;
 use crate::model::status::Status;
 use crate::model::status::{LifecycleStatus, TaskSetLabel};
 use crate::model::time::{Timestamp, human_duration};
+use crate::model::{DeploymentRef, Snapshot};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::split_bar::SplitBar;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
     let reference = app.screen().subject.as_ref().and_then(Subject::deployment);
+    if let Some(DeploymentRef::Ecs(arn)) = reference {
+        return super::service_deployment::draw(frame, area, app, s, arn, theme);
+    }
     let id = reference.map(ToString::to_string).unwrap_or_default();
     let Some(d) = reference.and_then(|r| s.find(r)) else {
         frame.render_widget(
@@ -47,24 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         top,
     );
     let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
-    let [label, gauge, right] = Layout::horizontal([
-        Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Length(12),
-    ])
-    .areas(bar);
-    frame.render_widget(Paragraph::new(Span::styled(" blue ", theme.blue)), label);
-    frame.render_widget(
-        SplitBar {
-            percent_on_green: percent,
-            theme,
-        },
-        gauge,
-    );
-    frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {percent:>3.0}% green"), theme.green)),
-        right,
-    );
+    split_bar(frame, bar, percent, "", theme);
     let [traffic, timeline] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
     frame.render_widget(
@@ -90,6 +78,31 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
             bottom,
         );
     }
+}
+
+/// `blue ▒▒▒▒████ 40% green`, across the screen; `note` follows the percent.
+pub fn split_bar(frame: &mut Frame, area: Rect, percent: f64, note: &str, theme: &Theme) {
+    let [label, gauge, right] = Layout::horizontal([
+        Constraint::Length(8),
+        Constraint::Fill(1),
+        Constraint::Length(12 + note.chars().count() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Span::styled(" blue ", theme.blue)), label);
+    frame.render_widget(
+        SplitBar {
+            percent_on_green: percent,
+            theme,
+        },
+        gauge,
+    );
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            format!(" {percent:>3.0}% green{note}"),
+            theme.green,
+        )),
+        right,
+    );
 }
 
 fn summary(
@@ -175,35 +188,13 @@ fn traffic_lines(
         ("production", &group.production_rules),
         ("test", &group.test_rules),
     ] {
-        for arn in rules {
-            let Some(rule) = s.rule(arn) else { continue };
-            let port = s
-                .listeners
-                .iter()
-                .find(|l| l.arn == rule.listener_arn)
-                .and_then(|l| l.port)
-                .map_or_else(|| "?".to_owned(), |p| p.to_string());
-            let mut spans = vec![
-                Span::styled(format!(" {name:<10}"), theme.title),
-                Span::raw(format!(":{port} {} → ", rule.label())),
-            ];
-            for f in &rule.forwards {
-                let tg = s
-                    .target_group(&f.target_group_arn)
-                    .map_or_else(|| f.target_group_arn.clone(), |t| t.name.clone());
-                let style = match d
-                    .task_set(&TaskSetLabel::Green)
-                    .and_then(|t| t.target_group_name.as_deref())
-                {
-                    Some(green) if green == tg => theme.green,
-                    _ => theme.blue,
-                };
-                spans.push(Span::styled(
-                    format!("{tg} {:.0}% ", rule.share_of(&f.target_group_arn)),
-                    style,
-                ));
-            }
-            lines.push(Line::from(spans));
+        let green = d
+            .task_set(&TaskSetLabel::Green)
+            .and_then(|t| t.target_group_name.as_deref());
+        for rule in rules.iter().filter_map(|arn| s.rule(arn)) {
+            lines.push(rule_line(name, rule, s, theme, |tg| {
+                green.is_some_and(|g| s.target_group(tg).map_or(tg, |t| t.name.as_str()) == g)
+            }));
         }
     }
     lines.push(Line::raw(""));
@@ -231,6 +222,42 @@ fn traffic_lines(
         lines.push(Line::styled(" task sets not read", theme.dim));
     }
     lines
+}
+
+/// `production :443 /api/* → web-blue 80% web-green 20%`: a rule and where it sends traffic,
+/// green's share in green.
+pub fn rule_line(
+    name: &str,
+    rule: &ListenerRule,
+    s: &Snapshot,
+    theme: &Theme,
+    is_green: impl Fn(&str) -> bool,
+) -> Line<'static> {
+    let port = s
+        .listeners
+        .iter()
+        .find(|l| l.arn == rule.listener_arn)
+        .and_then(|l| l.port)
+        .map_or_else(|| "?".to_owned(), |p| p.to_string());
+    let mut spans = vec![
+        Span::styled(format!(" {name:<10}"), theme.title),
+        Span::raw(format!(":{port} {} → ", rule.label())),
+    ];
+    for f in &rule.forwards {
+        let tg = s
+            .target_group(&f.target_group_arn)
+            .map_or_else(|| f.target_group_arn.clone(), |t| t.name.clone());
+        let style = if is_green(&f.target_group_arn) {
+            theme.green
+        } else {
+            theme.blue
+        };
+        spans.push(Span::styled(
+            format!("{tg} {:.0}% ", rule.share_of(&f.target_group_arn)),
+            style,
+        ));
+    }
+    Line::from(spans)
 }
 
 fn timeline_lines(d: &Deployment, now: Timestamp, theme: &Theme) -> Vec<Line<'static>> {
@@ -298,38 +325,46 @@ fn why(
         }
     }
     if let Some(service) = group.and_then(|g| s.service_of(g)) {
-        let unhealthy: Vec<String> = service
-            .target_group_arns()
-            .filter_map(|arn| s.target_group(arn))
-            .flat_map(|tg| {
-                tg.unhealthy().map(move |t| {
-                    format!(
-                        "{} {} {}",
-                        tg.name,
-                        t.id,
-                        t.reason.clone().unwrap_or_default()
-                    )
-                })
+        lines.extend(service_trouble(service, s, theme));
+    }
+    lines
+}
+
+/// What the service says of its trouble: unhealthy targets with their reasons, the last
+/// stopped tasks, the newest events.
+pub fn service_trouble(service: &Service, s: &Snapshot, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    let unhealthy: Vec<String> = service
+        .target_group_arns()
+        .filter_map(|arn| s.target_group(arn))
+        .flat_map(|tg| {
+            tg.unhealthy().map(move |t| {
+                format!(
+                    "{} {} {}",
+                    tg.name,
+                    t.id,
+                    t.reason.clone().unwrap_or_default()
+                )
             })
-            .collect();
-        if let Some(first) = unhealthy.first() {
-            lines.push(Line::styled(
-                format!(" {} unhealthy target(s): {first}", unhealthy.len()),
-                theme.warn,
-            ));
-        }
-        for task in service.stopped_tasks.iter().take(2) {
-            lines.push(Line::raw(format!(
-                " stopped task: {}",
-                task.stopped_reason.clone().unwrap_or_default()
-            )));
-        }
-        for event in service.events.iter().take(2) {
-            lines.push(Line::styled(
-                format!(" event: {}", event.message),
-                theme.dim,
-            ));
-        }
+        })
+        .collect();
+    if let Some(first) = unhealthy.first() {
+        lines.push(Line::styled(
+            format!(" {} unhealthy target(s): {first}", unhealthy.len()),
+            theme.warn,
+        ));
+    }
+    for task in service.stopped_tasks.iter().take(2) {
+        lines.push(Line::raw(format!(
+            " stopped task: {}",
+            task.stopped_reason.clone().unwrap_or_default()
+        )));
+    }
+    for event in service.events.iter().take(2) {
+        lines.push(Line::styled(
+            format!(" event: {}", event.message),
+            theme.dim,
+        ));
     }
     lines
 }

@@ -5,10 +5,14 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow};
 
+use super::service_deployment::stage_name;
 use super::{ago, bar_spans, status_span, table, titled};
 use crate::app::App;
 use crate::app::rows::{Row, rows};
-use crate::model::Snapshot;
+use crate::model::deploy::Deployment;
+use crate::model::service_deployment::ServiceDeployment;
+use crate::model::status::ServiceDeploymentStatus;
+use crate::model::{DeploymentRef, Snapshot, Timestamp};
 use crate::ui::theme::Theme;
 
 pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
@@ -17,40 +21,19 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
         .filter_map(|row| match row {
-            Row::Deployment { id } => s.find(id),
+            Row::Deployment {
+                id: DeploymentRef::Ecs(arn),
+            } => s
+                .service_deployment(arn)
+                .map(|d| ecs_row(d, app, now, theme)),
+            Row::Deployment { id } => s.find(id).map(|d| codedeploy_row(d, now, theme)),
             _ => None,
-        })
-        .map(|d| {
-            let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
-            let mut bar = bar_spans(percent, 8, theme);
-            bar.push(Span::raw(format!(" {percent:>3.0}%")));
-            TableRow::new(vec![
-                Cell::from(d.id.clone()),
-                Cell::from(format!("{}/{}", d.application, d.deployment_group)),
-                Cell::from(Line::from(status_span(&d.status, theme))),
-                Cell::from(Line::from(bar)),
-                Cell::from(
-                    d.progress
-                        .as_ref()
-                        .map_or("", |p| p.phase.label())
-                        .to_owned(),
-                ),
-                Cell::from(ago(now, d.created)),
-                Cell::from(
-                    if d.rollback_of.is_some() {
-                        "rollback"
-                    } else {
-                        d.creator.as_deref().unwrap_or("")
-                    }
-                    .to_owned(),
-                ),
-            ])
         })
         .collect();
     let widths = vec![
         Constraint::Length(12),
         Constraint::Fill(2),
-        Constraint::Length(11),
+        Constraint::Length(19),
         Constraint::Length(14),
         Constraint::Fill(1),
         Constraint::Length(12),
@@ -64,10 +47,10 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
             title: titled("Deployments", rows.len(), app, theme),
             header: vec![
                 "id",
-                "application/group",
+                "application/group or service",
                 "status",
                 "green",
-                "phase",
+                "phase or stage",
                 "created",
                 "by",
             ],
@@ -76,4 +59,66 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
         },
         theme,
     );
+}
+
+fn codedeploy_row(d: &Deployment, now: Timestamp, theme: &Theme) -> TableRow<'static> {
+    let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
+    TableRow::new(vec![
+        Cell::from(d.id.clone()),
+        Cell::from(format!("{}/{}", d.application, d.deployment_group)),
+        Cell::from(Line::from(status_span(&d.status, theme))),
+        Cell::from(green(percent, theme)),
+        Cell::from(
+            d.progress
+                .as_ref()
+                .map_or("", |p| p.phase.label())
+                .to_owned(),
+        ),
+        Cell::from(ago(now, d.created)),
+        Cell::from(
+            if d.rollback_of.is_some() {
+                "rollback"
+            } else {
+                d.creator.as_deref().unwrap_or("")
+            }
+            .to_owned(),
+        ),
+    ])
+}
+
+/// An ECS service deployment: its id is the ARN's last part, its place the service, its
+/// phase the lifecycle stage (or the countdown estimated for it).
+fn ecs_row(d: &ServiceDeployment, app: &App, now: Timestamp, theme: &Theme) -> TableRow<'static> {
+    // Ended, the rule no longer tells this deployment's green apart: what it ended with does.
+    let percent = match &d.status {
+        ServiceDeploymentStatus::Successful => 100.0,
+        status if status.is_terminal() => 0.0,
+        _ => d.on_green.map_or(0.0, |g| g.percent),
+    };
+    let stage = d.stage.as_ref().map_or_else(String::new, stage_name);
+    let phase = match app.seen.countdown(d).filter(|_| d.in_flight()) {
+        Some(c) => format!("{stage} · {} in {}", c.what, c.left(now)),
+        None => stage,
+    };
+    TableRow::new(vec![
+        Cell::from(d.reference().to_string()),
+        Cell::from(format!("ECS {}", d.service)),
+        Cell::from(Line::from(status_span(&d.status, theme))),
+        Cell::from(green(percent, theme)),
+        Cell::from(phase),
+        Cell::from(ago(now, d.created_at)),
+        Cell::from(if d.is_rollback() {
+            "rollback".to_owned()
+        } else {
+            d.strategy
+                .as_ref()
+                .map_or_else(String::new, |k| k.kind.to_string().to_lowercase())
+        }),
+    ])
+}
+
+fn green(percent: f64, theme: &Theme) -> Line<'static> {
+    let mut bar = bar_spans(percent, 8, theme);
+    bar.push(Span::raw(format!(" {percent:>3.0}%")));
+    Line::from(bar)
 }

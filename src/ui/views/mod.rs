@@ -5,6 +5,7 @@ pub mod deployments;
 pub mod dialog;
 pub mod overview;
 pub mod pipelines;
+pub mod service_deployment;
 pub mod services;
 pub mod traffic;
 

@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow};
 
-use super::{ago, bar_spans, status_span, table, until};
+use super::{ago, bar_spans, service_deployment, status_span, table, until};
 use crate::app::App;
 use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
@@ -39,7 +39,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                     };
                     approval_line(s, &gate, now, theme)
                 }
+                Row::Deployment {
+                    id: DeploymentRef::Ecs(arn),
+                } => s.service_deployment(arn).map_or_else(
+                    || Line::raw(format!("  {arn}")),
+                    |d| service_deployment::row_line(d, &app.seen, now, theme),
+                ),
                 Row::Deployment { id } => deployment_line(s, id, now, theme),
+                Row::Hook { deployment, hook } => s
+                    .attention
+                    .hooks
+                    .iter()
+                    .find(|h| &h.deployment_arn == deployment && &h.hook_id == hook)
+                    .map_or_else(
+                        || Line::raw(format!("  {deployment} {hook}")),
+                        |h| service_deployment::hook_line(h, now, theme),
+                    ),
                 Row::Pipeline { name } => failure_line(s, name, now, theme),
                 Row::Service { cluster, name } => service_line(s, cluster, name, theme),
                 Row::TargetGroup { arn } => Line::raw(arn.clone()),
