@@ -9,6 +9,7 @@
 #[path = "../sim/common.rs"]
 mod common;
 
+mod ecs;
 mod failed;
 mod headless;
 mod screens;
