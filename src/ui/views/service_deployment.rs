@@ -511,13 +511,6 @@ pub fn row_line(
 /// The waiting list's line for a pause hook: the service, the hook, where it paused, and
 /// what its timeout does when.
 pub fn hook_line(h: &WaitingHook, now: Timestamp, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![
-        Span::raw(format!("  {:<30} ", format!("{}/{}", h.cluster, h.service))),
-        Span::raw(format!("pause {}  ", h.hook_id)),
-    ];
-    if let Some(stage) = &h.stage {
-        spans.push(Span::raw(format!("at {}  ", stage_name(stage))));
-    }
     let then = h
         .timeout_action
         .as_ref()
@@ -526,8 +519,20 @@ pub fn hook_line(h: &WaitingHook, now: Timestamp, theme: &Theme) -> Line<'static
         || "no timeout reported".to_owned(),
         |at| format!("{then} in {}", until(now, at)),
     );
-    spans.push(Span::styled(left, theme.warn));
-    spans.push(Span::styled("  a continue · x roll back", theme.dim));
+    // What happens when first: the hook's id (a UUID) is last, shortened.
+    let mut spans = vec![
+        Span::raw(format!("  {:<30} ", format!("{}/{}", h.cluster, h.service))),
+        Span::raw("paused  "),
+        Span::styled(format!("{left}  "), theme.warn),
+    ];
+    if let Some(stage) = &h.stage {
+        spans.push(Span::raw(format!("at {}  ", stage_name(stage))));
+    }
+    let id: String = h.hook_id.chars().take(8).collect();
+    spans.push(Span::styled(
+        format!("hook {id}  a go on · x roll back"),
+        theme.dim,
+    ));
     Line::from(spans)
 }
 
