@@ -44,22 +44,17 @@ pub fn moving(s: &Snapshot) -> HotSet {
         set.rules.extend(g.production_rules.iter().cloned());
         set.rules.extend(g.test_rules.iter().cloned());
     }
-    // ECS service deployments in flight: the deployment, its service, the target groups and
-    // rules it moves. One that ended cools down with the next snapshot of it.
+    // ECS service deployments in flight: the deployment and the rules it moves, nothing
+    // more. DescribeServiceDeployments reports each revision's task counts and the rules
+    // give the share on green, so one batch and the rules' read follow it; its service and
+    // target health stay on the cold snapshot's rhythm. One that ended cools down with the
+    // next snapshot of it.
     for d in s.service_deployments.iter().filter(|d| d.in_flight()) {
         set.service_deployments.insert(d.arn.clone());
-        set.services
-            .insert((d.service.cluster.clone(), d.service.service.clone()));
         let Some(service) = s.service(&d.service.cluster, &d.service.service) else {
             continue;
         };
         for link in &service.load_balancers {
-            set.target_groups.extend(
-                [&link.target_group_arn, &link.alternate_target_group_arn]
-                    .into_iter()
-                    .flatten()
-                    .cloned(),
-            );
             set.rules.extend(
                 [&link.production_listener_rule, &link.test_listener_rule]
                     .into_iter()
