@@ -12,13 +12,12 @@ use cutover::app::actions::Step;
 use cutover::app::rows::{Row, rows};
 use cutover::app::{App, Command, Context, Intervals, Mode, update};
 use cutover::audit::Audit;
-use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
 use cutover::ops::Op;
-use cutover::sim::SimOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::common::{Sim, options};
+use crate::common::Sim;
+use crate::screens::default_world;
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
     update(
@@ -55,14 +54,29 @@ async fn settle(
     }
 }
 
-fn done(app: &App) -> Vec<(String, cutover::ops::Ended)> {
-    match &app.mode {
+/// `enter` on a confirmed dialog: the one call is sent and it ends well.
+async fn send_confirmed(
+    app: &mut App,
+    runner: &cutover::app::runner::Runner,
+    rx: &mut UnboundedReceiver<cutover::app::Msg>,
+) {
+    let commands = press(app, KeyCode::Enter);
+    assert!(
+        matches!(commands.as_slice(), [Command::Execute(_)]),
+        "{commands:?}"
+    );
+    settle(app, runner, rx, commands).await;
+    let results = match &app.mode {
         Mode::Dialog(d) => match &d.step {
             Step::Done { results } => results.clone(),
             other => panic!("the dialog is at {other:?}"),
         },
         other => panic!("no dialog: {other:?}"),
-    }
+    };
+    assert!(
+        matches!(&results[..], [(_, cutover::ops::Ended::Done(_))]),
+        "{results:?}"
+    );
 }
 
 async fn status_of(sim: &Sim, arn: &str) -> String {
@@ -81,21 +95,7 @@ async fn status_of(sim: &Sim, arn: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_console() {
-    let sim = Sim::start_with(SimOptions {
-        speed: None,
-        autopilot: Some(true),
-        seed: 3,
-        ..options()
-    })
-    .await;
-    let clients = connect(&ConnectOptions {
-        endpoint_url: Some(sim.endpoint()),
-        region: Some("us-east-1".into()),
-        max_attempts: Some(1),
-        static_credentials: Some(("AKIDTEST".into(), "secret".into())),
-        ..ConnectOptions::default()
-    })
-    .await;
+    let (sim, clients) = default_world().await;
     let audit =
         std::env::temp_dir().join(format!("cutover-console-ecs-{}.jsonl", std::process::id()));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -136,17 +136,7 @@ async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_consol
         app.mode
     );
     press(&mut app, KeyCode::Char('y'));
-    let commands = press(&mut app, KeyCode::Enter);
-    assert!(
-        matches!(commands.as_slice(), [Command::Execute(_)]),
-        "{commands:?}"
-    );
-    settle(&mut app, &runner, &mut rx, commands).await;
-    let results = done(&app);
-    assert!(
-        matches!(&results[..], [(_, cutover::ops::Ended::Done(_))]),
-        "{results:?}"
-    );
+    send_confirmed(&mut app, &runner, &mut rx).await;
     assert_eq!(status_of(&sim, &arn).await, "IN_PROGRESS", "it goes on");
     press(&mut app, KeyCode::Esc);
 
@@ -167,17 +157,7 @@ async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_consol
     for c in "payments-prod/payment-methods".chars() {
         press(&mut app, KeyCode::Char(c));
     }
-    let commands = press(&mut app, KeyCode::Enter);
-    assert!(
-        matches!(commands.as_slice(), [Command::Execute(_)]),
-        "{commands:?}"
-    );
-    settle(&mut app, &runner, &mut rx, commands).await;
-    let results = done(&app);
-    assert!(
-        matches!(&results[..], [(_, cutover::ops::Ended::Done(_))]),
-        "{results:?}"
-    );
+    send_confirmed(&mut app, &runner, &mut rx).await;
     let status = status_of(&sim, &arn).await;
     assert!(status.starts_with("ROLLBACK_"), "{status}");
     let _ = std::fs::remove_file(&audit);

@@ -14,6 +14,12 @@ use crate::common::{Sim, options};
 
 /// The default world after its six hours of history, read through the SDK.
 pub(crate) async fn fleet() -> Snapshot {
+    let (_sim, clients) = default_world().await;
+    take(&clients, &Scope::default()).await.expect("snapshot")
+}
+
+/// The default world (seed 3) on the manual clock, and clients on it without retries.
+pub(crate) async fn default_world() -> (Sim, cutover::aws::Clients) {
     let sim = Sim::start_with(SimOptions {
         speed: None,
         autopilot: Some(true),
@@ -29,7 +35,7 @@ pub(crate) async fn fleet() -> Snapshot {
         ..ConnectOptions::default()
     })
     .await;
-    take(&clients, &Scope::default()).await.expect("snapshot")
+    (sim, clients)
 }
 
 /// Where the screens' console reads: the demo's simulator.
