@@ -3,9 +3,9 @@ use crate::sim::world::codedeploy::{DeploymentStatus, LifecycleEventName, ReadyA
 use crate::sim::world::ecs::{Controller, Health, TaskSetStatus, TaskStatus};
 use crate::sim::world::pipeline::{Category, ExecutionMode};
 
-const START: Millis = 1_767_261_600_000; // 2026-01-01T10:00:00Z
+pub(super) const START: Millis = 1_767_261_600_000; // 2026-01-01T10:00:00Z
 
-const BASE: &str = r#"[world]
+pub(super) const BASE: &str = r#"[world]
 name = "t"
 account_id = "111122223333"
 region = "eu-west-1"

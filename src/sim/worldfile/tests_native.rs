@@ -3,20 +3,10 @@
 
 use super::*;
 
-const START: Millis = 1_767_261_600_000; // 2026-01-01T10:00:00Z
+use super::tests::{BASE as CLUSTER_AND_BALANCER, START};
 
-const BASE: &str = r#"[world]
-name = "t"
-account_id = "111122223333"
-region = "eu-west-1"
-
-[[cluster]]
-name = "c"
-
-[[load_balancer]]
-name = "lb"
-test_port = 8080
-
+/// The world of `super::tests` with one service, `c/shop`, whose table the tests extend.
+const SHOP: &str = r#"
 [[service]]
 cluster = "c"
 name = "shop"
@@ -32,7 +22,7 @@ fn behind_lb(table: &str) -> String {
 
 /// Asserts that `extra` is refused on the line holding `needle`, naming `field`.
 fn assert_refused(extra: &str, needle: &str, field: &str) {
-    let text = format!("{BASE}{extra}");
+    let text = format!("{CLUSTER_AND_BALANCER}{SHOP}{extra}");
     let error = parse("t.toml", &text, START, 7).expect_err("the file should be refused");
     let line = text
         .lines()
@@ -52,7 +42,7 @@ fn assert_refused(extra: &str, needle: &str, field: &str) {
 #[test]
 fn a_valid_table_builds_its_blue_green_configuration() {
     let text = format!(
-        "{BASE}{}",
+        "{CLUSTER_AND_BALANCER}{SHOP}{}",
         behind_lb("[service.ecs_deployment]\nstrategy = \"LINEAR\"\nstep_percent = 12.5\n")
     );
     let world = parse("t.toml", &text, START, 7).expect("valid world");
@@ -233,7 +223,7 @@ fn autopilot_deploys_services_at_least_a_minute_apart() {
         "autopilot.service_deploy_every_minutes",
     );
     let text = format!(
-        "{BASE}\n[autopilot]\nservice_deploy_every_minutes = [1, 3]\nservice_hook_failure_chance = 0.5\n"
+        "{CLUSTER_AND_BALANCER}{SHOP}\n[autopilot]\nservice_deploy_every_minutes = [1, 3]\nservice_hook_failure_chance = 0.5\n"
     );
     let world = parse("t.toml", &text, START, 7).expect("valid world");
     assert_eq!(world.autopilot.service_deploy_every, (1, 3));
