@@ -423,3 +423,62 @@ fn a_click_selects_the_row_under_it_and_the_wheel_moves() {
 
 mod actions;
 mod gates;
+
+#[test]
+fn a_ready_wait_and_a_pause_hook_wait_on_a_person_beside_the_approvals_not_among_the_moving() {
+    use crate::model::DeploymentRef;
+    use crate::model::attention::{EcsInFlight, WaitingHook};
+    use crate::model::status::ServiceDeploymentStatus;
+    let arn = "arn:aws:ecs:us-east-1:1:service-deployment/lab/shop/abc";
+    let mut s = fleet();
+    s.attention.in_flight[0].phase = Phase::ReadyWait;
+    s.attention.hooks.push(WaitingHook {
+        deployment_arn: arn.into(),
+        cluster: "lab".into(),
+        service: "shop".into(),
+        hook_id: "pause-1".into(),
+        stage: None,
+        expires_at: None,
+        seconds_left: None,
+        timeout_action: None,
+    });
+    s.attention.in_flight_ecs.push(EcsInFlight {
+        arn: arn.into(),
+        cluster: "lab".into(),
+        service: "shop".into(),
+        status: ServiceDeploymentStatus::InProgress,
+        stage: None,
+        strategy: None,
+        percent_on_green: None,
+        percent_from: None,
+        rollback: false,
+    });
+    let app = app_with(s);
+    let rows = super::rows::rows(&app);
+    let ecs = Row::Deployment {
+        id: DeploymentRef::Ecs(arn.into()),
+    };
+    let ready = Row::Deployment {
+        id: DeploymentRef::CodeDeploy("d-INFLIGHT1".into()),
+    };
+    let hook = Row::Hook {
+        deployment: arn.into(),
+        hook: "pause-1".into(),
+    };
+    let at = |row: &Row| rows.iter().position(|r| r == row);
+    let moving = at(&Row::Heading("Deployments in flight")).expect("a heading");
+    assert_eq!(rows[0], Row::Heading("Waiting on a person"));
+    assert!(at(&ready).is_some_and(|i| i < moving), "{rows:?}");
+    assert!(at(&hook).is_some_and(|i| i < moving), "{rows:?}");
+    assert_eq!(
+        rows.iter().filter(|r| **r == ready).count(),
+        1,
+        "listed once"
+    );
+    assert!(at(&ecs).is_some_and(|i| i > moving), "{rows:?}");
+    // The hook's row opens its deployment.
+    assert_eq!(
+        hook.opens().and_then(|s| s.subject),
+        Some(Subject::Deployment(DeploymentRef::Ecs(arn.into())))
+    );
+}
