@@ -158,11 +158,16 @@ pub struct ConsoleArgs {
     /// The demo's clock: virtual seconds per real second.
     #[arg(long, default_value_t = 10.0, value_parser = positive_speed, requires = "demo")]
     pub demo_speed: f64,
-    /// Seconds between refreshes of what is moving (deployments in flight, running pipelines).
+    /// Seconds between refreshes of what is moving (deployments shifting traffic, what is on
+    /// screen).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=300))]
     pub hot_seconds: u64,
+    /// Seconds between refreshes of what is in flight but waiting (running pipelines,
+    /// deployments in Ready or Baking, their services and target health).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub warm_seconds: u64,
     /// Seconds between full refreshes of everything else.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub cold_seconds: u64,
 }
 

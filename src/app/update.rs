@@ -141,6 +141,11 @@ fn schedule(app: &mut App) -> Vec<Command> {
             .and_then(|s| s.subject.as_ref())
             .and_then(Subject::deployment)
             .and_then(DeploymentRef::codedeploy),
+        pipeline: app
+            .stack
+            .last()
+            .and_then(|s| s.subject.as_ref())
+            .and_then(Subject::pipeline),
     };
     let due = app.sync.due(app.now, app.snapshot.as_ref(), on_screen);
     due.map(|refresh| match refresh {

@@ -2,6 +2,9 @@
 //! mapped to `model::deploy`. Batches are filled to their limits (BatchGetDeployments 25,
 //! BatchGetDeploymentGroups and BatchGetApplications 100).
 
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+
 use aws_sdk_codedeploy::operation::batch_get_deployment_targets::BatchGetDeploymentTargetsError;
 use aws_sdk_codedeploy::types as sdk;
 
@@ -252,6 +255,60 @@ pub async fn list_deployments(
     }
 }
 
+/// What a refresh keeps of CodeDeploy for the next: deployments that ended (with their target
+/// and platform; BatchGetDeployments is not asked for them again) and custom deployment
+/// configs (CodeDeploy has no call that changes one). Shared by every clone of the clients.
+#[derive(Debug, Clone, Default)]
+pub struct Cache(Arc<Mutex<CacheInner>>);
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    finished: HashMap<String, (Deployment, Platform)>,
+    configs: HashMap<String, Routing>,
+}
+
+/// How long after a deployment ended its record is read again all the same: AWS writes the
+/// rollback that a failure started into the failed deployment's `rollbackInfo` a moment after
+/// its status turns Failed.
+const SETTLED_MS: i64 = 60_000;
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The deployment as kept when it had ended and settled.
+    pub fn finished(&self, id: &str) -> Option<(Deployment, Platform)> {
+        self.lock().finished.get(id).cloned()
+    }
+
+    /// Keeps the deployments among `read` that ended more than [`SETTLED_MS`] before `now`,
+    /// and forgets those not among `listed` (the memory stays as small as the list).
+    pub fn keep_finished<'a>(
+        &self,
+        read: impl IntoIterator<Item = (&'a Deployment, Platform)>,
+        listed: &HashSet<&str>,
+        now: Timestamp,
+    ) {
+        let mut inner = self.lock();
+        inner.finished.retain(|id, _| listed.contains(id.as_str()));
+        for (d, platform) in read {
+            let settled = d.completed.is_some_and(|at| now.0 - at.0 > SETTLED_MS);
+            if d.status.is_terminal() && settled {
+                inner.finished.insert(d.id.clone(), (d.clone(), platform));
+            }
+        }
+    }
+
+    fn config(&self, name: &str) -> Option<Routing> {
+        self.lock().configs.get(name).copied()
+    }
+
+    fn keep_config(&self, name: &str, routing: Routing) {
+        self.lock().configs.insert(name.to_owned(), routing);
+    }
+}
+
 /// BatchGetDeployments, with each AppSpec revision's text where a person looks into the
 /// deployment (read once per revision, see [`revisions::resolve`]). A revision that could not
 /// be read stays unread: the cold snapshot reports why.
@@ -421,7 +478,19 @@ pub async fn target(
         }))
 }
 
+/// A custom deployment config's routing, read once (configs never change).
 pub async fn config(c: &Clients, name: &str) -> Result<Option<Routing>, AwsError> {
+    if let Some(known) = c.codedeploy_cache.config(name) {
+        return Ok(Some(known));
+    }
+    let routing = read_config(c, name).await?;
+    if let Some(routing) = routing {
+        c.codedeploy_cache.keep_config(name, routing);
+    }
+    Ok(routing)
+}
+
+async fn read_config(c: &Clients, name: &str) -> Result<Option<Routing>, AwsError> {
     let _slot = c.codedeploy.slot().await;
     let out = c
         .codedeploy

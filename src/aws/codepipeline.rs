@@ -2,8 +2,14 @@
 //! executions, the approvals waiting per execution of a PARALLEL-mode pipeline, and the
 //! details of failed actions, mapped to `model::pipeline`.
 
-use std::collections::BTreeMap;
+pub mod cache;
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
+use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
 use aws_sdk_codepipeline::types as sdk;
 
 use super::{AwsError, Clients, all_pages, ts};
@@ -20,7 +26,9 @@ use crate::model::status::{
 /// Executions kept per pipeline: the history a detail screen shows.
 pub const EXECUTIONS_KEPT: i32 = 10;
 
-pub async fn list(c: &Clients) -> Result<Vec<String>, AwsError> {
+/// The pipelines of the account with the version each declares: a declaration already read at
+/// that version need not be read again.
+pub async fn list(c: &Clients) -> Result<Vec<(String, Option<i32>)>, AwsError> {
     all_pages(|token| async move {
         let _slot = c.codepipeline.slot().await;
         let page = c
@@ -35,28 +43,61 @@ pub async fn list(c: &Clients) -> Result<Vec<String>, AwsError> {
         let items: Vec<_> = page
             .pipelines()
             .iter()
-            .filter_map(|p| p.name().map(str::to_owned))
+            .filter_map(|p| Some((p.name()?.to_owned(), p.version())))
             .collect();
         Ok((items, page.next_token().map(str::to_owned)))
     })
     .await
 }
 
-/// Structure, state and recent executions of one pipeline, read concurrently; then, for a
-/// pipeline whose state cannot tell every approval waiting, the approvals of each execution in
-/// progress. Without its structure there is no pipeline to show; without the rest it is still
-/// shown, and what could not be read comes back beside it.
+/// Structure, state and recent executions of one pipeline, each read afresh and
+/// concurrently; then, for a pipeline whose state cannot tell every approval waiting, the
+/// approvals of each execution in progress. Without its structure there is no pipeline to
+/// show; without the rest it is still shown, and what could not be read comes back beside
+/// it. Actions read this way: what they act on must be now, not as last seen.
 pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
+    read(c, name, Reuse::Nothing).await
+}
+
+/// The same pipeline for a refresh, reading nothing that cannot have changed since the last
+/// read: the declaration is asked for only when its version moved (`version`, from
+/// ListPipelines, when the caller knows it; else the state's), the executions only when the
+/// stages' executions moved. A still pipeline costs one call, GetPipelineState.
+pub async fn pipeline_refreshed(
+    c: &Clients,
+    name: &str,
+    version: Option<i32>,
+) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
+    read(c, name, Reuse::Known { version }).await
+}
+
+/// What a read may take from the cache.
+#[derive(Debug, Clone, Copy)]
+enum Reuse {
+    Nothing,
+    Known { version: Option<i32> },
+}
+
+async fn read(
+    c: &Clients,
+    name: &str,
+    reuse: Reuse,
+) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
+    let (known, executions_known) = match reuse {
+        Reuse::Nothing => (None, false),
+        Reuse::Known { version } => (
+            c.pipelines.declaration(name, version),
+            c.pipelines.has_executions(name),
+        ),
+    };
+    // What is not known is asked for side by side with the state; what is known is checked
+    // against the state afterwards, and asked for then only if it moved.
     let (declaration, state, executions) = tokio::join!(
         async {
-            let _slot = c.codepipeline.slot().await;
-            c.codepipeline
-                .client
-                .get_pipeline()
-                .name(name)
-                .send()
-                .await
-                .map_err(|e| c.error("codepipeline", "GetPipeline", &e).on(name))
+            match &known {
+                Some(d) => Ok(Arc::clone(d)),
+                None => get_pipeline(c, name).await,
+            }
         },
         async {
             let _slot = c.codepipeline.slot().await;
@@ -69,26 +110,65 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
                 .map_err(|e| c.error("codepipeline", "GetPipelineState", &e).on(name))
         },
         async {
-            let _slot = c.codepipeline.slot().await;
-            c.codepipeline
-                .client
-                .list_pipeline_executions()
-                .pipeline_name(name)
-                .max_results(EXECUTIONS_KEPT)
-                .send()
-                .await
-                .map_err(|e| {
-                    c.error("codepipeline", "ListPipelineExecutions", &e)
-                        .on(name)
-                })
+            if executions_known {
+                Ok(None)
+            } else {
+                list_executions(c, name).await.map(Some)
+            }
         },
     );
-    let declaration = declaration?;
+    let mut declaration = declaration?;
     let mut missing = Vec::new();
     let state = state.map_err(|e| missing.push(e)).ok();
-    let executions = executions.map_err(|e| missing.push(e)).ok();
+    let key = state.as_ref().map(cache::StateKey::of);
+    if let Some(state) = &state
+        && state.pipeline_version().is_some()
+        && state.pipeline_version() != cache::version_of(&declaration)
+    {
+        // The pipeline was edited since its declaration was read.
+        declaration = get_pipeline(c, name).await?;
+    }
+    c.pipelines.keep_declaration(name, Arc::clone(&declaration));
+    let executions = match executions {
+        Ok(Some(list)) => Some(list),
+        Ok(None) => {
+            let kept = key.and_then(|k| c.pipelines.executions(name, k, Instant::now()));
+            match kept {
+                Some(list) => Some(list),
+                None => list_executions(c, name)
+                    .await
+                    .map_err(|e| missing.push(e))
+                    .ok(),
+            }
+        }
+        Err(error) => {
+            missing.push(error);
+            None
+        }
+    };
+    if let (Some(key), Some(list)) = (key, &executions) {
+        c.pipelines.keep_executions(name, key, list);
+    }
+    let mut pipeline = assemble(name, &declaration, state.as_ref(), executions);
+    let running = per_execution_reads(&pipeline);
+    let read = join_all(running.iter().map(|id| waiting_in(c, name, id))).await;
+    for result in read {
+        match result {
+            Ok(waiting) => pipeline.pending.extend(waiting),
+            Err(error) => missing.push(error),
+        }
+    }
+    Ok((pipeline, missing))
+}
+
+/// The pipeline as the model holds it, from its declaration, its state and its executions.
+fn assemble(
+    name: &str,
+    declaration: &GetPipelineOutput,
+    state: Option<&GetPipelineStateOutput>,
+    executions: Option<Vec<ExecutionSummary>>,
+) -> Pipeline {
     let stage_states: BTreeMap<&str, &sdk::StageState> = state
-        .as_ref()
         .map(|state| {
             state
                 .stage_states()
@@ -106,7 +186,7 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
                 .collect()
         })
         .unwrap_or_default();
-    let mut pipeline = Pipeline {
+    Pipeline {
         name: name.to_owned(),
         arn: declaration
             .metadata()
@@ -120,26 +200,43 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
             .map(|m| ExecutionMode::parse(m.as_str()))
             .unwrap_or_default(),
         stages,
-        executions: executions
-            .map(|e| {
-                e.pipeline_execution_summaries()
-                    .iter()
-                    .map(execution)
-                    .collect()
-            })
-            .unwrap_or_default(),
+        executions: executions.unwrap_or_default(),
         pending: Vec::new(),
         failures: Vec::new(),
-    };
-    let running = per_execution_reads(&pipeline);
-    let read = join_all(running.iter().map(|id| waiting_in(c, name, id))).await;
-    for result in read {
-        match result {
-            Ok(waiting) => pipeline.pending.extend(waiting),
-            Err(error) => missing.push(error),
-        }
     }
-    Ok((pipeline, missing))
+}
+
+async fn get_pipeline(c: &Clients, name: &str) -> Result<Arc<GetPipelineOutput>, AwsError> {
+    let _slot = c.codepipeline.slot().await;
+    c.codepipeline
+        .client
+        .get_pipeline()
+        .name(name)
+        .send()
+        .await
+        .map(Arc::new)
+        .map_err(|e| c.error("codepipeline", "GetPipeline", &e).on(name))
+}
+
+async fn list_executions(c: &Clients, name: &str) -> Result<Vec<ExecutionSummary>, AwsError> {
+    let _slot = c.codepipeline.slot().await;
+    let out = c
+        .codepipeline
+        .client
+        .list_pipeline_executions()
+        .pipeline_name(name)
+        .max_results(EXECUTIONS_KEPT)
+        .send()
+        .await
+        .map_err(|e| {
+            c.error("codepipeline", "ListPipelineExecutions", &e)
+                .on(name)
+        })?;
+    Ok(out
+        .pipeline_execution_summaries()
+        .iter()
+        .map(execution)
+        .collect())
 }
 
 /// The executions whose approvals must be read one by one. In PARALLEL mode GetPipelineState
@@ -320,6 +417,25 @@ pub(crate) fn execution(e: &sdk::PipelineExecutionSummary) -> ExecutionSummary {
             .rollback_metadata()
             .and_then(|m| m.rollback_target_pipeline_execution_id().map(str::to_owned)),
     }
+}
+
+/// The failed actions of one execution, read once for each time it was updated (a failed
+/// execution changes only when a stage is retried).
+pub async fn failures_refreshed(
+    c: &Clients,
+    pipeline: &str,
+    execution: &ExecutionSummary,
+) -> Result<Vec<ActionFailure>, AwsError> {
+    if let Some(known) = c
+        .pipelines
+        .failures(pipeline, &execution.id, execution.updated)
+    {
+        return Ok(known);
+    }
+    let read = failures(c, pipeline, &execution.id).await?;
+    c.pipelines
+        .keep_failures(pipeline, &execution.id, execution.updated, &read);
+    Ok(read)
 }
 
 /// The failed actions of one execution, with their error details.

@@ -2,6 +2,12 @@
 //! groups and target health, mapped to `model::elb`. Lists page with `Marker` at the largest
 //! page the service allows.
 
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
 use aws_sdk_elasticloadbalancingv2::types as sdk;
 
 use super::{AwsError, Clients, all_pages};
@@ -230,7 +236,67 @@ pub fn forwards(actions: &[sdk::Action]) -> (Vec<Forward>, Option<String>) {
     (out, other)
 }
 
+/// Target health read, by target group, with when: the cold snapshot reads a still group's
+/// again only when it is old ([`HealthCache::kept`]), while the hot refresh reads the groups
+/// of what moves on its own rhythm. Shared by every clone of the clients.
+#[derive(Debug, Clone, Default)]
+pub struct HealthCache(Arc<Mutex<HashMap<String, HealthRead>>>);
+
+/// One group's targets as read, and when.
+#[derive(Debug, Clone)]
+struct HealthRead {
+    at: Instant,
+    targets: Vec<Target>,
+}
+
+/// How old a still group's health may be before a snapshot reads it again: between
+/// [`STILL_HEALTH_MIN`] and twice that, spread by the group's ARN so that groups first read
+/// together are not all read again in one burst. DescribeTargetHealth takes one group a call
+/// and ELB's Describe budget (10 a second per account and region) is shared with everything
+/// else in the account.
+const STILL_HEALTH_MIN: Duration = Duration::from_mins(5);
+
+impl HealthCache {
+    fn keep(&self, arn: &str, targets: &[Target]) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.insert(
+            arn.to_owned(),
+            HealthRead {
+                at: Instant::now(),
+                targets: targets.to_vec(),
+            },
+        );
+    }
+
+    /// The targets last read of `arn` if they are all healthy (a group with a target in any
+    /// other state is moving) and younger than the group's age limit at `now`.
+    pub fn kept(&self, arn: &str, now: Instant) -> Option<Vec<Target>> {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let HealthRead { at, targets } = map.get(arn)?;
+        let mut h = DefaultHasher::new();
+        arn.hash(&mut h);
+        let spread = Duration::from_secs(h.finish() % STILL_HEALTH_MIN.as_secs().max(1));
+        let still = targets
+            .iter()
+            .all(|t| t.state == TargetHealthState::Healthy);
+        (still && now.duration_since(*at) < STILL_HEALTH_MIN + spread).then(|| targets.clone())
+    }
+
+    /// Forgets the groups not in `arns`.
+    pub fn retain(&self, arns: &HashSet<&str>) {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.retain(|arn, _| arns.contains(arn.as_str()));
+    }
+}
+
+/// DescribeTargetHealth of one group; what it read is kept in [`HealthCache`].
 pub async fn target_health(c: &Clients, target_group: &str) -> Result<Vec<Target>, AwsError> {
+    let targets = read_target_health(c, target_group).await?;
+    c.health.keep(target_group, &targets);
+    Ok(targets)
+}
+
+async fn read_target_health(c: &Clients, target_group: &str) -> Result<Vec<Target>, AwsError> {
     let _slot = c.elb.slot().await;
     let out = c
         .elb

@@ -35,6 +35,8 @@ pub struct HotSet {
     pub targets: BTreeMap<(String, String), String>,
     /// Deployments in flight already found not to be this console's: not read again.
     pub not_ours: BTreeSet<String>,
+    /// Whether to look for deployments started since (ListDeployments): with what is warm.
+    pub discover: bool,
 }
 
 impl HotSet {
@@ -81,7 +83,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         })
         .collect();
     let (listed, services, health, rules, pipelines, native) = tokio::join!(
-        codedeploy::list_deployments(c, IN_FLIGHT, None),
+        discover(c, set),
         join_all(
             batches
                 .iter()
@@ -103,7 +105,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         join_all(
             set.pipelines
                 .iter()
-                .map(|name| codepipeline::pipeline(c, name))
+                .map(|name| codepipeline::pipeline_refreshed(c, name, None))
         ),
         in_flight(c, set),
     );
@@ -165,6 +167,17 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
     out
 }
 
+/// The CodeDeploy deployments in flight in the account, when `set` looks for new ones.
+async fn discover(c: &Clients, set: &HotSet) -> Result<Option<Vec<String>>, AwsError> {
+    if set.discover {
+        codedeploy::list_deployments(c, IN_FLIGHT, None)
+            .await
+            .map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// The ECS service deployments in flight: one DescribeServiceDeployments batch (20 a call),
 /// none when there are none. New ones are found by the cold snapshot, which lists each
 /// service's: listing them here would cost a call per service per poll.
@@ -181,13 +194,14 @@ async fn in_flight(c: &Clients, set: &HotSet) -> Result<Vec<ServiceDeployment>, 
 async fn read_deployments(
     c: &Clients,
     set: &HotSet,
-    listed: Result<Vec<String>, AwsError>,
+    listed: Result<Option<Vec<String>>, AwsError>,
     errors: &mut Vec<AwsError>,
 ) -> (Vec<Deployment>, BTreeSet<String>) {
     let mut ids: BTreeSet<String> = set.deployments.clone();
     let mut not_ours = set.not_ours.clone();
     match listed {
-        Ok(listed) => {
+        Ok(None) => {}
+        Ok(Some(listed)) => {
             let listed: BTreeSet<String> = listed.into_iter().collect();
             // Those no longer in flight are forgotten: the memory stays as small as the list.
             not_ours.retain(|id| listed.contains(id));

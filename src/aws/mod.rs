@@ -102,6 +102,14 @@ pub struct Clients {
     revisions: revisions::RevisionCache,
     /// ECS service revisions already read: a revision never changes either.
     service_revisions: service_deployments::RevisionCache,
+    /// Pipeline declarations by version, executions and failures while they stand still.
+    pipelines: codepipeline::cache::Cache,
+    /// Target health read, with when.
+    health: elbv2::HealthCache,
+    /// ECS service deployments that ended, and those in flight per service.
+    service_deployments: service_deployments::Cache,
+    /// Deployments that ended, and custom deployment configs.
+    codedeploy_cache: codedeploy::Cache,
     /// Who these credentials are, once read: the snapshot, the console's actions and the
     /// command line all ask here, and STS is asked once.
     identity: Arc<tokio::sync::OnceCell<crate::model::Identity>>,
@@ -315,6 +323,10 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
         server_time,
         revisions: revisions::RevisionCache::default(),
         service_revisions: service_deployments::RevisionCache::default(),
+        pipelines: codepipeline::cache::Cache::default(),
+        codedeploy_cache: codedeploy::Cache::default(),
+        service_deployments: service_deployments::Cache::default(),
+        health: elbv2::HealthCache::default(),
         identity: Arc::default(),
     }
 }

@@ -11,7 +11,6 @@ use aws_sdk_ecs::types as sdk;
 use futures::future::join_all;
 
 use super::{AwsError, Clients, all_pages, ts};
-use crate::model::ServiceRef;
 use crate::model::service_deployment::{
     Alarms, CircuitBreaker, HookDetail, RevisionCounts, RollbackInfo, ServiceDeployment,
     ServiceRevision, Strategy, service_of,
@@ -20,6 +19,7 @@ use crate::model::status::{
     DeploymentStrategy, HookAction, HookStatus, HookTarget, MonitorStatus, ServiceDeploymentStage,
     ServiceDeploymentStatus,
 };
+use crate::model::{ServiceRef, Timestamp};
 
 /// DescribeServiceDeployments and DescribeServiceRevisions take at most 20 ARNs.
 pub const DESCRIBE_BATCH: usize = 20;
@@ -52,6 +52,69 @@ impl RevisionCache {
     }
 }
 
+/// What a refresh keeps of service deployments for the next: those that ended (not described
+/// again), and for each service whose deployments were listed, the ARNs of those in flight (so
+/// that later snapshots list only the last day's and still follow one in flight for longer).
+/// Shared by every clone of the clients.
+#[derive(Debug, Clone, Default)]
+pub struct Cache(Arc<Mutex<CacheInner>>);
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    finished: HashMap<String, ServiceDeployment>,
+    in_flight: HashMap<ServiceRef, Vec<String>>,
+}
+
+/// How long after a deployment ended it is described again all the same: ECS fills in the
+/// last counts and `finishedAt` of a deployment a moment after its status changes.
+const SETTLED_MS: i64 = 60_000;
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The ARNs in flight when `service` was last listed; `None` if it never was.
+    fn in_flight(&self, service: &ServiceRef) -> Option<Vec<String>> {
+        self.lock().in_flight.get(service).cloned()
+    }
+
+    fn finished(&self, arn: &str) -> Option<ServiceDeployment> {
+        self.lock().finished.get(arn).cloned()
+    }
+
+    /// Keeps what was read of `services`: those in flight by service, those that ended and
+    /// settled by ARN; forgets the ended ones no longer listed.
+    fn keep(
+        &self,
+        services: &[ServiceRef],
+        read: &[ServiceDeployment],
+        listed: &BTreeSet<String>,
+        now: Timestamp,
+    ) {
+        let mut inner = self.lock();
+        inner.finished.retain(|arn, _| listed.contains(arn));
+        for service in services {
+            inner.in_flight.insert(service.clone(), Vec::new());
+        }
+        for d in read {
+            if d.in_flight() {
+                inner
+                    .in_flight
+                    .entry(d.service.clone())
+                    .or_default()
+                    .push(d.arn.clone());
+            } else if d
+                .finished_at
+                .or(d.stopped_at)
+                .is_some_and(|at| now.0 - at.0 > SETTLED_MS)
+            {
+                inner.finished.insert(d.arn.clone(), d.clone());
+            }
+        }
+    }
+}
+
 /// What the cold snapshot read of service deployments, and what it could not read.
 #[derive(Debug, Default)]
 pub struct Read {
@@ -62,15 +125,29 @@ pub struct Read {
 
 /// The service deployments of `services` (whose controller is ECS: a CODE_DEPLOY service is
 /// never asked) in flight, whatever their age (a pause hook may wait up to 14 days), and
-/// created since `since`; each described once, in batches of [`DESCRIBE_BATCH`]; and the
-/// revisions they move between, each read once for as long as the clients live.
+/// created since `since`; each described once, in batches of [`DESCRIBE_BATCH`], and one that
+/// ended not again; and the revisions they move between, each read once for as long as the
+/// clients live.
+///
+/// A service is listed twice the first time (those in flight, and the last day's), then once
+/// (the last day's) with the ARNs in flight at the last read added: a deployment that starts
+/// later is in the last day's list.
 pub async fn read(c: &Clients, services: &[ServiceRef], since: crate::model::Timestamp) -> Read {
     let mut out = Read::default();
+    let now = c.server_time().unwrap_or_else(Timestamp::now);
     let since = aws_smithy_types::DateTime::from_millis(since.0);
-    // Round 1: two lists per service, side by side.
+    // Round 1: one or two lists per service, side by side.
     let listed = join_all(services.iter().map(|s| async move {
-        let (in_flight, recent) =
-            tokio::join!(list(c, s, IN_FLIGHT, None), list(c, s, &[], Some(since)));
+        let known = c.service_deployments.in_flight(s);
+        let (in_flight, recent) = tokio::join!(
+            async {
+                match known {
+                    Some(arns) => Ok(arns),
+                    None => list(c, s, IN_FLIGHT, None).await,
+                }
+            },
+            list(c, s, &[], Some(since))
+        );
         [in_flight, recent]
     }))
     .await;
@@ -82,13 +159,29 @@ pub async fn read(c: &Clients, services: &[ServiceRef], since: crate::model::Tim
             Err(error) => out.errors.push(error),
         }
     }
-    // Round 2: described, twenty at a time.
-    let described = join_all(arns.chunks(DESCRIBE_BATCH).map(|chunk| describe(c, chunk))).await;
+    // Round 2: described, twenty at a time; those that ended, from the last read.
+    let (finished, unread): (Vec<_>, Vec<_>) = arns
+        .iter()
+        .map(|arn| (arn, c.service_deployments.finished(arn)))
+        .partition(|(_, known)| known.is_some());
+    out.deployments
+        .extend(finished.into_iter().filter_map(|(_, d)| d));
+    let unread: Vec<String> = unread.into_iter().map(|(arn, _)| arn.clone()).collect();
+    let described = join_all(
+        unread
+            .chunks(DESCRIBE_BATCH)
+            .map(|chunk| describe(c, chunk)),
+    )
+    .await;
     for result in described {
         match result {
             Ok(list) => out.deployments.extend(list),
             Err(error) => out.errors.push(error),
         }
+    }
+    if out.errors.is_empty() {
+        c.service_deployments
+            .keep(services, &out.deployments, &seen, now);
     }
     out.deployments
         .sort_by_key(|d| std::cmp::Reverse(d.created_at));

@@ -22,7 +22,7 @@ use crate::config::Scope;
 use crate::model::deploy::{Application, Deployment, DeploymentGroup, Routing};
 use crate::model::ecs::{Cluster, Service};
 use crate::model::elb::{Listener, ListenerRule, LoadBalancer, TargetGroup};
-use crate::model::pipeline::Pipeline;
+use crate::model::pipeline::{ExecutionSummary, Pipeline};
 use crate::model::service_deployment::{ServiceDeployment, ServiceRevision};
 use crate::model::status::{Controller, ExecutionStatus, StageStatus};
 use crate::model::{ServiceRef, Snapshot, Timestamp};
@@ -79,7 +79,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
         read_pipelines(c, scope, &gaps),
         read_deployments(c, scope, &gaps, cd_groups_tx),
         read_ecs(c, scope, &gaps, ecs_groups_tx),
-        read_elb(c, scope, &gaps, ecs_groups_rx, cd_groups_rx),
+        read_elb(c, &gaps, ecs_groups_rx, cd_groups_rx),
     );
     let identity = match identity {
         Ok(identity) => Some(identity),
@@ -148,8 +148,16 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
     let Some(names) = gaps.keep(codepipeline::list(c).await) else {
         return Vec::new();
     };
-    let names: Vec<String> = names.into_iter().filter(|n| scope.pipeline(n)).collect();
-    let read = join_all(names.iter().map(|n| codepipeline::pipeline(c, n))).await;
+    let names: Vec<(String, Option<i32>)> = names
+        .into_iter()
+        .filter(|(n, _)| scope.pipeline(n))
+        .collect();
+    let read = join_all(
+        names
+            .iter()
+            .map(|(n, version)| codepipeline::pipeline_refreshed(c, n, *version)),
+    )
+    .await;
     let mut pipelines: Vec<Pipeline> = read
         .into_iter()
         .filter_map(|r| gaps.keep(r))
@@ -161,7 +169,7 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
         })
         .collect();
     // The failed actions of each pipeline's latest failed execution, for "why it failed".
-    let failed: Vec<(usize, String)> = pipelines
+    let failed: Vec<(usize, ExecutionSummary)> = pipelines
         .iter()
         .enumerate()
         .filter_map(|(i, p)| {
@@ -170,16 +178,14 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
                 s.status == Some(StageStatus::Failed)
                     && s.execution_id.as_deref() == Some(&latest.id)
             });
-            (latest.status == ExecutionStatus::Failed || stage_failed)
-                .then(|| (i, latest.id.clone()))
+            (latest.status == ExecutionStatus::Failed || stage_failed).then(|| (i, latest.clone()))
         })
         .collect();
-    let details = join_all(
-        failed
-            .iter()
-            .map(|(i, id)| codepipeline::failures(c, &pipelines[*i].name, id)),
-    )
-    .await;
+    let details =
+        join_all(failed.iter().map(|(i, execution)| {
+            codepipeline::failures_refreshed(c, &pipelines[*i].name, execution)
+        }))
+        .await;
     for ((i, _), result) in failed.iter().zip(details) {
         if let Some(failures) = gaps.keep(result) {
             pipelines[*i].failures = failures;
@@ -253,17 +259,25 @@ async fn read_deployments(
                 .collect::<Vec<_>>()
         })
         .collect();
-    let (groups, deployments) = tokio::join!(
+    // A deployment that ended is read once: it is kept from the last read.
+    let (finished, unread): (Vec<_>, Vec<_>) = ids
+        .iter()
+        .map(|id| (id, c.codedeploy_cache.finished(id)))
+        .partition(|(_, known)| known.is_some());
+    let unread: Vec<String> = unread.into_iter().map(|(id, _)| id.clone()).collect();
+    let (groups, mut deployments) = tokio::join!(
         join_all(
             group_batches
                 .iter()
                 .map(|(app, names)| codedeploy::groups(c, app, names))
         ),
         join_all(
-            ids.chunks(codedeploy::BATCH_DEPLOYMENTS)
+            unread
+                .chunks(codedeploy::BATCH_DEPLOYMENTS)
                 .map(|chunk| codedeploy::deployments_on(c, chunk))
         ),
     );
+    deployments.push(Ok(finished.into_iter().filter_map(|(_, d)| d).collect()));
     let groups: Vec<DeploymentGroup> = groups
         .into_iter()
         .filter_map(|r| gaps.keep(r))
@@ -278,9 +292,19 @@ async fn read_deployments(
         .flat_map(|g| g.target_group_names.iter().cloned())
         .collect();
     let _ = target_groups.send(names);
-    let (mut deployments, not_ours) = ours_and_others(gaps, &groups, deployments);
+    let (mut deployments, others) = ours_and_others(gaps, &groups, deployments);
+    let not_ours: BTreeSet<String> = others.iter().map(|d| d.id.clone()).collect();
     // Round 4: what the deployments in flight or failed need, and custom configs.
     let configs = read_details(c, gaps, &groups, &mut deployments).await;
+    let listed: HashSet<&str> = ids.iter().map(String::as_str).collect();
+    c.codedeploy_cache.keep_finished(
+        deployments
+            .iter()
+            .map(|d| (d, Platform::Ecs))
+            .chain(others.iter().map(|d| (d, Platform::Other))),
+        &listed,
+        c.server_time().unwrap_or_else(Timestamp::now),
+    );
     DeployRead {
         applications,
         groups,
@@ -290,13 +314,12 @@ async fn read_deployments(
     }
 }
 
-/// Splits the deployments read into those of ECS groups in scope, newest first, and the ids
-/// of the rest.
+/// Splits the deployments read into those of ECS groups in scope, newest first, and the rest.
 fn ours_and_others(
     gaps: &Gaps,
     groups: &[DeploymentGroup],
     results: Vec<Result<Vec<(Deployment, Platform)>, AwsError>>,
-) -> (Vec<Deployment>, BTreeSet<String>) {
+) -> (Vec<Deployment>, Vec<Deployment>) {
     let in_scope: HashSet<(&str, &str)> = groups
         .iter()
         .map(|g| (g.application.as_str(), g.name.as_str()))
@@ -309,10 +332,10 @@ fn ours_and_others(
             *platform == Platform::Ecs
                 && in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str()))
         });
-    let not_ours: BTreeSet<String> = others.into_iter().map(|(d, _)| d.id).collect();
+    let others = others.into_iter().map(|(d, _)| d).collect();
     let mut deployments: Vec<Deployment> = ours.into_iter().map(|(d, _)| d).collect();
     deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
-    (deployments, not_ours)
+    (deployments, others)
 }
 
 /// Round 4 of reading CodeDeploy: the ECS target and the AppSpec revision (once per revision,
@@ -365,6 +388,8 @@ fn ecs_targets_wanted(
         .iter()
         .enumerate()
         .filter(|(_, d)| d.status.has_started() && d.needs_detail())
+        // One that ended and was kept has its target already.
+        .filter(|(_, d)| !(d.status.is_terminal() && d.target.is_some()))
         .filter_map(|(i, d)| {
             let g = groups
                 .iter()
@@ -522,78 +547,53 @@ struct ElbRead {
 
 async fn read_elb(
     c: &Clients,
-    scope: &Scope,
     gaps: &Gaps,
     ecs_groups: oneshot::Receiver<BTreeSet<String>>,
     cd_groups: oneshot::Receiver<BTreeSet<String>>,
 ) -> ElbRead {
-    let (load_balancers, target_groups) =
-        tokio::join!(elbv2::load_balancers(c), elbv2::target_groups(c));
-    let mut load_balancers = gaps.keep(load_balancers).unwrap_or_default();
+    let (load_balancers, target_groups, (used_by_tasks, names)) =
+        tokio::join!(elbv2::load_balancers(c), elbv2::target_groups(c), async {
+            let (arns, names) = tokio::join!(ecs_groups, cd_groups);
+            (arns.unwrap_or_default(), names.unwrap_or_default())
+        });
+    // Only what the services and deployment groups read use, whatever the scope: an account's
+    // other load balancers are none of this console's business, and ELB's Describe budget is
+    // shared with everything in the account.
     let mut target_groups = gaps.keep(target_groups).unwrap_or_default();
-    let mut ecs_groups = Some(ecs_groups);
-    let mut used_by_tasks: Option<BTreeSet<String>> = None;
-    if !scope.is_empty() {
-        // Only what the services and deployment groups in scope use.
-        let ecs = ecs_groups.take();
-        let (arns, names) = tokio::join!(
-            async {
-                match ecs {
-                    Some(rx) => rx.await.unwrap_or_default(),
-                    None => BTreeSet::new(),
-                }
-            },
-            cd_groups
-        );
-        let names = names.unwrap_or_default();
-        target_groups.retain(|t| arns.contains(&t.arn) || names.contains(&t.name));
-        let used: HashSet<&str> = target_groups
-            .iter()
-            .flat_map(|t| t.load_balancer_arns.iter().map(String::as_str))
-            .collect();
-        load_balancers.retain(|l| used.contains(l.arn.as_str()));
-        used_by_tasks = Some(arns);
-    }
-    // Health of the groups behind a load balancer at once; of any other group a task set
-    // registers into, once ECS has said which (normally none: AWS registers targets only in
-    // attached groups).
-    let attached: Vec<usize> = target_groups
+    target_groups.retain(|t| used_by_tasks.contains(&t.arn) || names.contains(&t.name));
+    let used: HashSet<&str> = target_groups
+        .iter()
+        .flat_map(|t| t.load_balancer_arns.iter().map(String::as_str))
+        .collect();
+    let mut load_balancers = gaps.keep(load_balancers).unwrap_or_default();
+    load_balancers.retain(|l| used.contains(l.arn.as_str()));
+    // Health of the groups behind a load balancer, and of any other group a task set
+    // registers into (normally none: AWS registers targets only in attached groups). A still
+    // group's health read a little while ago is kept.
+    let now = std::time::Instant::now();
+    let wanted: Vec<usize> = target_groups
         .iter()
         .enumerate()
-        .filter(|(_, t)| !t.load_balancer_arns.is_empty())
+        .filter(|(_, t)| !t.load_balancer_arns.is_empty() || used_by_tasks.contains(&t.arn))
         .map(|(i, _)| i)
         .collect();
-    let detached = async {
-        let used = match (used_by_tasks.clone(), ecs_groups.take()) {
-            (Some(used), _) => used,
-            (None, Some(rx)) => rx.await.unwrap_or_default(),
-            (None, None) => BTreeSet::new(),
-        };
-        let extra: Vec<String> = target_groups
-            .iter()
-            .filter(|t| t.load_balancer_arns.is_empty() && used.contains(&t.arn))
-            .map(|t| t.arn.clone())
-            .collect();
-        let health = join_all(extra.iter().map(|arn| elbv2::target_health(c, arn))).await;
-        extra.into_iter().zip(health).collect::<Vec<_>>()
-    };
-    let (listeners, health, detached) = tokio::join!(
+    let (listeners, health) = tokio::join!(
         join_all(load_balancers.iter().map(|l| elbv2::listeners(c, &l.arn))),
-        join_all(
-            attached
-                .iter()
-                .map(|i| elbv2::target_health(c, &target_groups[*i].arn))
-        ),
-        detached,
+        join_all(wanted.iter().map(|i| {
+            let arn = &target_groups[*i].arn;
+            async move {
+                match c.health.kept(arn, now) {
+                    Some(targets) => Ok(targets),
+                    None => elbv2::target_health(c, arn).await,
+                }
+            }
+        })),
     );
-    for (i, result) in attached.iter().zip(health) {
+    for (i, result) in wanted.iter().zip(health) {
         target_groups[*i].targets = gaps.keep(result);
     }
-    for (arn, result) in detached {
-        if let Some(tg) = target_groups.iter_mut().find(|t| t.arn == arn) {
-            tg.targets = gaps.keep(result);
-        }
-    }
+    c.health
+        .retain(&target_groups.iter().map(|t| t.arn.as_str()).collect());
     let listeners: Vec<Listener> = listeners
         .into_iter()
         .filter_map(|r| gaps.keep(r))

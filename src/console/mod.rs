@@ -86,6 +86,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     };
     let intervals = Intervals {
         hot: Duration::from_secs(args.hot_seconds),
+        warm: Duration::from_secs(args.warm_seconds),
         cold: Duration::from_secs(args.cold_seconds),
     };
     tracing::info!(demo = context.demo, source = %context.source, log = ?log, "console starting");

@@ -172,6 +172,23 @@ impl Pipeline {
         self.executions.iter().find(|e| e.id == id)
     }
 
+    /// Whether every action running is a manual approval, in a mode where the state shows
+    /// every execution (not PARALLEL): such a pipeline moves only when a person answers, or
+    /// when the approval times out after days.
+    pub fn waits_on_people(&self) -> bool {
+        let mut running = self
+            .actions()
+            .filter(|(_, a)| {
+                a.latest
+                    .as_ref()
+                    .is_some_and(|r| r.status == ActionStatus::InProgress)
+            })
+            .peekable();
+        self.execution_mode != ExecutionMode::Parallel
+            && running.peek().is_some()
+            && running.all(|(_, a)| a.category == ActionCategory::Approval)
+    }
+
     /// Every approval waiting, one per execution and gate, in stage order and then the longest
     /// wait first: the state's token of each gate (SUPERSEDED and QUEUED modes), and the
     /// approvals read per execution ([`Pipeline::pending`], PARALLEL mode).

@@ -10,11 +10,10 @@
 //! values, so every rule here is tested with plain values. It reads `model` and names the
 //! request `aws` reads ([`HotSet`]); it never imports `app` or `ui`.
 //!
-//! Room left for what comes next, not built yet: heat per object grows in [`heat`] (today an
-//! object is hot or not); a warm interval is a field of [`Intervals`] and a variant of
-//! [`Refresh`]; backoff after a failure lengthens the interval in [`passed`], the one place
-//! an interval is read, from what [`RefreshState`] keeps of the failure; per-service request
-//! budgets are a field of [`Scheduler`] that trims what [`Scheduler::due`] returns.
+//! Three rhythms: hot (what moves, every 2 s), warm (what is in flight but waits, every 10 s,
+//! read by the same hot refresh when due) and cold (the whole snapshot, every minute); see
+//! [`heat`] for what is which. The reads themselves spare what cannot have changed
+//! (`aws`'s caches), and every call waits for its service's budget (`aws::budget`).
 
 pub mod heat;
 
@@ -31,6 +30,7 @@ pub type Mono = u64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Intervals {
     pub hot: Duration,
+    pub warm: Duration,
     pub cold: Duration,
 }
 
@@ -38,10 +38,17 @@ impl Default for Intervals {
     fn default() -> Self {
         Self {
             hot: Duration::from_secs(2),
-            cold: Duration::from_secs(30),
+            warm: Duration::from_secs(10),
+            cold: Duration::from_mins(1),
         }
     }
 }
+
+/// Target health of what is in flight is read every this many warm refreshes (30 s): a
+/// target's health moves at the pace of its health checks (30 s by default on ELB), and
+/// DescribeTargetHealth takes one target group a call from ELB's Describe budget, the
+/// account's scarcest.
+const HEALTH_EVERY: u32 = 3;
 
 /// A refresh that is due: what the caller sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +64,8 @@ pub enum Refresh {
 pub struct OnScreen<'a> {
     /// The deployment whose screen is open.
     pub deployment: Option<&'a str>,
+    /// The pipeline whose screen is open.
+    pub pipeline: Option<&'a str>,
 }
 
 /// Whether a hot refresh's data reached a snapshot (there was one to fold it into).
@@ -85,6 +94,10 @@ pub struct Scheduler {
     intervals: Intervals,
     cold: RefreshState,
     hot: RefreshState,
+    /// When the last hot refresh that read what is warm was sent.
+    warm_sent: Option<Mono>,
+    /// Warm refreshes sent since the last that read target health.
+    warm_count: u32,
 }
 
 impl Scheduler {
@@ -97,9 +110,10 @@ impl Scheduler {
 
     /// The refresh due at `now`, marked in flight: the caller sends it. The cold snapshot
     /// first and alone, when there is none yet or it is old; else a hot one, while something
-    /// moves or a deployment is on screen, at the hot interval since the last refresh of
-    /// either kind (a cold snapshot reads what is hot too). Nothing while one of its kind
-    /// runs, and no hot one while a cold one runs.
+    /// moves or is on screen, at the hot interval since the last refresh of either kind (a
+    /// cold snapshot reads what is hot too), reading what is warm too when the warm interval
+    /// has passed since the last that did (or the cold snapshot). Nothing while one of its
+    /// kind runs, and no hot one while a cold one runs.
     pub fn due(
         &mut self,
         now: Mono,
@@ -116,9 +130,20 @@ impl Scheduler {
         {
             return None;
         }
-        let set = heat::hot_set(snapshot?, on_screen);
+        let warm = if !passed(now, self.warm_sent.max(self.cold.last), self.intervals.warm) {
+            heat::Warm::Left
+        } else if self.warm_count % HEALTH_EVERY == HEALTH_EVERY - 1 {
+            heat::Warm::WithHealth
+        } else {
+            heat::Warm::Included
+        };
+        let set = heat::hot_set(snapshot?, on_screen, warm);
         if set.is_empty() {
             return None;
+        }
+        if warm >= heat::Warm::Included {
+            self.warm_sent = Some(now);
+            self.warm_count = self.warm_count.wrapping_add(1);
         }
         self.hot.in_flight = true;
         Some(Refresh::Hot(set))

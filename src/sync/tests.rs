@@ -29,7 +29,10 @@ fn still() -> Snapshot {
     }
 }
 
-const NOTHING: OnScreen<'static> = OnScreen { deployment: None };
+const NOTHING: OnScreen<'static> = OnScreen {
+    deployment: None,
+    pipeline: None,
+};
 
 /// A scheduler whose first cold snapshot came back at `at`.
 fn after_first_snapshot(at: u64) -> Scheduler {
@@ -113,9 +116,9 @@ fn the_intervals_are_respected() {
     sync.hot_done(3_500, Arrived::Yes, None);
     assert_eq!(sync.due(5_499, Some(&snapshot), NOTHING), None);
     assert_eq!(
-        sync.due(31_000, Some(&snapshot), NOTHING),
+        sync.due(61_000, Some(&snapshot), NOTHING),
         Some(Refresh::Cold),
-        "the cold one every 30 s, before a hot one"
+        "the cold one every minute, before a hot one"
     );
 }
 
@@ -149,6 +152,7 @@ fn the_deployment_on_screen_stays_hot_after_it_ends() {
     let mut sync = after_first_snapshot(0);
     let on_screen = OnScreen {
         deployment: Some("d-DONE00001"),
+        pipeline: None,
     };
     assert_eq!(
         hot_ids(sync.due(2_000, Some(&still()), on_screen)),
@@ -176,4 +180,247 @@ fn a_failed_refresh_keeps_when_data_last_arrived() {
         Some("GetCallerIdentity"),
         "the cold error first"
     );
+}
+
+/// A deployment waiting in Ready, one shifting traffic, a running pipeline.
+fn in_flight_and_waiting() -> Snapshot {
+    use crate::model::pipeline::{ExecutionSummary, Pipeline};
+    use crate::model::status::ExecutionStatus;
+    let running = ExecutionSummary {
+        id: "e-1".to_owned(),
+        status: ExecutionStatus::InProgress,
+        status_summary: None,
+        started: None,
+        updated: None,
+        trigger: None,
+        source_revisions: Vec::new(),
+        rollback: false,
+        rollback_target: None,
+    };
+    Snapshot {
+        deployments: vec![
+            deployment("d-SHIFTING1", DeploymentStatus::InProgress),
+            deployment("d-READY0001", DeploymentStatus::Ready),
+        ],
+        pipelines: vec![Pipeline {
+            name: "web-release".to_owned(),
+            arn: None,
+            version: None,
+            execution_mode: crate::model::status::ExecutionMode::Superseded,
+            stages: Vec::new(),
+            executions: vec![running],
+            pending: Vec::new(),
+            failures: Vec::new(),
+        }],
+        ..Snapshot::default()
+    }
+}
+
+#[test]
+fn what_waits_is_read_every_warm_interval_and_what_moves_every_hot_one() {
+    let mut sync = after_first_snapshot(0);
+    let s = in_flight_and_waiting();
+    // 2 s after the cold snapshot: only what moves.
+    let Some(Refresh::Hot(set)) = sync.due(2_000, Some(&s), NOTHING) else {
+        panic!("a hot refresh")
+    };
+    assert_eq!(set.deployments.iter().collect::<Vec<_>>(), ["d-SHIFTING1"]);
+    assert!(set.pipelines.is_empty(), "a running pipeline is warm");
+    assert!(
+        !set.discover,
+        "deployments started since are looked for when warm"
+    );
+    sync.hot_done(2_000, Arrived::Yes, None);
+    // 10 s after the cold snapshot: the warm part too.
+    for at in [4_000, 6_000, 8_000] {
+        let Some(Refresh::Hot(set)) = sync.due(at, Some(&s), NOTHING) else {
+            panic!("a hot refresh at {at}")
+        };
+        assert!(set.pipelines.is_empty(), "still not warm at {at}");
+        sync.hot_done(at, Arrived::Yes, None);
+    }
+    let Some(Refresh::Hot(set)) = sync.due(10_000, Some(&s), NOTHING) else {
+        panic!("a hot refresh")
+    };
+    assert_eq!(
+        set.deployments.iter().collect::<Vec<_>>(),
+        ["d-READY0001", "d-SHIFTING1"]
+    );
+    assert_eq!(set.pipelines.iter().collect::<Vec<_>>(), ["web-release"]);
+    assert!(set.discover);
+    sync.hot_done(10_000, Arrived::Yes, None);
+    // And not again for another 10 s.
+    let Some(Refresh::Hot(set)) = sync.due(12_000, Some(&s), NOTHING) else {
+        panic!("a hot refresh")
+    };
+    assert!(set.pipelines.is_empty() && !set.discover);
+}
+
+#[test]
+fn the_pipeline_on_screen_is_hot() {
+    let mut sync = after_first_snapshot(0);
+    let on_screen = OnScreen {
+        deployment: None,
+        pipeline: Some("web-release"),
+    };
+    let Some(Refresh::Hot(set)) = sync.due(2_000, Some(&in_flight_and_waiting()), on_screen) else {
+        panic!("a hot refresh")
+    };
+    assert_eq!(set.pipelines.iter().collect::<Vec<_>>(), ["web-release"]);
+}
+
+/// An ECS service lab/shop behind a load balancer, and a deployment of it baking.
+fn ecs_in_flight() -> Snapshot {
+    use crate::model::ecs::{LoadBalancerLink, Service};
+    use crate::model::service_deployment::ServiceDeployment;
+    use crate::model::status::{ServiceDeploymentStage, ServiceDeploymentStatus};
+    let service = Service {
+        cluster: "lab".to_owned(),
+        name: "shop".to_owned(),
+        arn: "arn:aws:ecs:us-east-1:123456789012:service/lab/shop".to_owned(),
+        controller: crate::model::status::Controller::Ecs,
+        status: "ACTIVE".to_owned(),
+        desired: 2,
+        running: 2,
+        pending: 0,
+        task_definition: None,
+        load_balancers: vec![LoadBalancerLink {
+            target_group_arn: Some("tg/blue".to_owned()),
+            container_name: None,
+            container_port: None,
+            alternate_target_group_arn: Some("tg/green".to_owned()),
+            production_listener_rule: Some("rule/prod".to_owned()),
+            test_listener_rule: None,
+        }],
+        task_sets: Vec::new(),
+        deployments: Vec::new(),
+        events: Vec::new(),
+        stopped_tasks: Vec::new(),
+    };
+    let d = ServiceDeployment::example(
+        "abc",
+        ServiceDeploymentStatus::InProgress,
+        Some(ServiceDeploymentStage::BakeTime),
+    );
+    Snapshot {
+        services: vec![service],
+        service_deployments: vec![d.clone()],
+        ..Snapshot::default()
+    }
+}
+
+#[test]
+fn the_rules_of_an_ecs_deployment_are_hot_only_while_they_lag_what_it_asked_for() {
+    use crate::model::service_deployment::{GreenShare, RevisionCounts, ShareFrom};
+    use crate::model::status::ServiceDeploymentStage;
+    let mut s = ecs_in_flight();
+    let mut d = s.service_deployments[0].clone();
+    let hot = |s: &Snapshot| super::heat::hot_set(s, NOTHING, super::heat::Warm::Left);
+    assert_eq!(
+        hot(&s).service_deployments.len(),
+        1,
+        "the batch is always hot"
+    );
+    assert!(hot(&s).rules.is_empty(), "baking: the rules do not move");
+    // Shifting production, its rule not read yet: hot.
+    d.stage = Some(ServiceDeploymentStage::ProductionTrafficShift);
+    d.target = Some(RevisionCounts {
+        arn: "green-rev".to_owned(),
+        requested: 2,
+        running: 2,
+        pending: 0,
+        test_weight: None,
+        production_weight: Some(30.0),
+    });
+    s.service_deployments = vec![d.clone()];
+    assert_eq!(hot(&s).rules.iter().collect::<Vec<_>>(), ["rule/prod"]);
+    // Its rule seen sending what it asked for: warm again, until it asks for more.
+    d.on_green = Some(GreenShare {
+        percent: 30.0,
+        from: ShareFrom::ProductionRule,
+    });
+    s.service_deployments = vec![d.clone()];
+    assert!(hot(&s).rules.is_empty(), "the rule sends what was asked");
+    if let Some(target) = &mut d.target {
+        target.production_weight = Some(60.0);
+    }
+    s.service_deployments = vec![d];
+    assert_eq!(hot(&s).rules.iter().collect::<Vec<_>>(), ["rule/prod"]);
+    // Its service when warm; its target groups' health every third warm refresh.
+    let warm = super::heat::hot_set(&s, NOTHING, super::heat::Warm::Included);
+    assert_eq!(
+        warm.services.iter().collect::<Vec<_>>(),
+        [&("lab".to_owned(), "shop".to_owned())]
+    );
+    assert!(warm.target_groups.is_empty());
+    let health = super::heat::hot_set(&s, NOTHING, super::heat::Warm::WithHealth);
+    assert_eq!(
+        health.target_groups.iter().collect::<Vec<_>>(),
+        ["tg/blue", "tg/green"]
+    );
+}
+
+#[test]
+fn target_health_of_what_is_in_flight_is_read_every_third_warm_refresh() {
+    let mut sync = after_first_snapshot(0);
+    let s = ecs_in_flight();
+    let (mut warm, mut health) = (Vec::new(), Vec::new());
+    for at in (2_000..=62_000).step_by(2_000) {
+        if let Some(Refresh::Hot(set)) = sync.due(at, Some(&s), NOTHING) {
+            if set.discover {
+                warm.push(at);
+            }
+            if !set.target_groups.is_empty() {
+                health.push(at);
+            }
+        }
+        sync.hot_done(at, Arrived::Yes, None);
+    }
+    assert_eq!(warm, [10_000, 20_000, 30_000, 40_000, 50_000]);
+    assert_eq!(health, [30_000]);
+}
+
+#[test]
+fn a_pipeline_that_waits_only_on_a_person_is_left_to_the_cold_snapshot() {
+    use crate::model::pipeline::{Action, ActionRun, Stage};
+    use crate::model::status::{ActionCategory, ActionStatus};
+    let mut s = in_flight_and_waiting();
+    let run = ActionRun {
+        action_execution_id: None,
+        status: ActionStatus::InProgress,
+        summary: None,
+        last_change: None,
+        token: Some("token".to_owned()),
+        external_id: None,
+        external_url: None,
+        error: None,
+        updated_by: None,
+    };
+    s.pipelines[0].stages = vec![Stage {
+        name: "Approve".to_owned(),
+        inbound_enabled: true,
+        disabled_reason: None,
+        status: None,
+        execution_id: Some("e-1".to_owned()),
+        inbound_execution_id: None,
+        inbound_execution_ids: Vec::new(),
+        actions: vec![Action {
+            name: "Gate".to_owned(),
+            category: ActionCategory::Approval,
+            provider: "Manual".to_owned(),
+            run_order: 1,
+            configuration: std::collections::BTreeMap::default(),
+            deploys_to: None,
+            latest: Some(run),
+        }],
+    }];
+    let warm = super::heat::hot_set(&s, NOTHING, super::heat::Warm::Included);
+    assert!(warm.pipelines.is_empty(), "{:?}", warm.pipelines);
+    // On screen, it is hot all the same.
+    let on_screen = OnScreen {
+        deployment: None,
+        pipeline: Some("web-release"),
+    };
+    let hot = super::heat::hot_set(&s, on_screen, super::heat::Warm::Left);
+    assert_eq!(hot.pipelines.len(), 1);
 }

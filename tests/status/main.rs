@@ -10,6 +10,7 @@
 mod common;
 
 mod command;
+mod economy;
 mod faults;
 mod follow;
 mod hot;

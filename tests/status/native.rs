@@ -13,7 +13,8 @@ use cutover::sim::SimOptions;
 use cutover::sim::faults::Faults;
 use cutover::sim::world::World;
 use cutover::sim::world::native::{HookStage, Status};
-use cutover::sync::heat::moving;
+use cutover::sync::OnScreen;
+use cutover::sync::heat::{Warm, hot_set, moving};
 
 use crate::clients;
 use crate::common::{Sim, options};
@@ -113,7 +114,7 @@ async fn a_canary_in_flight_is_read_with_its_share_from_the_production_rule() {
 }
 
 #[tokio::test]
-async fn revisions_are_read_once_and_every_ecs_service_is_listed_twice() {
+async fn revisions_are_read_once_and_every_ecs_service_listed_twice_then_once() {
     let sim = native_world(Faults::default()).await;
     let arn = deploy(&sim, "cart");
     sim.advance(5);
@@ -130,6 +131,11 @@ async fn revisions_are_read_once_and_every_ecs_service_is_listed_twice() {
     let second = take(&c, &Scope::default()).await.expect("snapshot");
     assert_eq!(calls(&sim, "DescribeServiceRevisions"), revisions);
     assert_eq!(second.service_revisions, first.service_revisions);
+    // Then the last day's list alone, with the one in flight described by its ARN: it is
+    // remembered, so one in flight for longer than a day is still followed.
+    assert_eq!(calls(&sim, "ListServiceDeployments"), 3 * ecs);
+    assert_eq!(calls(&sim, "DescribeServiceDeployments"), 2);
+    assert!(second.service_deployment(&arn).is_some());
 }
 
 #[tokio::test]
@@ -205,42 +211,43 @@ async fn a_deployment_in_flight_is_hot_with_one_describe_per_poll_and_cools_down
     sim.advance(5);
     let c = clients(&sim.endpoint()).await;
     let mut s = take(&c, &Scope::default()).await.expect("snapshot");
-    // Found by the cold snapshot, hot at once: it and its rules. Its service and target
-    // groups are not: the deployment reports its revisions' tasks itself.
-    let set = moving(&s);
+    // Found by the cold snapshot, hot at once: one batch reads it. Its service and target
+    // groups are warm: the deployment reports its revisions' tasks itself.
+    let hot = |s: &cutover::model::Snapshot| hot_set(s, OnScreen::default(), Warm::Left);
+    let set = hot(&s);
     assert!(set.service_deployments.contains(&arn));
     assert!(
-        !set.services
+        set.services.is_empty() && set.target_groups.is_empty(),
+        "{set:?}"
+    );
+    let warm = moving(&s);
+    assert!(
+        warm.services
             .contains(&("lab".to_owned(), "shop".to_owned()))
     );
-    assert!(set.target_groups.is_empty(), "{:?}", set.target_groups);
+    assert!(!warm.target_groups.is_empty());
     let rule = s
         .service_deployment(&arn)
         .and_then(|d| d.production_rule.clone())
         .expect("linked");
-    assert!(set.rules.contains(&rule));
+    assert!(warm.rules.contains(&rule));
     until(&sim, 900, |w| {
         w.service_deployments[&arn].production_percent > 0.0
     });
+    // The next hot poll reads it shifting production: from then on its rules are hot too.
+    let update = refresh(&c, &hot(&s)).await;
+    update.apply(&mut s, c.server_time().expect("time"));
+    let set = hot(&s);
+    assert!(set.rules.contains(&rule), "{set:?}");
     let seq = sim.handle.shared().request_log().last_seq();
     let update = refresh(&c, &set).await;
     let polled = calls_since(&sim, seq);
-    eprintln!("calls per hot poll, one canary in flight: {polled:?}");
-    // One DescribeServiceDeployments batch and the rules' read; ListDeployments is
-    // CodeDeploy's own look for new deployments in its groups, there before ECS was read.
+    eprintln!("calls per hot poll, one canary shifting: {polled:?}");
+    // One DescribeServiceDeployments batch and the rules' read, nothing else: the search
+    // for CodeDeploy deployments started since is warm.
     assert_eq!(polled.get("DescribeServiceDeployments"), Some(&1));
-    let others: Vec<&String> = polled
-        .keys()
-        .filter(|op| {
-            !matches!(
-                op.as_str(),
-                "DescribeServiceDeployments" | "DescribeRules" | "ListDeployments"
-            )
-        })
-        .collect();
-    assert!(others.is_empty(), "{polled:?}");
-    assert_eq!(polled.get("ListServiceDeployments"), None);
-    assert_eq!(polled.get("DescribeServiceRevisions"), None);
+    assert_eq!(polled.get("DescribeRules"), Some(&1));
+    assert_eq!(polled.len(), 2, "{polled:?}");
     let taken_at = c.server_time().expect("time");
     assert!(update.apply(&mut s, taken_at));
     let d = s.service_deployment(&arn).expect("still there");

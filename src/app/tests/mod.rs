@@ -262,9 +262,9 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         },
     );
     assert_eq!(
-        update(&mut app, Msg::Tick(31_000)),
+        update(&mut app, Msg::Tick(61_000)),
         vec![Command::TakeSnapshot],
-        "the cold one comes every 30 s"
+        "the cold one comes every minute"
     );
 }
 
