@@ -6,7 +6,7 @@ pub mod cache;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
 use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
@@ -62,13 +62,23 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
 /// The same pipeline for a refresh, reading nothing that cannot have changed since the last
 /// read: the declaration is asked for only when its version moved (`version`, from
 /// ListPipelines, when the caller knows it; else the state's), the executions only when the
-/// stages' executions moved. A still pipeline costs one call, GetPipelineState.
+/// stages' executions moved. A still pipeline costs one call, GetPipelineState; none when it
+/// was read whole, without a failure, less than `within` ago (the cold snapshot takes the
+/// running pipelines the warm refresh has just read).
 pub async fn pipeline_refreshed(
     c: &Clients,
     name: &str,
     version: Option<i32>,
+    within: Duration,
 ) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
-    read(c, name, Reuse::Known { version }).await
+    if let Some(recent) = c.pipelines.recent(name, version, within, Instant::now()) {
+        return Ok((recent, Vec::new()));
+    }
+    let (pipeline, missing) = read(c, name, Reuse::Known { version }).await?;
+    if missing.is_empty() {
+        c.pipelines.keep_recent(&pipeline);
+    }
+    Ok((pipeline, missing))
 }
 
 /// What a read may take from the cache.

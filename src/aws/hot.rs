@@ -4,6 +4,7 @@
 //! snapshot ([`super::snapshot`]) reads the rest, rarely.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use futures::future::join_all;
 
@@ -105,7 +106,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         join_all(
             set.pipelines
                 .iter()
-                .map(|name| codepipeline::pipeline_refreshed(c, name, None))
+                .map(|name| codepipeline::pipeline_refreshed(c, name, None, Duration::ZERO))
         ),
         in_flight(c, set),
     );

@@ -30,6 +30,9 @@ use crate::model::{ServiceRef, Snapshot, Timestamp};
 /// Deployments still moving, for ListDeployments' status filter.
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
 const DAY_MS: i64 = 24 * 3_600_000;
+/// A pipeline read whole this recently by the console's warm refresh (every 10 s) is taken
+/// as it is: read again, it could only be a few seconds newer.
+const RECENT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Errors met along the way; each becomes a gap in the snapshot.
 #[derive(Default)]
@@ -155,7 +158,7 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
     let read = join_all(
         names
             .iter()
-            .map(|(n, version)| codepipeline::pipeline_refreshed(c, n, *version)),
+            .map(|(n, version)| codepipeline::pipeline_refreshed(c, n, *version, RECENT)),
     )
     .await;
     let mut pipelines: Vec<Pipeline> = read

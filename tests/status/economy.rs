@@ -54,10 +54,10 @@ async fn what_cannot_have_changed_is_not_read_again_and_the_snapshot_is_the_same
     // No pipeline was edited, and no stage moved while the clock stood still.
     assert_eq!(count(&economical, "codepipeline:GetPipeline"), 0);
     assert_eq!(count(&economical, "codepipeline:ListPipelineExecutions"), 0);
-    assert_eq!(
-        count(&economical, "codepipeline:GetPipelineState"),
-        count(&whole, "codepipeline:GetPipelineState"),
-        "the state is how a new execution is found: read every time"
+    assert!(
+        count(&economical, "codepipeline:GetPipelineState")
+            <= count(&whole, "codepipeline:GetPipelineState"),
+        "the state is how a new execution is found: read every time, unless just read"
     );
     assert!(count(&whole, "codepipeline:GetPipeline") > 0);
     // Deployments that ended are not read again, nor their targets, nor custom configs.

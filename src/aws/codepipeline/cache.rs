@@ -13,7 +13,7 @@ use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
 use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
 
 use crate::model::Timestamp;
-use crate::model::pipeline::{ActionFailure, ExecutionSummary};
+use crate::model::pipeline::{ActionFailure, ExecutionSummary, Pipeline};
 
 /// Executions kept while the state stands still are read again after this long anyway: an
 /// execution's summary and update time can change without any stage changing (a status
@@ -29,6 +29,7 @@ struct Inner {
     declarations: HashMap<String, Arc<GetPipelineOutput>>,
     executions: HashMap<String, Executions>,
     failures: HashMap<(String, String), (Option<Timestamp>, Vec<ActionFailure>)>,
+    recent: HashMap<String, (Instant, Pipeline)>,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +114,27 @@ impl Cache {
                 list: list.to_vec(),
             },
         );
+    }
+
+    /// The pipeline as last read whole, if at `version` (any when not known) and younger than
+    /// `within` at `now`.
+    pub fn recent(
+        &self,
+        name: &str,
+        version: Option<i32>,
+        within: Duration,
+        now: Instant,
+    ) -> Option<Pipeline> {
+        let inner = self.lock();
+        let (at, pipeline) = inner.recent.get(name)?;
+        (now.duration_since(*at) < within && version.is_none_or(|v| pipeline.version == Some(v)))
+            .then(|| pipeline.clone())
+    }
+
+    pub fn keep_recent(&self, pipeline: &Pipeline) {
+        self.lock()
+            .recent
+            .insert(pipeline.name.clone(), (Instant::now(), pipeline.clone()));
     }
 
     /// The failures of an execution read when it was last updated at `updated`.
