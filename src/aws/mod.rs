@@ -3,6 +3,7 @@
 //! SDK's types stop here: nothing above this module sees them.
 
 pub mod act;
+pub mod budget;
 pub mod codedeploy;
 pub mod codepipeline;
 pub mod ecs;
