@@ -61,6 +61,7 @@ pub(crate) fn app(snapshot: &Snapshot, no_color: bool) -> App {
             at: 0,
             source: source(),
             result: Ok(Box::new(snapshot.clone())),
+            budgets: Vec::new(),
         },
     );
     app
