@@ -95,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 at: 0,
                 source: snapshot.source.clone(),
                 result: Ok(Box::new(snapshot.clone())),
+                budgets: Vec::new(),
             },
         );
         app.stack.push(screen);

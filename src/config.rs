@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use thiserror::Error;
+use toml::Spanned;
 
 /// Which part of an account to read, so a big account is not read whole when a team owns a
 /// corner of it. Empty lists mean "all". Names may use `*` as a wildcard.
@@ -102,12 +103,145 @@ pub struct Safety {
     pub protected_accounts: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+/// What the console may ask of one AWS service: `rate` calls per second, sustained, and up to
+/// `burst` at once after a quiet spell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Allowance {
+    pub rate: f64,
+    pub burst: f64,
+}
+
+/// The allowance of each service the console polls, from `[budget.<service>]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budgets {
+    pub ecs: Allowance,
+    pub elb: Allowance,
+    pub codedeploy: Allowance,
+    pub codepipeline: Allowance,
+}
+
+impl Default for Budgets {
+    /// Well under AWS's own rates, because those are shared by everything in the account and
+    /// region (pipelines, Terraform, and ECS and CodeDeploy themselves, which call ELB on
+    /// the account's behalf while they shift traffic): ELB allows 10 Describe calls a second
+    /// (bucket 40), so the console takes a fifth; ECS reads about 20, the console half;
+    /// CodeDeploy and CodePipeline allow less, the console takes 5.
+    fn default() -> Self {
+        Self {
+            ecs: Allowance {
+                rate: 10.0,
+                burst: 20.0,
+            },
+            elb: Allowance {
+                rate: 2.0,
+                burst: 10.0,
+            },
+            codedeploy: Allowance {
+                rate: 5.0,
+                burst: 10.0,
+            },
+            codepipeline: Allowance {
+                rate: 5.0,
+                burst: 10.0,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     pub scope: Scope,
     pub profiles: std::collections::BTreeMap<String, ProfileSettings>,
     pub safety: Safety,
+    pub budgets: Budgets,
+}
+
+/// The file as written; its budgets keep where each value stands, for the error's line.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct File {
+    scope: Scope,
+    profiles: std::collections::BTreeMap<String, ProfileSettings>,
+    safety: Safety,
+    budget: BudgetFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BudgetFile {
+    ecs: AllowanceFile,
+    elb: AllowanceFile,
+    codedeploy: AllowanceFile,
+    codepipeline: AllowanceFile,
+}
+
+/// `[budget.<service>]`: what is left out keeps its default.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct AllowanceFile {
+    rate: Option<Spanned<f64>>,
+    burst: Option<Spanned<f64>>,
+}
+
+impl AllowanceFile {
+    /// The allowance over `default`, or the first bad value: its key, its line and why.
+    fn over(&self, service: &str, default: Allowance, text: &str) -> Result<Allowance, Bad> {
+        let rate = match &self.rate {
+            Some(rate) if !(rate.get_ref().is_finite() && *rate.get_ref() > 0.0) => {
+                return Err(Bad {
+                    line: line_of(text, rate.span().start),
+                    message: format!(
+                        "budget.{service}.rate must be a positive number of calls per second, not {}",
+                        rate.get_ref()
+                    ),
+                });
+            }
+            Some(rate) => *rate.get_ref(),
+            None => default.rate,
+        };
+        let burst = match &self.burst {
+            // `!(x >= 1)` rather than `x < 1`: NaN is refused too.
+            Some(burst) if !(burst.get_ref().is_finite() && *burst.get_ref() >= 1.0) => {
+                return Err(Bad {
+                    line: line_of(text, burst.span().start),
+                    message: format!(
+                        "budget.{service}.burst must be a number of calls of at least 1, not {}",
+                        burst.get_ref()
+                    ),
+                });
+            }
+            Some(burst) => *burst.get_ref(),
+            None => default.burst,
+        };
+        Ok(Allowance { rate, burst })
+    }
+}
+
+/// A value the file holds that cannot be used.
+struct Bad {
+    line: usize,
+    message: String,
+}
+
+impl BudgetFile {
+    fn budgets(&self, text: &str) -> Result<Budgets, Bad> {
+        let default = Budgets::default();
+        Ok(Budgets {
+            ecs: self.ecs.over("ecs", default.ecs, text)?,
+            elb: self.elb.over("elb", default.elb, text)?,
+            codedeploy: self
+                .codedeploy
+                .over("codedeploy", default.codedeploy, text)?,
+            codepipeline: self
+                .codepipeline
+                .over("codepipeline", default.codepipeline, text)?,
+        })
+    }
+}
+
+/// The line (from 1) of a byte offset into `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 impl Config {
@@ -155,15 +289,24 @@ impl Config {
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(1, |span| {
-                text[..span.start.min(text.len())].matches('\n').count() + 1
-            });
-            ConfigError::Invalid {
+        let file: File = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: e.span().map_or(1, |span| line_of(text, span.start)),
+            message: e.message().to_owned(),
+        })?;
+        let budgets = file
+            .budget
+            .budgets(text)
+            .map_err(|bad| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line,
-                message: e.message().to_owned(),
-            }
+                line: bad.line,
+                message: bad.message,
+            })?;
+        Ok(Self {
+            scope: file.scope,
+            profiles: file.profiles,
+            safety: file.safety,
+            budgets,
         })
     }
 }
@@ -209,5 +352,63 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("c.toml: line 3:"), "{text}");
         assert!(text.contains("servicez"), "{text}");
+    }
+
+    #[test]
+    fn a_budget_table_sets_the_rates_it_names_and_leaves_the_rest_at_their_defaults() {
+        let config = Config::parse(
+            Path::new("c.toml"),
+            "[budget.elb]\nrate = 1.5\nburst = 4\n\n[budget.ecs]\nrate = 3\n",
+        )
+        .expect("valid");
+        let default = Budgets::default();
+        assert_eq!(
+            config.budgets,
+            Budgets {
+                elb: Allowance {
+                    rate: 1.5,
+                    burst: 4.0
+                },
+                ecs: Allowance {
+                    rate: 3.0,
+                    burst: default.ecs.burst
+                },
+                ..default
+            }
+        );
+        assert_eq!(
+            default.elb,
+            Allowance {
+                rate: 2.0,
+                burst: 10.0
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_budget_value_names_its_key_and_line() {
+        for (value, key) in [
+            ("rate = 0", "budget.elb.rate"),
+            ("rate = -1.0", "budget.elb.rate"),
+            ("rate = nan", "budget.elb.rate"),
+            ("rate = inf", "budget.elb.rate"),
+            ("burst = 0.5", "budget.elb.burst"),
+            ("burst = -inf", "budget.elb.burst"),
+            ("burst = nan", "budget.elb.burst"),
+        ] {
+            let text = format!("[scope]\nclusters = []\n\n[budget.elb]\n{value}\n");
+            let error = Config::parse(Path::new("c.toml"), &text).expect_err(value);
+            let text = error.to_string();
+            assert!(text.starts_with("c.toml: line 5: "), "{value}: {text}");
+            assert!(text.contains(key), "{value}: {text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_budget_service_or_key_is_refused() {
+        for text in ["[budget.sts]\nrate = 1\n", "[budget.ecs]\nrte = 1\n"] {
+            let error = Config::parse(Path::new("c.toml"), text).expect_err(text);
+            assert!(error.to_string().starts_with("c.toml: line "), "{error}");
+        }
     }
 }

@@ -49,6 +49,9 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
         max_attempts: None,
         concurrency: cutover::aws::ConnectOptions::DEFAULT_CONCURRENCY,
         static_credentials: None,
+        // One shot, but against the same account as everything else: as much restraint as
+        // the console's.
+        budgets: Some(config.budgets),
     };
     let snapshot = runtime.block_on(async {
         let clients = cutover::aws::connect(&options).await;

@@ -12,6 +12,7 @@ mod update;
 pub use update::{palette, update};
 
 use crate::aws::hot::HotUpdate;
+use crate::model::budget::BudgetState;
 use crate::model::observed::Observed;
 use crate::model::{DeploymentRef, Snapshot, Source, Timestamp};
 use crate::sync::Scheduler;
@@ -181,6 +182,9 @@ pub struct App {
     /// When the stages and traffic steps of ECS service deployments were first seen: what
     /// their countdowns are estimated from.
     pub seen: Observed,
+    /// The request budget of each AWS service as of the last refresh: the header names those
+    /// that throttling slowed.
+    pub budgets: Vec<BudgetState>,
 }
 
 /// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
@@ -228,6 +232,8 @@ pub enum Msg {
         /// Where it was read, or could not be.
         source: Source,
         result: Result<Box<Snapshot>, crate::aws::AwsError>,
+        /// The request budgets as the snapshot left them.
+        budgets: Vec<BudgetState>,
     },
     /// The fresh-state check of the actions in the dialog.
     Prepared {
@@ -246,6 +252,8 @@ pub enum Msg {
         source: Source,
         update: Box<HotUpdate>,
         server_time: Option<Timestamp>,
+        /// The request budgets as the refresh left them.
+        budgets: Vec<BudgetState>,
     },
 }
 
@@ -277,6 +285,7 @@ impl App {
             message: None,
             marks: std::collections::BTreeSet::new(),
             seen: Observed::default(),
+            budgets: Vec::new(),
         }
     }
 

@@ -65,6 +65,7 @@ impl Runner {
                         at,
                         source: runner.clients.source(),
                         result: result.map(Box::new),
+                        budgets: runner.clients.budgets(),
                     }
                 }
                 Command::Prepare(ops) => {
@@ -114,6 +115,7 @@ impl Runner {
                         source: runner.clients.source(),
                         update: Box::new(update),
                         server_time: runner.clients.server_time(),
+                        budgets: runner.clients.budgets(),
                     }
                 }
             };

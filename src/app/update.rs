@@ -7,6 +7,7 @@ use super::keymap::{self, Action};
 use super::rows::{self, Row};
 use super::{App, Command, Mode, Msg, Screen, Subject, View};
 use crate::model::DeploymentRef;
+use crate::model::budget::BudgetState;
 use crate::sync::{Arrived, OnScreen, Refresh};
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
@@ -52,7 +53,13 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             }
             schedule(app)
         }
-        Msg::SnapshotTaken { at, result, .. } => {
+        Msg::SnapshotTaken {
+            at,
+            result,
+            budgets,
+            ..
+        } => {
+            budgets_read(app, budgets);
             match result {
                 Ok(snapshot) => {
                     app.seen.observe(&snapshot);
@@ -85,8 +92,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             at,
             update,
             server_time,
+            budgets,
             ..
         } => {
+            budgets_read(app, budgets);
             let error = update.errors.first().cloned();
             let failed = error.is_some();
             let mut arrived = Arrived::No;
@@ -108,6 +117,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
     }
+}
+
+/// The budgets a refresh left: a redraw only when the header would read differently.
+fn budgets_read(app: &mut App, budgets: Vec<BudgetState>) {
+    let same = app.budgets.len() == budgets.len()
+        && app.budgets.iter().zip(&budgets).all(|(a, b)| a.shows_as(b));
+    if !same {
+        app.dirty = true;
+    }
+    app.budgets = budgets;
 }
 
 /// Scrolling moves the cursor; a click on a list row selects it.

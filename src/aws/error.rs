@@ -55,6 +55,10 @@ pub struct AwsError {
     pub profile: Option<String>,
 }
 
+/// The codes AWS throttles with (aws-apis.md section 6): ECS, CodeDeploy and CodePipeline
+/// `ThrottlingException`, ELBv2 `Throttling` and `PriorRequestNotComplete`, and the other
+/// services' spellings. `LimitExceededException` is not one, though the SDK retries it: it
+/// means a quota was reached, which waiting does not cure.
 const THROTTLING: &[&str] = &[
     "Throttling",
     "ThrottlingException",
@@ -108,7 +112,11 @@ impl AwsError {
                 let code = err.code().unwrap_or("Unknown").to_owned();
                 out.message = err.message().unwrap_or("").to_owned();
                 out.request_id = err.meta().extra("aws_request_id").map(str::to_owned);
-                out.kind = classify_code(&code);
+                out.kind = if is_throttle(out.status, Some(&code)) {
+                    ErrorKind::Throttled
+                } else {
+                    classify_code(&code)
+                };
                 out.code = Some(code);
             }
             SdkError::TimeoutError(_) => {
@@ -120,7 +128,7 @@ impl AwsError {
                 // page from a proxy, an endpoint that does not serve the operation).
                 let status = context.raw().status().as_u16();
                 out.status = Some(status);
-                out.kind = if status == 429 {
+                out.kind = if is_throttle(Some(status), None) {
                     ErrorKind::Throttled
                 } else {
                     ErrorKind::Service
@@ -253,6 +261,13 @@ impl AwsError {
             ErrorKind::ExpiredCredentials | ErrorKind::NoCredentials
         )
     }
+}
+
+/// Whether an answer is AWS saying slow down: a throttling code, or HTTP 429 (Too Many
+/// Requests) whatever its code. The one test of a throttle: the classification of errors
+/// here and the budgets' interceptor (`throttles`) both ask it.
+pub fn is_throttle(status: Option<u16>, code: Option<&str>) -> bool {
+    status == Some(429) || code.is_some_and(|c| THROTTLING.contains(&c))
 }
 
 pub fn classify_code(code: &str) -> ErrorKind {

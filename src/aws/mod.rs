@@ -3,6 +3,7 @@
 //! SDK's types stop here: nothing above this module sees them.
 
 pub mod act;
+pub mod budget;
 pub mod codedeploy;
 pub mod codepipeline;
 pub mod ecs;
@@ -12,6 +13,7 @@ pub mod hot;
 pub mod revisions;
 pub mod service_deployments;
 pub mod snapshot;
+mod throttles;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,8 +22,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::{Intercept, SharedInterceptor};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::date_time::Format;
@@ -29,7 +31,11 @@ use tokio::sync::Semaphore;
 
 pub use error::{AwsError, ErrorKind};
 
+use crate::config::Budgets;
+use crate::model::budget::{Api, BudgetState};
 use crate::model::{Source, Timestamp};
+use budget::Budget;
+use throttles::Throttles;
 
 /// How to reach AWS; anything left `None` comes from the standard chain, as the AWS CLI reads
 /// it (environment, `~/.aws/config` and `~/.aws/credentials`, SSO, assume-role,
@@ -46,6 +52,10 @@ pub struct ConnectOptions {
     /// Fixed keys instead of the credential chain: for the embedded simulator of the demo
     /// (which checks no signature) and for tests.
     pub static_credentials: Option<(String, String)>,
+    /// Calls per second to each service the reads may make, backing off when AWS throttles.
+    /// `None` reads as fast as the concurrency allows: for a local simulator, with no account
+    /// to share.
+    pub budgets: Option<Budgets>,
 }
 
 impl ConnectOptions {
@@ -60,29 +70,39 @@ impl ConnectOptions {
 /// Calls in flight per service for actions: one person's presses.
 const ACTION_SLOTS: usize = 4;
 
-/// Calls to one service, at most `limit` at a time.
+/// Calls to one service, at most `limit` at a time, and when it has a budget, no faster than
+/// the budget allows.
 #[derive(Debug, Clone)]
 pub struct Limited<C> {
     pub client: C,
     permits: Arc<Semaphore>,
+    budget: Option<Arc<Budget>>,
 }
 
 impl<C> Limited<C> {
-    fn new(client: C, limit: usize) -> Self {
+    fn new(client: C, limit: usize, budget: Option<Arc<Budget>>) -> Self {
         Self {
             client,
             permits: Arc::new(Semaphore::new(limit.max(1))),
+            budget,
         }
     }
 
-    /// Waits for a free slot; the slot is held until the returned permit drops.
+    /// Waits for a free slot, then for a token of the budget; the slot is held until the
+    /// returned permit drops.
     pub async fn slot(&self) -> tokio::sync::SemaphorePermit<'_> {
         // The semaphore is never closed, so acquiring cannot fail.
-        loop {
+        let permit = loop {
             if let Ok(permit) = self.permits.acquire().await {
-                return permit;
+                break permit;
             }
+        };
+        // The slot first: the calls waiting for a token are then at most `limit`, and the
+        // others wait their turn in order on the semaphore.
+        if let Some(budget) = &self.budget {
+            budget.take().await;
         }
+        permit
     }
 }
 
@@ -130,37 +150,59 @@ impl Clients {
     /// The same clients (configuration, credentials, endpoint) sending each call exactly
     /// once, for actions: the SDK's standard retries would send a mutation that met a 5xx,
     /// a throttle or a timeout up to three times (aws-apis.md section 10). Actions get slots
-    /// of their own, so that one never waits behind a refresh.
+    /// of their own, so that one never waits behind a refresh, and no budget: one person's
+    /// presses are a few calls, far under any rate, and must not wait for tokens the polling
+    /// spent. Nor do their throttles slow the reads: AWS counts mutations in buckets apart
+    /// from the Describe calls (ELB's Modify calls, ECS's service updates).
     pub fn without_retries(&self) -> Self {
-        /// The same service client, rebuilt from its configuration with one attempt.
+        /// The same service client, rebuilt from its configuration with one attempt and the
+        /// server's clock as its only interceptor.
         macro_rules! once {
-            ($client:expr, $sdk:ident) => {
+            ($client:expr, $sdk:ident) => {{
+                let mut builder = $client.config().to_builder();
+                builder.set_interceptors([SharedInterceptor::new(self.server_time.clone())]);
                 $sdk::Client::from_conf(
-                    $client
-                        .config()
-                        .to_builder()
+                    builder
                         .retry_config(RetryConfig::standard().with_max_attempts(1))
                         .build(),
                 )
-            };
+            }};
         }
         Self {
-            ecs: Limited::new(once!(self.ecs.client, aws_sdk_ecs), ACTION_SLOTS),
+            ecs: Limited::new(once!(self.ecs.client, aws_sdk_ecs), ACTION_SLOTS, None),
             codedeploy: Limited::new(
                 once!(self.codedeploy.client, aws_sdk_codedeploy),
                 ACTION_SLOTS,
+                None,
             ),
             codepipeline: Limited::new(
                 once!(self.codepipeline.client, aws_sdk_codepipeline),
                 ACTION_SLOTS,
+                None,
             ),
             elb: Limited::new(
                 once!(self.elb.client, aws_sdk_elasticloadbalancingv2),
                 ACTION_SLOTS,
+                None,
             ),
             sts: once!(self.sts, aws_sdk_sts),
             ..self.clone()
         }
+    }
+
+    /// The budget of each service these clients read, as it stands: empty when they have
+    /// none (the clients that act, or reads of a local simulator).
+    pub fn budgets(&self) -> Vec<BudgetState> {
+        [
+            &self.ecs.budget,
+            &self.elb.budget,
+            &self.codedeploy.budget,
+            &self.codepipeline.budget,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|budget| budget.state())
+        .collect()
     }
 
     /// The account and principal of these credentials (STS GetCallerIdentity), read once;
@@ -287,29 +329,29 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
     let region = config
         .region()
         .map_or_else(|| "us-east-1".to_owned(), ToString::to_string);
-    let ecs = aws_sdk_ecs::config::Builder::from(&config)
-        .interceptor(server_time.clone())
-        .build();
-    let codedeploy = aws_sdk_codedeploy::config::Builder::from(&config)
-        .interceptor(server_time.clone())
-        .build();
-    let codepipeline = aws_sdk_codepipeline::config::Builder::from(&config)
-        .interceptor(server_time.clone())
-        .build();
-    let elb = aws_sdk_elasticloadbalancingv2::config::Builder::from(&config)
-        .interceptor(server_time.clone())
-        .build();
+    /// A service's read client: the server's clock, and its budget with the interceptor
+    /// that tells the budget of each throttle.
+    macro_rules! reads {
+        ($sdk:ident, $api:expr, $allowance:ident) => {{
+            let budget = options
+                .budgets
+                .map(|b| Arc::new(Budget::new($api, b.$allowance)));
+            let mut builder = $sdk::config::Builder::from(&config).interceptor(server_time.clone());
+            if let Some(budget) = &budget {
+                builder.push_interceptor(SharedInterceptor::new(Throttles(Arc::clone(budget))));
+            }
+            Limited::new($sdk::Client::from_conf(builder.build()), limit, budget)
+        }};
+    }
     let sts = aws_sdk_sts::config::Builder::from(&config)
         .interceptor(server_time.clone())
         .build();
     Clients {
-        ecs: Limited::new(aws_sdk_ecs::Client::from_conf(ecs), limit),
-        codedeploy: Limited::new(aws_sdk_codedeploy::Client::from_conf(codedeploy), limit),
-        codepipeline: Limited::new(aws_sdk_codepipeline::Client::from_conf(codepipeline), limit),
-        elb: Limited::new(
-            aws_sdk_elasticloadbalancingv2::Client::from_conf(elb),
-            limit,
-        ),
+        ecs: reads!(aws_sdk_ecs, Api::Ecs, ecs),
+        codedeploy: reads!(aws_sdk_codedeploy, Api::CodeDeploy, codedeploy),
+        codepipeline: reads!(aws_sdk_codepipeline, Api::CodePipeline, codepipeline),
+        elb: reads!(aws_sdk_elasticloadbalancingv2, Api::Elb, elb),
+        // Asked once, for who the credentials are: no budget.
         sts: aws_sdk_sts::Client::from_conf(sts),
         source: Source {
             profile: options
@@ -370,6 +412,7 @@ mod tests {
         })
         .await;
         let acts = reads.without_retries();
+        assert!(reads.budgets().is_empty(), "no budget unless asked");
         assert!(reads.retries(), "reads keep the SDK's standard retries");
         assert!(!acts.retries());
         for config in [
@@ -382,5 +425,35 @@ mod tests {
         }
         assert_eq!(acts.source().region, "eu-west-1");
         assert_eq!(acts.source(), reads.source());
+    }
+
+    #[tokio::test]
+    async fn reads_have_a_budget_per_service_that_the_clients_that_act_neither_spend_nor_slow() {
+        let reads = connect(&ConnectOptions {
+            endpoint_url: Some("http://127.0.0.1:1".to_owned()),
+            region: Some("eu-west-1".to_owned()),
+            static_credentials: Some(("AKID".to_owned(), "secret".to_owned())),
+            budgets: Some(Budgets::default()),
+            ..ConnectOptions::default()
+        })
+        .await;
+        let apis: Vec<Api> = reads.budgets().iter().map(|b| b.api).collect();
+        assert_eq!(apis, Api::ALL);
+        assert!(reads.budgets().iter().all(|b| !b.is_backing_off()));
+        let listens = |config: &aws_sdk_elasticloadbalancingv2::Config| {
+            config.interceptors().any(|i| i.name() == throttles::NAME)
+        };
+        assert!(listens(reads.elb.client.config()));
+        let acts = reads.without_retries();
+        assert!(acts.budgets().is_empty());
+        assert!(!listens(acts.elb.client.config()));
+        assert!(
+            acts.elb
+                .client
+                .config()
+                .interceptors()
+                .any(|i| i.name() == "cutover::ServerTime"),
+            "actions still read the server's clock"
+        );
     }
 }

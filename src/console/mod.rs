@@ -64,6 +64,8 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
             region: Some("us-east-1".to_owned()),
             static_credentials: Some(("cutover-demo".to_owned(), "cutover-demo".to_owned())),
             concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
+            // The demo's own simulator shares no account: it is read at full speed.
+            budgets: None,
             ..ConnectOptions::default()
         },
         None => ConnectOptions {
@@ -71,6 +73,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
             region: global.aws.region.clone(),
             endpoint_url: global.aws.endpoint_url.clone(),
             concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
+            budgets: Some(config.budgets),
             ..ConnectOptions::default()
         },
     };

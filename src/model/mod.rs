@@ -4,6 +4,7 @@
 //! know the AWS SDK or do I/O; the `aws` adapters build it.
 
 pub mod attention;
+pub mod budget;
 pub mod deploy;
 pub mod ecs;
 pub mod elb;

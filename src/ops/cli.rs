@@ -85,6 +85,7 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
             max_attempts: None,
             concurrency: 4,
             static_credentials: None,
+            budgets: Some(config.budgets),
         })
         .await;
         // The mutation is sent once: no SDK retries (an unknown result is answered by

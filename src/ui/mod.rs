@@ -1,6 +1,7 @@
 //! Drawing: a pure function of `&App`. The header (profile, account, region, demo or live,
-//! read-only, last refresh, API errors), the current screen, the footer with its keys, and the
-//! help, palette and filter overlays. It must not change state or wait.
+//! read-only, last refresh, services slowed by throttling, API errors), the current screen,
+//! the footer with its keys, and the help, palette and filter overlays. It must not change
+//! state or wait.
 
 pub mod theme;
 pub mod views;
@@ -79,6 +80,22 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
     if c.read_only {
         spans.push(Span::raw("│ READ-ONLY "));
     }
+    // A service whose budget throttling slowed, with the rate in force: it says why the data
+    // comes more slowly, and that it will come. Before the time of the last refresh, which
+    // the screens' titles repeat: on 80 columns the end of the header is cut.
+    let mut backing_off = false;
+    for budget in app.budgets.iter().filter(|b| b.is_backing_off()) {
+        backing_off = true;
+        spans.push(Span::styled(
+            format!(
+                "│ {} throttled · {} of {} ",
+                budget.api.label(),
+                per_second(budget.current),
+                per_second(budget.configured)
+            ),
+            theme.warn,
+        ));
+    }
     let updated = app
         .snapshot
         .as_ref()
@@ -90,7 +107,8 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         .as_ref()
         .is_some_and(|s| s.all_gaps().any(|g| g.kind == "throttled"));
     if errors > 0 || app.sync.error().is_some() {
-        let label = if throttled {
+        // The budgets name the throttled service when they can.
+        let label = if throttled && !backing_off {
             format!("│ THROTTLED · {errors} API errors ")
         } else {
             format!("│ {errors} API errors ")
@@ -98,6 +116,17 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(label, theme.bad));
     }
     Line::from(spans)
+}
+
+/// `2/s`, `0.5/s`, `0.35/s`: a rate with the decimals it needs, two at most (a rate
+/// configured below 0.01 a second is written in scientific notation).
+fn per_second(rate: f64) -> String {
+    if rate < 0.01 {
+        return format!("{rate:.1e}/s");
+    }
+    let text = format!("{rate:.2}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}/s")
 }
 
 /// `09:41:07` from an RFC 3339 instant.
@@ -221,4 +250,74 @@ fn palette(frame: &mut Frame, area: Rect, app: &App, input: &str, selected: usiz
         })
         .collect();
     frame.render_widget(List::new(items), list);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::app::{Context, Intervals};
+    use crate::model::budget::{Api, BudgetState};
+
+    fn header(budgets: Vec<BudgetState>) -> Line<'static> {
+        let mut app = App::new(Context::default(), Intervals::default());
+        app.budgets = budgets;
+        header_line(&app, &Theme::new(false))
+    }
+
+    fn at_full_rate(api: Api, rate: f64) -> BudgetState {
+        BudgetState {
+            api,
+            configured: rate,
+            current: rate,
+            backing_off: None,
+        }
+    }
+
+    #[test]
+    fn the_header_names_a_service_backing_off_and_the_rate_in_force() {
+        let line = header(vec![
+            at_full_rate(Api::Ecs, 10.0),
+            BudgetState {
+                api: Api::Elb,
+                configured: 2.0,
+                current: 0.5,
+                backing_off: Some(Duration::from_secs(40)),
+            },
+        ]);
+        let span = line
+            .spans
+            .iter()
+            .find(|s| s.content.contains("throttled"))
+            .expect("a throttled service");
+        assert_eq!(span.content, "│ ELB throttled · 0.5/s of 2/s ");
+        assert_eq!(span.style, Theme::new(false).warn);
+        assert_eq!(
+            line.spans
+                .iter()
+                .filter(|s| s.content.contains("ECS"))
+                .count(),
+            0,
+            "a service at its rate goes unsaid"
+        );
+    }
+
+    #[test]
+    fn at_the_configured_rates_the_header_says_nothing_of_budgets() {
+        let line = header(Api::ALL.map(|api| at_full_rate(api, 5.0)).to_vec());
+        assert!(
+            line.spans.iter().all(|s| !s.content.contains("throttled")),
+            "{line:?}"
+        );
+    }
+
+    #[test]
+    fn rates_read_with_the_decimals_they_need() {
+        assert_eq!(per_second(2.0), "2/s");
+        assert_eq!(per_second(0.5), "0.5/s");
+        assert_eq!(per_second(0.35), "0.35/s");
+        assert_eq!(per_second(1.400_000_000_1), "1.4/s");
+        assert_eq!(per_second(0.001), "1.0e-3/s");
+    }
 }

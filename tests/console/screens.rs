@@ -3,6 +3,7 @@ use cutover::app::{App, Context, Intervals, Msg, update};
 use cutover::aws::snapshot::take;
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
+use cutover::model::budget::{Api, BudgetState};
 use cutover::model::{Snapshot, Source};
 use cutover::sim::SimOptions;
 use ratatui::Terminal;
@@ -61,6 +62,7 @@ pub(crate) fn app(snapshot: &Snapshot, no_color: bool) -> App {
             at: 0,
             source: source(),
             result: Ok(Box::new(snapshot.clone())),
+            budgets: Vec::new(),
         },
     );
     app
@@ -220,9 +222,9 @@ async fn status_cells_carry_their_colour_and_no_color_drops_it() {
     assert_eq!(coloured, 0, "NO_COLOR: meaning by text alone");
 }
 
-/// The action dialogs at each step, and the header when a service throttles: the comment
-/// asked for, the evidence with a plain and a typed confirmation, a refusal found on fresh
-/// state, and the results (done, failed, unknown).
+/// The action dialogs at each step, and the header when a service throttles, before and
+/// after its budget backs off: the comment asked for, the evidence with a plain and a typed
+/// confirmation, a refusal found on fresh state, and the results (done, failed, unknown).
 #[tokio::test]
 async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
     use cutover::ops::prepare::{Call, Plan};
@@ -370,6 +372,24 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         });
         let mut app = app_fn(&throttled);
         shot(&mut app, "header_throttled");
+        // The same throttles, having slowed ELB's request budget: the header names the
+        // service and the rate in force instead.
+        let mut app = app_fn(&throttled);
+        app.budgets = vec![
+            BudgetState {
+                api: Api::Ecs,
+                configured: 10.0,
+                current: 10.0,
+                backing_off: None,
+            },
+            BudgetState {
+                api: Api::Elb,
+                configured: 2.0,
+                current: 0.5,
+                backing_off: Some(std::time::Duration::from_secs(40)),
+            },
+        ];
+        shot(&mut app, "header_backing_off");
     }
 }
 

@@ -6,6 +6,9 @@ use cutover::sim::SimOptions;
 
 use crate::common::{Sim, options};
 
+/// Where `cutover status` finds its config file here: budgets that let every call go at once.
+const CONFIG_HOME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/status/config");
+
 pub fn status(endpoint: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cutover"))
         .arg("status")
@@ -15,7 +18,7 @@ pub fn status(endpoint: &str, args: &[&str]) -> Output {
         .env("AWS_SECRET_ACCESS_KEY", "secret")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-        .env("XDG_CONFIG_HOME", "/nonexistent")
+        .env("XDG_CONFIG_HOME", CONFIG_HOME)
         .env("AWS_MAX_ATTEMPTS", "1")
         .env_remove("AWS_PROFILE")
         .output()
@@ -165,6 +168,30 @@ async fn a_bad_flag_is_refused_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid value 'everything'"));
 }
 
+#[tokio::test]
+async fn a_bad_budget_in_the_config_file_is_refused_before_any_call() {
+    let sim = Sim::start().await;
+    let endpoint = sim.endpoint();
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/status/config/bad-budget.toml"
+    );
+    let out = tokio::task::spawn_blocking(move || status(&endpoint, &["--config", config]))
+        .await
+        .expect("ran");
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("bad-budget.toml: line 3: budget.elb.rate must be a positive number"),
+        "{text}"
+    );
+    assert_eq!(
+        sim.handle.shared().request_log().last_seq(),
+        0,
+        "nothing sent"
+    );
+}
+
 /// `cutover status` with one service's endpoint dead: the SDK reads per-service endpoints from
 /// `AWS_ENDPOINT_URL_<SERVICE_ID>` over `AWS_ENDPOINT_URL` (aws-apis.md 1.1), so ELBv2 alone
 /// is unreachable. The snapshot is the rest, with a gap naming ELBv2, and exits as
@@ -198,7 +225,7 @@ async fn one_unreachable_service_is_a_gap_and_the_rest_is_read() {
             .env("AWS_SECRET_ACCESS_KEY", "secret")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env("XDG_CONFIG_HOME", CONFIG_HOME)
             .env("AWS_MAX_ATTEMPTS", "1")
             .env_remove("AWS_PROFILE")
             .output()

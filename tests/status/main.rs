@@ -9,6 +9,7 @@
 #[path = "../sim/common.rs"]
 mod common;
 
+mod budget;
 mod command;
 mod economy;
 mod faults;
@@ -31,6 +32,7 @@ pub async fn clients(endpoint: &str) -> Clients {
         concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
         static_credentials: Some(("AKIDTEST".to_owned(), "secret".to_owned())),
         profile: None,
+        budgets: None,
     })
     .await
 }

@@ -97,6 +97,7 @@ fn app_with(snapshot: Snapshot) -> App {
             at: 0,
             source: source(),
             result: Ok(Box::new(snapshot)),
+            budgets: Vec::new(),
         },
     );
     app
@@ -230,6 +231,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
             at: 1_000,
             source: source(),
             result: Ok(Box::new(fleet())),
+            budgets: Vec::new(),
         },
     );
     assert!(
@@ -259,6 +261,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
             source: source(),
             update: Box::default(),
             server_time: None,
+            budgets: Vec::new(),
         },
     );
     assert_eq!(
@@ -288,6 +291,7 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
                 code: Some("ThrottlingException".into()),
                 ..crate::aws::AwsError::local("ecs", "DescribeServices", "Rate exceeded")
             }),
+            budgets: Vec::new(),
         },
     );
     assert_eq!(
@@ -323,6 +327,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
             at: 0,
             source: source(),
             result: Ok(Box::new(quiet)),
+            budgets: Vec::new(),
         },
     );
     app.dirty = false;
@@ -336,6 +341,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
             at: 6_000,
             source: source(),
             result: Ok(Box::new(fleet())),
+            budgets: Vec::new(),
         },
     );
     app.dirty = false;
@@ -372,6 +378,7 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
             source: source(),
             update: Box::default(),
             server_time: Some(Timestamp(61_000)),
+            budgets: Vec::new(),
         },
     );
     assert!(!app.dirty, "same data, no frame");
@@ -386,9 +393,44 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
             source: source(),
             update: Box::new(changed),
             server_time: Some(Timestamp(62_000)),
+            budgets: Vec::new(),
         },
     );
     assert!(app.dirty, "a deployment that finished is drawn");
+}
+
+#[test]
+fn a_refresh_brings_the_budgets_and_redraws_only_when_the_header_would_change() {
+    use crate::model::budget::{Api, BudgetState};
+    use std::time::Duration;
+    let elb = |current: f64, for_secs: Option<u64>| BudgetState {
+        api: Api::Elb,
+        configured: 2.0,
+        current,
+        backing_off: for_secs.map(Duration::from_secs),
+    };
+    let mut linked = fleet();
+    linked.link();
+    let mut app = app_with(linked);
+    let refreshed = |at, budgets| Msg::HotRefreshed {
+        at,
+        source: source(),
+        update: Box::default(),
+        server_time: Some(Timestamp(61_000)),
+        budgets,
+    };
+    app.dirty = false;
+    update(&mut app, refreshed(1_000, vec![elb(2.0, None)]));
+    assert!(app.dirty, "the first budgets read");
+    app.dirty = false;
+    update(&mut app, refreshed(2_000, vec![elb(1.0, Some(0))]));
+    assert!(app.dirty, "ELB slowed down");
+    assert_eq!(app.budgets, vec![elb(1.0, Some(0))]);
+    app.dirty = false;
+    update(&mut app, refreshed(3_000, vec![elb(1.0, Some(5))]));
+    assert!(!app.dirty, "only older: the header reads the same");
+    update(&mut app, refreshed(4_000, vec![elb(2.0, None)]));
+    assert!(app.dirty, "back to full speed");
 }
 
 #[test]
