@@ -21,6 +21,7 @@ world at the same moments.
 
     scripts/refresh-figures.py [--bin target/debug/cutover] [--before OLD_BINARY] [--sim-bin BINARY]
                                [--window 60] [--settle 5] [--runs 5] [--latency-ms 50] [--seed 1]
+                               [--sim-args '--generate services=1000,pipelines=300,in-flight=50']
 
 --sim-bin defaults to --bin. Compare wall times only between builds of the same mode (debug
 with debug); call counts do not depend on the build mode.
@@ -50,8 +51,8 @@ def environment(tag):
 
 
 class Sim:
-    def __init__(self, binary, seed, start, latency_ms=0):
-        args = [binary, "sim", "--addr", "127.0.0.1:0", "--seed", str(seed), "--start", start]
+    def __init__(self, binary, seed, start, latency_ms=0, extra=()):
+        args = [binary, "sim", "--addr", "127.0.0.1:0", "--seed", str(seed), "--start", start, *extra]
         if latency_ms:
             args += ["--latency-ms", str(latency_ms)]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
@@ -89,7 +90,7 @@ def bursts(records):
 
 def console_window(label, binary, a, start):
     """The console's calls over one window, against a simulator of its own."""
-    sim = Sim(a.sim_bin, a.seed, start)
+    sim = Sim(a.sim_bin, a.seed, start, extra=shlex.split(a.sim_args))
     session = f"cutover-refresh-figures-{os.getpid()}-{label}"
     try:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment(label).items()
@@ -97,7 +98,8 @@ def console_window(label, binary, a, start):
         command = f"{env} {shlex.quote(binary)} --endpoint-url {sim.endpoint} --region us-east-1; sleep 5"
         subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "48", command], check=True)
         deadline = time.time() + 90
-        while "Deployments in flight" not in capture(session):
+        # The overview's sections, or its word for a fleet where nothing needs attention.
+        while not any(t in capture(session) for t in ("Deployments in flight", "Nothing needs attention")):
             if time.time() > deadline:
                 sys.exit(f"{label}: the console did not show the overview:\n" + capture(session))
             time.sleep(0.2)
@@ -125,7 +127,7 @@ def console_window(label, binary, a, start):
 
 def cold_snapshots(builds, a, start, latency_ms):
     """`cutover status --json` a.runs times per build, taking turns, against one simulator."""
-    sim = Sim(a.sim_bin, a.seed, start, latency_ms)
+    sim = Sim(a.sim_bin, a.seed, start, latency_ms, extra=shlex.split(a.sim_args))
     walls = {label: [] for label, _ in builds}
     totals = {label: [] for label, _ in builds}
     counts, in_flight = {}, {}
@@ -196,6 +198,7 @@ def main():
     p.add_argument("--runs", type=int, default=5, help="status runs per build and latency")
     p.add_argument("--latency-ms", type=int, default=50, help="the second cold-snapshot latency (0: skip)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--sim-args", default="", help="more simulator flags, e.g. '--generate services=1000,pipelines=300,in-flight=50' or '--no-autopilot'")
     a = p.parse_args()
     a.sim_bin = a.sim_bin or a.bin
     builds = ([("before", a.before)] if a.before else []) + [("after", a.bin)]

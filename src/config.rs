@@ -125,24 +125,27 @@ impl Default for Budgets {
     /// region (pipelines, Terraform, and ECS and CodeDeploy themselves, which call ELB on
     /// the account's behalf while they shift traffic): ELB allows 10 Describe calls a second
     /// (bucket 40), so the console takes a fifth; ECS reads about 20, the console half;
-    /// CodeDeploy and CodePipeline allow less, the console takes 5.
+    /// CodeDeploy and CodePipeline allow less, the console takes 5. The bursts are what the
+    /// first snapshot spends at once (a fleet of 30 pipelines takes some 90 CodePipeline
+    /// calls): under AWS's own buckets (ELB 40, ECS 50), so a console starting never empties
+    /// the account's.
     fn default() -> Self {
         Self {
             ecs: Allowance {
                 rate: 10.0,
-                burst: 20.0,
+                burst: 40.0,
             },
             elb: Allowance {
                 rate: 2.0,
-                burst: 10.0,
+                burst: 30.0,
             },
             codedeploy: Allowance {
                 rate: 5.0,
-                burst: 10.0,
+                burst: 30.0,
             },
             codepipeline: Allowance {
                 rate: 5.0,
-                burst: 10.0,
+                burst: 40.0,
             },
         }
     }
@@ -380,8 +383,9 @@ mod tests {
             default.elb,
             Allowance {
                 rate: 2.0,
-                burst: 10.0
-            }
+                burst: 30.0
+            },
+            "ELB: at most 2 calls a second sustained"
         );
     }
 
