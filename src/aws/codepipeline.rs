@@ -6,7 +6,7 @@ pub mod cache;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_codepipeline::operation::get_pipeline::GetPipelineOutput;
 use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
@@ -63,13 +63,14 @@ pub async fn pipeline(c: &Clients, name: &str) -> Result<(Pipeline, Vec<AwsError
 /// read: the declaration is asked for only when its version moved (`version`, from
 /// ListPipelines, when the caller knows it; else the state's), the executions only when the
 /// stages' executions moved. A still pipeline costs one call, GetPipelineState; none when it
-/// was read whole, without a failure, less than `within` ago (the cold snapshot takes the
-/// running pipelines the warm refresh has just read).
+/// was read whole, without a failure, `within` ago or less (the cold snapshot takes the
+/// running pipelines the warm refresh has just read, and spreads the idle ones of a large
+/// account over several snapshots).
 pub async fn pipeline_refreshed(
     c: &Clients,
     name: &str,
     version: Option<i32>,
-    within: Duration,
+    within: cache::Within,
 ) -> Result<(Pipeline, Vec<AwsError>), AwsError> {
     if let Some(recent) = c.pipelines.recent(name, version, within, Instant::now()) {
         return Ok((recent, Vec::new()));

@@ -4,9 +4,10 @@
 //! snapshot ([`super::snapshot`]) reads the rest, rarely.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
 use futures::future::join_all;
+
+use super::codepipeline::cache::Within;
 
 use super::codedeploy::Platform;
 use super::{
@@ -106,7 +107,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         join_all(
             set.pipelines
                 .iter()
-                .map(|name| codepipeline::pipeline_refreshed(c, name, None, Duration::ZERO))
+                .map(|name| codepipeline::pipeline_refreshed(c, name, None, Within::NOTHING))
         ),
         in_flight(c, set),
     );

@@ -10,11 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::oneshot;
 
 use super::codedeploy::Platform;
+use super::codepipeline::cache::Within;
 use super::{
     AwsError, Clients, codedeploy, codepipeline, ecs, elbv2, revisions, service_deployments,
 };
@@ -30,9 +32,15 @@ use crate::model::{ServiceRef, Snapshot, Timestamp};
 /// Deployments still moving, for ListDeployments' status filter.
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
 const DAY_MS: i64 = 24 * 3_600_000;
-/// A pipeline read whole this recently by the console's warm refresh (every 10 s) is taken
-/// as it is: read again, it could only be a few seconds newer.
-const RECENT: std::time::Duration = std::time::Duration::from_secs(10);
+/// A running pipeline read whole this recently by the console's warm refresh (every 10 s) is
+/// taken as it is: read again, it could only be a few seconds newer.
+const RECENT: Duration = Duration::from_secs(10);
+/// An idle pipeline is read again after this long at least (so every snapshot, a minute
+/// apart, reads it), and in an account of many, after a second per idle pipeline: a new
+/// execution is found a little later, and idle pipelines cost at most about a call a second
+/// of CodePipeline's budget (5 a second by default) whatever their number.
+const IDLE_AT_LEAST: Duration = Duration::from_secs(50);
+const IDLE_PER_PIPELINE: Duration = Duration::from_secs(1);
 
 /// Errors met along the way; each becomes a gap in the snapshot.
 #[derive(Default)]
@@ -155,10 +163,15 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
         .into_iter()
         .filter(|(n, _)| scope.pipeline(n))
         .collect();
+    let idle = IDLE_PER_PIPELINE * u32::try_from(names.len()).unwrap_or(u32::MAX);
+    let within = Within {
+        moving: RECENT,
+        idle: IDLE_AT_LEAST.max(idle),
+    };
     let read = join_all(
         names
             .iter()
-            .map(|(n, version)| codepipeline::pipeline_refreshed(c, n, *version, RECENT)),
+            .map(|(n, version)| codepipeline::pipeline_refreshed(c, n, *version, within)),
     )
     .await;
     let mut pipelines: Vec<Pipeline> = read

@@ -14,11 +14,29 @@ use aws_sdk_codepipeline::operation::get_pipeline_state::GetPipelineStateOutput;
 
 use crate::model::Timestamp;
 use crate::model::pipeline::{ActionFailure, ExecutionSummary, Pipeline};
+use crate::model::status::ExecutionStatus;
 
 /// Executions kept while the state stands still are read again after this long anyway: an
 /// execution's summary and update time can change without any stage changing (a status
 /// summary written late), and a console open for hours should not show them stale forever.
 const EXECUTIONS_MAX_AGE: Duration = Duration::from_mins(5);
+
+/// How old a pipeline read whole may be and still be taken as it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Within {
+    /// With an execution running.
+    pub moving: Duration,
+    /// Without.
+    pub idle: Duration,
+}
+
+impl Within {
+    /// Nothing kept: read now.
+    pub const NOTHING: Self = Self {
+        moving: Duration::ZERO,
+        idle: Duration::ZERO,
+    };
+}
 
 /// Shared by every clone of the clients.
 #[derive(Debug, Clone, Default)]
@@ -116,18 +134,34 @@ impl Cache {
         );
     }
 
-    /// The pipeline as last read whole, if at `version` (any when not known) and younger than
-    /// `within` at `now`.
+    /// The pipeline as last read whole, if at `version` (any when not known) and younger at
+    /// `now` than `within`: `moving` for one with an execution running, `idle` (spread up to
+    /// half as much again by its name, so that pipelines read together are not all due
+    /// together) for one without.
     pub fn recent(
         &self,
         name: &str,
         version: Option<i32>,
-        within: Duration,
+        within: Within,
         now: Instant,
     ) -> Option<Pipeline> {
         let inner = self.lock();
         let (at, pipeline) = inner.recent.get(name)?;
-        (now.duration_since(*at) < within && version.is_none_or(|v| pipeline.version == Some(v)))
+        let running = pipeline.executions.iter().any(|e| {
+            matches!(
+                e.status,
+                ExecutionStatus::InProgress | ExecutionStatus::Stopping
+            )
+        });
+        let limit = if running {
+            within.moving
+        } else {
+            let mut h = DefaultHasher::new();
+            name.hash(&mut h);
+            let spread = within.idle.as_millis() as u64 / 2;
+            within.idle + Duration::from_millis(h.finish() % spread.max(1))
+        };
+        (now.duration_since(*at) < limit && version.is_none_or(|v| pipeline.version == Some(v)))
             .then(|| pipeline.clone())
     }
 
@@ -271,5 +305,60 @@ mod tests {
         cache.keep_failures("web", "e-2", at, &[]);
         assert!(cache.failures("web", "e-1", at).is_none());
         assert!(cache.failures("web", "e-2", at).is_some());
+    }
+
+    fn pipeline(name: &str, running: bool) -> Pipeline {
+        let status = if running {
+            ExecutionStatus::InProgress
+        } else {
+            ExecutionStatus::Succeeded
+        };
+        Pipeline {
+            name: name.to_owned(),
+            arn: None,
+            version: Some(1),
+            execution_mode: crate::model::status::ExecutionMode::Superseded,
+            stages: Vec::new(),
+            executions: vec![ExecutionSummary {
+                id: "e-1".to_owned(),
+                status,
+                status_summary: None,
+                started: None,
+                updated: None,
+                trigger: None,
+                source_revisions: Vec::new(),
+                rollback: false,
+                rollback_target: None,
+            }],
+            pending: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_pipeline_read_whole_is_taken_as_it_is_for_a_while_an_idle_one_longer() {
+        let cache = Cache::default();
+        cache.keep_recent(&pipeline("moving", true));
+        cache.keep_recent(&pipeline("idle", false));
+        let within = Within {
+            moving: Duration::from_secs(10),
+            idle: Duration::from_mins(5),
+        };
+        let now = Instant::now();
+        assert!(cache.recent("moving", None, within, now).is_some());
+        assert!(
+            cache.recent("moving", Some(2), within, now).is_none(),
+            "edited since"
+        );
+        let later = now + Duration::from_secs(11);
+        assert!(cache.recent("moving", None, within, later).is_none());
+        assert!(cache.recent("idle", Some(1), within, later).is_some());
+        assert!(
+            cache
+                .recent("idle", None, within, now + Duration::from_secs(450))
+                .is_none(),
+            "an idle one is read again within one and a half times its age limit"
+        );
+        assert!(cache.recent("idle", None, Within::NOTHING, now).is_none());
     }
 }
