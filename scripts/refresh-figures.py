@@ -97,12 +97,14 @@ def console_window(label, binary, a, start):
                        if k.startswith(("AWS_", "XDG_")))
         command = f"{env} {shlex.quote(binary)} --endpoint-url {sim.endpoint} --region us-east-1; sleep 5"
         subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "48", command], check=True)
-        deadline = time.time() + 90
+        started = time.time()
+        deadline = started + a.first_timeout
         # The overview's sections, or its word for a fleet where nothing needs attention.
         while not any(t in capture(session) for t in ("Deployments in flight", "Nothing needs attention")):
             if time.time() > deadline:
                 sys.exit(f"{label}: the console did not show the overview:\n" + capture(session))
             time.sleep(0.2)
+        print(f"{label}: first screen after {time.time() - started:.1f} s")
         time.sleep(a.settle)
         first = sim.log()
         began = time.monotonic()
@@ -198,6 +200,7 @@ def main():
     p.add_argument("--runs", type=int, default=5, help="status runs per build and latency")
     p.add_argument("--latency-ms", type=int, default=50, help="the second cold-snapshot latency (0: skip)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--first-timeout", type=float, default=90, help="seconds to wait for the console's first screen")
     p.add_argument("--sim-args", default="", help="more simulator flags, e.g. '--generate services=1000,pipelines=300,in-flight=50' or '--no-autopilot'")
     a = p.parse_args()
     a.sim_bin = a.sim_bin or a.bin

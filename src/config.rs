@@ -120,6 +120,31 @@ pub struct Budgets {
     pub codepipeline: Allowance,
 }
 
+impl Budgets {
+    /// What the first snapshot may spend, near AWS's own rates and buckets (ELB 10 a second,
+    /// bucket 40; ECS cluster reads 20, bucket 50): a one-off read of the fleet, like the
+    /// AWS CLI's, so that the first screen is not paced call by call. The sustained budget
+    /// takes over once it lands, or at the first throttle.
+    pub const FIRST_READ: Self = Self {
+        ecs: Allowance {
+            rate: 20.0,
+            burst: 50.0,
+        },
+        elb: Allowance {
+            rate: 8.0,
+            burst: 40.0,
+        },
+        codedeploy: Allowance {
+            rate: 10.0,
+            burst: 40.0,
+        },
+        codepipeline: Allowance {
+            rate: 10.0,
+            burst: 40.0,
+        },
+    };
+}
+
 impl Default for Budgets {
     /// Well under AWS's own rates, because those are shared by everything in the account and
     /// region (pipelines, Terraform, and ECS and CodeDeploy themselves, which call ELB on

@@ -59,6 +59,9 @@ impl Runner {
             let msg = match command {
                 Command::TakeSnapshot => {
                     let result = snapshot::take(&runner.clients, &runner.scope).await;
+                    if result.is_ok() {
+                        runner.clients.settle_budgets();
+                    }
                     let at = runner.mono();
                     tracing::debug!(ok = result.is_ok(), "cold snapshot");
                     Msg::SnapshotTaken {

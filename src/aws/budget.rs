@@ -55,6 +55,8 @@ pub struct Bucket {
     quiet_since: Instant,
     /// The last halving.
     cut_at: Option<Instant>,
+    /// The allowance of the first read, until [`Bucket::settle`]; see [`Bucket::starting`].
+    start: Option<Allowance>,
 }
 
 impl Bucket {
@@ -69,6 +71,38 @@ impl Bucket {
             since: None,
             quiet_since: now,
             cut_at: None,
+            start: None,
+        }
+    }
+
+    /// A bucket that first allows `start`, until [`Bucket::settle`]: the first snapshot of a
+    /// fleet reads everything at once (some 70 ELB calls for 60 target groups), which the
+    /// sustained budget would stretch over half a minute before the first screen; `start`
+    /// is near AWS's own rate and bucket, which a one-off read may use. A throttle ends it.
+    pub fn starting(api: Api, allowance: Allowance, start: Allowance, now: Instant) -> Self {
+        Self {
+            tokens: start.burst.max(allowance.burst),
+            start: Some(start),
+            ..Self::new(api, allowance, now)
+        }
+    }
+
+    /// The first read is done: from now on, the sustained budget.
+    pub fn settle(&mut self, now: Instant) {
+        self.advance(now);
+        self.start = None;
+        self.tokens = self.tokens.min(self.allowance.burst);
+    }
+
+    /// The rate and burst in force: the first read's while it lasts and nothing was
+    /// throttled.
+    fn limit(&self) -> (f64, f64) {
+        match self.start {
+            Some(start) if self.since.is_none() => (
+                start.rate.max(self.rate),
+                start.burst.max(self.allowance.burst),
+            ),
+            _ => (self.rate, self.allowance.burst),
         }
     }
 
@@ -85,7 +119,7 @@ impl Bucket {
             self.tokens -= 1.0;
             Ok(())
         } else {
-            let seconds = (1.0 - self.tokens) / self.rate;
+            let seconds = (1.0 - self.tokens) / self.limit().0;
             Err(Duration::try_from_secs_f64(seconds).unwrap_or(STEP))
         }
     }
@@ -147,7 +181,8 @@ impl Bucket {
         // Tasks read the clock before taking the lock, so `to` may be a little behind.
         if to > self.at {
             let seconds = (to - self.at).as_secs_f64();
-            self.tokens = (self.tokens + seconds * self.rate).min(self.allowance.burst);
+            let (rate, burst) = self.limit();
+            self.tokens = (self.tokens + seconds * rate).min(burst);
             self.at = to;
         }
     }
@@ -165,6 +200,17 @@ impl Budget {
         Self {
             bucket: Mutex::new(Bucket::new(api, allowance, Instant::now())),
         }
+    }
+
+    /// A budget that allows `start` for the first read: see [`Bucket::starting`].
+    pub fn starting(api: Api, allowance: Allowance, start: Allowance) -> Self {
+        Self {
+            bucket: Mutex::new(Bucket::starting(api, allowance, start, Instant::now())),
+        }
+    }
+
+    pub fn settle(&self) {
+        self.with(Bucket::settle);
     }
 
     /// Waits until a token is there and takes it.
@@ -348,5 +394,41 @@ mod tests {
             bucket.spend(t0);
         }
         assert_eq!(bucket.try_take(t0), Err(secs(5.5)));
+    }
+
+    #[test]
+    fn the_first_read_goes_at_its_own_allowance_until_it_settles() {
+        let t0 = Instant::now();
+        let start = Allowance {
+            rate: 8.0,
+            burst: 40.0,
+        };
+        let mut bucket = Bucket::starting(Api::Elb, ELB, start, t0);
+        assert_eq!(drain(&mut bucket, t0), 40);
+        // Refilled at the first read's rate.
+        assert_eq!(drain(&mut bucket, t0 + secs(1.0)), 8);
+        bucket.settle(t0 + secs(1.0));
+        assert_eq!(
+            drain(&mut bucket, t0 + secs(2.0)),
+            2,
+            "then the sustained budget"
+        );
+        assert_eq!(drain(&mut bucket, t0 + secs(100.0)), 10, "and its burst");
+    }
+
+    #[test]
+    fn a_throttle_ends_the_first_read_allowance() {
+        let t0 = Instant::now();
+        let start = Allowance {
+            rate: 8.0,
+            burst: 40.0,
+        };
+        let mut bucket = Bucket::starting(Api::Elb, ELB, start, t0);
+        bucket.throttled(t0);
+        assert_eq!(
+            drain(&mut bucket, t0 + secs(1.0)),
+            1,
+            "the halved sustained rate"
+        );
     }
 }

@@ -190,6 +190,22 @@ impl Clients {
         }
     }
 
+    /// The first snapshot landed: from now on the sustained budgets (see
+    /// [`Budgets::FIRST_READ`]).
+    pub fn settle_budgets(&self) {
+        for budget in [
+            &self.ecs.budget,
+            &self.elb.budget,
+            &self.codedeploy.budget,
+            &self.codepipeline.budget,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            budget.settle();
+        }
+    }
+
     /// The budget of each service these clients read, as it stands: empty when they have
     /// none (the clients that act, or reads of a local simulator).
     pub fn budgets(&self) -> Vec<BudgetState> {
@@ -333,9 +349,13 @@ pub async fn connect(options: &ConnectOptions) -> Clients {
     /// that tells the budget of each throttle.
     macro_rules! reads {
         ($sdk:ident, $api:expr, $allowance:ident) => {{
-            let budget = options
-                .budgets
-                .map(|b| Arc::new(Budget::new($api, b.$allowance)));
+            let budget = options.budgets.map(|b| {
+                Arc::new(Budget::starting(
+                    $api,
+                    b.$allowance,
+                    Budgets::FIRST_READ.$allowance,
+                ))
+            });
             let mut builder = $sdk::config::Builder::from(&config).interceptor(server_time.clone());
             if let Some(budget) = &budget {
                 builder.push_interceptor(SharedInterceptor::new(Throttles(Arc::clone(budget))));
