@@ -193,15 +193,7 @@ impl Clients {
     /// The first snapshot landed: from now on the sustained budgets (see
     /// [`Budgets::FIRST_READ`]).
     pub fn settle_budgets(&self) {
-        for budget in [
-            &self.ecs.budget,
-            &self.elb.budget,
-            &self.codedeploy.budget,
-            &self.codepipeline.budget,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for budget in self.each_budget() {
             budget.settle();
         }
     }
@@ -209,6 +201,10 @@ impl Clients {
     /// The budget of each service these clients read, as it stands: empty when they have
     /// none (the clients that act, or reads of a local simulator).
     pub fn budgets(&self) -> Vec<BudgetState> {
+        self.each_budget().map(|budget| budget.state()).collect()
+    }
+
+    fn each_budget(&self) -> impl Iterator<Item = &Arc<Budget>> {
         [
             &self.ecs.budget,
             &self.elb.budget,
@@ -217,8 +213,6 @@ impl Clients {
         ]
         .into_iter()
         .flatten()
-        .map(|budget| budget.state())
-        .collect()
     }
 
     /// The account and principal of these credentials (STS GetCallerIdentity), read once;

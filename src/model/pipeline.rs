@@ -126,6 +126,24 @@ pub struct ExecutionSummary {
     pub rollback_target: Option<String>,
 }
 
+impl ExecutionSummary {
+    /// An execution with nothing but its id and status, for tests.
+    #[cfg(test)]
+    pub(crate) fn example(id: &str, status: ExecutionStatus) -> Self {
+        Self {
+            id: id.to_owned(),
+            status,
+            status_summary: None,
+            started: None,
+            updated: None,
+            trigger: None,
+            source_revisions: Vec::new(),
+            rollback: false,
+            rollback_target: None,
+        }
+    }
+}
+
 /// A manual approval waiting in one execution.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PendingApproval {

@@ -186,17 +186,7 @@ fn a_failed_refresh_keeps_when_data_last_arrived() {
 fn in_flight_and_waiting() -> Snapshot {
     use crate::model::pipeline::{ExecutionSummary, Pipeline};
     use crate::model::status::ExecutionStatus;
-    let running = ExecutionSummary {
-        id: "e-1".to_owned(),
-        status: ExecutionStatus::InProgress,
-        status_summary: None,
-        started: None,
-        updated: None,
-        trigger: None,
-        source_revisions: Vec::new(),
-        rollback: false,
-        rollback_target: None,
-    };
+    let running = ExecutionSummary::example("e-1", ExecutionStatus::InProgress);
     Snapshot {
         deployments: vec![
             deployment("d-SHIFTING1", DeploymentStatus::InProgress),

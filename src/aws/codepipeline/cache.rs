@@ -319,17 +319,7 @@ mod tests {
             version: Some(1),
             execution_mode: crate::model::status::ExecutionMode::Superseded,
             stages: Vec::new(),
-            executions: vec![ExecutionSummary {
-                id: "e-1".to_owned(),
-                status,
-                status_summary: None,
-                started: None,
-                updated: None,
-                trigger: None,
-                source_revisions: Vec::new(),
-                rollback: false,
-                rollback_target: None,
-            }],
+            executions: vec![ExecutionSummary::example("e-1", status)],
             pending: Vec::new(),
             failures: Vec::new(),
         }
