@@ -95,9 +95,21 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     tracing::info!(demo = context.demo, source = %context.source, log = ?log, "console starting");
     let started = Instant::now();
     let result = runtime.block_on(async {
+        // ratatui's own panic hook leaves raw mode and the alternate screen; the mouse is ours.
         let mut terminal = ratatui::try_init().wrap_err("cannot open the terminal")?;
         let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-        tokio::spawn(restore_on_sigterm());
+        let restore = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+            restore(info);
+        }));
+        restore_on_signals();
+        // A panic on purpose, for the test that the terminal is restored after one
+        // (tests/console/tmux.rs); nothing else sets it.
+        assert!(
+            std::env::var_os("CUTOVER_TEST_PANIC").is_none(),
+            "CUTOVER_TEST_PANIC is set: a panic on purpose"
+        );
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = Runner::new(clients, scope, started, tx);
         let mut app = App::new(context, intervals);
@@ -120,18 +132,27 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     result
 }
 
-/// SIGTERM leaves the terminal as it was found, then exits as a terminated process does.
-async fn restore_on_sigterm() {
+/// SIGTERM and SIGHUP leave the terminal as it was found, then exit as a process killed by
+/// them does (128 + the signal's number). The handlers are in place when this returns, before
+/// the first frame: a signal from then on is caught.
+fn restore_on_signals() {
     #[cfg(unix)]
     {
-        let Ok(mut term) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        else {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hangup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             return;
         };
-        term.recv().await;
-        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
-        ratatui::restore();
-        std::process::exit(143);
+        tokio::spawn(async move {
+            let status = tokio::select! {
+                _ = term.recv() => 143,
+                _ = hangup.recv() => 129,
+            };
+            let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+            ratatui::restore();
+            std::process::exit(status);
+        });
     }
 }

@@ -141,3 +141,108 @@ fn the_demo_reaches_a_deployment_in_flight_and_its_traffic_moves_on_screen() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// A format of the pane's state (`#{alternate_on}`, `#{pane_dead_status}`, …).
+fn pane(session: &str, format: &str) -> String {
+    tmux(&["display-message", "-p", "-t", session, format])
+        .trim()
+        .to_owned()
+}
+
+/// The console on the demo under a shell that prints its exit status; the console's PID.
+fn console_in(name: &str, environment: &str) -> u32 {
+    let state = std::env::temp_dir().join(format!("{name}-state"));
+    let command = format!(
+        "env XDG_STATE_HOME={} {environment} {} --demo; echo CUTOVER-EXIT $?; sleep 60",
+        state.display(),
+        env!("CARGO_BIN_EXE_cutover")
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &command,
+    ]);
+    let shell = pane(name, "#{pane_pid}");
+    let start = Instant::now();
+    loop {
+        let out = Command::new("ps")
+            .args(["--ppid", &shell, "-o", "pid="])
+            .output()
+            .expect("ps runs");
+        if let Some(pid) = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .next()
+            .and_then(|p| p.parse().ok())
+        {
+            return pid;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no console under {shell}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The exit status the shell printed once the console ended.
+fn exit_status(session: &str) -> String {
+    let text = wait_for(
+        session,
+        "the console to exit",
+        Duration::from_secs(20),
+        |t| t.contains("CUTOVER-EXIT"),
+    );
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("CUTOVER-EXIT "))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
+}
+
+/// After a panic, SIGTERM or SIGHUP the terminal is left as it was found: out of the
+/// alternate screen, the mouse no longer reported; and the exit status says why (101 for a
+/// panic, 128 + the signal's number).
+#[test]
+fn a_panic_sigterm_and_sighup_leave_the_terminal_as_it_was() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_none(),
+            "tmux is required here: apt-get install tmux"
+        );
+        eprintln!("SKIP tmux: tmux is not installed; the terminal restore test did not run");
+        return;
+    }
+    for (how, environment, signal, status) in [
+        ("panic", "CUTOVER_TEST_PANIC=1", None, "101"),
+        ("term", "", Some("-TERM"), "143"),
+        ("hup", "", Some("-HUP"), "129"),
+    ] {
+        let name = format!("cutover-restore-{how}-{}", std::process::id());
+        let pid = console_in(&name, environment);
+        let session = Session(name.clone());
+        if let Some(signal) = signal {
+            wait_for(&session.0, "the console", Duration::from_secs(30), |t| {
+                t.contains("cutover │")
+            });
+            assert_eq!(pane(&session.0, "#{alternate_on}"), "1", "{how}: running");
+            let killed = Command::new("kill")
+                .args([signal, &pid.to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(killed.success());
+        }
+        assert_eq!(exit_status(&session.0), status, "{how}");
+        assert_eq!(
+            pane(&session.0, "#{alternate_on} #{mouse_any_flag}"),
+            "0 0",
+            "{how}: the terminal is back:\n{}",
+            screen(&session.0)
+        );
+    }
+}
