@@ -109,7 +109,7 @@ impl Scheduler {
     }
 
     /// The refresh due at `now`, marked in flight: the caller sends it. The cold snapshot
-    /// first and alone, when there is none yet or it is old; else a hot one, while something
+    /// first and alone, when there is none yet, it is old, or the last one failed; else a hot one, while something
     /// moves or is on screen, at the hot interval since the last refresh of either kind (a
     /// cold snapshot reads what is hot too), reading what is warm too when the warm interval
     /// has passed since the last that did (or the cold snapshot). Nothing while one of its
@@ -120,7 +120,16 @@ impl Scheduler {
         snapshot: Option<&Snapshot>,
         on_screen: OnScreen<'_>,
     ) -> Option<Refresh> {
-        if !self.cold.in_flight && passed(now, self.cold.last, self.intervals.cold) {
+        // A cold snapshot that failed is asked again at the hot rhythm: it failed whole
+        // (nothing could be read, or the credentials are refused), so nothing fresher can
+        // come any other way, and the console comes back within one hot interval of AWS
+        // answering again. Each call still waits for its service's budget.
+        let cold_every = if self.cold.error.is_some() {
+            self.intervals.hot
+        } else {
+            self.intervals.cold
+        };
+        if !self.cold.in_flight && passed(now, self.cold.last, cold_every) {
             self.cold.in_flight = true;
             return Some(Refresh::Cold);
         }
@@ -182,6 +191,21 @@ impl Scheduler {
     pub fn data_age(&self, now: Mono) -> Option<u64> {
         let last = self.hot.last_ok.max(self.cold.last_ok)?;
         Some(now.saturating_sub(last) / 1000)
+    }
+
+    /// Seconds since data last arrived, when the latest refresh failed whole (it brought
+    /// nothing): how stale the screen is. `None` while data arrives, whole or in part.
+    pub fn stale(&self, now: Mono) -> Option<u64> {
+        let latest = if self.hot.last > self.cold.last {
+            &self.hot
+        } else {
+            &self.cold
+        };
+        if latest.error.is_some() && latest.last_ok != latest.last {
+            self.data_age(now)
+        } else {
+            None
+        }
     }
 
     pub fn cold(&self) -> &RefreshState {
