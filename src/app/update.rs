@@ -99,7 +99,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             let error = update.errors.first().cloned();
             let failed = error.is_some();
             let mut arrived = Arrived::No;
-            if let Some(snapshot) = app.snapshot.as_mut() {
+            // A refresh that read nothing leaves the data, and its age, as they were.
+            if !update.read_nothing()
+                && let Some(snapshot) = app.snapshot.as_mut()
+            {
                 let taken_at = server_time.unwrap_or(snapshot.taken_at);
                 // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
                 if update.apply(snapshot, taken_at) {

@@ -242,6 +242,19 @@ async fn read_deployments(
 }
 
 impl HotUpdate {
+    /// Whether every call failed and nothing came back (the endpoint unreachable, the
+    /// credentials expired): such a refresh brings no data, and the data on screen grows
+    /// older.
+    pub fn read_nothing(&self) -> bool {
+        !self.errors.is_empty()
+            && self.deployments.is_empty()
+            && self.services.is_empty()
+            && self.health.is_empty()
+            && self.rules.is_empty()
+            && self.pipelines.is_empty()
+            && self.service_deployments.is_empty()
+    }
+
     /// Folds what was re-read into a snapshot and links it again; whether anything a screen
     /// shows changed (beyond the time it was read). Items are replaced in place and compared
     /// one by one: a still fleet costs no copy of the snapshot.
