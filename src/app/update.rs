@@ -61,7 +61,10 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
         } => {
             budgets_read(app, budgets);
             match result {
-                Ok(snapshot) => {
+                Ok(mut snapshot) => {
+                    if let Some(previous) = &app.snapshot {
+                        snapshot.keep_unread(previous);
+                    }
                     app.seen.observe(&snapshot);
                     app.snapshot = Some(*snapshot);
                     app.data_at = at;
