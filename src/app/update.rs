@@ -16,6 +16,7 @@ const HEADER_REFRESH_MS: u64 = 15_000;
 /// Rows a page key moves.
 const PAGE: usize = 10;
 /// The first screen row of a list's body: header, the block's border, the table's header.
+/// One lower while the line under the header tells trouble.
 const LIST_TOP: u16 = 3;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
@@ -144,10 +145,10 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
         MouseEventKind::ScrollDown => {
             act(app, Action::Down);
         }
-        MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
+        MouseEventKind::Down(_) if mouse.row >= list_top(app) && app.mode == Mode::Normal => {
             let rows = rows::rows(app);
-            let index = rows::list_offset(app.screen().selected, app.height)
-                + usize::from(mouse.row - LIST_TOP);
+            let index = rows::list_offset(app.screen().selected, app.list_height())
+                + usize::from(mouse.row - list_top(app));
             if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
                 app.screen_mut().selected = index;
             }
@@ -155,6 +156,11 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
         _ => return,
     }
     app.dirty = true;
+}
+
+/// The first screen row of a list's body, below the line that tells trouble when there is.
+fn list_top(app: &App) -> u16 {
+    LIST_TOP + u16::from(app.trouble().is_some())
 }
 
 /// The refresh due now, if any: the scheduler decides; the deployment on screen is kept hot.
