@@ -303,17 +303,13 @@ impl App {
     }
 
     /// What the line under the header says is wrong: why the last refresh failed, else the
-    /// first call these credentials may not make (what only a person can mend). `None` when
-    /// all is well.
+    /// last call these credentials were refused lately (what only a person can mend). `None`
+    /// when all is well.
     pub fn trouble(&self) -> Option<Gap> {
-        if let Some(error) = self.sync.error() {
-            return Some(error.to_gap());
+        match self.sync.error() {
+            Some(error) => Some(error.to_gap()),
+            None => self.sync.refused(self.now).cloned(),
         }
-        self.snapshot
-            .as_ref()?
-            .all_gaps()
-            .find(|g| g.needs_a_person())
-            .cloned()
     }
 
     /// The terminal rows left to the screens' lists: the line under the header takes one

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::aws::AwsError;
 use crate::aws::hot::HotSet;
-use crate::model::Snapshot;
+use crate::model::{Gap, Snapshot};
 
 /// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
 pub type Mono = u64;
@@ -98,7 +98,14 @@ pub struct Scheduler {
     warm_sent: Option<Mono>,
     /// Warm refreshes sent since the last that read target health.
     warm_count: u32,
+    /// The last call refused for want of a permission, and when it was.
+    refused: Option<(Gap, Mono)>,
 }
+
+/// How long a refused call is told after it was last seen, in cold intervals: the call that
+/// meets the refusal may be made only now and then (target health every third warm refresh,
+/// a still group's only once its cached health is old), and the refusal must not blink.
+const REFUSED_KEPT: u32 = 2;
 
 impl Scheduler {
     pub fn new(intervals: Intervals) -> Self {
@@ -166,6 +173,8 @@ impl Scheduler {
             Ok(()) => {
                 self.cold.last_ok = Some(at);
                 self.cold.error = None;
+                // The snapshot read again whatever the hot refresh failed to.
+                self.hot.error = None;
             }
             Err(error) => self.cold.error = Some(error),
         }
@@ -180,6 +189,22 @@ impl Scheduler {
         if arrived == Arrived::Yes {
             self.hot.last_ok = Some(at);
         }
+    }
+
+    /// A call refused for want of a permission, seen at `at` (in a snapshot's gaps or a hot
+    /// refresh's errors).
+    pub fn saw_refused(&mut self, at: Mono, gap: Gap) {
+        self.refused = Some((gap, at));
+    }
+
+    /// The call last refused for want of a permission, while it was seen recently enough to
+    /// hold still.
+    pub fn refused(&self, now: Mono) -> Option<&Gap> {
+        let kept = self.intervals.cold * REFUSED_KEPT;
+        self.refused
+            .as_ref()
+            .filter(|(_, at)| !passed(now, Some(*at), kept))
+            .map(|(gap, _)| gap)
     }
 
     /// Makes the cold snapshot due at once; while one runs, it answers the ask.

@@ -486,3 +486,42 @@ fn a_pipeline_that_waits_only_on_a_person_is_left_to_the_cold_snapshot() {
     let hot = super::heat::hot_set(&s, on_screen, super::heat::Warm::Left);
     assert_eq!(hot.pipelines.len(), 1);
 }
+
+#[test]
+fn a_snapshot_that_comes_supersedes_the_hot_refreshs_error() {
+    let mut sync = after_first_snapshot(0);
+    assert!(sync.due(2_000, Some(&moving()), NOTHING).is_some());
+    let dropped = AwsError::local("ecs", "DescribeServiceDeployments", "connection closed");
+    sync.hot_done(2_500, Arrived::No, Some(dropped));
+    sync.refresh_now();
+    assert_eq!(
+        sync.due(3_000, Some(&moving()), NOTHING),
+        Some(Refresh::Cold)
+    );
+    sync.cold_done(3_500, Ok(()));
+    assert!(sync.error().is_none(), "{:?}", sync.error());
+    assert_eq!(sync.stale(4_000), None);
+}
+
+#[test]
+fn a_refused_call_is_told_for_two_cold_intervals_after_it_was_last_seen() {
+    let mut sync = after_first_snapshot(0);
+    let refused = AwsError {
+        kind: crate::aws::ErrorKind::AccessDenied,
+        ..AwsError::local(
+            "elasticloadbalancing",
+            "DescribeTargetHealth",
+            "not authorized",
+        )
+    };
+    sync.saw_refused(30_000, refused.to_gap());
+    assert_eq!(
+        sync.refused(149_999).map(|g| g.operation.as_str()),
+        Some("DescribeTargetHealth")
+    );
+    assert_eq!(
+        sync.refused(150_000),
+        None,
+        "granted since, or no longer asked"
+    );
+}
