@@ -11,6 +11,7 @@ mod common;
 
 mod ecs;
 mod failed;
+mod faults;
 mod headless;
 mod screens;
 mod tmux;
