@@ -14,4 +14,5 @@ mod failed;
 mod faults;
 mod headless;
 mod screens;
+mod surprises;
 mod tmux;
