@@ -14,7 +14,7 @@ pub use update::{palette, update};
 use crate::aws::hot::HotUpdate;
 use crate::model::budget::BudgetState;
 use crate::model::observed::Observed;
-use crate::model::{DeploymentRef, Snapshot, Source, Timestamp};
+use crate::model::{DeploymentRef, Gap, Snapshot, Source, Timestamp};
 use crate::sync::Scheduler;
 pub use crate::sync::{Intervals, Mono};
 
@@ -300,6 +300,23 @@ impl App {
         }
         let last = self.stack.len() - 1;
         &mut self.stack[last]
+    }
+
+    /// What the line under the header says is wrong: why the last refresh failed, else the
+    /// last call these credentials were refused lately (what only a person can mend). `None`
+    /// when all is well.
+    pub fn trouble(&self) -> Option<Gap> {
+        match self.sync.error() {
+            Some(error) => Some(error.to_gap()),
+            None => self.sync.refused(self.now).cloned(),
+        }
+    }
+
+    /// The terminal rows left to the screens' lists: the line under the header takes one
+    /// while there is trouble to tell.
+    pub fn list_height(&self) -> u16 {
+        self.height
+            .saturating_sub(u16::from(self.trouble().is_some()))
     }
 
     /// The data's "now": the snapshot's time plus what passed since, at the data clock's rate.

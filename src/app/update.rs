@@ -5,9 +5,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::keymap::{self, Action};
 use super::rows::{self, Row};
-use super::{App, Command, Mode, Msg, Screen, Subject, View};
-use crate::model::DeploymentRef;
+use super::{App, Command, Mode, Mono, Msg, Screen, Subject, View};
+use crate::aws::AwsError;
+use crate::aws::hot::HotUpdate;
 use crate::model::budget::BudgetState;
+use crate::model::{DeploymentRef, Gap, Snapshot, Timestamp};
 use crate::sync::{Arrived, OnScreen, Refresh};
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
@@ -16,6 +18,7 @@ const HEADER_REFRESH_MS: u64 = 15_000;
 /// Rows a page key moves.
 const PAGE: usize = 10;
 /// The first screen row of a list's body: header, the block's border, the table's header.
+/// One lower while the line under the header tells trouble.
 const LIST_TOP: u16 = 3;
 
 pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
@@ -60,17 +63,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             ..
         } => {
             budgets_read(app, budgets);
-            match result {
-                Ok(snapshot) => {
-                    app.seen.observe(&snapshot);
-                    app.snapshot = Some(*snapshot);
-                    app.data_at = at;
-                    app.sync.cold_done(at, Ok(()));
-                    clamp(app);
-                }
-                Err(error) => app.sync.cold_done(at, Err(error)),
-            }
-            app.dirty = true;
+            snapshot_taken(app, at, result);
             Vec::new()
         }
         Msg::Prepared { results, .. } => {
@@ -96,26 +89,64 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             ..
         } => {
             budgets_read(app, budgets);
-            let error = update.errors.first().cloned();
-            let failed = error.is_some();
-            let mut arrived = Arrived::No;
-            if let Some(snapshot) = app.snapshot.as_mut() {
-                let taken_at = server_time.unwrap_or(snapshot.taken_at);
-                // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
-                if update.apply(snapshot, taken_at) {
-                    app.dirty = true;
-                }
-                app.seen.observe(snapshot);
-                app.data_at = at;
-                arrived = Arrived::Yes;
-                clamp(app);
-            }
-            app.sync.hot_done(at, arrived, error);
-            if failed {
-                app.dirty = true;
-            }
+            hot_refreshed(app, at, *update, server_time);
             Vec::new()
         }
+    }
+}
+
+/// The cold snapshot came back: it replaces the one on screen, keeping what it could not
+/// read; or it failed, and the one on screen stays.
+fn snapshot_taken(app: &mut App, at: Mono, result: Result<Box<Snapshot>, AwsError>) {
+    match result {
+        Ok(mut snapshot) => {
+            if let Some(refused) = snapshot.gaps.iter().find(|g| g.needs_a_person()) {
+                app.sync.saw_refused(at, refused.clone());
+            }
+            if let Some(previous) = &app.snapshot {
+                snapshot.keep_unread(previous);
+            }
+            app.seen.observe(&snapshot);
+            app.snapshot = Some(*snapshot);
+            app.data_at = at;
+            app.sync.cold_done(at, Ok(()));
+            clamp(app);
+        }
+        Err(error) => app.sync.cold_done(at, Err(error)),
+    }
+    app.dirty = true;
+}
+
+/// The hot refresh came back: what it read is folded in, unless it read nothing.
+fn hot_refreshed(app: &mut App, at: Mono, update: HotUpdate, server_time: Option<Timestamp>) {
+    let error = update.errors.first().cloned();
+    let failed = error.is_some();
+    if let Some(refused) = update
+        .errors
+        .iter()
+        .map(AwsError::to_gap)
+        .find(Gap::needs_a_person)
+    {
+        app.sync.saw_refused(at, refused);
+    }
+    let mut arrived = Arrived::No;
+    // A refresh that read nothing leaves the data, and its age, as they were.
+    if !update.read_nothing()
+        && let Some(snapshot) = app.snapshot.as_mut()
+    {
+        let taken_at = server_time.unwrap_or(snapshot.taken_at);
+        // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
+        if update.apply(snapshot, taken_at) {
+            app.dirty = true;
+        }
+        app.seen.observe(snapshot);
+        app.data_at = at;
+        arrived = Arrived::Yes;
+        clamp(app);
+    }
+    app.sync.hot_done(at, arrived, error);
+    if failed {
+        app.dirty = true;
     }
 }
 
@@ -138,10 +169,10 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
         MouseEventKind::ScrollDown => {
             act(app, Action::Down);
         }
-        MouseEventKind::Down(_) if mouse.row >= LIST_TOP && app.mode == Mode::Normal => {
+        MouseEventKind::Down(_) if mouse.row >= list_top(app) && app.mode == Mode::Normal => {
             let rows = rows::rows(app);
-            let index = rows::list_offset(app.screen().selected, app.height)
-                + usize::from(mouse.row - LIST_TOP);
+            let index = rows::list_offset(app.screen().selected, app.list_height())
+                + usize::from(mouse.row - list_top(app));
             if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
                 app.screen_mut().selected = index;
             }
@@ -149,6 +180,11 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
         _ => return,
     }
     app.dirty = true;
+}
+
+/// The first screen row of a list's body, below the line that tells trouble when there is.
+fn list_top(app: &App) -> u16 {
+    LIST_TOP + u16::from(app.trouble().is_some())
 }
 
 /// The refresh due now, if any: the scheduler decides; the deployment on screen is kept hot.

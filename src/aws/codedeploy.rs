@@ -363,7 +363,7 @@ pub async fn deployments_on(
         .collect())
 }
 
-fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
+pub(super) fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
     let rollback = d.rollback_info();
     let blue_green = d.blue_green_deployment_configuration();
     let ready = blue_green.and_then(|b| b.deployment_ready_option());
@@ -440,42 +440,47 @@ pub async fn target(
         .deployment_targets()
         .iter()
         .find_map(|t| t.ecs_target())
-        .map(|t| EcsTarget {
-            target_id: t.target_id().unwrap_or(target_id).to_owned(),
-            status: LifecycleStatus::parse(t.status().map_or("", |s| s.as_str())),
-            last_updated: t.last_updated_at().map(ts),
-            lifecycle_events: t
-                .lifecycle_events()
-                .iter()
-                .map(|e| LifecycleEvent {
-                    name: e.lifecycle_event_name().unwrap_or_default().to_owned(),
-                    status: LifecycleStatus::parse(e.status().map_or("", |s| s.as_str())),
-                    start: e.start_time().map(ts),
-                    end: e.end_time().map(ts),
-                    diagnostics: e.diagnostics().map(|d| Diagnostics {
-                        error_code: d.error_code().map(|c| c.as_str().to_owned()),
-                        script_name: d.script_name().map(str::to_owned),
-                        message: d.message().map(str::to_owned),
-                        log_tail: d.log_tail().map(str::to_owned),
-                    }),
-                })
-                .collect(),
-            task_sets: t
-                .task_sets_info()
-                .iter()
-                .map(|s| DeployTaskSet {
-                    // CodeDeploy's model spells the member `identifer`.
-                    id: s.identifer().unwrap_or_default().to_owned(),
-                    label: TaskSetLabel::parse(s.task_set_label().map_or("", |l| l.as_str())),
-                    status: TaskSetStatus::parse(s.status().unwrap_or("")),
-                    desired: s.desired_count(),
-                    running: s.running_count(),
-                    pending: s.pending_count(),
-                    traffic_weight: s.traffic_weight(),
-                    target_group_name: s.target_group().and_then(|t| t.name().map(str::to_owned)),
-                })
-                .collect(),
-        }))
+        .map(|t| ecs_target(t, target_id)))
+}
+
+/// An ECS deployment target as the model holds it; `target_id` when CodeDeploy leaves it out.
+pub(super) fn ecs_target(t: &sdk::EcsTarget, target_id: &str) -> EcsTarget {
+    EcsTarget {
+        target_id: t.target_id().unwrap_or(target_id).to_owned(),
+        status: LifecycleStatus::parse(t.status().map_or("", |s| s.as_str())),
+        last_updated: t.last_updated_at().map(ts),
+        lifecycle_events: t
+            .lifecycle_events()
+            .iter()
+            .map(|e| LifecycleEvent {
+                name: e.lifecycle_event_name().unwrap_or_default().to_owned(),
+                status: LifecycleStatus::parse(e.status().map_or("", |s| s.as_str())),
+                start: e.start_time().map(ts),
+                end: e.end_time().map(ts),
+                diagnostics: e.diagnostics().map(|d| Diagnostics {
+                    error_code: d.error_code().map(|c| c.as_str().to_owned()),
+                    script_name: d.script_name().map(str::to_owned),
+                    message: d.message().map(str::to_owned),
+                    log_tail: d.log_tail().map(str::to_owned),
+                }),
+            })
+            .collect(),
+        task_sets: t
+            .task_sets_info()
+            .iter()
+            .map(|s| DeployTaskSet {
+                // CodeDeploy's model spells the member `identifer`.
+                id: s.identifer().unwrap_or_default().to_owned(),
+                label: TaskSetLabel::parse(s.task_set_label().map_or("", |l| l.as_str())),
+                status: TaskSetStatus::parse(s.status().unwrap_or("")),
+                desired: s.desired_count(),
+                running: s.running_count(),
+                pending: s.pending_count(),
+                traffic_weight: s.traffic_weight(),
+                target_group_name: s.target_group().and_then(|t| t.name().map(str::to_owned)),
+            })
+            .collect(),
+    }
 }
 
 /// A custom deployment config's routing, read once (configs never change).

@@ -327,7 +327,7 @@ async fn waiting_in(
         .collect())
 }
 
-fn stage(declaration: &sdk::StageDeclaration, state: Option<&sdk::StageState>) -> Stage {
+pub(super) fn stage(declaration: &sdk::StageDeclaration, state: Option<&sdk::StageState>) -> Stage {
     let transition = state.and_then(|s| s.inbound_transition_state());
     let latest = state.and_then(|s| s.latest_execution());
     let runs: BTreeMap<&str, &sdk::ActionState> = state

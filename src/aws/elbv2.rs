@@ -312,25 +312,28 @@ async fn read_target_health(c: &Clients, target_group: &str) -> Result<Vec<Targe
     Ok(out
         .target_health_descriptions()
         .iter()
-        .map(|d| {
-            let target = d.target();
-            let health = d.target_health();
-            Target {
-                id: target.and_then(|t| t.id()).unwrap_or_default().to_owned(),
-                port: target.and_then(sdk::TargetDescription::port),
-                zone: target.and_then(|t| t.availability_zone().map(str::to_owned)),
-                state: health
-                    .and_then(|h| h.state())
-                    .map_or(TargetHealthState::Unknown(String::new()), |s| {
-                        TargetHealthState::parse(s.as_str())
-                    }),
-                reason: health
-                    .and_then(|h| h.reason())
-                    .map(|r| r.as_str().to_owned()),
-                description: health.and_then(|h| h.description().map(str::to_owned)),
-            }
-        })
+        .map(target)
         .collect())
+}
+
+/// One target and its health; a state left out reads as an unknown one.
+pub(super) fn target(d: &sdk::TargetHealthDescription) -> Target {
+    let target = d.target();
+    let health = d.target_health();
+    Target {
+        id: target.and_then(|t| t.id()).unwrap_or_default().to_owned(),
+        port: target.and_then(sdk::TargetDescription::port),
+        zone: target.and_then(|t| t.availability_zone().map(str::to_owned)),
+        state: health
+            .and_then(|h| h.state())
+            .map_or(TargetHealthState::Unknown(String::new()), |s| {
+                TargetHealthState::parse(s.as_str())
+            }),
+        reason: health
+            .and_then(|h| h.reason())
+            .map(|r| r.as_str().to_owned()),
+        description: health.and_then(|h| h.description().map(str::to_owned)),
+    }
 }
 
 /// DescribeRules for known rule ARNs (the rules a deployment moves).

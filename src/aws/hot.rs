@@ -116,7 +116,7 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         Err(error) => out.errors.push(error),
     }
     // Deployments: the ones we follow plus any that started since.
-    let (mut deployments, not_ours) = read_deployments(c, set, listed, &mut out.errors).await;
+    let (deployments, not_ours) = read_deployments(c, set, listed, &mut out.errors).await;
     let targets = join_all(deployments.iter().map(|d| {
         let target = set
             .targets
@@ -131,14 +131,18 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         }
     }))
     .await;
-    for (d, target) in deployments.iter_mut().zip(targets) {
+    // A deployment whose target could not be read would lose its traffic and lifecycle on
+    // screen: it is left out, and stays as it was last read whole.
+    for (mut d, target) in deployments.into_iter().zip(targets) {
         match target {
-            Ok(target) => d.target = target,
+            Ok(target) => {
+                d.target = target;
+                out.deployments.push(d);
+            }
             Err(error) => out.errors.push(error),
         }
     }
     out.not_ours = not_ours;
-    out.deployments = deployments;
     for result in services {
         match result {
             Ok(list) => out.services.extend(list),
@@ -159,10 +163,10 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
     }
     for result in pipelines {
         match result {
-            Ok((pipeline, missing)) => {
-                out.pipelines.push(pipeline);
-                out.errors.extend(missing);
-            }
+            Ok((pipeline, missing)) if missing.is_empty() => out.pipelines.push(pipeline),
+            // Read in part (its state or its executions missing), it would replace the
+            // pipeline on screen with less of it: it stays as it was last read whole.
+            Ok((_, missing)) => out.errors.extend(missing),
             Err(error) => out.errors.push(error),
         }
     }
@@ -243,6 +247,19 @@ async fn read_deployments(
 }
 
 impl HotUpdate {
+    /// Whether every call failed and nothing came back (the endpoint unreachable, the
+    /// credentials expired): such a refresh brings no data, and the data on screen grows
+    /// older.
+    pub fn read_nothing(&self) -> bool {
+        !self.errors.is_empty()
+            && self.deployments.is_empty()
+            && self.services.is_empty()
+            && self.health.is_empty()
+            && self.rules.is_empty()
+            && self.pipelines.is_empty()
+            && self.service_deployments.is_empty()
+    }
+
     /// Folds what was re-read into a snapshot and links it again; whether anything a screen
     /// shows changed (beyond the time it was read). Items are replaced in place and compared
     /// one by one: a still fleet costs no copy of the snapshot.

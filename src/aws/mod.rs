@@ -13,6 +13,8 @@ pub mod hot;
 pub mod revisions;
 pub mod service_deployments;
 pub mod snapshot;
+#[cfg(test)]
+mod surprises;
 mod throttles;
 
 use std::sync::{Arc, Mutex};

@@ -309,7 +309,7 @@ async fn read_deployments(
         .collect();
     let _ = target_groups.send(names);
     let (mut deployments, others) = ours_and_others(gaps, &groups, deployments);
-    let not_ours: BTreeSet<String> = others.iter().map(|d| d.id.clone()).collect();
+    let not_ours: BTreeSet<String> = others.iter().map(|(d, _)| d.id.clone()).collect();
     // Round 4: what the deployments in flight or failed need, and custom configs.
     let configs = read_details(c, gaps, &groups, &mut deployments).await;
     let listed: HashSet<&str> = ids.iter().map(String::as_str).collect();
@@ -317,7 +317,10 @@ async fn read_deployments(
         deployments
             .iter()
             .map(|d| (d, Platform::Ecs))
-            .chain(others.iter().map(|d| (d, Platform::Other))),
+            // Each with the platform it came with: an ECS deployment left out only because its
+            // group could not be read this time must not be kept as another platform's, or
+            // every later snapshot would leave it out too.
+            .chain(others.iter().map(|(d, platform)| (d, *platform))),
         &listed,
         c.server_time().unwrap_or_else(Timestamp::now),
     );
@@ -330,12 +333,13 @@ async fn read_deployments(
     }
 }
 
-/// Splits the deployments read into those of ECS groups in scope, newest first, and the rest.
+/// Splits the deployments read into those of ECS groups in scope, newest first, and the rest
+/// with their platform.
 fn ours_and_others(
     gaps: &Gaps,
     groups: &[DeploymentGroup],
     results: Vec<Result<Vec<(Deployment, Platform)>, AwsError>>,
-) -> (Vec<Deployment>, Vec<Deployment>) {
+) -> (Vec<Deployment>, Vec<(Deployment, Platform)>) {
     let in_scope: HashSet<(&str, &str)> = groups
         .iter()
         .map(|g| (g.application.as_str(), g.name.as_str()))
@@ -348,7 +352,6 @@ fn ours_and_others(
             *platform == Platform::Ecs
                 && in_scope.contains(&(d.application.as_str(), d.deployment_group.as_str()))
         });
-    let others = others.into_iter().map(|(d, _)| d).collect();
     let mut deployments: Vec<Deployment> = ours.into_iter().map(|(d, _)| d).collect();
     deployments.sort_by_key(|d| std::cmp::Reverse(d.created));
     (deployments, others)

@@ -5,6 +5,7 @@
 
 pub mod attention;
 pub mod budget;
+pub mod carry;
 pub mod deploy;
 pub mod ecs;
 pub mod elb;

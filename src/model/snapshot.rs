@@ -46,6 +46,14 @@ pub struct Gap {
     pub hint: Option<String>,
 }
 
+impl Gap {
+    /// Whether only a person can mend it (a permission to grant): a throttle, a timeout or a
+    /// 5xx passes on its own.
+    pub fn needs_a_person(&self) -> bool {
+        self.kind == "access_denied"
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Snapshot {
     pub schema_version: u32,

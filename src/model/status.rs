@@ -54,7 +54,12 @@ macro_rules! status {
 
         impl Status for $name {
             fn text(&self) -> &str {
-                self.as_str()
+                match self {
+                    // A value AWS left out (or sent empty) is said to be unknown, not drawn
+                    // as a blank that reads like nothing to say.
+                    Self::Unknown(raw) if raw.is_empty() => "unknown",
+                    other => other.as_str(),
+                }
             }
 
             fn severity(&self) -> Severity {

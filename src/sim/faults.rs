@@ -11,7 +11,7 @@ use super::rng::Rng;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
-    /// Added to every AWS request.
+    /// Added to every AWS request (of `services` and `operations`, when they are set).
     pub latency_ms: u64,
     /// Up to this much more, drawn per request.
     pub jitter_ms: u64,
@@ -29,12 +29,12 @@ pub struct Faults {
     pub deny: Vec<String>,
     /// Every request fails with ExpiredTokenException.
     pub expired_credentials: bool,
-    /// When not empty, rates apply only to these services (`ecs`, `codedeploy`,
-    /// `codepipeline`, `elasticloadbalancing`, `sts`).
+    /// When not empty, rates and latency apply only to these services (`ecs`, `codedeploy`,
+    /// `codepipeline`, `elasticloadbalancing`, `sts`): one slow service among quick ones.
     pub services: Vec<String>,
-    /// When not empty, rates apply only to these operations, named as IAM actions
-    /// (`ecs:UpdateService`, `codepipeline:*`): a fault on one mutation while the reads
-    /// around it still answer.
+    /// When not empty, rates and latency apply only to these operations, named as IAM
+    /// actions (`ecs:UpdateService`, `codepipeline:*`): a fault on one mutation while the
+    /// reads around it still answer.
     pub operations: Vec<String>,
 }
 
@@ -62,8 +62,12 @@ impl Faults {
         Ok(())
     }
 
-    pub fn latency(&self, rng: &mut Rng) -> u64 {
-        if self.jitter_ms == 0 {
+    /// The latency of one request to `service:operation`: none outside `services` and
+    /// `operations`.
+    pub fn latency(&self, rng: &mut Rng, service: &str, operation: &str) -> u64 {
+        if !self.applies(service, &format!("{service}:{operation}")) {
+            0
+        } else if self.jitter_ms == 0 {
             self.latency_ms
         } else {
             self.latency_ms + rng.between(0, self.jitter_ms as i64) as u64
@@ -89,13 +93,7 @@ impl Faults {
         if denied {
             return Some(Fault::Error(access_denied(service, &action, principal)));
         }
-        let applies = (self.services.is_empty() || self.services.iter().any(|s| s == service))
-            && (self.operations.is_empty()
-                || self
-                    .operations
-                    .iter()
-                    .any(|o| *o == action || o.strip_suffix(":*") == Some(service)));
-        if !applies {
+        if !self.applies(service, &action) {
             return None;
         }
         if rng.chance(self.drop_rate) {
@@ -111,6 +109,16 @@ impl Faults {
             return Some(Fault::Error(server_error(service)));
         }
         None
+    }
+
+    /// Whether the rates and the latency reach `action` (`service:Operation`).
+    fn applies(&self, service: &str, action: &str) -> bool {
+        (self.services.is_empty() || self.services.iter().any(|s| s == service))
+            && (self.operations.is_empty()
+                || self
+                    .operations
+                    .iter()
+                    .any(|o| o == action || o.strip_suffix(":*") == Some(service)))
     }
 }
 
@@ -214,6 +222,29 @@ mod tests {
             faults
                 .decide(&mut rng, "ecs", "DescribeServices", "p")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn latency_can_be_kept_to_one_service() {
+        let mut rng = Rng::new(1);
+        let faults = Faults {
+            latency_ms: 2_000,
+            services: vec!["codepipeline".into()],
+            ..Faults::default()
+        };
+        assert_eq!(
+            faults.latency(&mut rng, "codepipeline", "GetPipelineState"),
+            2_000
+        );
+        assert_eq!(faults.latency(&mut rng, "ecs", "DescribeServices"), 0);
+        let everywhere = Faults {
+            latency_ms: 2_000,
+            ..Faults::default()
+        };
+        assert_eq!(
+            everywhere.latency(&mut rng, "ecs", "DescribeServices"),
+            2_000
         );
     }
 

@@ -195,7 +195,7 @@ impl Shared {
         let faults = lock(&self.faults);
         let mut rng = lock(&self.fault_rng);
         (
-            faults.latency(&mut rng),
+            faults.latency(&mut rng, service, operation),
             faults.decide(&mut rng, service, operation, principal),
         )
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::aws::AwsError;
 use crate::aws::hot::HotSet;
-use crate::model::Snapshot;
+use crate::model::{Gap, Snapshot};
 
 /// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
 pub type Mono = u64;
@@ -98,7 +98,14 @@ pub struct Scheduler {
     warm_sent: Option<Mono>,
     /// Warm refreshes sent since the last that read target health.
     warm_count: u32,
+    /// The last call refused for want of a permission, and when it was.
+    refused: Option<(Gap, Mono)>,
 }
+
+/// How long a refused call is told after it was last seen, in cold intervals: the call that
+/// meets the refusal may be made only now and then (target health every third warm refresh,
+/// a still group's only once its cached health is old), and the refusal must not blink.
+const REFUSED_KEPT: u32 = 2;
 
 impl Scheduler {
     pub fn new(intervals: Intervals) -> Self {
@@ -109,7 +116,7 @@ impl Scheduler {
     }
 
     /// The refresh due at `now`, marked in flight: the caller sends it. The cold snapshot
-    /// first and alone, when there is none yet or it is old; else a hot one, while something
+    /// first and alone, when there is none yet, it is old, or the last one failed; else a hot one, while something
     /// moves or is on screen, at the hot interval since the last refresh of either kind (a
     /// cold snapshot reads what is hot too), reading what is warm too when the warm interval
     /// has passed since the last that did (or the cold snapshot). Nothing while one of its
@@ -120,7 +127,16 @@ impl Scheduler {
         snapshot: Option<&Snapshot>,
         on_screen: OnScreen<'_>,
     ) -> Option<Refresh> {
-        if !self.cold.in_flight && passed(now, self.cold.last, self.intervals.cold) {
+        // A cold snapshot that failed is asked again at the hot rhythm: it failed whole
+        // (nothing could be read, or the credentials are refused), so nothing fresher can
+        // come any other way, and the console comes back within one hot interval of AWS
+        // answering again. Each call still waits for its service's budget.
+        let cold_every = if self.cold.error.is_some() {
+            self.intervals.hot
+        } else {
+            self.intervals.cold
+        };
+        if !self.cold.in_flight && passed(now, self.cold.last, cold_every) {
             self.cold.in_flight = true;
             return Some(Refresh::Cold);
         }
@@ -157,6 +173,8 @@ impl Scheduler {
             Ok(()) => {
                 self.cold.last_ok = Some(at);
                 self.cold.error = None;
+                // The snapshot read again whatever the hot refresh failed to.
+                self.hot.error = None;
             }
             Err(error) => self.cold.error = Some(error),
         }
@@ -173,6 +191,22 @@ impl Scheduler {
         }
     }
 
+    /// A call refused for want of a permission, seen at `at` (in a snapshot's gaps or a hot
+    /// refresh's errors).
+    pub fn saw_refused(&mut self, at: Mono, gap: Gap) {
+        self.refused = Some((gap, at));
+    }
+
+    /// The call last refused for want of a permission, while it was seen recently enough to
+    /// hold still.
+    pub fn refused(&self, now: Mono) -> Option<&Gap> {
+        let kept = self.intervals.cold * REFUSED_KEPT;
+        self.refused
+            .as_ref()
+            .filter(|(_, at)| !passed(now, Some(*at), kept))
+            .map(|(gap, _)| gap)
+    }
+
     /// Makes the cold snapshot due at once; while one runs, it answers the ask.
     pub fn refresh_now(&mut self) {
         self.cold.last = None;
@@ -182,6 +216,21 @@ impl Scheduler {
     pub fn data_age(&self, now: Mono) -> Option<u64> {
         let last = self.hot.last_ok.max(self.cold.last_ok)?;
         Some(now.saturating_sub(last) / 1000)
+    }
+
+    /// Seconds since data last arrived, when the latest refresh failed whole (it brought
+    /// nothing): how stale the screen is. `None` while data arrives, whole or in part.
+    pub fn stale(&self, now: Mono) -> Option<u64> {
+        let latest = if self.hot.last > self.cold.last {
+            &self.hot
+        } else {
+            &self.cold
+        };
+        if latest.error.is_some() && latest.last_ok != latest.last {
+            self.data_age(now)
+        } else {
+            None
+        }
     }
 
     pub fn cold(&self) -> &RefreshState {

@@ -97,7 +97,69 @@ fn no_hot_refresh_without_a_snapshot() {
         1_000,
         Err(AwsError::local("sts", "GetCallerIdentity", "no route")),
     );
-    assert_eq!(sync.due(5_000, None, NOTHING), None);
+    assert_eq!(sync.due(2_500, None, NOTHING), None);
+    assert_eq!(
+        sync.due(3_000, Some(&moving()), NOTHING),
+        Some(Refresh::Cold),
+        "the snapshot is asked again, not a hot refresh"
+    );
+}
+
+#[test]
+fn a_failed_cold_snapshot_is_asked_again_at_the_hot_rhythm_until_one_comes() {
+    let mut sync = after_first_snapshot(0);
+    let snapshot = moving();
+    assert_eq!(
+        sync.due(60_000, Some(&snapshot), NOTHING),
+        Some(Refresh::Cold)
+    );
+    sync.cold_done(
+        61_000,
+        Err(AwsError::local("ecs", "ListClusters", "connection closed")),
+    );
+    assert_eq!(sync.due(62_999, Some(&snapshot), NOTHING), None);
+    assert_eq!(
+        sync.due(63_000, Some(&snapshot), NOTHING),
+        Some(Refresh::Cold),
+        "one hot interval later, the whole snapshot again"
+    );
+    sync.cold_done(63_500, Ok(()));
+    assert!(sync.error().is_none());
+    assert!(matches!(
+        sync.due(65_500, Some(&snapshot), NOTHING),
+        Some(Refresh::Hot(_))
+    ));
+    sync.hot_done(65_600, Arrived::Yes, None);
+    assert_eq!(
+        sync.due(123_499, Some(&snapshot), NOTHING)
+            .filter(|r| *r == Refresh::Cold),
+        None,
+        "back to a minute once one came"
+    );
+    assert_eq!(
+        sync.due(123_500, Some(&snapshot), NOTHING),
+        Some(Refresh::Cold)
+    );
+}
+
+#[test]
+fn the_data_is_stale_only_while_the_latest_refresh_brought_nothing() {
+    let mut sync = after_first_snapshot(1_000);
+    assert!(sync.due(3_000, Some(&moving()), NOTHING).is_some());
+    let throttled = AwsError::local("ecs", "DescribeServices", "Rate exceeded");
+    sync.hot_done(3_500, Arrived::Yes, Some(throttled));
+    assert_eq!(
+        sync.stale(9_000),
+        None,
+        "a refresh that read in part brought data"
+    );
+    assert!(sync.due(9_000, Some(&moving()), NOTHING).is_some());
+    let dropped = AwsError::local("ecs", "DescribeServiceDeployments", "connection closed");
+    sync.hot_done(9_500, Arrived::No, Some(dropped));
+    assert_eq!(sync.stale(12_000), Some(8), "since the hot one at 3.5 s");
+    assert!(sync.due(12_000, Some(&moving()), NOTHING).is_some());
+    sync.hot_done(12_100, Arrived::Yes, None);
+    assert_eq!(sync.stale(13_000), None);
 }
 
 #[test]
@@ -413,4 +475,43 @@ fn a_pipeline_that_waits_only_on_a_person_is_left_to_the_cold_snapshot() {
     };
     let hot = super::heat::hot_set(&s, on_screen, super::heat::Warm::Left);
     assert_eq!(hot.pipelines.len(), 1);
+}
+
+#[test]
+fn a_snapshot_that_comes_supersedes_the_hot_refreshs_error() {
+    let mut sync = after_first_snapshot(0);
+    assert!(sync.due(2_000, Some(&moving()), NOTHING).is_some());
+    let dropped = AwsError::local("ecs", "DescribeServiceDeployments", "connection closed");
+    sync.hot_done(2_500, Arrived::No, Some(dropped));
+    sync.refresh_now();
+    assert_eq!(
+        sync.due(3_000, Some(&moving()), NOTHING),
+        Some(Refresh::Cold)
+    );
+    sync.cold_done(3_500, Ok(()));
+    assert!(sync.error().is_none(), "{:?}", sync.error());
+    assert_eq!(sync.stale(4_000), None);
+}
+
+#[test]
+fn a_refused_call_is_told_for_two_cold_intervals_after_it_was_last_seen() {
+    let mut sync = after_first_snapshot(0);
+    let refused = AwsError {
+        kind: crate::aws::ErrorKind::AccessDenied,
+        ..AwsError::local(
+            "elasticloadbalancing",
+            "DescribeTargetHealth",
+            "not authorized",
+        )
+    };
+    sync.saw_refused(30_000, refused.to_gap());
+    assert_eq!(
+        sync.refused(149_999).map(|g| g.operation.as_str()),
+        Some("DescribeTargetHealth")
+    );
+    assert_eq!(
+        sync.refused(150_000),
+        None,
+        "granted since, or no longer asked"
+    );
 }

@@ -1,5 +1,6 @@
 //! Drawing: a pure function of `&App`. The header (profile, account, region, demo or live,
-//! read-only, last refresh, services slowed by throttling, API errors), the current screen,
+//! read-only, last refresh, services slowed by throttling, API errors), the line under it
+//! while something is wrong (the fix first), the current screen,
 //! the footer with its keys, and the help, palette and filter overlays. It must not change
 //! state or wait.
 
@@ -18,8 +19,10 @@ use theme::Theme;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::new(app.context.no_color);
-    let [header, body, footer] = Layout::vertical([
+    let trouble = app.trouble();
+    let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(u16::from(trouble.is_some())),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -28,6 +31,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(header_line(app, &theme)).style(theme.header),
         header,
     );
+    if let Some(trouble) = &trouble {
+        frame.render_widget(
+            Paragraph::new(widgets::trouble::line(trouble, &theme)),
+            banner,
+        );
+    }
     match &app.snapshot {
         None => {
             let text = match &app.sync.cold().error {
@@ -110,6 +119,8 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         // The budgets name the throttled service when they can.
         let label = if throttled && !backing_off {
             format!("│ THROTTLED · {errors} API errors ")
+        } else if errors == 0 {
+            "│ refresh failed ".to_owned()
         } else {
             format!("│ {errors} API errors ")
         };

@@ -11,6 +11,8 @@ mod common;
 
 mod ecs;
 mod failed;
+mod faults;
 mod headless;
 mod screens;
+mod surprises;
 mod tmux;

@@ -110,3 +110,42 @@ async fn one_denied_operation_marks_only_what_it_reads() {
             .is_some_and(|t| t.contains(":targetgroup/"))
     );
 }
+
+/// A read of the deployment groups that failed once (here refused; a throttle the retries did
+/// not outlast does the same) leaves the deployments of those groups out of that snapshot,
+/// with a gap. The next snapshot, the groups read again, has them all: those that ended are
+/// not remembered as another platform's.
+#[tokio::test]
+async fn deployments_left_out_once_for_want_of_their_group_come_back_with_it() {
+    let sim = Sim::start_with(SimOptions {
+        speed: None,
+        autopilot: Some(true),
+        seed: 3,
+        ..options()
+    })
+    .await;
+    let ids = |s: &cutover::model::Snapshot| -> std::collections::BTreeSet<String> {
+        s.deployments.iter().map(|d| d.id.clone()).collect()
+    };
+    let truth = take(&clients(&sim.endpoint()).await, &Scope::default())
+        .await
+        .expect("read");
+    assert!(truth.deployments.iter().any(|d| d.status.is_terminal()));
+
+    let c = clients(&sim.endpoint()).await;
+    sim.handle.shared().set_faults(Faults {
+        deny: vec!["codedeploy:BatchGetDeploymentGroups".into()],
+        ..Faults::default()
+    });
+    let without_groups = take(&c, &Scope::default()).await.expect("the rest is read");
+    assert!(without_groups.deployments.is_empty());
+    assert!(
+        without_groups
+            .gaps
+            .iter()
+            .any(|g| g.operation == "BatchGetDeploymentGroups")
+    );
+    sim.handle.shared().set_faults(Faults::default());
+    let again = take(&c, &Scope::default()).await.expect("read");
+    assert_eq!(ids(&again), ids(&truth));
+}

@@ -400,6 +400,40 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
 }
 
 #[test]
+fn a_hot_refresh_that_read_nothing_leaves_the_data_and_its_age() {
+    let mut linked = fleet();
+    linked.link();
+    let mut app = app_with(linked.clone());
+    let dropped = crate::aws::hot::HotUpdate {
+        errors: vec![crate::aws::AwsError::local(
+            "ecs",
+            "DescribeServiceDeployments",
+            "connection closed before message completed",
+        )],
+        ..crate::aws::hot::HotUpdate::default()
+    };
+    update(&mut app, Msg::Tick(4_000));
+    update(
+        &mut app,
+        Msg::HotRefreshed {
+            at: 5_000,
+            source: source(),
+            update: Box::new(dropped),
+            server_time: Some(Timestamp(65_000)),
+            budgets: Vec::new(),
+        },
+    );
+    assert_eq!(app.snapshot.as_ref(), Some(&linked), "the data as it was");
+    assert_eq!(
+        app.data_at, 0,
+        "the data's clock runs on from the last read"
+    );
+    assert_eq!(app.sync.data_age(9_000), Some(9));
+    assert_eq!(app.sync.stale(9_000), Some(9));
+    assert!(app.sync.error().is_some());
+}
+
+#[test]
 fn a_refresh_brings_the_budgets_and_redraws_only_when_the_header_would_change() {
     use crate::model::budget::{Api, BudgetState};
     use std::time::Duration;

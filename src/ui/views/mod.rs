@@ -32,15 +32,15 @@ pub struct List {
 /// The rows on screen: only these are built and drawn, so a list of thousands costs what a
 /// screenful does.
 pub fn window<'a, T>(rows: &'a [T], app: &App) -> &'a [T] {
-    let start = list_offset(app.screen().selected, app.height).min(rows.len());
-    let end = (start + visible_rows(app.height)).min(rows.len());
+    let start = list_offset(app.screen().selected, app.list_height()).min(rows.len());
+    let end = (start + visible_rows(app.list_height())).min(rows.len());
     &rows[start..end]
 }
 
 /// A bordered table with a header and the app's selection; `list.rows` is the [`window`].
 pub fn table(frame: &mut Frame, area: Rect, app: &App, list: List, theme: &Theme) {
     let selected = app.screen().selected;
-    let relative = selected - list_offset(selected, app.height).min(selected);
+    let relative = selected - list_offset(selected, app.list_height()).min(selected);
     let mut state = TableState::default().with_selected(Some(relative));
     let table = Table::new(list.rows, list.widths)
         .header(TableRow::new(list.header).style(theme.title))
@@ -81,7 +81,8 @@ pub fn titled(name: &str, count: usize, app: &App, theme: &Theme) -> Line<'stati
     Line::from(spans)
 }
 
-/// `as of 09:41:07`, and what went wrong with the last refresh, if it did.
+/// `as of 09:41:07`, and whether the last refresh failed: how old the data is when it
+/// brought none, or that it read only part. The line under the header says why.
 pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
     if let Some(s) = &app.snapshot {
@@ -91,12 +92,12 @@ pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
             theme.dim,
         ));
     }
-    if let Some(error) = app.sync.error() {
-        let short: String = error.to_string().chars().take(60).collect();
-        spans.push(Span::styled(
-            format!("· refresh failed: {short} "),
-            theme.bad,
-        ));
+    if app.sync.error().is_some() {
+        let text = match app.sync.stale(app.now) {
+            Some(age) => format!("· stale {} · refresh failed ", human_duration(age as i64)),
+            None => "· refresh read in part ".to_owned(),
+        };
+        spans.push(Span::styled(text, theme.bad));
     }
     spans
 }

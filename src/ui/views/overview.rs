@@ -63,7 +63,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
         })
         .collect();
     let title = if rows.is_empty() {
-        Line::from(" Nothing needs attention ")
+        let mut spans = vec![Span::raw(" Nothing needs attention ")];
+        spans.extend(super::freshness(app, theme));
+        Line::from(spans)
     } else {
         super::titled(
             "Needs attention",

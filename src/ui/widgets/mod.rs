@@ -1,3 +1,4 @@
 //! Reusable pieces of screens.
 
 pub mod split_bar;
+pub mod trouble;
