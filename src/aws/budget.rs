@@ -262,6 +262,11 @@ mod tests {
         rate: 2.0,
         burst: 10.0,
     };
+    /// ELB's first-read allowance.
+    const FIRST_READ: Allowance = Allowance {
+        rate: 8.0,
+        burst: 40.0,
+    };
 
     fn secs(s: f64) -> Duration {
         Duration::from_secs_f64(s)
@@ -399,11 +404,7 @@ mod tests {
     #[test]
     fn the_first_read_goes_at_its_own_allowance_until_it_settles() {
         let t0 = Instant::now();
-        let start = Allowance {
-            rate: 8.0,
-            burst: 40.0,
-        };
-        let mut bucket = Bucket::starting(Api::Elb, ELB, start, t0);
+        let mut bucket = Bucket::starting(Api::Elb, ELB, FIRST_READ, t0);
         assert_eq!(drain(&mut bucket, t0), 40);
         // Refilled at the first read's rate.
         assert_eq!(drain(&mut bucket, t0 + secs(1.0)), 8);
@@ -419,11 +420,7 @@ mod tests {
     #[test]
     fn a_throttle_ends_the_first_read_allowance() {
         let t0 = Instant::now();
-        let start = Allowance {
-            rate: 8.0,
-            burst: 40.0,
-        };
-        let mut bucket = Bucket::starting(Api::Elb, ELB, start, t0);
+        let mut bucket = Bucket::starting(Api::Elb, ELB, FIRST_READ, t0);
         bucket.throttled(t0);
         assert_eq!(
             drain(&mut bucket, t0 + secs(1.0)),

@@ -19,11 +19,10 @@ use cutover::aws::snapshot::take;
 use cutover::aws::{ConnectOptions, ErrorKind, connect};
 use cutover::config::{Allowance, Budgets, Scope};
 use cutover::model::Snapshot;
-use cutover::sim::SimOptions;
 use cutover::sim::faults::Faults;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::common::{Sim, options};
+use crate::common::Sim;
 use crate::screens::{render, text};
 
 /// How long one refresh may take, in real time, under any fault here. A dropped connection
@@ -67,13 +66,7 @@ impl Console {
     /// The console as it reads a live account (standard retries, the console's concurrency)
     /// with `profile` and `budgets`, on the default world; its first snapshot taken.
     async fn start(profile: Option<&str>, budgets: Option<Budgets>) -> Self {
-        let sim = Sim::start_with(SimOptions {
-            speed: None,
-            autopilot: Some(true),
-            seed: 3,
-            ..options()
-        })
-        .await;
+        let sim = Sim::busy().await;
         let clients = connect(&ConnectOptions {
             endpoint_url: Some(sim.endpoint()),
             region: Some("us-east-1".into()),

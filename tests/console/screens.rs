@@ -5,13 +5,12 @@ use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
 use cutover::model::budget::{Api, BudgetState};
 use cutover::model::{Snapshot, Source};
-use cutover::sim::SimOptions;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
-use crate::common::{Sim, options};
+use crate::common::Sim;
 
 /// The default world after its six hours of history, read through the SDK.
 pub(crate) async fn fleet() -> Snapshot {
@@ -21,13 +20,7 @@ pub(crate) async fn fleet() -> Snapshot {
 
 /// The default world (seed 3) on the manual clock, and clients on it without retries.
 pub(crate) async fn default_world() -> (Sim, cutover::aws::Clients) {
-    let sim = Sim::start_with(SimOptions {
-        speed: None,
-        autopilot: Some(true),
-        seed: 3,
-        ..options()
-    })
-    .await;
+    let sim = Sim::busy().await;
     let clients = connect(&ConnectOptions {
         endpoint_url: Some(sim.endpoint()),
         region: Some("us-east-1".into()),

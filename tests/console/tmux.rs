@@ -20,6 +20,21 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A detached session of `width` × `height` running `command`.
+fn new_session(name: &str, width: u16, height: u16, command: &str) {
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        name,
+        "-x",
+        &width.to_string(),
+        "-y",
+        &height.to_string(),
+        command,
+    ]);
+}
+
 fn screen(session: &str) -> String {
     tmux(&["capture-pane", "-p", "-t", session])
 }
@@ -70,17 +85,7 @@ fn the_demo_reaches_a_deployment_in_flight_and_its_traffic_moves_on_screen() {
         state.display(),
         env!("CARGO_BIN_EXE_cutover")
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &command,
-    ]);
+    new_session(&name, 120, 36, &command);
     let session = Session(name.clone());
     let overview = wait_for(&session.0, "the overview", Duration::from_secs(30), |t| {
         t.contains("Deployments in flight")
@@ -157,17 +162,7 @@ fn console_in(name: &str, environment: &str) -> u32 {
         state.display(),
         env!("CARGO_BIN_EXE_cutover")
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        name,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &command,
-    ]);
+    new_session(name, 100, 30, &command);
     let shell = pane(name, "#{pane_pid}");
     let start = Instant::now();
     loop {

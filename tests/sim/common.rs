@@ -25,6 +25,20 @@ impl Sim {
         .await
     }
 
+    /// The default world with seed 3 (payments-prod/payment-methods waits at its pause hook
+    /// before production) on the manual clock, the autopilot on: the world the console and
+    /// fault tests share.
+    #[allow(dead_code, reason = "the console and status tests use it, the simulator's do not")]
+    pub async fn busy() -> Self {
+        Self::start_with(SimOptions {
+            speed: None,
+            autopilot: Some(true),
+            seed: 3,
+            ..options()
+        })
+        .await
+    }
+
     pub async fn start_with(options: SimOptions) -> Self {
         let handle = SimHandle::start(&options).expect("simulator starts");
         let config = sdk_config(&handle.endpoint()).await;

@@ -117,13 +117,7 @@ async fn one_denied_operation_marks_only_what_it_reads() {
 /// not remembered as another platform's.
 #[tokio::test]
 async fn deployments_left_out_once_for_want_of_their_group_come_back_with_it() {
-    let sim = Sim::start_with(SimOptions {
-        speed: None,
-        autopilot: Some(true),
-        seed: 3,
-        ..options()
-    })
-    .await;
+    let sim = Sim::busy().await;
     let ids = |s: &cutover::model::Snapshot| -> std::collections::BTreeSet<String> {
         s.deployments.iter().map(|d| d.id.clone()).collect()
     };

@@ -10,21 +10,14 @@ use cutover::model::status::{
 };
 use cutover::ops::Op;
 use cutover::ops::prepare::{Call, prepare};
-use cutover::sim::SimOptions;
 use cutover::sim::world::pipeline::ActionStatus as SimActionStatus;
 
 use crate::clients;
-use crate::common::{Sim, options};
+use crate::common::Sim;
 
 /// The default world after its six hours of history, on a manual clock.
 async fn busy_world() -> Sim {
-    Sim::start_with(SimOptions {
-        speed: None,
-        autopilot: Some(true),
-        seed: 3,
-        ..options()
-    })
-    .await
+    Sim::busy().await
 }
 
 #[tokio::test]
