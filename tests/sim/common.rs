@@ -28,7 +28,10 @@ impl Sim {
     /// The default world with seed 3 (payments-prod/payment-methods waits at its pause hook
     /// before production) on the manual clock, the autopilot on: the world the console and
     /// fault tests share.
-    #[allow(dead_code, reason = "the console and status tests use it, the simulator's do not")]
+    #[allow(
+        dead_code,
+        reason = "the console and status tests use it, the simulator's do not"
+    )]
     pub async fn busy() -> Self {
         Self::start_with(SimOptions {
             speed: None,
