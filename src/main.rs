@@ -52,6 +52,7 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
         // One shot, but against the same account as everything else: as much restraint as
         // the console's.
         budgets: Some(config.budgets),
+        timeouts: None,
     };
     let snapshot = runtime.block_on(async {
         let clients = cutover::aws::connect(&options).await;

@@ -185,6 +185,10 @@ pub struct App {
     /// The request budget of each AWS service as of the last refresh: the header names those
     /// that throttling slowed.
     pub budgets: Vec<BudgetState>,
+    /// The latest hot refresh of each lane that came back while a cold snapshot was read,
+    /// with the time it read: folded again into that snapshot when it lands, so that what the
+    /// hot refresh read since the snapshot began does not go back to what the snapshot read.
+    pub hot_while_cold: Vec<(HotUpdate, Timestamp)>,
 }
 
 /// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
@@ -286,6 +290,7 @@ impl App {
             marks: std::collections::BTreeSet::new(),
             seen: Observed::default(),
             budgets: Vec::new(),
+            hot_while_cold: Vec::new(),
         }
     }
 

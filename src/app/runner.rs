@@ -9,6 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::{Command, Mono, Msg};
 use crate::audit::Audit;
+use crate::aws::hot::Lanes;
 use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
 use crate::ops::Ended;
@@ -111,6 +112,14 @@ impl Runner {
                     }
                 }
                 Command::RefreshHot(set) => {
+                    // One task a lane: each comes back when its own service answers.
+                    let lanes = set.lanes();
+                    let mut lanes = lanes.iter();
+                    let Some(first) = lanes.next() else { return };
+                    for lane in lanes {
+                        runner.run(Command::RefreshHot(Box::new(set.only(Lanes::one(lane)))));
+                    }
+                    let set = set.only(Lanes::one(first));
                     let update = hot::refresh(&runner.clients, &set).await;
                     let at = runner.mono();
                     Msg::HotRefreshed {

@@ -106,13 +106,20 @@ fn snapshot_taken(app: &mut App, at: Mono, result: Result<Box<Snapshot>, AwsErro
             if let Some(previous) = &app.snapshot {
                 snapshot.keep_unread(previous);
             }
+            for (update, taken_at) in std::mem::take(&mut app.hot_while_cold) {
+                let taken_at = taken_at.max(snapshot.taken_at);
+                update.apply(&mut snapshot, taken_at);
+            }
             app.seen.observe(&snapshot);
             app.snapshot = Some(*snapshot);
             app.data_at = at;
             app.sync.cold_done(at, Ok(()));
             clamp(app);
         }
-        Err(error) => app.sync.cold_done(at, Err(error)),
+        Err(error) => {
+            app.hot_while_cold.clear();
+            app.sync.cold_done(at, Err(error));
+        }
     }
     app.dirty = true;
 }
@@ -130,11 +137,16 @@ fn hot_refreshed(app: &mut App, at: Mono, update: HotUpdate, server_time: Option
         app.sync.saw_refused(at, refused);
     }
     let mut arrived = Arrived::No;
+    let lanes = update.lanes;
     // A refresh that read nothing leaves the data, and its age, as they were.
     if !update.read_nothing()
         && let Some(snapshot) = app.snapshot.as_mut()
     {
         let taken_at = server_time.unwrap_or(snapshot.taken_at);
+        if app.sync.cold().in_flight {
+            app.hot_while_cold.retain(|(u, _)| u.lanes != lanes);
+            app.hot_while_cold.push((update.clone(), taken_at));
+        }
         // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
         if update.apply(snapshot, taken_at) {
             app.dirty = true;
@@ -144,7 +156,7 @@ fn hot_refreshed(app: &mut App, at: Mono, update: HotUpdate, server_time: Option
         arrived = Arrived::Yes;
         clamp(app);
     }
-    app.sync.hot_done(at, arrived, error);
+    app.sync.hot_done(at, lanes, arrived, error);
     if failed {
         app.dirty = true;
     }

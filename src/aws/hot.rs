@@ -22,6 +22,67 @@ use crate::model::service_deployment::ServiceDeployment;
 
 const IN_FLIGHT: &[&str] = &["Created", "Queued", "InProgress", "Baking", "Ready"];
 
+/// The AWS service a part of the hot refresh reads. Each part is sent and comes back on its
+/// own: a slow or failing service holds up its own panels and no other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lane {
+    /// Deployments (with their targets) and the search for new ones.
+    CodeDeploy,
+    /// Services and service deployments.
+    Ecs,
+    /// Target health and listener rules.
+    Elb,
+    /// Pipelines.
+    CodePipeline,
+}
+
+impl Lane {
+    pub const ALL: [Lane; 4] = [Lane::CodeDeploy, Lane::Ecs, Lane::Elb, Lane::CodePipeline];
+
+    /// The service's IAM prefix, as the gaps name it.
+    pub fn service(self) -> &'static str {
+        match self {
+            Lane::CodeDeploy => "codedeploy",
+            Lane::Ecs => "ecs",
+            Lane::Elb => "elasticloadbalancing",
+            Lane::CodePipeline => "codepipeline",
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// A set of lanes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Lanes(u8);
+
+impl Lanes {
+    pub const NONE: Lanes = Lanes(0);
+    pub const ALL: Lanes = Lanes(0b1111);
+
+    pub fn one(lane: Lane) -> Self {
+        Lanes(lane.bit())
+    }
+
+    pub fn contains(self, lane: Lane) -> bool {
+        self.0 & lane.bit() != 0
+    }
+
+    pub fn with(self, lane: Lane) -> Self {
+        Lanes(self.0 | lane.bit())
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Lane> {
+        Lane::ALL.into_iter().filter(move |l| self.contains(*l))
+    }
+}
+
 /// What a hot refresh reads, as the refresh scheduler chose it (`sync::heat`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HotSet {
@@ -42,16 +103,55 @@ pub struct HotSet {
 }
 
 impl HotSet {
+    /// Whether nothing moves: what is warm alone (services, rules, health, the search for
+    /// new deployments) is read only beside something that moves.
     pub fn is_empty(&self) -> bool {
         self.deployments.is_empty()
             && self.pipelines.is_empty()
             && self.service_deployments.is_empty()
+    }
+
+    /// The lanes with something to read.
+    pub fn lanes(&self) -> Lanes {
+        Lane::ALL
+            .into_iter()
+            .filter(|lane| match lane {
+                Lane::CodeDeploy => !self.deployments.is_empty() || self.discover,
+                Lane::Ecs => !self.services.is_empty() || !self.service_deployments.is_empty(),
+                Lane::Elb => !self.target_groups.is_empty() || !self.rules.is_empty(),
+                Lane::CodePipeline => !self.pipelines.is_empty(),
+            })
+            .fold(Lanes::NONE, Lanes::with)
+    }
+
+    /// What of this set the lanes in `lanes` read; the rest left out.
+    pub fn only(&self, lanes: Lanes) -> HotSet {
+        let mut set = self.clone();
+        if !lanes.contains(Lane::CodeDeploy) {
+            set.deployments.clear();
+            set.discover = false;
+        }
+        if !lanes.contains(Lane::Ecs) {
+            set.services.clear();
+            set.service_deployments.clear();
+        }
+        if !lanes.contains(Lane::Elb) {
+            set.target_groups.clear();
+            set.rules.clear();
+        }
+        if !lanes.contains(Lane::CodePipeline) {
+            set.pipelines.clear();
+        }
+        set
     }
 }
 
 /// What a hot refresh read.
 #[derive(Debug, Clone, Default)]
 pub struct HotUpdate {
+    /// The lanes it read: what it says about them replaces what was known (their errors,
+    /// the deployments not ours); other lanes' are left as they are.
+    pub lanes: Lanes,
     pub deployments: Vec<Deployment>,
     pub services: Vec<Service>,
     pub health: Vec<(String, Vec<Target>)>,
@@ -68,22 +168,11 @@ pub struct HotUpdate {
 /// teams' applications, Lambda and EC2 deployments) are read once, to learn they are not
 /// ours, and then left alone until they end.
 pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
-    let mut out = HotUpdate::default();
-    let by_cluster = set.services.iter().fold(
-        BTreeMap::<&str, Vec<String>>::new(),
-        |mut m, (cluster, name)| {
-            m.entry(cluster.as_str()).or_default().push(name.clone());
-            m
-        },
-    );
-    let batches: Vec<(&str, Vec<String>)> = by_cluster
-        .iter()
-        .flat_map(|(cluster, names)| {
-            names
-                .chunks(ecs::DESCRIBE_SERVICES_BATCH)
-                .map(|chunk| (*cluster, chunk.to_vec()))
-        })
-        .collect();
+    let mut out = HotUpdate {
+        lanes: set.lanes(),
+        ..HotUpdate::default()
+    };
+    let batches = service_batches(set);
     let (listed, services, health, rules, pipelines, native) = tokio::join!(
         discover(c, set),
         join_all(
@@ -171,6 +260,26 @@ pub async fn refresh(c: &Clients, set: &HotSet) -> HotUpdate {
         }
     }
     out
+}
+
+/// The services of `set` by cluster, in DescribeServices batches.
+fn service_batches(set: &HotSet) -> Vec<(&str, Vec<String>)> {
+    let by_cluster = set.services.iter().fold(
+        BTreeMap::<&str, Vec<String>>::new(),
+        |mut m, (cluster, name)| {
+            m.entry(cluster.as_str()).or_default().push(name.clone());
+            m
+        },
+    );
+    by_cluster
+        .into_iter()
+        .flat_map(|(cluster, names)| {
+            names
+                .chunks(ecs::DESCRIBE_SERVICES_BATCH)
+                .map(|chunk| (cluster, chunk.to_vec()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// The CodeDeploy deployments in flight in the account, when `set` looks for new ones.
@@ -322,8 +431,18 @@ impl HotUpdate {
                 changed |= replace(slot, p, |old, new| new.failures = old.failures.clone());
             }
         }
-        s.not_ours = self.not_ours;
-        let gaps: Vec<_> = self.errors.iter().map(AwsError::to_gap).collect();
+        if self.lanes.contains(Lane::CodeDeploy) {
+            s.not_ours = self.not_ours;
+        }
+        // The gaps of the lanes read are replaced; the other lanes' stay until they are read.
+        let lanes = self.lanes;
+        let mut gaps: Vec<_> = s
+            .hot_gaps
+            .iter()
+            .filter(|g| !lanes.iter().any(|l| l.service() == g.service))
+            .cloned()
+            .collect();
+        gaps.extend(self.errors.iter().map(AwsError::to_gap));
         changed |= gaps != s.hot_gaps;
         s.hot_gaps = gaps;
         s.taken_at = taken_at;

@@ -58,6 +58,29 @@ pub struct ConnectOptions {
     /// `None` reads as fast as the concurrency allows: for a local simulator, with no account
     /// to share.
     pub budgets: Option<Budgets>,
+    /// How long one attempt and one whole call may take; [`Timeouts::default`] when `None`.
+    pub timeouts: Option<Timeouts>,
+}
+
+/// How long AWS is waited for. An attempt that gets no answer is cut and retried; a call
+/// whose attempts (with the retries' backoff) take longer than `call` ends with a timeout,
+/// so that an endpoint that accepts connections and never answers holds a refresh at most
+/// that long (three 20 s attempts and their backoff took a minute before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub call: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(10),
+            call: Duration::from_secs(25),
+        }
+    }
 }
 
 impl ConnectOptions {
@@ -304,10 +327,12 @@ impl Intercept for ServerTime {
 
 /// Builds the clients. Loading the configuration makes no call to AWS.
 pub async fn connect(options: &ConnectOptions) -> Clients {
+    let timeouts = options.timeouts.unwrap_or_default();
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
         TimeoutConfig::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .operation_attempt_timeout(Duration::from_secs(20))
+            .connect_timeout(timeouts.connect)
+            .operation_attempt_timeout(timeouts.attempt)
+            .operation_timeout(timeouts.call)
             .build(),
     );
     if let Some(profile) = &options.profile {

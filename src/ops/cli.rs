@@ -86,6 +86,7 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
             concurrency: 4,
             static_credentials: None,
             budgets: Some(config.budgets),
+            timeouts: None,
         })
         .await;
         // The mutation is sent once: no SDK retries (an unknown result is answered by

@@ -4,7 +4,10 @@
 //! when each kind last ran, when data last arrived and why the last one failed.
 //!
 //! Coalescing: one refresh of each kind at a time. A refresh asked for while one of its kind
-//! runs is not sent again; it folds into the one running, whose answer satisfies it.
+//! runs is not sent again; it folds into the one running, whose answer satisfies it. The hot
+//! refresh runs in lanes, one per AWS service ([`Lane`]): each is sent when its own last one
+//! came back, so a slow or failing service holds up only its own panels; and it runs while a
+//! cold snapshot does, which may take a while when budgets pace it.
 //!
 //! It never does I/O, never renders and never awaits: time comes in as [`Mono`], results as
 //! values, so every rule here is tested with plain values. It reads `model` and names the
@@ -20,7 +23,7 @@ pub mod heat;
 use std::time::Duration;
 
 use crate::aws::AwsError;
-use crate::aws::hot::HotSet;
+use crate::aws::hot::{HotSet, Lane, Lanes};
 use crate::model::{Gap, Snapshot};
 
 /// Monotonic time since the console started, in milliseconds: what refresh scheduling uses.
@@ -93,7 +96,8 @@ pub struct RefreshState {
 pub struct Scheduler {
     intervals: Intervals,
     cold: RefreshState,
-    hot: RefreshState,
+    /// The hot refresh's lanes, in [`Lane::ALL`]'s order.
+    hot: [RefreshState; 4],
     /// When the last hot refresh that read what is warm was sent.
     warm_sent: Option<Mono>,
     /// Warm refreshes sent since the last that read target health.
@@ -116,11 +120,12 @@ impl Scheduler {
     }
 
     /// The refresh due at `now`, marked in flight: the caller sends it. The cold snapshot
-    /// first and alone, when there is none yet, it is old, or the last one failed; else a hot one, while something
-    /// moves or is on screen, at the hot interval since the last refresh of either kind (a
-    /// cold snapshot reads what is hot too), reading what is warm too when the warm interval
-    /// has passed since the last that did (or the cold snapshot). Nothing while one of its
-    /// kind runs, and no hot one while a cold one runs.
+    /// first and alone, when there is none yet, it is old, or the last one failed. Else a hot
+    /// one, while something moves or is on screen: of each lane whose last one came back at
+    /// least the hot interval ago (and the cold snapshot too, which reads what is hot), with
+    /// what is warm when the warm interval has passed since the last that read it (or the
+    /// cold snapshot). A lane still running when what is warm is read reads its part at the
+    /// next warm refresh.
     pub fn due(
         &mut self,
         now: Mono,
@@ -140,10 +145,14 @@ impl Scheduler {
             self.cold.in_flight = true;
             return Some(Refresh::Cold);
         }
-        if self.cold.in_flight
-            || self.hot.in_flight
-            || !passed(now, self.hot.last.max(self.cold.last), self.intervals.hot)
-        {
+        let free = Lane::ALL
+            .into_iter()
+            .filter(|lane| {
+                let state = self.lane(*lane);
+                !state.in_flight && passed(now, state.last.max(self.cold.last), self.intervals.hot)
+            })
+            .fold(Lanes::NONE, Lanes::with);
+        if free.is_empty() {
             return None;
         }
         let warm = if !passed(now, self.warm_sent.max(self.cold.last), self.intervals.warm) {
@@ -157,12 +166,27 @@ impl Scheduler {
         if set.is_empty() {
             return None;
         }
+        let set = set.only(free);
+        let lanes = set.lanes();
+        if lanes.is_empty() {
+            return None;
+        }
         if warm >= heat::Warm::Included {
             self.warm_sent = Some(now);
             self.warm_count = self.warm_count.wrapping_add(1);
         }
-        self.hot.in_flight = true;
+        for lane in lanes.iter() {
+            self.lane_mut(lane).in_flight = true;
+        }
         Some(Refresh::Hot(set))
+    }
+
+    fn lane(&self, lane: Lane) -> &RefreshState {
+        &self.hot[lane as usize]
+    }
+
+    fn lane_mut(&mut self, lane: Lane) -> &mut RefreshState {
+        &mut self.hot[lane as usize]
     }
 
     /// The cold snapshot came back at `at`: with data, or with why not.
@@ -174,20 +198,29 @@ impl Scheduler {
                 self.cold.last_ok = Some(at);
                 self.cold.error = None;
                 // The snapshot read again whatever the hot refresh failed to.
-                self.hot.error = None;
+                for lane in &mut self.hot {
+                    lane.error = None;
+                }
             }
             Err(error) => self.cold.error = Some(error),
         }
     }
 
-    /// The hot refresh came back at `at`, its data folded in or not, with the first of the
-    /// calls that failed on the way (a hot refresh reads in parts: some may fail).
-    pub fn hot_done(&mut self, at: Mono, arrived: Arrived, error: Option<AwsError>) {
-        self.hot.in_flight = false;
-        self.hot.last = Some(at);
-        self.hot.error = error;
-        if arrived == Arrived::Yes {
-            self.hot.last_ok = Some(at);
+    /// The hot refresh of `lanes` came back at `at`, its data folded in or not, with the
+    /// first of the calls that failed on the way (a hot refresh reads in parts: some may
+    /// fail).
+    pub fn hot_done(&mut self, at: Mono, lanes: Lanes, arrived: Arrived, error: Option<AwsError>) {
+        let mut lanes = lanes.iter().peekable();
+        let mut error = error;
+        while let Some(lane) = lanes.next() {
+            let last = lanes.peek().is_none();
+            let state = self.lane_mut(lane);
+            state.in_flight = false;
+            state.last = Some(at);
+            state.error = if last { error.take() } else { error.clone() };
+            if arrived == Arrived::Yes {
+                state.last_ok = Some(at);
+            }
         }
     }
 
@@ -214,36 +247,45 @@ impl Scheduler {
 
     /// Seconds since data last arrived, of either kind.
     pub fn data_age(&self, now: Mono) -> Option<u64> {
-        let last = self.hot.last_ok.max(self.cold.last_ok)?;
+        let last = self.hot().last_ok.max(self.cold.last_ok)?;
         Some(now.saturating_sub(last) / 1000)
     }
 
     /// Seconds since data last arrived, when the latest refresh failed whole (it brought
-    /// nothing): how stale the screen is. `None` while data arrives, whole or in part.
+    /// nothing) and so did the latest of every hot lane since: how stale the screen is.
+    /// `None` while data arrives, whole or in part, by any lane.
     pub fn stale(&self, now: Mono) -> Option<u64> {
-        let latest = if self.hot.last > self.cold.last {
-            &self.hot
+        let failed_whole = |r: &RefreshState| r.error.is_some() && r.last_ok != r.last;
+        let hot = self.hot.iter().filter(|l| l.last > self.cold.last);
+        let failing = if self.hot().last > self.cold.last {
+            hot.clone().all(failed_whole) && hot.count() > 0
         } else {
-            &self.cold
+            failed_whole(&self.cold)
         };
-        if latest.error.is_some() && latest.last_ok != latest.last {
-            self.data_age(now)
-        } else {
-            None
-        }
+        if failing { self.data_age(now) } else { None }
     }
 
     pub fn cold(&self) -> &RefreshState {
         &self.cold
     }
 
-    pub fn hot(&self) -> &RefreshState {
-        &self.hot
+    /// The hot refresh, its lanes as one: in flight while any is, its times the latest of
+    /// any, its error the first lane's that has one.
+    pub fn hot(&self) -> RefreshState {
+        RefreshState {
+            in_flight: self.hot.iter().any(|l| l.in_flight),
+            last: self.hot.iter().filter_map(|l| l.last).max(),
+            last_ok: self.hot.iter().filter_map(|l| l.last_ok).max(),
+            error: self.hot.iter().find_map(|l| l.error.clone()),
+        }
     }
 
-    /// Why the last refresh failed: the cold snapshot's error first, then the hot one's.
+    /// Why the last refresh failed: the cold snapshot's error first, then the hot lanes'.
     pub fn error(&self) -> Option<&AwsError> {
-        self.cold.error.as_ref().or(self.hot.error.as_ref())
+        self.cold
+            .error
+            .as_ref()
+            .or_else(|| self.hot.iter().find_map(|l| l.error.as_ref()))
     }
 }
 

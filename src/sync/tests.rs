@@ -2,6 +2,7 @@
 
 use super::{Arrived, Intervals, OnScreen, Refresh, Scheduler};
 use crate::aws::AwsError;
+use crate::aws::hot::{Lane, Lanes};
 use crate::model::Snapshot;
 use crate::model::deploy::Deployment;
 use crate::model::status::DeploymentStatus;
@@ -61,11 +62,11 @@ fn the_cold_snapshot_comes_first_and_alone() {
 fn nothing_is_asked_again_while_it_runs() {
     let mut sync = Scheduler::new(Intervals::default());
     let snapshot = moving();
-    assert_eq!(sync.due(0, Some(&snapshot), NOTHING), Some(Refresh::Cold));
+    assert_eq!(sync.due(0, None, NOTHING), Some(Refresh::Cold));
     assert_eq!(
-        sync.due(60_000, Some(&snapshot), NOTHING),
+        sync.due(60_000, None, NOTHING),
         None,
-        "no second cold one, and no hot one while a cold one runs"
+        "no second cold one, and no hot one without a snapshot"
     );
     sync.cold_done(60_000, Ok(()));
     assert!(sync.due(62_000, Some(&snapshot), NOTHING).is_some());
@@ -74,7 +75,7 @@ fn nothing_is_asked_again_while_it_runs() {
         None,
         "no second hot one"
     );
-    sync.hot_done(64_500, Arrived::Yes, None);
+    sync.hot_done(64_500, Lanes::ALL, Arrived::Yes, None);
     assert!(sync.due(66_500, Some(&snapshot), NOTHING).is_some());
 }
 
@@ -129,7 +130,7 @@ fn a_failed_cold_snapshot_is_asked_again_at_the_hot_rhythm_until_one_comes() {
         sync.due(65_500, Some(&snapshot), NOTHING),
         Some(Refresh::Hot(_))
     ));
-    sync.hot_done(65_600, Arrived::Yes, None);
+    sync.hot_done(65_600, Lanes::ALL, Arrived::Yes, None);
     assert_eq!(
         sync.due(123_499, Some(&snapshot), NOTHING)
             .filter(|r| *r == Refresh::Cold),
@@ -147,7 +148,7 @@ fn the_data_is_stale_only_while_the_latest_refresh_brought_nothing() {
     let mut sync = after_first_snapshot(1_000);
     assert!(sync.due(3_000, Some(&moving()), NOTHING).is_some());
     let throttled = AwsError::local("ecs", "DescribeServices", "Rate exceeded");
-    sync.hot_done(3_500, Arrived::Yes, Some(throttled));
+    sync.hot_done(3_500, Lanes::ALL, Arrived::Yes, Some(throttled));
     assert_eq!(
         sync.stale(9_000),
         None,
@@ -155,10 +156,10 @@ fn the_data_is_stale_only_while_the_latest_refresh_brought_nothing() {
     );
     assert!(sync.due(9_000, Some(&moving()), NOTHING).is_some());
     let dropped = AwsError::local("ecs", "DescribeServiceDeployments", "connection closed");
-    sync.hot_done(9_500, Arrived::No, Some(dropped));
+    sync.hot_done(9_500, Lanes::ALL, Arrived::No, Some(dropped));
     assert_eq!(sync.stale(12_000), Some(8), "since the hot one at 3.5 s");
     assert!(sync.due(12_000, Some(&moving()), NOTHING).is_some());
-    sync.hot_done(12_100, Arrived::Yes, None);
+    sync.hot_done(12_100, Lanes::ALL, Arrived::Yes, None);
     assert_eq!(sync.stale(13_000), None);
 }
 
@@ -175,7 +176,7 @@ fn the_intervals_are_respected() {
         sync.due(3_000, Some(&snapshot), NOTHING),
         Some(Refresh::Hot(_))
     ));
-    sync.hot_done(3_500, Arrived::Yes, None);
+    sync.hot_done(3_500, Lanes::ALL, Arrived::Yes, None);
     assert_eq!(sync.due(5_499, Some(&snapshot), NOTHING), None);
     assert_eq!(
         sync.due(61_000, Some(&snapshot), NOTHING),
@@ -227,7 +228,7 @@ fn a_failed_refresh_keeps_when_data_last_arrived() {
     let mut sync = after_first_snapshot(1_000);
     assert!(sync.due(3_000, Some(&moving()), NOTHING).is_some());
     let throttled = AwsError::local("ecs", "DescribeServices", "Rate exceeded");
-    sync.hot_done(4_000, Arrived::Yes, Some(throttled));
+    sync.hot_done(4_000, Lanes::ALL, Arrived::Yes, Some(throttled));
     assert_eq!(sync.data_age(9_000), Some(5));
     assert_eq!(sync.error().map(|e| e.operation), Some("DescribeServices"));
     sync.refresh_now();
@@ -282,14 +283,14 @@ fn what_waits_is_read_every_warm_interval_and_what_moves_every_hot_one() {
         !set.discover,
         "deployments started since are looked for when warm"
     );
-    sync.hot_done(2_000, Arrived::Yes, None);
+    sync.hot_done(2_000, Lanes::ALL, Arrived::Yes, None);
     // 10 s after the cold snapshot: the warm part too.
     for at in [4_000, 6_000, 8_000] {
         let Some(Refresh::Hot(set)) = sync.due(at, Some(&s), NOTHING) else {
             panic!("a hot refresh at {at}")
         };
         assert!(set.pipelines.is_empty(), "still not warm at {at}");
-        sync.hot_done(at, Arrived::Yes, None);
+        sync.hot_done(at, Lanes::ALL, Arrived::Yes, None);
     }
     let Some(Refresh::Hot(set)) = sync.due(10_000, Some(&s), NOTHING) else {
         panic!("a hot refresh")
@@ -300,7 +301,7 @@ fn what_waits_is_read_every_warm_interval_and_what_moves_every_hot_one() {
     );
     assert_eq!(set.pipelines.iter().collect::<Vec<_>>(), ["web-release"]);
     assert!(set.discover);
-    sync.hot_done(10_000, Arrived::Yes, None);
+    sync.hot_done(10_000, Lanes::ALL, Arrived::Yes, None);
     // And not again for another 10 s.
     let Some(Refresh::Hot(set)) = sync.due(12_000, Some(&s), NOTHING) else {
         panic!("a hot refresh")
@@ -426,10 +427,12 @@ fn target_health_of_what_is_in_flight_is_read_every_third_warm_refresh() {
                 health.push(at);
             }
         }
-        sync.hot_done(at, Arrived::Yes, None);
+        sync.hot_done(at, Lanes::ALL, Arrived::Yes, None);
     }
-    assert_eq!(warm, [10_000, 20_000, 30_000, 40_000, 50_000]);
-    assert_eq!(health, [30_000]);
+    // At a minute the cold snapshot is sent, and never comes back here: the hot refresh
+    // goes on beside it, with what is warm when due.
+    assert_eq!(warm, [10_000, 20_000, 30_000, 40_000, 50_000, 62_000]);
+    assert_eq!(health, [30_000, 62_000]);
 }
 
 #[test]
@@ -482,7 +485,7 @@ fn a_snapshot_that_comes_supersedes_the_hot_refreshs_error() {
     let mut sync = after_first_snapshot(0);
     assert!(sync.due(2_000, Some(&moving()), NOTHING).is_some());
     let dropped = AwsError::local("ecs", "DescribeServiceDeployments", "connection closed");
-    sync.hot_done(2_500, Arrived::No, Some(dropped));
+    sync.hot_done(2_500, Lanes::ALL, Arrived::No, Some(dropped));
     sync.refresh_now();
     assert_eq!(
         sync.due(3_000, Some(&moving()), NOTHING),
@@ -513,5 +516,93 @@ fn a_refused_call_is_told_for_two_cold_intervals_after_it_was_last_seen() {
         sync.refused(150_000),
         None,
         "granted since, or no longer asked"
+    );
+}
+
+#[test]
+fn the_hot_refresh_goes_on_while_a_long_cold_snapshot_is_read() {
+    let mut sync = after_first_snapshot(0);
+    let s = moving();
+    assert_eq!(sync.due(60_000, Some(&s), NOTHING), Some(Refresh::Cold));
+    for at in [62_000, 64_000, 66_000] {
+        assert_eq!(hot_ids(sync.due(at, Some(&s), NOTHING)), ["d-INFLIGHT1"]);
+        sync.hot_done(at, Lanes::ALL, Arrived::Yes, None);
+    }
+    assert!(sync.cold().in_flight, "the cold one still runs");
+}
+
+/// Two moving lanes: a deployment in progress (CodeDeploy) and an ECS service deployment.
+fn two_lanes() -> Snapshot {
+    let mut s = ecs_in_flight();
+    s.deployments = moving().deployments;
+    s
+}
+
+#[test]
+fn each_lane_is_sent_when_its_own_last_came_back() {
+    let mut sync = after_first_snapshot(0);
+    let s = two_lanes();
+    let Some(Refresh::Hot(set)) = sync.due(2_000, Some(&s), NOTHING) else {
+        panic!("a hot refresh")
+    };
+    assert_eq!(
+        set.lanes(),
+        Lanes::one(Lane::CodeDeploy).with(Lane::Ecs),
+        "{set:?}"
+    );
+    // ECS answers; CodeDeploy hangs.
+    sync.hot_done(2_100, Lanes::one(Lane::Ecs), Arrived::Yes, None);
+    for at in [4_100, 6_100] {
+        let Some(Refresh::Hot(set)) = sync.due(at, Some(&s), NOTHING) else {
+            panic!("a hot refresh at {at}")
+        };
+        assert_eq!(set.lanes(), Lanes::one(Lane::Ecs), "at {at}");
+        assert!(set.deployments.is_empty(), "CodeDeploy is still out");
+        sync.hot_done(at, Lanes::one(Lane::Ecs), Arrived::Yes, None);
+    }
+    // CodeDeploy comes back, failed: only its own lane is in error, and nothing is stale.
+    let slow = AwsError::local("codedeploy", "BatchGetDeployments", "timed out");
+    sync.hot_done(7_000, Lanes::one(Lane::CodeDeploy), Arrived::No, Some(slow));
+    assert_eq!(
+        sync.error().map(|e| e.operation),
+        Some("BatchGetDeployments")
+    );
+    assert_eq!(sync.stale(7_500), None, "ECS data still arrives");
+    let Some(Refresh::Hot(set)) = sync.due(9_000, Some(&s), NOTHING) else {
+        panic!("a hot refresh")
+    };
+    assert_eq!(set.lanes(), Lanes::one(Lane::CodeDeploy).with(Lane::Ecs));
+}
+
+#[test]
+fn stale_only_when_every_lane_that_ran_since_brought_nothing() {
+    let mut sync = after_first_snapshot(0);
+    let s = two_lanes();
+    assert!(sync.due(2_000, Some(&s), NOTHING).is_some());
+    let gone = |op| AwsError::local("ecs", op, "connection refused");
+    sync.hot_done(
+        2_100,
+        Lanes::one(Lane::Ecs),
+        Arrived::No,
+        Some(gone("DescribeServiceDeployments")),
+    );
+    assert_eq!(
+        sync.stale(2_200),
+        Some(2),
+        "the one lane back brought nothing"
+    );
+    sync.hot_done(2_300, Lanes::one(Lane::CodeDeploy), Arrived::Yes, None);
+    assert_eq!(sync.stale(2_400), None, "CodeDeploy's data arrived");
+    assert!(sync.due(4_300, Some(&s), NOTHING).is_some());
+    sync.hot_done(
+        4_400,
+        Lanes::one(Lane::CodeDeploy),
+        Arrived::No,
+        Some(gone("BatchGetDeployments")),
+    );
+    assert_eq!(
+        sync.stale(5_000),
+        Some(2),
+        "since CodeDeploy's data at 2.3 s"
     );
 }

@@ -143,3 +143,52 @@ async fn deployments_left_out_once_for_want_of_their_group_come_back_with_it() {
     let again = take(&c, &Scope::default()).await.expect("read");
     assert_eq!(ids(&again), ids(&truth));
 }
+
+/// An endpoint that accepts connections and never answers: each attempt is cut at the
+/// attempt timeout and the call as a whole at the call timeout, with the SDK's retries
+/// (`TimeoutConfig`'s operation and attempt timeouts, aws-smithy-types). Shortened here;
+/// the console's own are `Timeouts::default()`.
+#[tokio::test]
+async fn an_endpoint_that_never_answers_ends_the_call_at_its_timeout() {
+    use cutover::aws::{ConnectOptions, Timeouts, connect};
+    use std::time::{Duration, Instant};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let clients = connect(&ConnectOptions {
+        endpoint_url: Some(endpoint),
+        region: Some("us-east-1".to_owned()),
+        concurrency: ConnectOptions::DEFAULT_CONCURRENCY,
+        static_credentials: Some(("AKIDTEST".to_owned(), "secret".to_owned())),
+        timeouts: Some(Timeouts {
+            connect: Duration::from_millis(500),
+            attempt: Duration::from_secs(2),
+            call: Duration::from_millis(800),
+        }),
+        ..ConnectOptions::default()
+    })
+    .await;
+    let started = Instant::now();
+    let error = take(&clients, &Scope::default())
+        .await
+        .expect_err("nothing answers");
+    let took = started.elapsed();
+    silent.abort();
+    assert_eq!(error.kind, ErrorKind::Timeout, "{error}");
+    // Three attempts of 2 s would take over 6 s: the call's own limit cut them.
+    assert!(
+        took < Duration::from_secs(4),
+        "cut by the call timeout, not by its attempts': {took:?}"
+    );
+    assert!(
+        error.hint().is_some_and(|h| h.contains("asked again")),
+        "{error}"
+    );
+}

@@ -33,6 +33,7 @@ pub async fn clients(endpoint: &str) -> Clients {
         static_credentials: Some(("AKIDTEST".to_owned(), "secret".to_owned())),
         profile: None,
         budgets: None,
+        timeouts: None,
     })
     .await
 }

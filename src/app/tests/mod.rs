@@ -259,7 +259,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         Msg::HotRefreshed {
             at: 6_500,
             source: source(),
-            update: Box::default(),
+            update: Box::new(every_lane()),
             server_time: None,
             budgets: Vec::new(),
         },
@@ -376,13 +376,13 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
         Msg::HotRefreshed {
             at: 1_000,
             source: source(),
-            update: Box::default(),
+            update: Box::new(every_lane()),
             server_time: Some(Timestamp(61_000)),
             budgets: Vec::new(),
         },
     );
     assert!(!app.dirty, "same data, no frame");
-    let mut changed = crate::aws::hot::HotUpdate::default();
+    let mut changed = every_lane();
     let mut d = deployment("d-INFLIGHT1", DeploymentStatus::Succeeded);
     d.completed = Some(Timestamp(61_000));
     changed.deployments.push(d);
@@ -410,7 +410,7 @@ fn a_hot_refresh_that_read_nothing_leaves_the_data_and_its_age() {
             "DescribeServiceDeployments",
             "connection closed before message completed",
         )],
-        ..crate::aws::hot::HotUpdate::default()
+        ..every_lane()
     };
     update(&mut app, Msg::Tick(4_000));
     update(
@@ -449,7 +449,7 @@ fn a_refresh_brings_the_budgets_and_redraws_only_when_the_header_would_change() 
     let refreshed = |at, budgets| Msg::HotRefreshed {
         at,
         source: source(),
-        update: Box::default(),
+        update: Box::new(every_lane()),
         server_time: Some(Timestamp(61_000)),
         budgets,
     };
@@ -557,4 +557,63 @@ fn a_ready_wait_and_a_pause_hook_wait_on_a_person_beside_the_approvals_not_among
         hook.opens().and_then(|s| s.subject),
         Some(Subject::Deployment(DeploymentRef::Ecs(arn.into())))
     );
+}
+
+/// A hot refresh of every lane that read nothing new.
+fn every_lane() -> crate::aws::hot::HotUpdate {
+    crate::aws::hot::HotUpdate {
+        lanes: crate::aws::hot::Lanes::ALL,
+        ..crate::aws::hot::HotUpdate::default()
+    }
+}
+
+#[test]
+fn what_the_hot_refresh_read_while_a_snapshot_was_read_is_not_undone_when_it_lands() {
+    let mut app = app_with_fleet();
+    let status = |app: &App| {
+        app.snapshot
+            .as_ref()
+            .and_then(|s| s.deployments.iter().find(|d| d.id == "d-INFLIGHT1"))
+            .map(|d| d.status.clone())
+    };
+    let finished = |at: u64| {
+        let mut d = deployment("d-INFLIGHT1", DeploymentStatus::Succeeded);
+        d.completed = Some(Timestamp(at as i64));
+        Msg::HotRefreshed {
+            at,
+            source: source(),
+            update: Box::new(crate::aws::hot::HotUpdate {
+                lanes: crate::aws::hot::Lanes::one(crate::aws::hot::Lane::CodeDeploy),
+                deployments: vec![d],
+                ..crate::aws::hot::HotUpdate::default()
+            }),
+            server_time: Some(Timestamp(at as i64 + 60_000)),
+            budgets: Vec::new(),
+        }
+    };
+    update(&mut app, finished(2_000));
+    assert!(app.hot_while_cold.is_empty(), "no snapshot was being read");
+    assert_eq!(
+        update(&mut app, Msg::Tick(60_000)),
+        vec![Command::TakeSnapshot]
+    );
+    // The snapshot read the deployment early; the hot refresh read it after, finished.
+    update(&mut app, finished(61_000));
+    assert_eq!(app.hot_while_cold.len(), 1);
+    update(
+        &mut app,
+        Msg::SnapshotTaken {
+            at: 62_000,
+            source: source(),
+            result: Ok(Box::new(fleet())),
+            budgets: Vec::new(),
+        },
+    );
+    assert_eq!(status(&app), Some(DeploymentStatus::Succeeded));
+    assert_eq!(
+        app.snapshot.as_ref().map(|s| s.taken_at),
+        Some(Timestamp(121_000)),
+        "the newer of the two reads"
+    );
+    assert!(app.hot_while_cold.is_empty());
 }
