@@ -265,6 +265,9 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     TakeSnapshot,
+    /// The snapshot a person asked for (`r`, or after an action): nothing reused that a
+    /// refresh read a moment ago.
+    ReadEverything,
     RefreshHot(Box<crate::aws::hot::HotSet>),
     /// Read what the actions act on again and plan them.
     Prepare(Vec<crate::ops::Op>),

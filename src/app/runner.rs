@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::{Command, Mono, Msg};
 use crate::audit::Audit;
 use crate::aws::hot::Lanes;
+use crate::aws::snapshot::Reuse;
 use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
 use crate::ops::Ended;
@@ -58,8 +59,13 @@ impl Runner {
         let runner = self.clone();
         tokio::spawn(async move {
             let msg = match command {
-                Command::TakeSnapshot => {
-                    let result = snapshot::take(&runner.clients, &runner.scope).await;
+                Command::TakeSnapshot | Command::ReadEverything => {
+                    let reuse = if command == Command::ReadEverything {
+                        Reuse::Unchangeable
+                    } else {
+                        Reuse::Recent
+                    };
+                    let result = snapshot::take_with(&runner.clients, &runner.scope, reuse).await;
                     if result.is_ok() {
                         runner.clients.settle_budgets();
                     }

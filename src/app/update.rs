@@ -217,6 +217,7 @@ fn schedule(app: &mut App) -> Vec<Command> {
     let due = app.sync.due(app.now, app.snapshot.as_ref(), on_screen);
     due.map(|refresh| match refresh {
         Refresh::Cold => Command::TakeSnapshot,
+        Refresh::Asked => Command::ReadEverything,
         Refresh::Hot(set) => Command::RefreshHot(Box::new(set)),
     })
     .into_iter()

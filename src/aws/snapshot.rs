@@ -76,18 +76,34 @@ impl Gaps {
 /// denied or unreachable) or the credentials are missing or expired; a service that cannot
 /// be reached is a gap, and the rest is read.
 pub async fn take(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
-    // The joined reads make a large future; keep it on the heap, not the caller's stack.
-    Box::pin(read(c, scope)).await
+    take_with(c, scope, Reuse::Recent).await
 }
 
-async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
+/// What a snapshot may take from what was read before instead of reading it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// What cannot have changed (a pipeline's declaration of the same version, a finished
+    /// deployment, a still target group's health within its spread), and a pipeline a
+    /// refresh read a moment ago.
+    Recent,
+    /// What cannot have changed alone: a person asked to see it now.
+    Unchangeable,
+}
+
+/// [`take`], reusing what `reuse` allows.
+pub async fn take_with(c: &Clients, scope: &Scope, reuse: Reuse) -> Result<Snapshot, AwsError> {
+    // The joined reads make a large future; keep it on the heap, not the caller's stack.
+    Box::pin(read(c, scope, reuse)).await
+}
+
+async fn read(c: &Clients, scope: &Scope, reuse: Reuse) -> Result<Snapshot, AwsError> {
     let gaps = Gaps::default();
     let (ecs_groups_tx, ecs_groups_rx) = oneshot::channel::<BTreeSet<String>>();
     let (cd_groups_tx, cd_groups_rx) = oneshot::channel::<BTreeSet<String>>();
     let identity = c.identity();
     let (identity, pipelines, deploy, ecs, elb) = tokio::join!(
         identity,
-        read_pipelines(c, scope, &gaps),
+        read_pipelines(c, scope, &gaps, reuse),
         read_deployments(c, scope, &gaps, cd_groups_tx),
         read_ecs(c, scope, &gaps, ecs_groups_tx),
         read_elb(c, &gaps, ecs_groups_rx, cd_groups_rx),
@@ -155,7 +171,7 @@ async fn read(c: &Clients, scope: &Scope) -> Result<Snapshot, AwsError> {
     Ok(snapshot)
 }
 
-async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline> {
+async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps, reuse: Reuse) -> Vec<Pipeline> {
     let Some(names) = gaps.keep(codepipeline::list(c).await) else {
         return Vec::new();
     };
@@ -164,9 +180,12 @@ async fn read_pipelines(c: &Clients, scope: &Scope, gaps: &Gaps) -> Vec<Pipeline
         .filter(|(n, _)| scope.pipeline(n))
         .collect();
     let idle = IDLE_PER_PIPELINE * u32::try_from(names.len()).unwrap_or(u32::MAX);
-    let within = Within {
-        moving: RECENT,
-        idle: IDLE_AT_LEAST.max(idle),
+    let within = match reuse {
+        Reuse::Recent => Within {
+            moving: RECENT,
+            idle: IDLE_AT_LEAST.max(idle),
+        },
+        Reuse::Unchangeable => Within::NOTHING,
     };
     let read = join_all(
         names

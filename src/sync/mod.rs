@@ -56,8 +56,12 @@ const HEALTH_EVERY: u32 = 3;
 /// A refresh that is due: what the caller sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refresh {
-    /// The whole snapshot: everything, rarely.
+    /// The whole snapshot: everything, rarely. It may reuse what the hot refresh read a
+    /// moment ago.
     Cold,
+    /// The whole snapshot, asked for (`r`, or after an action): everything read again,
+    /// nothing reused but what cannot have changed.
+    Asked,
     /// What is moving: deployments in flight, running pipelines, often.
     Hot(HotSet),
 }
@@ -104,6 +108,8 @@ pub struct Scheduler {
     warm_count: u32,
     /// The last call refused for want of a permission, and when it was.
     refused: Option<(Gap, Mono)>,
+    /// A snapshot was asked for since the last one was sent.
+    asked: bool,
 }
 
 /// How long a refused call is told after it was last seen, in cold intervals: the call that
@@ -143,7 +149,11 @@ impl Scheduler {
         };
         if !self.cold.in_flight && passed(now, self.cold.last, cold_every) {
             self.cold.in_flight = true;
-            return Some(Refresh::Cold);
+            return Some(if std::mem::take(&mut self.asked) {
+                Refresh::Asked
+            } else {
+                Refresh::Cold
+            });
         }
         let free = Lane::ALL
             .into_iter()
@@ -192,6 +202,7 @@ impl Scheduler {
     /// The cold snapshot came back at `at`: with data, or with why not.
     pub fn cold_done(&mut self, at: Mono, result: Result<(), AwsError>) {
         self.cold.in_flight = false;
+        self.asked = false;
         self.cold.last = Some(at);
         match result {
             Ok(()) => {
@@ -240,9 +251,11 @@ impl Scheduler {
             .map(|(gap, _)| gap)
     }
 
-    /// Makes the cold snapshot due at once; while one runs, it answers the ask.
+    /// Makes the cold snapshot due at once, reading everything again; while one runs, it
+    /// answers the ask.
     pub fn refresh_now(&mut self) {
         self.cold.last = None;
+        self.asked = true;
     }
 
     /// Seconds since data last arrived, of either kind.

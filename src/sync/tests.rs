@@ -192,6 +192,11 @@ fn refresh_now_makes_the_cold_snapshot_due_at_once() {
     sync.refresh_now();
     assert_eq!(
         sync.due(1_001, Some(&still()), NOTHING),
+        Some(Refresh::Asked)
+    );
+    sync.cold_done(1_500, Ok(()));
+    assert_eq!(
+        sync.due(61_500, Some(&still()), NOTHING),
         Some(Refresh::Cold)
     );
 }
@@ -232,7 +237,7 @@ fn a_failed_refresh_keeps_when_data_last_arrived() {
     assert_eq!(sync.data_age(9_000), Some(5));
     assert_eq!(sync.error().map(|e| e.operation), Some("DescribeServices"));
     sync.refresh_now();
-    assert_eq!(sync.due(9_000, None, NOTHING), Some(Refresh::Cold));
+    assert_eq!(sync.due(9_000, None, NOTHING), Some(Refresh::Asked));
     sync.cold_done(
         9_500,
         Err(AwsError::local("sts", "GetCallerIdentity", "expired")),
@@ -489,7 +494,7 @@ fn a_snapshot_that_comes_supersedes_the_hot_refreshs_error() {
     sync.refresh_now();
     assert_eq!(
         sync.due(3_000, Some(&moving()), NOTHING),
-        Some(Refresh::Cold)
+        Some(Refresh::Asked)
     );
     sync.cold_done(3_500, Ok(()));
     assert!(sync.error().is_none(), "{:?}", sync.error());

@@ -88,3 +88,39 @@ async fn what_cannot_have_changed_is_not_read_again_and_the_snapshot_is_the_same
         total(&whole)
     );
 }
+
+/// A snapshot a person asked for (`r`, or after an action) reads every pipeline's state again,
+/// even one a refresh read a moment ago: what they just did must show. What cannot have
+/// changed (declarations of the same version) is still not read again.
+#[tokio::test]
+async fn a_snapshot_asked_for_reads_every_pipeline_state_again() {
+    use cutover::aws::snapshot::{Reuse, take_with};
+    let sim = Sim::start().await;
+    let c = clients(&sim.endpoint()).await;
+    take(&c, &Scope::default()).await.expect("first snapshot");
+    let pipelines = take(&c, &Scope::default())
+        .await
+        .expect("second snapshot")
+        .pipelines
+        .len();
+    let seq = last_seq(&sim);
+    take(&c, &Scope::default())
+        .await
+        .expect("the minute's snapshot");
+    let reused = count(&calls_since(&sim, seq), "codepipeline:GetPipelineState");
+    let seq = last_seq(&sim);
+    take_with(&c, &Scope::default(), Reuse::Unchangeable)
+        .await
+        .expect("the snapshot asked for");
+    let asked = calls_since(&sim, seq);
+    assert!(
+        reused < pipelines,
+        "a moment after the last, some are reused: {reused} of {pipelines}"
+    );
+    assert_eq!(
+        count(&asked, "codepipeline:GetPipelineState"),
+        pipelines,
+        "{asked:?}"
+    );
+    assert_eq!(count(&asked, "codepipeline:GetPipeline"), 0, "{asked:?}");
+}

@@ -279,7 +279,7 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
     key(&mut app, KeyCode::Char('r'));
     assert_eq!(
         update(&mut app, Msg::Tick(1_100)),
-        vec![Command::TakeSnapshot]
+        vec![Command::ReadEverything]
     );
     update(
         &mut app,
