@@ -136,16 +136,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// Where an action goes and under which rules.
-    pub fn reach(&self) -> Reach {
-        Reach {
-            profile: self.aws.profile.clone(),
-            region: self.aws.region.clone(),
+    /// Where an action goes and under which rules: one source, never several.
+    pub fn reach(&self, config: &crate::config::Config) -> Result<Reach, String> {
+        let source = crate::sources::one(self.aws.sources(config)?, "an action goes to")?;
+        Ok(Reach {
+            profile: source.profile,
+            region: source.region,
             endpoint_url: self.aws.endpoint_url.clone(),
             config: self.aws.config.clone(),
             read_only: self.read_only,
             scope: self.scope.scope(),
-        }
+        })
     }
 }
 
@@ -195,12 +196,19 @@ pub enum Command {
 #[derive(Debug, Clone, Default, Args)]
 #[group(skip)]
 pub struct AwsArgs {
-    /// The named profile (`~/.aws/config`); AWS_PROFILE otherwise.
-    #[arg(long, env = "AWS_PROFILE", global = true)]
-    pub profile: Option<String>,
-    /// The region; the profile's or AWS_REGION otherwise.
-    #[arg(long, global = true)]
-    pub region: Option<String>,
+    /// The named profile (`~/.aws/config`); repeat to read several (`cutover status`). The
+    /// config file's `[[source]]` list, else AWS_PROFILE, when none is given.
+    #[arg(
+        id = "profile",
+        long = "profile",
+        value_name = "PROFILE",
+        global = true
+    )]
+    pub profiles: Vec<String>,
+    /// The region; repeat to read every profile in each. The profile's or AWS_REGION
+    /// otherwise.
+    #[arg(id = "region", long = "region", value_name = "REGION", global = true)]
+    pub regions: Vec<String>,
     /// Send every call to this endpoint (a simulator, a proxy); AWS_ENDPOINT_URL_<SERVICE>
     /// variables work too.
     #[arg(long, value_name = "URL", global = true)]
@@ -208,6 +216,22 @@ pub struct AwsArgs {
     /// A config file other than ~/.config/cutover/config.toml.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+}
+
+impl AwsArgs {
+    /// The sources these flags and `config` name (see [`crate::sources::resolve`]).
+    pub fn sources(
+        &self,
+        config: &crate::config::Config,
+    ) -> Result<Vec<crate::sources::SourceSpec>, String> {
+        let env = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+        crate::sources::resolve(
+            &self.profiles,
+            &self.regions,
+            &config.sources,
+            env.as_deref(),
+        )
+    }
 }
 
 /// Which part of the account to read (adds to the config file's `[scope]`).

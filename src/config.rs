@@ -182,6 +182,8 @@ pub struct Config {
     pub profiles: std::collections::BTreeMap<String, ProfileSettings>,
     pub safety: Safety,
     pub budgets: Budgets,
+    /// `[[source]]`: the profiles and regions read when the command line names none.
+    pub sources: Vec<crate::sources::SourceEntry>,
 }
 
 /// The file as written; its budgets keep where each value stands, for the error's line.
@@ -192,6 +194,7 @@ struct File {
     profiles: std::collections::BTreeMap<String, ProfileSettings>,
     safety: Safety,
     budget: BudgetFile,
+    source: Vec<crate::sources::SourceEntry>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -335,6 +338,7 @@ impl Config {
             profiles: file.profiles,
             safety: file.safety,
             budgets,
+            sources: file.source,
         })
     }
 }

@@ -24,12 +24,19 @@ fn main() -> Result<()> {
 /// action's status.
 fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
     let name = verb.spec().name;
-    match verb.into_op() {
-        Ok((op, confirm)) => {
-            std::process::exit(cutover::ops::cli::run(&op, &global.reach(), &confirm))
+    let reach = cutover::config::Config::load(global.aws.config.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|config| global.reach(&config));
+    match (verb.into_op(), reach) {
+        (Ok((op, confirm)), Ok(reach)) => {
+            std::process::exit(cutover::ops::cli::run(&op, &reach, &confirm))
         }
-        Err(error) => {
+        (Err(error), _) => {
             eprintln!("cutover {name}: {error}");
+            std::process::exit(cutover::ops::cli::EXIT_INVALID);
+        }
+        (_, Err(error)) => {
+            eprintln!("cutover {name}: {error}: nothing was sent");
             std::process::exit(cutover::ops::cli::EXIT_INVALID);
         }
     }
@@ -37,40 +44,73 @@ fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
 
 fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()> {
     let config = cutover::config::Config::load(global.aws.config.as_deref())?;
+    let sources = match global.aws.sources(&config) {
+        Ok(sources) => sources,
+        Err(error) => {
+            eprintln!("cutover status: {error}");
+            std::process::exit(2);
+        }
+    };
     let scope = config.scope.merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let options = cutover::aws::ConnectOptions {
-        profile: global.aws.profile.clone(),
-        region: global.aws.region.clone(),
-        endpoint_url: global.aws.endpoint_url.clone(),
-        max_attempts: None,
-        concurrency: cutover::aws::ConnectOptions::DEFAULT_CONCURRENCY,
-        static_credentials: None,
-        // One shot, but against the same account as everything else: as much restraint as
-        // the console's.
-        budgets: Some(config.budgets),
-        timeouts: None,
-    };
-    let snapshot = runtime.block_on(async {
-        let clients = cutover::aws::connect(&options).await;
-        cutover::aws::snapshot::take(&clients, &scope).await
-    });
-    let snapshot = match snapshot {
-        Ok(snapshot) => snapshot,
-        Err(error) => {
-            eprintln!("cutover: cannot read the fleet: {error}");
-            std::process::exit(1);
+    // Every source at once, each with its own clients and budgets: the whole takes about as
+    // long as the slowest.
+    let read = sources.iter().map(|source| {
+        let options = cutover::aws::ConnectOptions {
+            profile: source.profile.clone(),
+            region: source.region.clone(),
+            endpoint_url: global.aws.endpoint_url.clone(),
+            max_attempts: None,
+            concurrency: cutover::aws::ConnectOptions::DEFAULT_CONCURRENCY,
+            static_credentials: None,
+            // One shot, but against the same account as everything else: as much restraint
+            // as the console's.
+            budgets: Some(config.budgets),
+            timeouts: None,
+        };
+        let scope = &scope;
+        async move {
+            let clients = cutover::aws::connect(&options).await;
+            cutover::aws::snapshot::take(&clients, scope).await
         }
-    };
-    if args.json {
-        println!("{}", cutover::status::json(&snapshot));
-    } else {
-        print!("{}", cutover::status::human(&snapshot));
+    });
+    let results = runtime.block_on(futures::future::join_all(read));
+    if let [Err(error)] = results.as_slice() {
+        eprintln!("cutover: cannot read the fleet: {error}");
+        std::process::exit(1);
     }
-    if cutover::status::matches(&snapshot, &args.fail_on) {
+    let read: Vec<_> = sources
+        .into_iter()
+        .zip(results)
+        .map(|(source, result)| (source, result.map_err(|e| e.to_gap())))
+        .collect();
+    if args.json {
+        println!("{}", cutover::status::json_of(&read));
+    } else {
+        print!("{}", cutover::status::human_of(&read));
+    }
+    for (source, result) in &read {
+        if let Err(gap) = result {
+            eprintln!(
+                "cutover: cannot read {}: {} {}: {}",
+                source.name(),
+                gap.service,
+                gap.operation,
+                gap.message
+            );
+        }
+    }
+    if read.iter().any(|(_, r)| r.is_err()) {
+        std::process::exit(1);
+    }
+    let snapshots = read.iter().filter_map(|(_, r)| r.as_ref().ok());
+    if snapshots
+        .into_iter()
+        .any(|s| cutover::status::matches(s, &args.fail_on))
+    {
         std::process::exit(cutover::status::ATTENTION_EXIT);
     }
     Ok(())

@@ -5,10 +5,11 @@
 
 use std::fmt::Write as _;
 
-use crate::model::Snapshot;
 use crate::model::attention::FailureSource;
 use crate::model::status::{ExecutionStatus, TargetHealthState};
 use crate::model::time::{Timestamp, human_duration};
+use crate::model::{Gap, Snapshot};
+use crate::sources::SourceSpec;
 
 /// What makes `--fail-on` exit non-zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +37,74 @@ pub fn matches(snapshot: &Snapshot, fail_on: &[FailOn]) -> bool {
         FailOn::Services => !a.services.is_empty(),
         FailOn::Gaps => !snapshot.gaps.is_empty(),
     })
+}
+
+/// One source's read: its snapshot, or why it could not be read.
+pub type Read = (SourceSpec, Result<Snapshot, Gap>);
+
+/// The JSON of what was read: one source's snapshot as it is; several as
+/// `{"schema_version", "sources": [{"name", "profile"?, "region"?, "snapshot" | "error"}]}`.
+pub fn json_of(read: &[Read]) -> String {
+    if let [(_, Ok(snapshot))] = read {
+        return json(snapshot);
+    }
+    let sources: Vec<serde_json::Value> = read
+        .iter()
+        .map(|(source, result)| {
+            let mut entry = serde_json::json!({ "name": source.name() });
+            if let Some(profile) = &source.profile {
+                entry["profile"] = profile.clone().into();
+            }
+            if let Some(region) = &source.region {
+                entry["region"] = region.clone().into();
+            }
+            match result {
+                Ok(snapshot) => {
+                    entry["snapshot"] =
+                        serde_json::to_value(snapshot).unwrap_or(serde_json::Value::Null);
+                }
+                Err(gap) => {
+                    entry["error"] = serde_json::to_value(gap).unwrap_or(serde_json::Value::Null);
+                }
+            }
+            entry
+        })
+        .collect();
+    let document = serde_json::json!({
+        "schema_version": crate::model::snapshot::SCHEMA_VERSION,
+        "sources": sources,
+    });
+    serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot write the snapshots: {e}\"}}"))
+}
+
+/// The text of what was read: one source's as it is; several, each under a line naming it,
+/// one that could not be read with why and what to do.
+pub fn human_of(read: &[Read]) -> String {
+    if let [(_, Ok(snapshot))] = read {
+        return human(snapshot);
+    }
+    let mut out = String::new();
+    for (i, (source, result)) in read.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "━━ {} ━━", source.name());
+        match result {
+            Ok(snapshot) => out.push_str(&human(snapshot)),
+            Err(gap) => {
+                let _ = writeln!(
+                    out,
+                    "cannot read this source: {} {}: {}",
+                    gap.service, gap.operation, gap.message
+                );
+                if let Some(hint) = &gap.hint {
+                    let _ = writeln!(out, "  {hint}");
+                }
+            }
+        }
+    }
+    out
 }
 
 pub fn json(snapshot: &Snapshot) -> String {

@@ -15,7 +15,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Domain types: no I/O, no SDK, nothing else of ours.
     ("model", &[]),
     ("paths", &[]),
-    ("config", &["paths"]),
+    // Which profiles and regions to read: names only, before any call.
+    ("sources", &[]),
+    ("config", &["paths", "sources"]),
     ("audit", &["model", "paths"]),
     // The simulator is its own world: it may share `model` types at most, and never reaches
     // into `app`, `ui` or `console`. Today it shares nothing.
@@ -24,10 +26,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("aws", &["config", "model"]),
     // What to fetch when: decides what `aws` reads, never renders.
     ("sync", &["aws", "config", "model"]),
-    ("status", &["model"]),
+    ("status", &["model", "sources"]),
     // `cli` parses arguments and picks a mode: the simulator's and `status`'s options, and
     // the verbs' subcommands, which each verb declares in its module.
-    ("cli", &["config", "ops", "sim", "status"]),
+    ("cli", &["config", "ops", "sim", "sources", "status"]),
     // Operator actions: never the argument parser, never the screen.
     ("ops", &["audit", "aws", "config", "model"]),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
@@ -37,7 +39,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Composes everything: the terminal, the clients, the runtime loop.
     (
         "console",
-        &["app", "aws", "cli", "config", "paths", "sim", "ui"],
+        &[
+            "app", "aws", "cli", "config", "paths", "sim", "sources", "ui",
+        ],
     ),
 ];
 

@@ -7,7 +7,7 @@ pub mod runtime;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 
 use crate::app::runner::Runner;
@@ -41,7 +41,16 @@ fn log_to_file() -> Option<PathBuf> {
 pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     let log = log_to_file();
     let config = Config::load(global.aws.config.as_deref())?;
-    let settings = config.profile(global.aws.profile.as_deref());
+    let source = if args.demo {
+        crate::sources::SourceSpec::default()
+    } else {
+        global
+            .aws
+            .sources(&config)
+            .and_then(|s| crate::sources::one(s, "the console reads"))
+            .map_err(|e| eyre!("{e}; `cutover status` reads several"))?
+    };
+    let settings = config.profile(source.profile.as_deref());
     let scope = config.scope.merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -69,8 +78,8 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
             ..ConnectOptions::default()
         },
         None => ConnectOptions {
-            profile: global.aws.profile.clone(),
-            region: global.aws.region.clone(),
+            profile: source.profile.clone(),
+            region: source.region.clone(),
             endpoint_url: global.aws.endpoint_url.clone(),
             concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
             budgets: Some(config.budgets),

@@ -19,6 +19,7 @@ mod modes;
 mod moto;
 mod native;
 mod native_status;
+mod sources;
 mod whole;
 
 use cutover::aws::{Clients, ConnectOptions, connect};
