@@ -55,10 +55,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     split_bar(frame, bar, percent, "", theme);
     let [traffic, timeline] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(middle);
+    let inner = usize::from(traffic.width.saturating_sub(2));
     frame.render_widget(
-        Paragraph::new(traffic_lines(d, group, s, theme))
-            .wrap(Wrap { trim: false })
-            .block(super::panel(" Traffic ", app, 0, theme)),
+        Paragraph::new(traffic_lines(d, group, s, theme, inner)).block(super::panel(
+            " Traffic ",
+            app,
+            0,
+            theme,
+        )),
         traffic,
     );
     frame.render_widget(
@@ -174,11 +178,14 @@ fn revision_line(d: &Deployment, theme: &Theme) -> Line<'static> {
 }
 
 /// Production and test: listener → rule → target groups with weights; then the task sets.
+/// The rules and the task sets, each on one line of `width` columns: a task set's line drops
+/// its id when the whole does not fit, and is cut after that.
 fn traffic_lines(
     d: &Deployment,
     group: Option<&DeploymentGroup>,
     s: &Snapshot,
     theme: &Theme,
+    width: usize,
 ) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     let Some(group) = group else {
@@ -192,9 +199,16 @@ fn traffic_lines(
             .task_set(&TaskSetLabel::Green)
             .and_then(|t| t.target_group_name.as_deref());
         for rule in rules.iter().filter_map(|arn| s.rule(arn)) {
-            lines.push(rule_line(name, rule, s, theme, |tg| {
+            let is_green = |tg: &str| {
                 green.is_some_and(|g| s.target_group(tg).map_or(tg, |t| t.name.as_str()) == g)
-            }));
+            };
+            lines.push(super::first_fitting(
+                vec![
+                    rule_line(name, rule, s, theme, is_green, true),
+                    rule_line(name, rule, s, theme, is_green, false),
+                ],
+                width,
+            ));
         }
     }
     lines.push(Line::raw(""));
@@ -204,34 +218,56 @@ fn traffic_lines(
         } else {
             theme.blue
         };
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {:<6}", set.label.as_str()), style),
-            Span::raw(format!("{} ", set.id)),
-            status_span(&set.status, theme),
-            Span::raw(format!(
-                "  {} desired · {} running · {} pending · {:.0}% · {}",
-                set.desired,
-                set.running,
-                set.pending,
-                set.traffic_weight,
-                set.target_group_name.as_deref().unwrap_or("-")
-            )),
-        ]));
+        let label = || Span::styled(format!(" {:<6}", set.label.as_str()), style);
+        let tg = set.target_group_name.as_deref().unwrap_or("-");
+        let counts = format!(
+            "  {} desired · {} running · {} pending · {:.0}% · {tg}",
+            set.desired, set.running, set.pending, set.traffic_weight,
+        );
+        let line = super::first_fitting(
+            vec![
+                Line::from(vec![
+                    label(),
+                    Span::raw(format!("{} ", set.id)),
+                    status_span(&set.status, theme),
+                    Span::raw(counts.clone()),
+                ]),
+                Line::from(vec![
+                    label(),
+                    status_span(&set.status, theme),
+                    Span::raw(counts),
+                ]),
+                Line::from(vec![
+                    label(),
+                    status_span(&set.status, theme),
+                    Span::raw(format!(
+                        " {}/{} · {:.0}% · {tg}",
+                        set.running, set.desired, set.traffic_weight
+                    )),
+                ]),
+            ],
+            width,
+        );
+        lines.push(line);
     }
     if d.target.is_none() {
         lines.push(Line::styled(" task sets not read", theme.dim));
     }
     lines
+        .into_iter()
+        .map(|line| super::fit(line, width))
+        .collect()
 }
 
 /// `production :443 /api/* → web-blue 80% web-green 20%`: a rule and where it sends traffic,
-/// green's share in green.
+/// green's share in green; without `conditions`, the rule's path and host left out.
 pub fn rule_line(
     name: &str,
     rule: &ListenerRule,
     s: &Snapshot,
     theme: &Theme,
     is_green: impl Fn(&str) -> bool,
+    conditions: bool,
 ) -> Line<'static> {
     let port = s
         .listeners
@@ -241,7 +277,11 @@ pub fn rule_line(
         .map_or_else(|| "?".to_owned(), |p| p.to_string());
     let mut spans = vec![
         Span::styled(format!(" {name:<10}"), theme.title),
-        Span::raw(format!(":{port} {} → ", rule.label())),
+        Span::raw(if conditions {
+            format!(":{port} {} → ", rule.label())
+        } else {
+            format!(":{port} → ")
+        }),
     ];
     for f in &rule.forwards {
         let tg = s

@@ -29,6 +29,38 @@ pub struct List {
     pub rows: Vec<TableRow<'static>>,
 }
 
+/// `line` cut to `width` columns, its last visible character an ellipsis when anything was
+/// cut: a panel's line never wraps onto the next.
+pub fn fit(line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    let mut left = width.saturating_sub(1);
+    let mut spans = Vec::new();
+    for span in line.spans {
+        if left == 0 {
+            break;
+        }
+        let text: String = span.content.chars().take(left).collect();
+        left -= text.chars().count();
+        spans.push(Span::styled(text, span.style));
+    }
+    spans.push(Span::raw("…"));
+    Line::from(spans).style(line.style)
+}
+
+/// The first of `forms` (fullest first) that fits in `width` columns, else the last, cut.
+pub fn first_fitting(forms: Vec<Line<'static>>, width: usize) -> Line<'static> {
+    let mut last = Line::default();
+    for form in forms {
+        if form.width() <= width {
+            return form;
+        }
+        last = form;
+    }
+    fit(last, width)
+}
+
 /// The rows on screen: only these are built and drawn, so a list of thousands costs what a
 /// screenful does.
 pub fn window<'a, T>(rows: &'a [T], app: &App) -> &'a [T] {

@@ -252,9 +252,14 @@ fn traffic_lines(d: &ServiceDeployment, s: &Snapshot, theme: &Theme) -> Vec<Line
         ("test", link.and_then(|l| l.test_listener_rule.as_deref())),
     ] {
         match rule.map(|arn| (arn, s.rule(arn))) {
-            Some((_, Some(rule))) => lines.push(rule_line(name, rule, s, theme, |tg| {
-                green.iter().any(|g| g == tg)
-            })),
+            Some((_, Some(rule))) => lines.push(rule_line(
+                name,
+                rule,
+                s,
+                theme,
+                |tg| green.iter().any(|g| g == tg),
+                true,
+            )),
             Some((arn, None)) => lines.push(Line::styled(
                 format!(
                     " {name:<10}rule {} not read",
