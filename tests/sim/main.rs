@@ -19,3 +19,6 @@ mod garbage;
 mod invariants;
 mod modes;
 mod modes_cli;
+mod parsers;
+mod parsers_deep;
+mod world_files;
