@@ -11,7 +11,7 @@ use crate::ops::cli::Reach;
 use crate::ops::verbs::VerbCommand;
 use crate::sim::SimOptions;
 use crate::sim::clock::{Millis, parse_rfc3339};
-use crate::sim::faults::Faults;
+use crate::sim::faults::{Faults, MAX_LATENCY_MS};
 use crate::sim::worldfile::{GenerateSpec, generate};
 
 #[derive(Debug, Parser)]
@@ -286,11 +286,11 @@ pub struct SimArgs {
     /// Turn off the autopilot that keeps the world busy.
     #[arg(long)]
     pub no_autopilot: bool,
-    /// Latency added to every AWS request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Latency added to every AWS request, in milliseconds (at most an hour).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub latency_ms: u64,
-    /// Random extra latency of up to this many milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Random extra latency of up to this many milliseconds (at most an hour).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub jitter_ms: u64,
     /// Share of requests answered with the service's throttling error (0..1).
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
@@ -412,6 +412,9 @@ mod props {
         "100000.0001",
         "18446744073709551615",
         "18446744073709551616",
+        "3600000",
+        "3600001",
+        "9223372036854775807",
         "127.0.0.1:0",
         "127.0.0.1:65536",
         "[::1]:4566",
@@ -479,6 +482,9 @@ mod props {
             Some(Command::Sim(args)) => {
                 let options = args.options();
                 prop_assert!(options.faults.validate().is_ok(), "{:?}", options.faults);
+                let mut rng = crate::sim::rng::Rng::new(1);
+                let latency = options.faults.latency(&mut rng, "ecs", "ListClusters");
+                prop_assert!(latency <= 2 * MAX_LATENCY_MS);
                 prop_assert!(args.speed.is_finite() && args.speed > 0.0);
                 if let Some(spec) = args.generate {
                     prop_assert!(spec.check().is_ok());
@@ -497,6 +503,19 @@ mod props {
             _ => {}
         }
         Ok(())
+    }
+
+    #[test]
+    fn a_latency_past_an_hour_is_a_usage_error() {
+        // `--jitter-ms 9223372036854775807` used to start a simulator whose first request
+        // panicked drawing the jitter, dropping the connection.
+        for flag in ["--latency-ms", "--jitter-ms"] {
+            let error = Cli::try_parse_checked(["cutover", "sim", flag, "9223372036854775807"])
+                .expect_err("refused");
+            assert_eq!(error.kind(), clap::error::ErrorKind::ValueValidation);
+            assert!(error.to_string().contains("0..=3600000"), "{error}");
+        }
+        assert!(Cli::try_parse_checked(["cutover", "sim", "--jitter-ms", "3600000"]).is_ok());
     }
 
     proptest! {

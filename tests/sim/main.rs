@@ -20,5 +20,6 @@ mod invariants;
 mod modes;
 mod modes_cli;
 mod parsers;
+mod parsers_control;
 mod parsers_deep;
 mod world_files;

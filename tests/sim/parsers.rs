@@ -346,7 +346,7 @@ impl Wire {
             .is_some_and(|t| t.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\t'))
     }
 
-    fn request(&self) -> Request<Full<Bytes>> {
+    pub(crate) fn request(&self) -> Request<Full<Bytes>> {
         let mut builder = Request::builder()
             .method(self.method.clone())
             .uri(&self.path);
