@@ -205,7 +205,7 @@ fn mutated_world_files_load_or_are_refused_with_the_file_and_a_line() {
         .iter()
         .map(|(_, text)| Value::Table(text.parse::<Table>().expect("shipped worlds are TOML")))
         .collect();
-    let mut runner = runner(120);
+    let mut runner = runner(400);
     let result = runner.run(&mutated_world(), |(world, mutations)| {
         let (name, _) = WORLDS[world];
         let mut doc = documents[world].clone();
@@ -229,6 +229,8 @@ fn mutated_world_files_load_or_are_refused_with_the_file_and_a_line() {
                 prop_assert!(!duplicated_entry, "a duplicated entry is refused:\n{text}");
                 let problems = world.check_invariants();
                 prop_assert!(problems.is_empty(), "{problems:?}\n{text}");
+                // The simulator runs the warmup tick by tick before it serves.
+                prop_assert!((0..=1_440).contains(&world.autopilot.warmup_minutes));
             }
             Err(error) => {
                 check_error(name, &text, &error).map_err(TestCaseError::fail)?;
@@ -292,7 +294,7 @@ fn damaged(text: &str, damage: &Damage) -> String {
 
 #[test]
 fn damaged_world_text_loads_or_is_refused_with_the_file_and_a_line() {
-    let mut runner = runner(120);
+    let mut runner = runner(400);
     let strategy = (0..WORLDS.len(), proptest::collection::vec(damage(), 1..3));
     let result = runner.run(&strategy, |(world, damages)| {
         let (name, text) = WORLDS[world];
@@ -333,6 +335,34 @@ fn a_reference_to_nothing_is_refused_at_its_field() {
         let error = worldfile::parse(name, &text, START, 7).expect_err(field);
         assert_eq!(error.field(), Some(field), "{error}");
         check_error(name, &text, &error).expect("located");
+    }
+}
+
+/// `warmup_minutes = 4294967295` loaded, and `cutover sim --world` then ran eight thousand
+/// centuries of ticks before serving: it never started.
+#[test]
+fn a_warmup_of_more_than_a_day_is_refused_at_its_line() {
+    let (name, text) = WORLDS[1];
+    let at = "[autopilot]\nenabled = false\n";
+    assert!(text.contains(at));
+    for (minutes, refused) in [("4294967295", true), ("1441", true), ("1440", false)] {
+        let text = text.replacen(at, &format!("{at}warmup_minutes = {minutes}\n"), 1);
+        match worldfile::parse(name, &text, START, 7) {
+            Err(error) => {
+                assert!(refused, "{minutes}: {error}");
+                assert_eq!(error.field(), Some("autopilot.warmup_minutes"));
+                let line = text
+                    .lines()
+                    .position(|l| l.starts_with("warmup_minutes"))
+                    .expect("line");
+                assert_eq!(error.line(), Some(line + 1), "{error}");
+                assert!(error.to_string().contains("at most 1440"), "{error}");
+            }
+            Ok(world) => {
+                assert!(!refused, "{minutes} loaded");
+                assert_eq!(world.autopilot.warmup_minutes, 1_440);
+            }
+        }
     }
 }
 
