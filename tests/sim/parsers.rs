@@ -894,7 +894,7 @@ fn random_requests_over_loopback_get_an_answer_on_the_same_connection() {
         ..SimOptions::default()
     })
     .expect("simulator starts");
-    let mut runner = runner(60);
+    let mut runner = runner(300);
     let result = runner.run(&wire(&vocabulary), |wire| {
         let answer = rt
             .block_on(over_loopback(sim.addr, &wire))
