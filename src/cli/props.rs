@@ -191,7 +191,7 @@ fn a_latency_past_an_hour_is_a_usage_error() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1_500, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_config(1_500))]
 
     #[test]
     fn a_random_command_line_is_a_command_or_a_usage_error(

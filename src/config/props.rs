@@ -164,7 +164,7 @@ fn check_read(doc: &Doc, config: &Config) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_config(400))]
 
     #[test]
     fn a_random_config_file_is_read_as_written_or_refused_at_a_line(

@@ -93,7 +93,7 @@ const TOKENS: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 800, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(crate::proptest_config(800))]
 
     #[test]
     fn damaged_appspec_content_is_a_revision_or_an_invalid_revision(
