@@ -11,7 +11,7 @@ use crate::ops::cli::Reach;
 use crate::ops::verbs::VerbCommand;
 use crate::sim::SimOptions;
 use crate::sim::clock::{Millis, parse_rfc3339};
-use crate::sim::faults::Faults;
+use crate::sim::faults::{Faults, MAX_LATENCY_MS};
 use crate::sim::worldfile::{GenerateSpec, generate};
 
 #[derive(Debug, Parser)]
@@ -310,11 +310,11 @@ pub struct SimArgs {
     /// Turn off the autopilot that keeps the world busy.
     #[arg(long)]
     pub no_autopilot: bool,
-    /// Latency added to every AWS request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Latency added to every AWS request, in milliseconds (at most an hour).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub latency_ms: u64,
-    /// Random extra latency of up to this many milliseconds.
-    #[arg(long, default_value_t = 0)]
+    /// Random extra latency of up to this many milliseconds (at most an hour).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=MAX_LATENCY_MS))]
     pub jitter_ms: u64,
     /// Share of requests answered with the service's throttling error (0..1).
     #[arg(long, default_value_t = 0.0, value_parser = rate)]
@@ -389,3 +389,6 @@ fn rfc3339(text: &str) -> Result<Millis, String> {
     parse_rfc3339(text)
         .ok_or_else(|| format!("'{text}' is not an RFC 3339 time such as 2026-11-02T09:00:00Z"))
 }
+
+#[cfg(test)]
+mod props;

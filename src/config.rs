@@ -445,3 +445,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod props;

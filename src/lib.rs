@@ -15,3 +15,19 @@ pub mod sources;
 pub mod status;
 pub mod sync;
 pub mod ui;
+
+/// What the property tests share: `default` cases each, or `PROPTEST_CASES` for a longer
+/// hunt, and no regression files written into the tree (a failure's input goes into a
+/// plain test instead).
+#[cfg(test)]
+pub(crate) fn proptest_config(default: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default);
+    proptest::test_runner::Config {
+        cases,
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -26,6 +26,34 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new("InvalidRevisionException", message)
 }
 
+/// The most AppSpec text the simulator reads. AWS documents no limit for `content`, and real
+/// AppSpecs are a few hundred bytes; but YAML parsing costs tens of microseconds per level
+/// of flow nesting, so a request of megabytes of `[` held the world for minutes.
+pub const MAX_CONTENT: usize = 64 * 1024;
+
+/// serde_yaml refuses nesting deeper than 128 anyway, but only after the parser has paid
+/// for every level: counted first, it is refused at once. Brackets in quoted strings count
+/// too, so an AppSpec with more than this many unclosed brackets in its strings is refused;
+/// no real one has any.
+const MAX_FLOW_DEPTH: usize = 128;
+
+/// The deepest nesting of `[`/`{` in `content`, counting every bracket.
+fn flow_depth(content: &str) -> usize {
+    let mut depth = 0usize;
+    let mut deepest = 0;
+    for byte in content.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// Parses AppSpec content and checks its sha256 when one is given.
 pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
     let computed = sha256_hex(content);
@@ -35,6 +63,17 @@ pub fn parse(content: &str, sha256: Option<&str>) -> ApiResult<Revision> {
         return Err(invalid(
             "The AppSpec content does not match its sha256 digest",
         ));
+    }
+    if content.len() > MAX_CONTENT {
+        return Err(invalid(format!(
+            "The AppSpec content is {} bytes; the simulator reads at most {MAX_CONTENT}",
+            content.len()
+        )));
+    }
+    if flow_depth(content) > MAX_FLOW_DEPTH {
+        return Err(invalid(format!(
+            "The AppSpec content is nested more than {MAX_FLOW_DEPTH} levels deep"
+        )));
     }
     let document: Value = serde_yaml::from_str(content).map_err(|e| {
         invalid(format!(
@@ -162,3 +201,6 @@ mod tests {
         assert!(parse("{{{", None).is_err());
     }
 }
+
+#[cfg(test)]
+mod props;

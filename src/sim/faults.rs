@@ -38,6 +38,10 @@ pub struct Faults {
     pub operations: Vec<String>,
 }
 
+/// The most latency or jitter a request may be given: past the timeout of any client, more
+/// is a hang, and the sum of the two must not overflow.
+pub const MAX_LATENCY_MS: u64 = 3_600_000;
+
 /// What a request meets instead of its answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
@@ -49,6 +53,16 @@ pub enum Fault {
 
 impl Faults {
     pub fn validate(&self) -> Result<(), String> {
+        for (name, millis) in [
+            ("latency_ms", self.latency_ms),
+            ("jitter_ms", self.jitter_ms),
+        ] {
+            if millis > MAX_LATENCY_MS {
+                return Err(format!(
+                    "{name} must be at most {MAX_LATENCY_MS} (an hour), not {millis}"
+                ));
+            }
+        }
         for (name, rate) in [
             ("throttle_rate", self.throttle_rate),
             ("error_rate", self.error_rate),
@@ -70,7 +84,9 @@ impl Faults {
         } else if self.jitter_ms == 0 {
             self.latency_ms
         } else {
-            self.latency_ms + rng.between(0, self.jitter_ms as i64) as u64
+            let jitter = i64::try_from(self.jitter_ms).unwrap_or(i64::MAX);
+            self.latency_ms
+                .saturating_add(rng.between(0, jitter).unsigned_abs())
         }
     }
 
@@ -174,6 +190,29 @@ pub fn expired(service: &str) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latency_past_an_hour_is_refused_and_never_overflows() {
+        // `--jitter-ms 9223372036854775807` (or the same through `/_sim/faults`) made the
+        // first request panic in `Rng::between` and dropped its connection.
+        for (latency_ms, jitter_ms) in [(0, i64::MAX as u64), (u64::MAX, 0), (u64::MAX, u64::MAX)] {
+            let faults = Faults {
+                latency_ms,
+                jitter_ms,
+                ..Faults::default()
+            };
+            let error = faults.validate().expect_err("refused");
+            assert!(error.contains("at most 3600000"), "{error}");
+            let mut rng = Rng::new(1);
+            assert!(faults.latency(&mut rng, "ecs", "ListClusters") >= latency_ms);
+        }
+        let hour = Faults {
+            latency_ms: MAX_LATENCY_MS,
+            jitter_ms: MAX_LATENCY_MS,
+            ..Faults::default()
+        };
+        assert_eq!(hour.validate(), Ok(()));
+    }
 
     #[test]
     fn each_service_is_throttled_with_its_own_code() {

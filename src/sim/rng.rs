@@ -34,8 +34,12 @@ impl Rng {
         if high <= low {
             return low;
         }
-        let span = (high - low + 1) as u64;
-        low + (self.next_u64() % span) as i64
+        // In u64, so that the widest ranges (`0..=i64::MAX`, a jitter from a flag) do not
+        // overflow; the same draws as before for every range that did not.
+        match high.abs_diff(low).checked_add(1) {
+            Some(span) => low.wrapping_add((self.next_u64() % span) as i64),
+            None => self.next_u64() as i64,
+        }
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
@@ -94,5 +98,17 @@ mod tests {
             assert!((3..=5).contains(&value));
         }
         assert_eq!(rng.between(4, 4), 4);
+    }
+
+    #[test]
+    fn the_widest_ranges_do_not_overflow() {
+        // `--jitter-ms 9223372036854775807` drew from `0..=i64::MAX` and overflowed.
+        let mut rng = Rng::new(1);
+        for _ in 0..100 {
+            assert!(rng.between(0, i64::MAX) >= 0);
+            assert!(rng.between(-5, i64::MAX) >= -5);
+            assert!(rng.between(i64::MIN, -1) < 0);
+            let _ = rng.between(i64::MIN, i64::MAX);
+        }
     }
 }

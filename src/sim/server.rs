@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -82,11 +82,17 @@ async fn tick_in_background(shared: Arc<Shared>) {
     }
 }
 
-async fn handle(
+/// The service function: one HTTP request in, its answer out (or a dropped connection, a
+/// fault). Generic over the body so that tests drive it in-process, without a socket.
+pub async fn handle<B>(
     shared: Arc<Shared>,
-    request: Request<Incoming>,
+    request: Request<B>,
     peer: SocketAddr,
-) -> Result<Response<Body>, Dropped> {
+) -> Result<Response<Body>, Dropped>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let path = request.uri().path().to_owned();
     if path.starts_with("/_sim/") || path == "/_sim" {
         return Ok(handle_control(&shared, request, peer, &path).await);
@@ -117,12 +123,16 @@ async fn handle(
 }
 
 /// Hands a `/_sim/` request to the control surface, for loopback clients only.
-async fn handle_control(
+async fn handle_control<B>(
     shared: &Shared,
-    request: Request<Incoming>,
+    request: Request<B>,
     peer: SocketAddr,
     path: &str,
-) -> Response<Body> {
+) -> Response<Body>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     if !peer.ip().is_loopback() {
         return plain(
             StatusCode::FORBIDDEN,
@@ -282,7 +292,7 @@ impl Call {
     }
 }
 
-fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
+fn header<B>(request: &Request<B>, name: &str) -> Option<String> {
     request
         .headers()
         .get(name)
@@ -290,7 +300,11 @@ fn header(request: &Request<Incoming>, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn read_body(request: Request<Incoming>) -> Result<Bytes, Response<Body>> {
+async fn read_body<B>(request: Request<B>) -> Result<Bytes, Response<Body>>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     match Limited::new(request.into_body(), MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(_) => Err(plain(

@@ -19,3 +19,7 @@ mod garbage;
 mod invariants;
 mod modes;
 mod modes_cli;
+mod parsers;
+mod parsers_control;
+mod parsers_deep;
+mod world_files;

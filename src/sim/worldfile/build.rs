@@ -168,6 +168,10 @@ fn add_other_deployment(b: &mut Builder, section: &OtherDeploymentSection) -> Bu
     Ok(())
 }
 
+/// The simulator runs the warmup tick by tick before it serves: a day is 86,400 ticks,
+/// seconds of start-up; the 4,294,967,295 minutes a `u32` allows were centuries of ticks.
+const MAX_WARMUP_MINUTES: u32 = 1_440;
+
 fn apply_autopilot(world: &mut World, section: Option<&AutopilotSection>) -> BuildResult<()> {
     let Some(s) = section else { return Ok(()) };
     let a = &mut world.autopilot;
@@ -198,8 +202,15 @@ fn apply_autopilot(world: &mut World, section: Option<&AutopilotSection>) -> Bui
     if let Some(r) = s.continue_after_minutes {
         a.continue_after = (r.0, r.1);
     }
-    if let Some(m) = s.warmup_minutes {
-        a.warmup_minutes = i64::from(m);
+    if let Some(m) = &s.warmup_minutes {
+        if *m.get_ref() > MAX_WARMUP_MINUTES {
+            return Err(Fault::at(
+                m,
+                "autopilot.warmup_minutes",
+                format!("expected at most {MAX_WARMUP_MINUTES} minutes (a day) of history"),
+            ));
+        }
+        a.warmup_minutes = i64::from(*m.get_ref());
     }
     if let Some(range) = &s.service_deploy_every_minutes {
         if range.get_ref().0 < 1 {

@@ -64,7 +64,7 @@ pub struct AutopilotSection {
     pub keep_waiting: Option<usize>,
     pub approve_after_minutes: Option<Range>,
     pub continue_after_minutes: Option<Range>,
-    pub warmup_minutes: Option<u32>,
+    pub warmup_minutes: Option<Spanned<u32>>,
     pub service_deploy_every_minutes: Option<Spanned<Range>>,
     pub service_hook_failure_chance: Option<Chance>,
 }
