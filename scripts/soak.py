@@ -175,6 +175,8 @@ class Sim:
         self.endpoint = line.split()[-1]
         self.port = int(self.endpoint.rsplit(":", 1)[1])
         self.last = 0
+        if a.history_hours:
+            request(f"{self.endpoint}/_sim/clock/advance", "POST", {"seconds": a.history_hours * 3600})
 
     def faults(self, patch):
         return request(f"{self.endpoint}/_sim/faults", "POST", patch)
@@ -267,7 +269,7 @@ def window(samples, lo, hi):
     return [v for t, v in samples if lo <= t < hi]
 
 
-def judge(name, series, duration, limit):
+def judge(name, series, duration, limit, informational=False):
     """One measure's verdict: the late window's median against the early window's."""
     early = window(series, 0.2 * duration, 0.4 * duration)
     late = window(series, 0.8 * duration, float("inf"))
@@ -277,8 +279,8 @@ def judge(name, series, duration, limit):
     if not early or not late:
         return dict(row, early=None, late=None, growth=None, limit=None, ok=None)
     e, l = statistics.median(early), statistics.median(late)
-    allowed = limit(e)
-    return dict(row, early=e, late=l, growth=l - e, limit=allowed, ok=l - e <= allowed)
+    allowed = None if informational else limit(e)
+    return dict(row, early=e, late=l, growth=l - e, limit=allowed, ok=None if informational else l - e <= allowed)
 
 
 def verdict(samples, tasks, duration, a):
@@ -286,11 +288,17 @@ def verdict(samples, tasks, duration, a):
     for who in ("console", "sim"):
         series = lambda key: [(s["t"], s[who][key]) for s in samples if s.get(who)]
         rss = [(t, v / 1024) for t, v in series("rss_kb")]
-        rows.append(dict(judge("RSS MiB", rss, duration, lambda e: max(e * a.rss_tolerance, a.rss_slack_mb)), who=who))
-        for key, label in (("threads", "threads"), ("fds", "fds"), ("conns", "connections")):
-            rows.append(dict(judge(label, series(key), duration, lambda e: a.count_slack), who=who))
+        # The simulator keeps every execution and deployment, as AWS does: its memory grows with
+        # the world's history, by design, so it is reported and not judged.
+        rows.append(dict(judge("RSS MiB", rss, duration, lambda e: max(e * a.rss_tolerance, a.rss_slack_mb),
+                               informational=who == "sim"), who=who))
+        rows.append(dict(judge("threads", series("threads"), duration, lambda e: a.count_slack), who=who))
+        # Idle pooled connections close after a while: how many are open follows the last
+        # minute's load, so their counts are judged against half the early median or the slack.
+        for key, label in (("fds", "fds"), ("conns", "connections")):
+            rows.append(dict(judge(label, series(key), duration, lambda e: max(a.count_slack, e / 2)), who=who))
     if tasks:
-        rows.append(dict(judge("tokio tasks", tasks, duration, lambda e: a.count_slack), who="console"))
+        rows.append(dict(judge("tokio tasks", tasks, duration, lambda e: max(a.count_slack, e / 5)), who="console"))
     return rows
 
 
@@ -308,7 +316,7 @@ def print_table(report):
     print(f"{'':8} {'measure':12} {'start':>8} {'end':>8} {'max':>8} {'early':>8} {'late':>8} {'growth':>8} "
           f"{'allowed':>8}  ok")
     for r in report["rows"]:
-        ok = {True: "yes", False: "NO", None: "-"}[r["ok"]]
+        ok = {True: "yes", False: "NO", None: "info" if r["early"] is not None else "-"}[r["ok"]]
         print(f"{r['who']:8} {r['measure']:12} {fmt(r['start']):>8} {fmt(r['end']):>8} {fmt(r['max']):>8} "
               f"{fmt(r['early']):>8} {fmt(r['late']):>8} {fmt(r['growth']):>8} {fmt(r['limit']):>8}  {ok}")
     c = report["calls"]
@@ -323,6 +331,21 @@ def print_table(report):
     for check, ok in report["checks"].items():
         print(f"check: {check}: {'yes' if ok else 'NO'}")
     print(f"verdict: {'PASS' if report['pass'] else 'FAIL'}" + (f" ({'; '.join(report['failures'])})" if report["failures"] else ""))
+
+
+def diagnose(console, work, screen):
+    """What the console was doing when it did not quit: the screen before and after `q`, its
+    threads' states and kernel wait channels, and their stacks when gdb is there."""
+    with open(os.path.join(work, "quit-failed.txt"), "w") as out:
+        out.write(f"screen before q:\n{screen}\nscreen after:\n{console.screen()}\n")
+        out.write(f"pane: {console.pane('#{pane_dead} #{pane_dead_status} #{pane_dead_signal}')}\n")
+        for tid in sorted(os.listdir(f"/proc/{console.pid}/task")) if os.path.isdir(f"/proc/{console.pid}") else []:
+            stat = read(f"/proc/{console.pid}/task/{tid}/stat").rsplit(")", 1)[-1].split()[:1]
+            out.write(f"thread {tid} {read(f'/proc/{console.pid}/task/{tid}/comm').strip()} "
+                      f"{stat} {read(f'/proc/{console.pid}/task/{tid}/wchan')}\n")
+        if shutil.which("gdb") and os.path.isdir(f"/proc/{console.pid}"):
+            out.write(subprocess.run(["gdb", "-p", str(console.pid), "-batch", "-ex", "thread apply all bt"],
+                                     capture_output=True, text=True, timeout=120).stdout)
 
 
 def redraws(console, limit):
@@ -406,6 +429,7 @@ def run(a, work):
                     calls["rates"].append(served * 60 / (now - last_sample))
                 last_sample = now
                 sample = {"t": elapsed, "phase": phase, "virtual": sim.clock() - virtual_start, "calls": served,
+                          "outcomes": dict(outcomes),
                           "console": measure(console.pid, sim.port, "client", table),
                           "sim": measure(sim.proc.pid, sim.port, "server", table, client_ports(
                               status_proc[1].pid if status_proc else None, sim.port, table))}
@@ -426,12 +450,15 @@ def run(a, work):
         alive = not console.dead() and proc_status(console.pid) is not None
         redrew, redraw_after = redraws(console, a.redraw_timeout) if alive else (False, None)
         header = console.screen().splitlines()[:1]
+        screen_at_quit = console.screen()
         console.keys("q")
-        for _ in range(40):
-            if console.dead():
-                break
-            time.sleep(0.25)
+        asked = time.monotonic()
+        while not console.dead() and time.monotonic() - asked < a.quit_timeout:
+            time.sleep(0.1)
+        quit_seconds = time.monotonic() - asked if console.dead() else None
         exit_status = console.pane("#{pane_dead_status}") if console.dead() else None
+        if exit_status != "0":
+            diagnose(console, work, screen_at_quit)
     finally:
         if console is not None:
             console.close()
@@ -445,7 +472,7 @@ def run(a, work):
     checks = {
         "console alive at the end": alive,
         f"console redraws with no key (within {a.redraw_timeout:.0f} s)": redrew,
-        "console quit on q with status 0": exit_status == "0",
+        f"console quit on q with status 0 (within {a.quit_timeout:.0f} s)": exit_status == "0",
         "no panic (console stderr and log, status runs, simulator stderr)":
             not any("panicked" in t for t in (console_stderr, log, sim_stderr))
             and not any(r["panicked"] or r["rc"] == 101 for r in status_runs),
@@ -454,8 +481,11 @@ def run(a, work):
     failures = [c for c, ok in checks.items() if not ok]
     failures += [f"{r['who']} {r['measure']} grew {fmt(r['growth'])} (allowed {fmt(r['limit'])})"
                  for r in rows if r["ok"] is False]
-    if any(r["ok"] is None for r in rows if r["who"] == "console"):
+    if any(r["early"] is None for r in rows if r["who"] == "console" and r["measure"] != "tokio tasks"):
         failures.append("too few samples for a verdict")
+    most = max([(s.get("console") or {}).get("conns", 0) for s in samples] or [0])
+    if most > a.max_connections:
+        failures.append(f"the console held {most} connections at once (more than {a.max_connections})")
     conn_states = collections.Counter()
     for s in samples:
         for state, n in ((s.get("console") or {}).get("conn_states") or {}).items():
@@ -471,7 +501,7 @@ def run(a, work):
         "console_conn_states_max": dict(conn_states),
         "status_runs": {"runs": len(status_runs), "exit_codes": dict(collections.Counter(r["rc"] for r in status_runs)),
                         "median_seconds": statistics.median(walls) if walls else None},
-        "keys_pressed": keys_pressed, "redraw_after_seconds": redraw_after, "header_at_end": header[0] if header else "",
+        "keys_pressed": keys_pressed, "redraw_after_seconds": redraw_after, "quit_seconds": quit_seconds, "header_at_end": header[0] if header else "",
         "log": {"errors": sum(" ERROR " in l for l in log.splitlines()),
                 "warnings": sum(" WARN " in l for l in log.splitlines()), "path": console.log_path},
         "checks": checks, "failures": failures, "pass": not failures, "work": work,
@@ -495,11 +525,16 @@ def main():
     p.add_argument("--error-rate", type=float, default=0.02)
     p.add_argument("--drop-rate", type=float, default=0.01)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--history-hours", type=float, default=18,
+                   help="virtual hours the world runs before the console starts (with the world's own 6, a full day)")
+    p.add_argument("--max-connections", type=int, default=96,
+                   help="connections the console may hold at once (5 read clients of 16 calls each, and retries)")
     p.add_argument("--rss-tolerance", type=float, default=0.10, help="memory growth allowed, as a share of the early median")
     p.add_argument("--rss-slack-mb", type=float, default=4, help="memory growth allowed in MiB when more than the share")
     p.add_argument("--count-slack", type=float, default=3, help="growth allowed in threads, fds, connections, tasks")
     p.add_argument("--first-timeout", type=float, default=120, help="seconds to wait for the console's first screen")
     p.add_argument("--redraw-timeout", type=float, default=75, help="seconds to wait for a redraw at the end")
+    p.add_argument("--quit-timeout", type=float, default=30, help="seconds to wait for the console to quit on q")
     p.add_argument("--json", action="store_true", help="print the figures as JSON (with every sample)")
     p.add_argument("--keep", action="store_true", help="keep the work directory (logs) even when the soak passes")
     a = p.parse_args()
