@@ -336,7 +336,9 @@ def print_table(report):
           f"outcomes: {', '.join(f'{k} {v}' for k, v in sorted(c['outcomes'].items(), key=lambda kv: -kv[1]))}")
     print(f"connection states seen (console, max per state): {report['console_conn_states_max']}")
     s = report["status_runs"]
-    print(f"status --json: {s['runs']} runs, exit codes {s['exit_codes']}, median {fmt(s['median_seconds'])} s")
+    print(f"status --json: {s['runs']} runs, exit codes {s['exit_codes']}, median {fmt(s['median_seconds'])} s"
+          + (f"; failed when started in: {', '.join(r['started_in'] for r in s.get('each', []) if r['rc'] not in (0, 3))}"
+             if any(r["rc"] not in (0, 3) for r in s.get("each", [])) else ""))
     print(f"keys pressed: {report['keys_pressed']}; console log: {report['log']['errors']} ERROR, "
           f"{report['log']['warnings']} WARN lines")
     for check, ok in report["checks"].items():
@@ -420,15 +422,15 @@ def run(a, work):
                 keys_pressed += 1
                 next_key += a.key_every
             if status_proc is None and elapsed >= next_status:
-                status_proc = (time.monotonic(), subprocess.Popen(
+                status_proc = (time.monotonic(), phase, subprocess.Popen(
                     [a.bin, "status", "--json", "--endpoint-url", sim.endpoint, "--region", "us-east-1"],
                     env=environment(os.path.join(work, "status-state")), stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE, text=True))
                 next_status += a.status_every
-            if status_proc is not None and status_proc[1].poll() is not None:
-                stderr = status_proc[1].stderr.read()
-                status_runs.append({"rc": status_proc[1].returncode, "seconds": time.monotonic() - status_proc[0],
-                                    "panicked": "panicked" in stderr, "phase": phase})
+            if status_proc is not None and status_proc[2].poll() is not None:
+                stderr = status_proc[2].stderr.read()
+                status_runs.append({"rc": status_proc[2].returncode, "seconds": time.monotonic() - status_proc[0],
+                                    "panicked": "panicked" in stderr, "started_in": status_proc[1]})
                 status_proc = None
             if elapsed >= next_sample:
                 now = time.monotonic()
@@ -443,7 +445,7 @@ def run(a, work):
                           "outcomes": dict(outcomes),
                           "console": measure(console.pid, sim.port, "client", table),
                           "sim": measure(sim.proc.pid, sim.port, "server", table, client_ports(
-                              status_proc[1].pid if status_proc else None, sim.port, table))}
+                              status_proc[2].pid if status_proc else None, sim.port, table))}
                 samples.append(sample)
                 c = sample["console"] or {}
                 say(f"{elapsed:6.0f} s  v+{sample['virtual'] / 3600:5.1f} h  {phase:20} console "
@@ -454,9 +456,9 @@ def run(a, work):
         wall = time.monotonic() - began
         virtual = sim.clock() - virtual_start
         if status_proc is not None:
-            status_proc[1].wait(timeout=300)
-            status_runs.append({"rc": status_proc[1].returncode, "seconds": time.monotonic() - status_proc[0],
-                                "panicked": "panicked" in status_proc[1].stderr.read(), "phase": "end"})
+            status_proc[2].wait(timeout=300)
+            status_runs.append({"rc": status_proc[2].returncode, "seconds": time.monotonic() - status_proc[0],
+                                "panicked": "panicked" in status_proc[2].stderr.read(), "started_in": status_proc[1]})
         sim.faults(NO_FAULTS)
         alive = not console.dead() and proc_status(console.pid) is not None
         redrew, redraw_after = redraws(console, a.redraw_timeout) if alive else (False, None)
@@ -478,8 +480,8 @@ def run(a, work):
     finally:
         if console is not None:
             console.close()
-        if status_proc is not None and status_proc[1].poll() is None:
-            status_proc[1].kill()
+        if status_proc is not None and status_proc[2].poll() is None:
+            status_proc[2].kill()
         sim_rc = sim.close()
     log = read(console.log_path)
     console_stderr, sim_stderr = read(console.stderr_path), read(sim.stderr_path)
@@ -516,7 +518,7 @@ def run(a, work):
                   "min_per_minute": min(rates), "max_per_minute": max(rates), "outcomes": dict(calls["outcomes"])},
         "console_conn_states_max": dict(conn_states),
         "status_runs": {"runs": len(status_runs), "exit_codes": dict(collections.Counter(r["rc"] for r in status_runs)),
-                        "median_seconds": statistics.median(walls) if walls else None},
+                        "median_seconds": statistics.median(walls) if walls else None, "each": status_runs},
         "keys_pressed": keys_pressed, "redraw_after_seconds": redraw_after, "quit_seconds": quit_seconds, "header_at_end": header[0] if header else "",
         "log": {"errors": sum(" ERROR " in l for l in log.splitlines()),
                 "warnings": sum(" WARN " in l for l in log.splitlines()), "path": console.log_path},
