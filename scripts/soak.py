@@ -222,12 +222,20 @@ class Console:
         env = environment(os.path.join(work, "state"))
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()
                            if k.startswith(("AWS_", "XDG_", "CUTOVER_")))
-        # `exec`: the pane's process is the console itself; remain-on-exit keeps its status.
-        command = (f"exec env {exports} {shlex.quote(a.bin)} --read-only --endpoint-url {sim.endpoint} "
-                   f"--region us-east-1 2>{shlex.quote(self.stderr_path)}")
+        self.rc_path = os.path.join(work, "console.rc")
+        # The pane's shell writes the console's exit status to a file: tmux 3.3 at times
+        # leaves a pane's exited process unreaped, its status unknown (#{pane_dead_status}).
+        command = (f"env {exports} {shlex.quote(a.bin)} --read-only --endpoint-url {sim.endpoint} "
+                   f"--region us-east-1 2>{shlex.quote(self.stderr_path)}; echo $? > {shlex.quote(self.rc_path)}")
         self.tmux("-f", "/dev/null", "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT),
                   command, ";", "set-option", "-t", self.session, "remain-on-exit", "on")
-        self.pid = int(self.pane("#{pane_pid}"))
+        shell = self.pane("#{pane_pid}")
+        deadline = time.monotonic() + 10
+        while not (children := read(f"/proc/{shell}/task/{shell}/children").split()):
+            if time.monotonic() > deadline:
+                raise Unrunnable(f"no console under the pane's shell {shell}")
+            time.sleep(0.05)
+        self.pid = int(children[0])
 
     def tmux(self, *args):
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True).stdout
@@ -247,7 +255,11 @@ class Console:
             self.tmux("send-keys", "-t", self.session, key)
 
     def dead(self):
-        return self.pane("#{pane_dead}") == "1"
+        return self.exit_status() is not None or self.pane("#{pane_dead}") == "1"
+
+    def exit_status(self):
+        """The console's exit status once it has exited, as its shell wrote it."""
+        return read(self.rc_path).strip() or None
 
     def close(self):
         self.tmux("kill-server")
@@ -469,12 +481,7 @@ def run(a, work):
         while not console.dead() and time.monotonic() - asked < a.quit_timeout:
             time.sleep(0.1)
         quit_seconds = time.monotonic() - asked if console.dead() else None
-        # tmux marks the pane dead when the terminal closes, and knows the status only once
-        # it has reaped the process a moment later.
-        exit_status = None
-        while quit_seconds is not None and not exit_status and time.monotonic() - asked < a.quit_timeout + 5:
-            exit_status = console.pane("#{pane_dead_status}#{pane_dead_signal}") or None
-            time.sleep(0.1)
+        exit_status = console.exit_status()
         if exit_status != "0":
             diagnose(console, work, screen_at_quit)
     finally:
