@@ -70,7 +70,12 @@ impl Runner {
                         runner.clients.settle_budgets();
                     }
                     let at = runner.mono();
-                    tracing::debug!(ok = result.is_ok(), "cold snapshot");
+                    // The runtime's live tasks, for the soak (scripts/soak.py) to see a leak of
+                    // tasks in the log (CUTOVER_LOG=cutover::app::runner=debug).
+                    let tasks = tokio::runtime::Handle::current()
+                        .metrics()
+                        .num_alive_tasks();
+                    tracing::debug!(ok = result.is_ok(), tasks, "cold snapshot");
                     Msg::SnapshotTaken {
                         at,
                         source: runner.clients.source(),

@@ -656,3 +656,62 @@ async fn under_throttling_the_data_converges_keys_answer_at_once_and_the_header_
         console.slowest, console.app.budgets
     );
 }
+
+/// The soak's question in small (`scripts/soak.py` asks it of the real binary over a virtual
+/// day): refreshes through every fault in turn, round and round, leave no task behind. Each
+/// refresh's tasks end with its answer and the SDK's connection tasks stay within its pool,
+/// so the runtime's live tasks after the last round are about what they were after the
+/// first; a task left behind by each refresh would add a round's refreshes (nine) each round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refreshes_through_every_fault_round_and_round_leave_no_task_behind() {
+    let mut console = Console::start(None, None).await;
+    let phases = [
+        Faults {
+            drop_rate: 1.0,
+            ..Faults::default()
+        },
+        Faults {
+            expired_credentials: true,
+            ..Faults::default()
+        },
+        Faults {
+            deny: vec!["elasticloadbalancing:DescribeTargetHealth".into()],
+            ..Faults::default()
+        },
+        on(
+            "codepipeline",
+            Faults {
+                error_rate: 0.5,
+                ..Faults::default()
+            },
+        ),
+        Faults {
+            throttle_rate: 0.3,
+            ..Faults::default()
+        },
+    ];
+    let mut after_round = Vec::new();
+    for _ in 0..3 {
+        for faults in &phases {
+            console.faults(faults.clone());
+            console.step(HOT).await;
+        }
+        console.faults(Faults::default());
+        // A cold snapshot, then hot refreshes without faults.
+        console.step(COLD).await;
+        for _ in 0..3 {
+            console.step(HOT).await;
+        }
+        after_round.push(
+            tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks(),
+        );
+    }
+    eprintln!("live tasks after each round: {after_round:?}");
+    let (first, last) = (after_round[0], after_round[after_round.len() - 1]);
+    assert!(
+        last <= first + 4,
+        "live tasks grew from {first} to {last} over the rounds: {after_round:?}"
+    );
+}
