@@ -5,75 +5,8 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::Sim;
-
-const JSON_OPERATIONS: &[(&str, &[&str])] = &[
-    (
-        "CodePipeline_20150709",
-        &[
-            "ListPipelines",
-            "GetPipeline",
-            "GetPipelineState",
-            "ListPipelineExecutions",
-            "GetPipelineExecution",
-            "ListActionExecutions",
-            "PutApprovalResult",
-            "StartPipelineExecution",
-            "StopPipelineExecution",
-            "RetryStageExecution",
-            "RollbackStage",
-            "EnableStageTransition",
-            "DisableStageTransition",
-        ],
-    ),
-    (
-        "CodeDeploy_20141006",
-        &[
-            "ListApplications",
-            "GetApplication",
-            "BatchGetApplications",
-            "ListDeploymentGroups",
-            "GetDeploymentGroup",
-            "BatchGetDeploymentGroups",
-            "ListDeploymentConfigs",
-            "GetDeploymentConfig",
-            "ListDeployments",
-            "GetDeployment",
-            "BatchGetDeployments",
-            "ListDeploymentTargets",
-            "GetDeploymentTarget",
-            "BatchGetDeploymentTargets",
-            "GetApplicationRevision",
-            "CreateDeployment",
-            "ContinueDeployment",
-            "StopDeployment",
-        ],
-    ),
-    (
-        "AmazonEC2ContainerServiceV20141113",
-        &[
-            "ListClusters",
-            "DescribeClusters",
-            "ListServices",
-            "DescribeServices",
-            "UpdateService",
-            "DescribeTaskSets",
-            "DescribeTaskDefinition",
-            "ListTasks",
-            "DescribeTasks",
-        ],
-    ),
-];
-
-const QUERY_OPERATIONS: &[&str] = &[
-    "DescribeLoadBalancers",
-    "DescribeListeners",
-    "DescribeRules",
-    "DescribeTargetGroups",
-    "DescribeTargetHealth",
-    "DescribeTags",
-    "ModifyListener",
-    "ModifyRule",
-];
+// Every operation each service routes, and one it does not (answered as unknown).
+use crate::parsers::{JSON_OPERATIONS, QUERY_OPERATIONS};
 
 /// Every member name the operations read, each given a value of the wrong type.
 const WRONG_TYPES: &str = r#"{"name":7,"pipelineName":[],"stageName":{},"actionName":1.5,"token":true,"result":"x","pipelineExecutionId":[1],

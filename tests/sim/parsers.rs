@@ -31,7 +31,7 @@ const JSON_PREFIXES: &[&str] = &[
 ];
 
 /// Every operation the three JSON services route, and one each does not.
-const JSON_OPERATIONS: &[(&str, &[&str])] = &[
+pub(crate) const JSON_OPERATIONS: &[(&str, &[&str])] = &[
     (
         "CodePipeline_20150709",
         &[
@@ -98,7 +98,7 @@ const JSON_OPERATIONS: &[(&str, &[&str])] = &[
     ),
 ];
 
-const QUERY_OPERATIONS: &[&str] = &[
+pub(crate) const QUERY_OPERATIONS: &[&str] = &[
     "DescribeLoadBalancers",
     "DescribeListeners",
     "DescribeRules",
@@ -422,6 +422,26 @@ pub(crate) struct Answer {
 }
 
 /// The facts every answer to an AWS call must hold; `Err` says which one failed.
+/// Sends each request `strategy` draws through the handler and checks its answer; how many
+/// succeeded. The first bad answer fails the test, shrunk.
+pub(crate) fn run_checked(
+    runner: &mut TestRunner,
+    strategy: &impl Strategy<Value = Wire>,
+    rt: &tokio::runtime::Runtime,
+    shared: &Arc<Shared>,
+) -> usize {
+    let succeeded = std::cell::Cell::new(0);
+    let result = runner.run(strategy, |wire| {
+        let answer = call(rt, shared, &wire);
+        succeeded.set(succeeded.get() + usize::from(answer.status == 200));
+        check(&wire, &answer).map_err(TestCaseError::fail)
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    succeeded.get()
+}
+
 pub(crate) fn check(wire: &Wire, answer: &Answer) -> Result<(), String> {
     let text = String::from_utf8_lossy(&answer.body);
     if wire.method != Method::POST || wire.path.split('?').next() != Some("/") {
@@ -800,21 +820,12 @@ fn random_requests_are_answered_with_a_success_or_the_services_client_error() {
     let shared = shared();
     let vocabulary = vocabulary(&rt, &shared);
     let mut runner = runner(4_000);
-    let succeeded = std::cell::Cell::new(0);
-    let result = runner.run(&wire(&vocabulary), |wire| {
-        let answer = call(&rt, &shared, &wire);
-        succeeded.set(succeeded.get() + usize::from(answer.status == 200));
-        check(&wire, &answer).map_err(TestCaseError::fail)
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    let succeeded = run_checked(&mut runner, &wire(&vocabulary), &rt, &shared);
     // Random requests that never get past validation would test validation alone.
     let cases = runner.config().cases as usize;
     assert!(
-        cases < 1_000 || succeeded.get() * 50 > cases,
-        "only {} of {cases} requests succeeded",
-        succeeded.get()
+        cases < 1_000 || succeeded * 50 > cases,
+        "only {succeeded} of {cases} requests succeeded"
     );
     let problems = shared.with_world(|w| w.check_invariants());
     assert!(problems.is_empty(), "{problems:?}");

@@ -51,9 +51,10 @@ fn aws_config(dir: &Path, profiles: &[(&str, &str)]) -> PathBuf {
     path
 }
 
-fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
+/// `cutover ARGS` with only the AWS config file to find its profiles, and `config_home` its
+/// own config.
+fn cutover(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .arg("status")
         .args(args)
         .env("AWS_CONFIG_FILE", aws_config)
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
@@ -65,7 +66,11 @@ fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_REGION")
         .output()
-        .expect("run cutover status")
+        .expect("run cutover")
+}
+
+fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
+    cutover(aws_config, config_home, &[&["status"], args].concat())
 }
 
 fn json(out: &Output) -> serde_json::Value {
@@ -206,15 +211,20 @@ async fn an_action_refuses_several_sources_and_sends_nothing() {
     );
     let seq = prod.handle.shared().request_log().last_seq();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_cutover"))
-            .args(["--profile", "dev", "--profile", "prod"])
-            .args(["scale", "web-prod/wishlist", "3", "--yes"])
-            .env("AWS_CONFIG_FILE", &config)
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .env("XDG_CONFIG_HOME", CONFIG_HOME)
-            .env_remove("AWS_PROFILE")
-            .output()
-            .expect("run cutover scale")
+        cutover(
+            &config,
+            CONFIG_HOME,
+            &[
+                "--profile",
+                "dev",
+                "--profile",
+                "prod",
+                "scale",
+                "web-prod/wishlist",
+                "3",
+                "--yes",
+            ],
+        )
     })
     .await
     .expect("ran");
