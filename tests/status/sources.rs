@@ -30,6 +30,18 @@ async fn two_accounts() -> (Sim, Sim) {
     (dev, prod)
 }
 
+/// The two accounts behind profiles `dev` and `prod`, in an AWS config file in a directory of
+/// the test's own.
+async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
+    let (dev, prod) = two_accounts().await;
+    let dir = scratch(test);
+    let config = aws_config(
+        &dir,
+        &[("dev", &dev.endpoint()), ("prod", &prod.endpoint())],
+    );
+    (dev, prod, dir, config)
+}
+
 /// A directory of its own for one test's files.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cutover-sources-{name}-{}", std::process::id()));
@@ -85,12 +97,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[tokio::test]
 async fn two_profiles_are_read_as_two_accounts() {
-    let (dev, prod) = two_accounts().await;
-    let dir = scratch("two");
-    let config = aws_config(
-        &dir,
-        &[("dev", &dev.endpoint()), ("prod", &prod.endpoint())],
-    );
+    let (_dev, _prod, dir, config) = two_profiles("two").await;
     let out = tokio::task::spawn_blocking(move || {
         status(
             &config,
@@ -129,11 +136,8 @@ async fn two_profiles_are_read_as_two_accounts() {
 
 #[tokio::test]
 async fn one_source_unreachable_is_named_and_the_other_is_still_shown() {
-    let (dev, prod) = two_accounts().await;
-    let gone = prod.endpoint();
+    let (_dev, prod, dir, config) = two_profiles("gone").await;
     drop(prod);
-    let dir = scratch("gone");
-    let config = aws_config(&dir, &[("dev", &dev.endpoint()), ("prod", &gone)]);
     let args = ["--profile", "dev", "--profile", "prod"];
     let (text, doc) = tokio::task::spawn_blocking(move || {
         let text = status(&config, CONFIG_HOME, &args);
@@ -162,12 +166,7 @@ async fn one_source_unreachable_is_named_and_the_other_is_still_shown() {
 
 #[tokio::test]
 async fn the_config_files_sources_are_read_with_their_labels_when_no_profile_is_given() {
-    let (dev, prod) = two_accounts().await;
-    let dir = scratch("labels");
-    let config = aws_config(
-        &dir,
-        &[("dev", &dev.endpoint()), ("prod", &prod.endpoint())],
-    );
+    let (_dev, _prod, dir, config) = two_profiles("labels").await;
     let home = dir.join("home");
     std::fs::create_dir_all(home.join("cutover")).expect("config home");
     let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
@@ -203,12 +202,7 @@ async fn the_config_files_sources_are_read_with_their_labels_when_no_profile_is_
 
 #[tokio::test]
 async fn an_action_refuses_several_sources_and_sends_nothing() {
-    let (dev, prod) = two_accounts().await;
-    let dir = scratch("act");
-    let config = aws_config(
-        &dir,
-        &[("dev", &dev.endpoint()), ("prod", &prod.endpoint())],
-    );
+    let (dev, prod, dir, config) = two_profiles("act").await;
     let seq = prod.handle.shared().request_log().last_seq();
     let out = tokio::task::spawn_blocking(move || {
         cutover(
