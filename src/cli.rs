@@ -176,6 +176,9 @@ pub struct ConsoleArgs {
 pub enum Command {
     /// Take one snapshot of the fleet and print what needs attention, then a summary.
     Status(StatusArgs),
+    /// Where a release stands across its sources: the `[[release]]` of the config file named
+    /// NAME, its pipelines' gates and its services' deployments and health.
+    Release(ReleaseArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.
@@ -271,6 +274,15 @@ pub struct StatusArgs {
     /// Exit with status 3 when any of these need attention (repeat or comma-separate).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "WHAT")]
     pub fail_on: Vec<crate::status::FailOn>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The release's name in the config file (`[[release]] name = …`).
+    pub name: String,
+    /// Print the release as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -86,6 +86,17 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     true
 }
 
+/// `[[release]]`: the pipelines and services that ship together, matched in every source.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReleaseDef {
+    pub name: String,
+    /// Pipeline names (`*` wildcards).
+    pub pipelines: Vec<String>,
+    /// `cluster/service` names (`*` wildcards).
+    pub services: Vec<String>,
+}
+
 /// Settings of one AWS profile.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
 #[serde(default, deny_unknown_fields)]
@@ -184,6 +195,8 @@ pub struct Config {
     pub budgets: Budgets,
     /// `[[source]]`: the profiles and regions read when the command line names none.
     pub sources: Vec<crate::sources::SourceEntry>,
+    /// `[[release]]`.
+    pub releases: Vec<ReleaseDef>,
 }
 
 /// The file as written; its budgets keep where each value stands, for the error's line.
@@ -195,6 +208,7 @@ struct File {
     safety: Safety,
     budget: BudgetFile,
     source: Vec<crate::sources::SourceEntry>,
+    release: Vec<ReleaseDef>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -339,6 +353,7 @@ impl Config {
             safety: file.safety,
             budgets,
             sources: file.source,
+            releases: file.release,
         })
     }
 }

@@ -10,6 +10,7 @@ pub mod console;
 pub mod model;
 pub mod ops;
 pub mod paths;
+pub mod release;
 pub mod sim;
 pub mod sources;
 pub mod status;

@@ -12,6 +12,7 @@ fn main() -> Result<()> {
     match cli.command {
         Some(Command::Sim(args)) => run_sim(&args),
         Some(Command::Status(args)) => run_status(&args, &cli.global),
+        Some(Command::Release(args)) => run_release(&args, &cli.global),
         None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
@@ -42,22 +43,25 @@ fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
     }
 }
 
-fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()> {
-    let config = cutover::config::Config::load(global.aws.config.as_deref())?;
-    let sources = match global.aws.sources(&config) {
+/// Every source the flags and the config file name, read at once, each with its own clients
+/// and budgets: the whole takes about as long as the slowest. Exits 2 when the sources
+/// cannot be told apart, 1 when the only one cannot be read.
+fn read_sources(
+    global: &GlobalArgs,
+    config: &cutover::config::Config,
+) -> Result<Vec<cutover::status::Read>> {
+    let sources = match global.aws.sources(config) {
         Ok(sources) => sources,
         Err(error) => {
-            eprintln!("cutover status: {error}");
+            eprintln!("cutover: {error}");
             std::process::exit(2);
         }
     };
-    let scope = config.scope.merge(global.scope.scope());
+    let scope = config.scope.clone().merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    // Every source at once, each with its own clients and budgets: the whole takes about as
-    // long as the slowest.
     let read = sources.iter().map(|source| {
         let options = cutover::aws::ConnectOptions {
             profile: source.profile.clone(),
@@ -87,11 +91,6 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
         .zip(results)
         .map(|(source, result)| (source, result.map_err(|e| e.to_gap())))
         .collect();
-    if args.json {
-        println!("{}", cutover::status::json_of(&read));
-    } else {
-        print!("{}", cutover::status::human_of(&read));
-    }
     for (source, result) in &read {
         if let Err(gap) = result {
             eprintln!(
@@ -103,6 +102,17 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
             );
         }
     }
+    Ok(read)
+}
+
+fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()> {
+    let config = cutover::config::Config::load(global.aws.config.as_deref())?;
+    let read = read_sources(global, &config)?;
+    if args.json {
+        println!("{}", cutover::status::json_of(&read));
+    } else {
+        print!("{}", cutover::status::human_of(&read));
+    }
     if read.iter().any(|(_, r)| r.is_err()) {
         std::process::exit(1);
     }
@@ -112,6 +122,44 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
         .any(|s| cutover::status::matches(s, &args.fail_on))
     {
         std::process::exit(cutover::status::ATTENTION_EXIT);
+    }
+    Ok(())
+}
+
+/// `cutover release NAME`: the release's members in every source; exits 1 when a source
+/// could not be read (the others shown), 2 when no release has that name.
+fn run_release(args: &cutover::cli::ReleaseArgs, global: &GlobalArgs) -> Result<()> {
+    let config = cutover::config::Config::load(global.aws.config.as_deref())?;
+    let Some(def) = config.releases.iter().find(|r| r.name == args.name) else {
+        let known: Vec<&str> = config.releases.iter().map(|r| r.name.as_str()).collect();
+        eprintln!(
+            "cutover release: no release {} in the config file{}",
+            args.name,
+            if known.is_empty() {
+                " (it has no [[release]])".to_owned()
+            } else {
+                format!("; it has {}", known.join(", "))
+            }
+        );
+        std::process::exit(2);
+    };
+    let read = read_sources(global, &config)?;
+    let snapshots: Vec<_> = read
+        .iter()
+        .filter_map(|(source, r)| r.as_ref().ok().map(|s| (source.clone(), s)))
+        .collect();
+    let release = cutover::release::gather(def, &snapshots);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&release)
+                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+        );
+    } else {
+        print!("{}", cutover::release::human(&release));
+    }
+    if read.iter().any(|(_, r)| r.is_err()) {
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -27,9 +27,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // What to fetch when: decides what `aws` reads, never renders.
     ("sync", &["aws", "config", "model"]),
     ("status", &["model", "sources"]),
+    // A release gathered from the snapshots of its sources: no I/O.
+    ("release", &["config", "model", "sources"]),
     // `cli` parses arguments and picks a mode: the simulator's and `status`'s options, and
     // the verbs' subcommands, which each verb declares in its module.
-    ("cli", &["config", "ops", "sim", "sources", "status"]),
+    (
+        "cli",
+        &["config", "ops", "release", "sim", "sources", "status"],
+    ),
     // Operator actions: never the argument parser, never the screen.
     ("ops", &["audit", "aws", "config", "model"]),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.

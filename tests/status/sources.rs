@@ -232,3 +232,69 @@ async fn an_action_refuses_several_sources_and_sends_nothing() {
     assert!(prod.handle.shared().request_log().since(seq).is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn a_release_gathers_its_members_from_both_accounts() {
+    let (_dev, _prod, dir, config) = two_profiles("release").await;
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join("cutover")).expect("config home");
+    let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
+        .expect("the tests' budgets");
+    std::fs::write(
+        home.join("cutover/config.toml"),
+        format!(
+            "{budgets}\n[[release]]\nname = \"receipts\"\n\
+             pipelines = [\"jobs-release\"]\nservices = [\"*/receipts\"]\n"
+        ),
+    )
+    .expect("config file");
+    let home = home.to_string_lossy().into_owned();
+    let profiles = ["--profile", "dev", "--profile", "prod"];
+    let (json_out, text, unknown) = tokio::task::spawn_blocking(move || {
+        let run = |args: &[&str]| cutover(&config, &home, &[&profiles[..], args].concat());
+        (
+            run(&["release", "receipts", "--json"]),
+            run(&["release", "receipts"]),
+            run(&["release", "nope"]),
+        )
+    })
+    .await
+    .expect("ran");
+    assert!(
+        json_out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&json_out.stderr)
+    );
+    let doc = json(&json_out);
+    let members: Vec<(String, String, String)> = doc["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            let field = |k: &str| m[k].as_str().unwrap_or_default().to_owned();
+            (field("source"), field("kind"), field("name"))
+        })
+        .collect();
+    let expected = [
+        ("dev", "service", "payments-prod/receipts"),
+        ("prod", "pipeline", "jobs-release"),
+        ("prod", "service", "modes/receipts"),
+    ];
+    assert_eq!(
+        members,
+        expected.map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned())),
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["services"], 2);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("release receipts · "), "{text}");
+    assert!(text.contains("modes/receipts"), "{text}");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no release nope in the config file; it has receipts"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

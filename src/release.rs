@@ -1,0 +1,368 @@
+//! A release: the pipelines and services that ship together, across sources, as one thing.
+//! The config file names each (`[[release]] name, pipelines, services`, `*` wildcards,
+//! matched in every source); this gathers its members from the snapshots read and says where
+//! it stands: gates waiting and for how long, deployments in flight and their share of
+//! production on green, services short of tasks or with unhealthy targets.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+pub use crate::config::ReleaseDef;
+use crate::config::glob;
+use crate::model::Snapshot;
+use crate::model::time::human_duration;
+use crate::sources::SourceSpec;
+
+/// A release as read: its members in every source, and where it stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Release {
+    pub name: String,
+    pub members: Vec<Member>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Member {
+    /// The source's name (its label, or `profile/region`).
+    pub source: String,
+    /// `pipeline` or `service`.
+    pub kind: &'static str,
+    /// The pipeline's name, or `cluster/service`.
+    pub name: String,
+    /// Gates waiting on a person: pipeline approvals, ECS pause hooks.
+    pub waiting: Vec<Waiting>,
+    /// The latest execution's status (pipelines).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latest: Option<String>,
+    /// A deployment in flight (services).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<InFlight>,
+    /// Tasks running of those desired (services).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<(i32, i32)>,
+    /// Why the service is in trouble, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trouble: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waiting {
+    /// `stage/action`, or the hook's stage.
+    pub at: String,
+    /// Seconds it has waited, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub for_seconds: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InFlight {
+    pub id: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub percent_on_green: Option<f64>,
+}
+
+/// The release at a glance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub pipelines: usize,
+    pub gates_waiting: usize,
+    pub services: usize,
+    pub deploying: usize,
+    pub healthy: usize,
+}
+
+/// The members of `def` in each source read.
+pub fn gather(def: &ReleaseDef, read: &[(SourceSpec, &Snapshot)]) -> Release {
+    let mut members = Vec::new();
+    for (source, s) in read {
+        let source = source.name();
+        for p in s
+            .pipelines
+            .iter()
+            .filter(|p| def.pipelines.iter().any(|g| glob(g, &p.name)))
+        {
+            let waiting = s
+                .attention
+                .approvals
+                .iter()
+                .filter(|a| a.pipeline == p.name)
+                .map(|a| Waiting {
+                    at: format!("{}/{}", a.stage, a.action),
+                    for_seconds: a.waiting_since.map(|t| t.seconds_until(s.taken_at)),
+                })
+                .collect();
+            members.push(Member {
+                source: source.clone(),
+                kind: "pipeline",
+                name: p.name.clone(),
+                waiting,
+                latest: p.latest_execution().map(|e| e.status.as_str().to_owned()),
+                deployment: None,
+                tasks: None,
+                trouble: None,
+            });
+        }
+        for v in s.services.iter().filter(|v| {
+            let name = format!("{}/{}", v.cluster, v.name);
+            def.services.iter().any(|g| glob(g, &name))
+        }) {
+            members.push(service_member(
+                &source,
+                s,
+                &v.cluster,
+                &v.name,
+                (v.running, v.desired),
+            ));
+        }
+    }
+    let summary = Summary {
+        pipelines: members.iter().filter(|m| m.kind == "pipeline").count(),
+        gates_waiting: members.iter().map(|m| m.waiting.len()).sum(),
+        services: members.iter().filter(|m| m.kind == "service").count(),
+        deploying: members.iter().filter(|m| m.deployment.is_some()).count(),
+        healthy: members
+            .iter()
+            .filter(|m| m.kind == "service" && m.trouble.is_none())
+            .count(),
+    };
+    Release {
+        name: def.name.clone(),
+        members,
+        summary,
+    }
+}
+
+/// A service of the release: its deployment in flight on either platform, its pause hooks
+/// waiting, its tasks and its trouble.
+fn service_member(
+    source: &str,
+    s: &Snapshot,
+    cluster: &str,
+    service: &str,
+    tasks: (i32, i32),
+) -> Member {
+    let a = &s.attention;
+    let codedeploy = a.in_flight.iter().find(|d| {
+        s.group(&d.application, &d.deployment_group)
+            .is_some_and(|g| {
+                g.cluster.as_deref() == Some(cluster) && g.service.as_deref() == Some(service)
+            })
+    });
+    let ecs = a
+        .in_flight_ecs
+        .iter()
+        .find(|d| d.cluster == cluster && d.service == service);
+    let deployment = match (codedeploy, ecs) {
+        (Some(d), _) => Some(InFlight {
+            id: d.deployment_id.clone(),
+            status: d.status.as_str().to_owned(),
+            percent_on_green: Some(d.percent_on_green),
+        }),
+        (None, Some(d)) => Some(InFlight {
+            id: d.arn.clone(),
+            status: d.status.as_str().to_owned(),
+            percent_on_green: d.percent_on_green,
+        }),
+        (None, None) => None,
+    };
+    let waiting = a
+        .hooks
+        .iter()
+        .filter(|h| h.cluster == cluster && h.service == service)
+        .map(|h| Waiting {
+            at: h.stage.as_ref().map_or_else(
+                || "a pause hook".to_owned(),
+                |st| format!("a pause hook ({st})"),
+            ),
+            for_seconds: None,
+        })
+        .collect();
+    let trouble = a
+        .services
+        .iter()
+        .find(|t| t.cluster == cluster && t.service == service)
+        .map(|t| t.reason.clone());
+    Member {
+        source: source.to_owned(),
+        kind: "service",
+        name: format!("{cluster}/{service}"),
+        waiting,
+        latest: None,
+        deployment,
+        tasks: Some(tasks),
+        trouble,
+    }
+}
+
+/// The release as text: the glance first, then a line per member.
+pub fn human(r: &Release) -> String {
+    let mut out = String::new();
+    let m = r.summary;
+    let _ = writeln!(
+        out,
+        "release {} · {} gate{} waiting · {} of {} services deploying · {} of {} healthy · {} pipelines",
+        r.name,
+        m.gates_waiting,
+        if m.gates_waiting == 1 { "" } else { "s" },
+        m.deploying,
+        m.services,
+        m.healthy,
+        m.services,
+        m.pipelines,
+    );
+    if r.members.is_empty() {
+        let _ = writeln!(out, "\nno pipeline or service matches its patterns");
+    }
+    for member in &r.members {
+        let mut state = Vec::new();
+        for w in &member.waiting {
+            let since = w
+                .for_seconds
+                .map_or_else(String::new, |s| format!(" for {}", human_duration(s)));
+            state.push(format!("waiting at {}{since}", w.at));
+        }
+        if let Some(latest) = &member.latest {
+            state.push(format!("latest {latest}"));
+        }
+        if let Some(d) = &member.deployment {
+            let percent = d
+                .percent_on_green
+                .map_or_else(String::new, |p| format!(" {p:.0}% on green"));
+            state.push(format!("deploying {}{percent}", d.status));
+        }
+        if let Some((running, desired)) = member.tasks {
+            state.push(format!("{running}/{desired} tasks"));
+        }
+        if let Some(trouble) = &member.trouble {
+            state.push(trouble.clone());
+        } else if member.kind == "service" {
+            state.push("healthy".to_owned());
+        }
+        let _ = writeln!(
+            out,
+            "  {:<12} {:<8} {:<36} {}",
+            member.source,
+            member.kind,
+            member.name,
+            state.join(" · ")
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::attention::{ServiceTrouble, WaitingApproval};
+    use crate::model::ecs::Service;
+    use crate::model::pipeline::Pipeline;
+    use crate::model::time::Timestamp;
+
+    fn pipeline(name: &str) -> Pipeline {
+        Pipeline {
+            name: name.to_owned(),
+            arn: None,
+            version: None,
+            execution_mode: crate::model::status::ExecutionMode::Superseded,
+            stages: Vec::new(),
+            executions: Vec::new(),
+            pending: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
+    fn service(cluster: &str, name: &str) -> Service {
+        Service {
+            cluster: cluster.to_owned(),
+            name: name.to_owned(),
+            arn: format!("arn:aws:ecs:us-east-1:1:service/{cluster}/{name}"),
+            controller: crate::model::status::Controller::Ecs,
+            status: "ACTIVE".to_owned(),
+            desired: 2,
+            running: 2,
+            pending: 0,
+            task_definition: None,
+            load_balancers: Vec::new(),
+            task_sets: Vec::new(),
+            deployments: Vec::new(),
+            events: Vec::new(),
+            stopped_tasks: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn members_come_from_every_source_with_where_each_stands() {
+        let mut prod = Snapshot {
+            taken_at: Timestamp(10_000_000),
+            pipelines: vec![pipeline("pay-release"), pipeline("other")],
+            services: vec![service("pay", "api"), service("pay", "worker")],
+            ..Snapshot::default()
+        };
+        prod.attention.approvals.push(WaitingApproval {
+            pipeline: "pay-release".to_owned(),
+            stage: "Prod".to_owned(),
+            action: "Approve".to_owned(),
+            execution_id: None,
+            waiting_since: Some(Timestamp(10_000_000 - 7_200_000)),
+            token: "t".to_owned(),
+            source: None,
+            deploys_to: None,
+        });
+        prod.attention.services.push(ServiceTrouble {
+            cluster: "pay".to_owned(),
+            service: "worker".to_owned(),
+            desired: 2,
+            running: 1,
+            pending: 0,
+            unhealthy_targets: 0,
+            reason: "1 of 2 tasks running".to_owned(),
+        });
+        let test = Snapshot {
+            pipelines: vec![pipeline("pay-release")],
+            ..Snapshot::default()
+        };
+        let def = ReleaseDef {
+            name: "payments".to_owned(),
+            pipelines: vec!["pay-*".to_owned()],
+            services: vec!["pay/*".to_owned()],
+        };
+        let source = |label: &str| SourceSpec {
+            label: Some(label.to_owned()),
+            ..SourceSpec::default()
+        };
+        let r = gather(&def, &[(source("prod"), &prod), (source("test"), &test)]);
+        let names: Vec<(&str, &str)> = r
+            .members
+            .iter()
+            .map(|m| (m.source.as_str(), m.name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("prod", "pay-release"),
+                ("prod", "pay/api"),
+                ("prod", "pay/worker"),
+                ("test", "pay-release")
+            ]
+        );
+        assert_eq!(
+            r.summary,
+            Summary {
+                pipelines: 2,
+                gates_waiting: 1,
+                services: 2,
+                deploying: 0,
+                healthy: 1
+            }
+        );
+        let printed = human(&r);
+        assert!(
+            printed.starts_with("release payments · 1 gate waiting"),
+            "{printed}"
+        );
+        assert!(printed.contains("waiting at Prod/Approve for 2h"), "{printed}");
+        assert!(printed.contains("1 of 2 tasks running"), "{printed}");
+    }
+}
