@@ -284,6 +284,37 @@ impl BudgetFile {
     }
 }
 
+/// Refuses a `[[release]]` without a name, with a name another has, or matching nothing; its
+/// line is that of its `[[release]]` header.
+fn releases_valid(releases: &[ReleaseDef], text: &str) -> Result<(), Bad> {
+    let headers: Vec<usize> = text
+        .match_indices("[[release]]")
+        .map(|(at, _)| line_of(text, at))
+        .collect();
+    let mut names = std::collections::BTreeSet::new();
+    for (i, r) in releases.iter().enumerate() {
+        let why = if r.name.trim().is_empty() {
+            Some("a [[release]] needs a name".to_owned())
+        } else if !names.insert(r.name.as_str()) {
+            Some(format!("two releases are named {}", r.name))
+        } else if r.pipelines.is_empty() && r.services.is_empty() {
+            Some(format!(
+                "release {} names no pipelines and no services",
+                r.name
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = why {
+            return Err(Bad {
+                line: headers.get(i).copied().unwrap_or(1),
+                message,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The line (from 1) of a byte offset into `text`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -347,6 +378,11 @@ impl Config {
                 line: bad.line,
                 message: bad.message,
             })?;
+        releases_valid(&file.release, text).map_err(|bad| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: bad.line,
+            message: bad.message,
+        })?;
         Ok(Self {
             scope: file.scope,
             profiles: file.profiles,
@@ -450,6 +486,38 @@ mod tests {
             assert!(text.starts_with("c.toml: line 5: "), "{value}: {text}");
             assert!(text.contains(key), "{value}: {text}");
         }
+    }
+
+    #[test]
+    fn a_release_without_a_name_or_members_or_named_twice_is_refused_at_its_line() {
+        let ok = "[[release]]\nname = \"a\"\npipelines = [\"a-*\"]\n\n";
+        for (text, line, why) in [
+            (
+                format!("{ok}[[release]]\npipelines = [\"x\"]\n"),
+                5,
+                "needs a name",
+            ),
+            (
+                format!("{ok}[[release]]\nname = \"a\"\nservices = [\"c/s\"]\n"),
+                5,
+                "two releases are named a",
+            ),
+            (
+                format!("{ok}[[release]]\nname = \"b\"\n"),
+                5,
+                "release b names no pipelines",
+            ),
+        ] {
+            let error = Config::parse(Path::new("c.toml"), &text).expect_err(&text);
+            let error = error.to_string();
+            assert!(
+                error.starts_with(&format!("c.toml: line {line}: ")),
+                "{error}"
+            );
+            assert!(error.contains(why), "{error}");
+        }
+        let config = Config::parse(Path::new("c.toml"), ok).expect("one release");
+        assert_eq!(config.releases[0].pipelines, ["a-*"]);
     }
 
     #[test]

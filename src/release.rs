@@ -362,7 +362,10 @@ mod tests {
             printed.starts_with("release payments · 1 gate waiting"),
             "{printed}"
         );
-        assert!(printed.contains("waiting at Prod/Approve for 2h"), "{printed}");
+        assert!(
+            printed.contains("waiting at Prod/Approve for 2h"),
+            "{printed}"
+        );
         assert!(printed.contains("1 of 2 tasks running"), "{printed}");
     }
 }
