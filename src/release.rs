@@ -261,16 +261,7 @@ mod tests {
     use crate::model::time::Timestamp;
 
     fn pipeline(name: &str) -> Pipeline {
-        Pipeline {
-            name: name.to_owned(),
-            arn: None,
-            version: None,
-            execution_mode: crate::model::status::ExecutionMode::Superseded,
-            stages: Vec::new(),
-            executions: Vec::new(),
-            pending: Vec::new(),
-            failures: Vec::new(),
-        }
+        Pipeline::example(name)
     }
 
     fn service(cluster: &str, name: &str) -> Service {

@@ -176,6 +176,21 @@ pub struct ActionFailure {
 }
 
 impl Pipeline {
+    /// A pipeline with nothing but its name (superseded, no stages, never run), for tests.
+    #[cfg(test)]
+    pub(crate) fn example(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            arn: None,
+            version: None,
+            execution_mode: super::status::ExecutionMode::Superseded,
+            stages: Vec::new(),
+            executions: Vec::new(),
+            pending: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+
     pub fn latest_execution(&self) -> Option<&ExecutionSummary> {
         self.executions.first()
     }

@@ -42,6 +42,20 @@ async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
     (dev, prod, dir, config)
 }
 
+/// A config home in `dir` whose config file holds the tests' budgets and `more`.
+fn config_home(dir: &Path, more: &str) -> String {
+    let home = dir.join("home");
+    std::fs::create_dir_all(home.join("cutover")).expect("config home");
+    let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
+        .expect("the tests' budgets");
+    std::fs::write(
+        home.join("cutover/config.toml"),
+        format!("{budgets}\n{more}"),
+    )
+    .expect("config file");
+    home.to_string_lossy().into_owned()
+}
+
 /// A directory of its own for one test's files.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cutover-sources-{name}-{}", std::process::id()));
@@ -167,19 +181,11 @@ async fn one_source_unreachable_is_named_and_the_other_is_still_shown() {
 #[tokio::test]
 async fn the_config_files_sources_are_read_with_their_labels_when_no_profile_is_given() {
     let (_dev, _prod, dir, config) = two_profiles("labels").await;
-    let home = dir.join("home");
-    std::fs::create_dir_all(home.join("cutover")).expect("config home");
-    let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
-        .expect("the tests' budgets");
-    std::fs::write(
-        home.join("cutover/config.toml"),
-        format!(
-            "{budgets}\n[[source]]\nprofile = \"dev\"\nlabel = \"test\"\n\n\
-             [[source]]\nprofile = \"prod\"\nregions = [\"us-east-1\"]\nlabel = \"production\"\n"
-        ),
-    )
-    .expect("config file");
-    let home = home.to_string_lossy().into_owned();
+    let home = config_home(
+        &dir,
+        "[[source]]\nprofile = \"dev\"\nlabel = \"test\"\n\n\
+             [[source]]\nprofile = \"prod\"\nregions = [\"us-east-1\"]\nlabel = \"production\"\n",
+    );
     let out = tokio::task::spawn_blocking(move || status(&config, &home, &["--json"]))
         .await
         .expect("ran");
@@ -236,19 +242,11 @@ async fn an_action_refuses_several_sources_and_sends_nothing() {
 #[tokio::test]
 async fn a_release_gathers_its_members_from_both_accounts() {
     let (_dev, _prod, dir, config) = two_profiles("release").await;
-    let home = dir.join("home");
-    std::fs::create_dir_all(home.join("cutover")).expect("config home");
-    let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
-        .expect("the tests' budgets");
-    std::fs::write(
-        home.join("cutover/config.toml"),
-        format!(
-            "{budgets}\n[[release]]\nname = \"receipts\"\n\
-             pipelines = [\"jobs-release\"]\nservices = [\"*/receipts\"]\n"
-        ),
-    )
-    .expect("config file");
-    let home = home.to_string_lossy().into_owned();
+    let home = config_home(
+        &dir,
+        "[[release]]\nname = \"receipts\"\n\
+             pipelines = [\"jobs-release\"]\nservices = [\"*/receipts\"]\n",
+    );
     let profiles = ["--profile", "dev", "--profile", "prod"];
     let (json_out, text, unknown) = tokio::task::spawn_blocking(move || {
         let run = |args: &[&str]| cutover(&config, &home, &[&profiles[..], args].concat());

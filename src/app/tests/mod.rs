@@ -21,16 +21,7 @@ fn deployment(id: &str, status: DeploymentStatus) -> Deployment {
 }
 
 fn pipeline(name: &str) -> Pipeline {
-    Pipeline {
-        name: name.into(),
-        arn: None,
-        version: None,
-        execution_mode: crate::model::status::ExecutionMode::Superseded,
-        stages: Vec::new(),
-        executions: Vec::new(),
-        pending: Vec::new(),
-        failures: Vec::new(),
-    }
+    Pipeline::example(name)
 }
 
 /// A small fleet: one approval waiting, one deployment in flight, two pipelines.
