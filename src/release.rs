@@ -265,22 +265,7 @@ mod tests {
     }
 
     fn service(cluster: &str, name: &str) -> Service {
-        Service {
-            cluster: cluster.to_owned(),
-            name: name.to_owned(),
-            arn: format!("arn:aws:ecs:us-east-1:1:service/{cluster}/{name}"),
-            controller: crate::model::status::Controller::Ecs,
-            status: "ACTIVE".to_owned(),
-            desired: 2,
-            running: 2,
-            pending: 0,
-            task_definition: None,
-            load_balancers: Vec::new(),
-            task_sets: Vec::new(),
-            deployments: Vec::new(),
-            events: Vec::new(),
-            stopped_tasks: Vec::new(),
-        }
+        Service::example(cluster, name)
     }
 
     #[test]

@@ -113,6 +113,27 @@ pub struct Service {
 }
 
 impl Service {
+    /// An active service of `cluster` with 2 tasks of 2 running and nothing else, for tests.
+    #[cfg(test)]
+    pub(crate) fn example(cluster: &str, name: &str) -> Self {
+        Self {
+            cluster: cluster.to_owned(),
+            name: name.to_owned(),
+            arn: format!("arn:aws:ecs:us-east-1:123456789012:service/{cluster}/{name}"),
+            controller: super::status::Controller::Ecs,
+            status: "ACTIVE".to_owned(),
+            desired: 2,
+            running: 2,
+            pending: 0,
+            task_definition: None,
+            load_balancers: Vec::new(),
+            task_sets: Vec::new(),
+            deployments: Vec::new(),
+            events: Vec::new(),
+            stopped_tasks: Vec::new(),
+        }
+    }
+
     /// Every target group the service or its task sets send traffic through.
     pub fn target_group_arns(&self) -> impl Iterator<Item = &str> {
         self.load_balancers

@@ -333,15 +333,6 @@ fn ecs_in_flight() -> Snapshot {
     use crate::model::service_deployment::ServiceDeployment;
     use crate::model::status::{ServiceDeploymentStage, ServiceDeploymentStatus};
     let service = Service {
-        cluster: "lab".to_owned(),
-        name: "shop".to_owned(),
-        arn: "arn:aws:ecs:us-east-1:123456789012:service/lab/shop".to_owned(),
-        controller: crate::model::status::Controller::Ecs,
-        status: "ACTIVE".to_owned(),
-        desired: 2,
-        running: 2,
-        pending: 0,
-        task_definition: None,
         load_balancers: vec![LoadBalancerLink {
             target_group_arn: Some("tg/blue".to_owned()),
             container_name: None,
@@ -350,10 +341,7 @@ fn ecs_in_flight() -> Snapshot {
             production_listener_rule: Some("rule/prod".to_owned()),
             test_listener_rule: None,
         }],
-        task_sets: Vec::new(),
-        deployments: Vec::new(),
-        events: Vec::new(),
-        stopped_tasks: Vec::new(),
+        ..Service::example("lab", "shop")
     };
     let d = ServiceDeployment::example(
         "abc",

@@ -99,6 +99,16 @@ fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
     cutover(aws_config, config_home, &[&["status"], args].concat())
 }
 
+/// The JSON of a run that succeeded.
+fn json_ok(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(out)
+}
+
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
@@ -121,12 +131,7 @@ async fn two_profiles_are_read_as_two_accounts() {
     })
     .await
     .expect("ran");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out);
+    let doc = json_ok(&out);
     assert_eq!(doc["schema_version"], 2);
     let sources = doc["sources"].as_array().expect("sources");
     let seen: Vec<(&str, &str)> = sources
@@ -189,12 +194,7 @@ async fn the_config_files_sources_are_read_with_their_labels_when_no_profile_is_
     let out = tokio::task::spawn_blocking(move || status(&config, &home, &["--json"]))
         .await
         .expect("ran");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc = json(&out);
+    let doc = json_ok(&out);
     let names: Vec<&str> = doc["sources"]
         .as_array()
         .expect("sources")
@@ -258,12 +258,7 @@ async fn a_release_gathers_its_members_from_both_accounts() {
     })
     .await
     .expect("ran");
-    assert!(
-        json_out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&json_out.stderr)
-    );
-    let doc = json(&json_out);
+    let doc = json_ok(&json_out);
     let members: Vec<(String, String, String)> = doc["members"]
         .as_array()
         .expect("members")
