@@ -65,35 +65,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .first()
         .map(|p| p.name.clone())
         .unwrap_or_default();
+    let deployment = cutover::model::DeploymentRef::CodeDeploy(in_flight.clone());
     let screens = [
         ("overview", Screen::new(View::Overview)),
         ("pipelines", Screen::new(View::Pipelines)),
-        ("pipeline", Screen::of(Subject::Pipeline(pipeline.clone()))),
+        ("pipeline", Screen::of(0, Subject::Pipeline(pipeline))),
         ("deployments", Screen::new(View::Deployments)),
-        (
-            "deployment",
-            Screen::of(Subject::Deployment(
-                cutover::model::DeploymentRef::CodeDeploy(in_flight.clone()),
-            )),
-        ),
+        ("deployment", Screen::of(0, Subject::Deployment(deployment))),
         ("services", Screen::new(View::Services)),
         ("traffic", Screen::new(View::Traffic)),
     ];
     let mut all = Vec::new();
     for (name, screen) in screens {
-        let mut app = App::new(
-            Context {
-                source: snapshot.source.clone(),
-                clock_rate: 1.0,
-                ..Context::default()
-            },
-            Intervals::default(),
-        );
+        let context = Context {
+            clock_rate: 1.0,
+            ..Context::default()
+        };
+        let mut app = App::on(context, snapshot.source.clone(), Intervals::default());
         update(
             &mut app,
             Msg::SnapshotTaken {
                 at: 0,
-                source: snapshot.source.clone(),
+                feed: 0,
                 result: Ok(Box::new(snapshot.clone())),
                 budgets: Vec::new(),
             },

@@ -5,7 +5,7 @@
 //! fresh-state check does that.
 
 use super::rows::Row;
-use super::{App, Subject};
+use super::{App, FeedId};
 pub use crate::ops::verbs::approve::{Gate, short};
 
 /// The gates `a` and `x` answer: the marked pipelines' (every execution waiting at each of
@@ -13,20 +13,23 @@ pub use crate::ops::verbs::approve::{Gate, short};
 /// under the cursor (that execution only), else the pipeline here (every gate waiting in
 /// it, unless several executions wait at one gate: then which one is for the person to say,
 /// on its row, as the command line asks for `--execution`). `Err` says why nothing is.
+/// In source `feed`: `row` is the row under the cursor when it is of that source, and the
+/// marks taken are that source's.
 pub fn gates_here(
     app: &App,
+    feed: FeedId,
     row: Option<&Row>,
     pipeline: Option<String>,
 ) -> Result<Vec<Gate>, String> {
     let waiting = app
-        .snapshot
-        .as_ref()
+        .snapshot(feed)
         .map(|s| s.attention.approvals.clone())
         .unwrap_or_default();
     let marked: Vec<String> = app
         .marks
         .iter()
-        .filter_map(Subject::pipeline)
+        .filter(|(f, _)| *f == feed)
+        .filter_map(|(_, m)| m.pipeline())
         .map(str::to_owned)
         .collect();
     if marked.is_empty()

@@ -30,6 +30,9 @@ pub enum Action {
     Screen(View),
     /// Mark the row for an action on many.
     Mark,
+    /// Sort the list by its next column (`o`), or the other way (`O`).
+    Sort,
+    Reverse,
     /// An operator action on what is under the cursor.
     Act(Act),
 }
@@ -227,6 +230,17 @@ pub const BINDINGS: &[Binding] = &[
         (":", "jump to a screen or a name"),
         (":", "jump"),
         Screens::All,
+    ),
+    shown(
+        &[(key('o'), Action::Sort), (key('O'), Action::Reverse)],
+        ("o / O", "sort by the next column / reverse"),
+        ("o", "sort"),
+        Screens::Only(&[
+            View::Pipelines,
+            View::Deployments,
+            View::Services,
+            View::Traffic,
+        ]),
     ),
     shown(
         &SCREEN_KEYS,

@@ -3,6 +3,7 @@
 //! back as messages — so everything here is tested without a terminal or a network.
 
 pub mod actions;
+pub mod feed;
 pub mod gates;
 pub mod keymap;
 pub mod rows;
@@ -11,11 +12,11 @@ mod update;
 
 pub use update::{palette, update};
 
+pub use feed::{Feed, FeedId, Origin};
+
 use crate::aws::hot::HotUpdate;
 use crate::model::budget::BudgetState;
-use crate::model::observed::Observed;
-use crate::model::{DeploymentRef, Gap, Snapshot, Source, Timestamp};
-use crate::sync::Scheduler;
+use crate::model::{DeploymentRef, Gap, Snapshot, Timestamp};
 pub use crate::sync::{Intervals, Mono};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +74,44 @@ pub struct Screen {
     pub view: View,
     /// The pipeline or deployment a detail screen shows.
     pub subject: Option<Subject>,
+    /// The source its subject lives in.
+    pub feed: FeedId,
     pub selected: usize,
     /// The panel `tab` moves between, on screens with several.
     pub panel: usize,
     pub filter: String,
+    /// The order a list is sorted in; `None`: its own (newest, or as AWS lists them).
+    pub sort: Option<Sort>,
+}
+
+/// A list's order: by one of its columns, one way or the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub by: Column,
+    pub descending: bool,
+}
+
+/// The columns a list sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Source,
+    Name,
+    /// How it stands: the status, or for a service its missing tasks, for a target group
+    /// its unhealthy targets.
+    State,
+    /// When it last changed: the newest first, unless reversed.
+    Age,
+}
+
+impl Column {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Source => "source",
+            Self::Name => "name",
+            Self::State => "state",
+            Self::Age => "age",
+        }
+    }
 }
 
 impl Screen {
@@ -84,20 +119,23 @@ impl Screen {
         Self {
             view,
             subject: None,
+            feed: 0,
             selected: 0,
             panel: 0,
             filter: String::new(),
+            sort: None,
         }
     }
 
-    /// The detail screen of a pipeline or a deployment.
-    pub fn of(subject: Subject) -> Self {
+    /// The detail screen of a pipeline or a deployment of the source `feed`.
+    pub fn of(feed: FeedId, subject: Subject) -> Self {
         let view = match subject {
             Subject::Pipeline(_) => View::Pipeline,
             Subject::Deployment(_) => View::Deployment,
         };
         Self {
             subject: Some(subject),
+            feed,
             ..Self::new(view)
         }
     }
@@ -105,6 +143,10 @@ impl Screen {
 
 /// What the keyboard is typing into.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the console holds one mode: boxing the dialog would save nothing"
+)]
 pub enum Mode {
     Normal,
     /// `/`: the current screen's filter is being typed.
@@ -119,56 +161,31 @@ pub enum Mode {
     Dialog(actions::Dialog),
 }
 
-/// Where the console runs. Its flags are independent settings from different sources (the
-/// command line, the environment, the config file), not a state machine.
+/// How the console runs, whatever the source. Its flags are independent settings from
+/// different places (the command line, the environment, the config file), not a state
+/// machine. What differs by source is each feed's [`Origin`].
 #[derive(Debug, Clone, Default)]
-#[allow(clippy::struct_excessive_bools)]
 pub struct Context {
-    /// Where the console reads and acts, as connected (the account comes with the data).
-    pub source: Source,
     pub demo: bool,
+    /// `--read-only`: no source is acted on.
     pub read_only: bool,
     /// Virtual seconds per real second of the data's clock (the demo's simulator runs fast).
     pub clock_rate: f64,
     /// `NO_COLOR` was set: meaning is carried by text and modifiers alone.
     pub no_color: bool,
-    /// The profile is protected in the config file: every action needs the name typed.
-    pub protected: bool,
     /// Accounts where every action needs the name typed.
     pub protected_accounts: Vec<String>,
-}
-
-impl Context {
-    /// The profile the header names: the demo's simulator is reached with none.
-    pub fn profile_label(&self) -> Option<&str> {
-        if self.demo {
-            Some("demo")
-        } else {
-            self.source.profile.as_deref()
-        }
-    }
-
-    /// Whether actions against the account in `snapshot` need the target's name typed.
-    pub fn protects(&self, snapshot: Option<&Snapshot>) -> bool {
-        self.protected
-            || snapshot
-                .and_then(|s| s.identity.as_ref())
-                .is_some_and(|i| self.protected_accounts.contains(&i.account))
-    }
 }
 
 #[derive(Debug, Clone)]
 pub struct App {
     pub context: Context,
-    /// What to refresh when, and how the last refreshes went.
-    pub sync: Scheduler,
-    pub snapshot: Option<Snapshot>,
+    /// One per source, in the order they were named; never empty.
+    pub feeds: Vec<Feed>,
     pub stack: Vec<Screen>,
     pub mode: Mode,
     /// Monotonic now, from the last tick.
     pub now: Mono,
-    /// When the snapshot's `taken_at` was true, in monotonic time.
-    pub data_at: Mono,
     pub height: u16,
     pub quit: bool,
     /// Something changed since the last draw.
@@ -176,19 +193,9 @@ pub struct App {
     /// When the screen was last drawn (monotonic).
     pub drawn_at: Mono,
     pub message: Option<String>,
-    /// Rows marked with space, for actions on many at once: bulk approve takes the
-    /// pipelines, bulk rollback the deployments.
-    pub marks: std::collections::BTreeSet<Subject>,
-    /// When the stages and traffic steps of ECS service deployments were first seen: what
-    /// their countdowns are estimated from.
-    pub seen: Observed,
-    /// The request budget of each AWS service as of the last refresh: the header names those
-    /// that throttling slowed.
-    pub budgets: Vec<BudgetState>,
-    /// The latest hot refresh of each lane that came back while a cold snapshot was read,
-    /// with the time it read: folded again into that snapshot when it lands, so that what the
-    /// hot refresh read since the snapshot began does not go back to what the snapshot read.
-    pub hot_while_cold: Vec<(HotUpdate, Timestamp)>,
+    /// Rows marked with space, for actions on many at once, with their sources: bulk
+    /// approve takes the pipelines, bulk rollback the deployments.
+    pub marks: std::collections::BTreeSet<(FeedId, Subject)>,
 }
 
 /// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
@@ -232,28 +239,30 @@ pub enum Msg {
     /// Time passed (monotonic ms).
     Tick(Mono),
     SnapshotTaken {
+        /// The source it was read from, or could not be.
+        feed: FeedId,
         at: Mono,
-        /// Where it was read, or could not be.
-        source: Source,
         result: Result<Box<Snapshot>, crate::aws::AwsError>,
         /// The request budgets as the snapshot left them.
         budgets: Vec<BudgetState>,
     },
-    /// The fresh-state check of the actions in the dialog.
+    /// The fresh-state check of the actions in the dialog, each in its source.
     Prepared {
-        source: Source,
-        results: Vec<Result<crate::ops::prepare::Plan, crate::ops::OpError>>,
+        results: Vec<(
+            FeedId,
+            Result<crate::ops::prepare::Plan, crate::ops::OpError>,
+        )>,
     },
-    /// What each sent action did: its target and how it ended.
+    /// What each sent action did: its target (with its source when there are several) and
+    /// how it ended.
     Executed {
-        source: Source,
         results: Vec<(String, crate::ops::Ended)>,
     },
     /// A line from an action still running: its result is unknown and it is read again.
     ActionProgress(String),
     HotRefreshed {
+        feed: FeedId,
         at: Mono,
-        source: Source,
         update: Box<HotUpdate>,
         server_time: Option<Timestamp>,
         /// The request budgets as the refresh left them.
@@ -261,39 +270,52 @@ pub enum Msg {
     },
 }
 
-/// What the runner should do.
+/// What the runner should do, and in which source.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    TakeSnapshot,
+    TakeSnapshot(FeedId),
     /// The snapshot a person asked for (`r`, or after an action): nothing reused that a
     /// refresh read a moment ago.
-    ReadEverything,
-    RefreshHot(Box<crate::aws::hot::HotSet>),
-    /// Read what the actions act on again and plan them.
-    Prepare(Vec<crate::ops::Op>),
-    /// Send confirmed plans, one call each, in order.
-    Execute(Vec<crate::ops::prepare::Plan>),
+    ReadEverything(FeedId),
+    RefreshHot(FeedId, Box<crate::aws::hot::HotSet>),
+    /// Read what the actions act on again, each in its source, and plan them.
+    Prepare(Vec<(FeedId, crate::ops::Op)>),
+    /// Send confirmed plans, one call each, in order, each to its source.
+    Execute(Vec<(FeedId, crate::ops::prepare::Plan)>),
 }
 
 impl App {
+    /// The console on one source: what the tests and the demo use.
     pub fn new(context: Context, intervals: Intervals) -> Self {
+        Self::over(context, vec![Origin::default()], intervals)
+    }
+
+    /// The console on `source`.
+    pub fn on(context: Context, source: crate::model::Source, intervals: Intervals) -> Self {
+        Self::over(context, vec![Origin::of(source)], intervals)
+    }
+
+    /// The console over `origins`, one feed each (at least one).
+    pub fn over(context: Context, origins: Vec<Origin>, intervals: Intervals) -> Self {
+        let mut feeds: Vec<Feed> = origins
+            .into_iter()
+            .map(|o| Feed::new(o, intervals))
+            .collect();
+        if feeds.is_empty() {
+            feeds.push(Feed::new(Origin::default(), intervals));
+        }
         Self {
             context,
-            sync: Scheduler::new(intervals),
-            snapshot: None,
+            feeds,
             stack: vec![Screen::new(View::Overview)],
             mode: Mode::Normal,
             now: 0,
-            data_at: 0,
             height: 24,
             quit: false,
             dirty: true,
             drawn_at: 0,
             message: None,
             marks: std::collections::BTreeSet::new(),
-            seen: Observed::default(),
-            budgets: Vec::new(),
-            hot_while_cold: Vec::new(),
         }
     }
 
@@ -310,38 +332,106 @@ impl App {
         &mut self.stack[last]
     }
 
-    /// What the line under the header says is wrong: why the last refresh failed, else the
-    /// last call these credentials were refused lately (what only a person can mend). `None`
-    /// when all is well.
+    /// The feed `id`, or the first when there is no such one.
+    pub fn feed(&self, id: FeedId) -> &Feed {
+        self.feeds.get(id).unwrap_or(&self.feeds[0])
+    }
+
+    /// The snapshot of source `id`, once read.
+    pub fn snapshot(&self, id: FeedId) -> Option<&Snapshot> {
+        self.feed(id).snapshot.as_ref()
+    }
+
+    /// Whether the console reads several sources: then rows and the header name them.
+    pub fn several(&self) -> bool {
+        self.feeds.len() > 1
+    }
+
+    /// Every source's snapshot read so far, with its feed.
+    pub fn snapshots(&self) -> impl Iterator<Item = (FeedId, &Snapshot)> {
+        self.feeds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.snapshot.as_ref()?)))
+    }
+
+    /// Whether any source's data arrived yet.
+    pub fn has_data(&self) -> bool {
+        self.snapshots().next().is_some()
+    }
+
+    /// What the line under the header says is wrong, each with the source it is wrong in:
+    /// `None` when all is well.
+    pub fn troubles(&self) -> Vec<(FeedId, Gap)> {
+        self.feeds
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| Some((i, f.trouble(self.now)?)))
+            .collect()
+    }
+
+    /// The first trouble, if any (the line under the header shows it first).
     pub fn trouble(&self) -> Option<Gap> {
-        match self.sync.error() {
-            Some(error) => Some(error.to_gap()),
-            None => self.sync.refused(self.now).cloned(),
+        self.troubles().into_iter().next().map(|(_, gap)| gap)
+    }
+
+    /// The lines under the header that tell trouble: one per source in trouble, three at
+    /// most.
+    pub fn trouble_lines(&self) -> u16 {
+        u16::try_from(self.troubles().len().min(3)).unwrap_or(3)
+    }
+
+    /// The terminal rows left to the screens' lists: the lines under the header take theirs
+    /// while there is trouble to tell.
+    pub fn list_height(&self) -> u16 {
+        self.height.saturating_sub(self.trouble_lines())
+    }
+
+    /// Source `id`'s "now": its snapshot's time plus what passed since, at the data clock's
+    /// rate.
+    pub fn data_now_of(&self, id: FeedId) -> Timestamp {
+        self.feed(id).data_now(self.now, self.context.clock_rate)
+    }
+
+    /// The data's "now" on the current screen: its source's.
+    pub fn data_now(&self) -> Timestamp {
+        self.data_now_of(self.screen().feed)
+    }
+
+    /// Whether actions in source `id` are refused: `--read-only`, or its profile is
+    /// read-only in the config file.
+    pub fn read_only(&self, id: FeedId) -> bool {
+        self.context.read_only || self.feed(id).origin.read_only
+    }
+
+    /// Whether no source can be acted on: the keys that act are hidden.
+    pub fn all_read_only(&self) -> bool {
+        (0..self.feeds.len()).all(|i| self.read_only(i))
+    }
+
+    /// `text`, after source `id`'s name when the console reads several.
+    pub fn named(&self, id: FeedId, text: &str) -> String {
+        if self.several() {
+            format!("{}: {text}", self.feed(id).origin.label)
+        } else {
+            text.to_owned()
         }
     }
 
-    /// The terminal rows left to the screens' lists: the line under the header takes one
-    /// while there is trouble to tell.
-    pub fn list_height(&self) -> u16 {
-        self.height
-            .saturating_sub(u16::from(self.trouble().is_some()))
-    }
-
-    /// The data's "now": the snapshot's time plus what passed since, at the data clock's rate.
-    pub fn data_now(&self) -> Timestamp {
-        let base = self.snapshot.as_ref().map_or(Timestamp(0), |s| s.taken_at);
-        let elapsed =
-            self.now.saturating_sub(self.data_at) as f64 * self.context.clock_rate.max(0.0);
-        Timestamp(base.0 + elapsed as i64)
+    /// Whether actions in source `id` need the target's name typed.
+    pub fn protects(&self, id: FeedId) -> bool {
+        self.feed(id).protects(&self.context.protected_accounts)
     }
 }
 
 static HOME: Screen = Screen {
     view: View::Overview,
     subject: None,
+    feed: 0,
     selected: 0,
     panel: 0,
     filter: String::new(),
+    sort: None,
 };
 
 #[cfg(test)]

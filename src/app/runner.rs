@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{Command, Mono, Msg};
+use super::{Command, FeedId, Mono, Msg};
 use crate::audit::Audit;
 use crate::aws::hot::Lanes;
 use crate::aws::snapshot::Reuse;
@@ -15,13 +15,21 @@ use crate::aws::{Clients, hot, snapshot};
 use crate::config::Scope;
 use crate::ops::Ended;
 use crate::ops::execute::execute;
-use crate::ops::prepare::prepare;
+use crate::ops::prepare::{Plan, prepare};
+
+/// One source's clients: those that read, with the SDK's retries, and the same with retries
+/// off, for the mutations alone.
+struct Reach {
+    clients: Clients,
+    actions: Clients,
+    /// What results name the source by when there are several; empty with one.
+    label: String,
+}
 
 #[derive(Clone)]
 pub struct Runner {
-    clients: Arc<Clients>,
-    /// The same clients with retries off, for the mutations alone.
-    actions: Arc<Clients>,
+    /// One per source, in the order of the app's feeds.
+    reach: Arc<Vec<Reach>>,
     scope: Arc<Scope>,
     started: Instant,
     messages: UnboundedSender<Msg>,
@@ -29,15 +37,35 @@ pub struct Runner {
 }
 
 impl Runner {
+    /// A runner on one source.
     pub fn new(
         clients: Clients,
         scope: Scope,
         started: Instant,
         messages: UnboundedSender<Msg>,
     ) -> Self {
+        Self::over(vec![(clients, String::new())], scope, started, messages)
+    }
+
+    /// A runner over several sources, each with its clients and the name results give it:
+    /// feed `i` of the app is `sources[i]`.
+    pub fn over(
+        sources: Vec<(Clients, String)>,
+        scope: Scope,
+        started: Instant,
+        messages: UnboundedSender<Msg>,
+    ) -> Self {
+        let several = sources.len() > 1;
+        let reach = sources
+            .into_iter()
+            .map(|(clients, label)| Reach {
+                actions: clients.without_retries(),
+                clients,
+                label: if several { label } else { String::new() },
+            })
+            .collect();
         Self {
-            actions: Arc::new(clients.without_retries()),
-            clients: Arc::new(clients),
+            reach: Arc::new(reach),
             scope: Arc::new(scope),
             started,
             messages,
@@ -55,95 +83,122 @@ impl Runner {
         self.started.elapsed().as_millis() as Mono
     }
 
+    fn reach(&self, feed: FeedId) -> Option<&Reach> {
+        self.reach.get(feed)
+    }
+
     pub fn run(&self, command: Command) {
         let runner = self.clone();
         tokio::spawn(async move {
             let msg = match command {
-                Command::TakeSnapshot | Command::ReadEverything => {
-                    let reuse = if command == Command::ReadEverything {
-                        Reuse::Unchangeable
-                    } else {
-                        Reuse::Recent
-                    };
-                    let result = snapshot::take_with(&runner.clients, &runner.scope, reuse).await;
-                    if result.is_ok() {
-                        runner.clients.settle_budgets();
-                    }
-                    let at = runner.mono();
-                    // The runtime's live tasks, for the soak (scripts/soak.py) to see a leak of
-                    // tasks in the log (CUTOVER_LOG=cutover::app::runner=debug).
-                    let tasks = tokio::runtime::Handle::current()
-                        .metrics()
-                        .num_alive_tasks();
-                    tracing::debug!(ok = result.is_ok(), tasks, "cold snapshot");
-                    Msg::SnapshotTaken {
-                        at,
-                        source: runner.clients.source(),
-                        result: result.map(Box::new),
-                        budgets: runner.clients.budgets(),
-                    }
-                }
+                Command::TakeSnapshot(feed) => runner.snapshot(feed, Reuse::Recent).await,
+                Command::ReadEverything(feed) => runner.snapshot(feed, Reuse::Unchangeable).await,
                 Command::Prepare(ops) => {
                     let mut results = Vec::new();
-                    for op in &ops {
-                        results.push(prepare(&runner.clients, op).await);
-                    }
-                    Msg::Prepared {
-                        source: runner.clients.source(),
-                        results,
-                    }
-                }
-                Command::Execute(plans) => {
-                    let mut results = Vec::new();
-                    let who = crate::ops::who(&runner.clients).await;
-                    let tell = runner.messages.clone();
-                    let progress = move |line: &str| {
-                        let _ = tell.send(Msg::ActionProgress(line.to_owned()));
-                    };
-                    for plan in &plans {
-                        let outcome = match (&runner.audit, &who) {
-                            (Some(audit), Ok(who)) => {
-                                execute(&runner.actions, plan, audit, who, &progress)
-                                    .await
-                                    .map(|o| o.message)
-                                    .into()
-                            }
-                            (None, _) => Ended::Failed(
-                                "no state directory for the audit log: nothing was sent".to_owned(),
-                            ),
-                            (_, Err(e)) => Ended::Failed(format!(
-                                "cannot tell who acts ({e}): nothing was sent"
-                            )),
+                    for (feed, op) in &ops {
+                        let result = match runner.reach(*feed) {
+                            Some(reach) => prepare(&reach.clients, op).await,
+                            None => Err(crate::ops::OpError::Invalid(format!(
+                                "no source {feed}: nothing was read"
+                            ))),
                         };
-                        results.push((plan.op.target(), outcome));
+                        results.push((*feed, result));
                     }
-                    Msg::Executed {
-                        source: runner.actions.source(),
-                        results,
-                    }
+                    Some(Msg::Prepared { results })
                 }
-                Command::RefreshHot(set) => {
+                Command::Execute(plans) => Some(Box::pin(runner.execute(&plans)).await),
+                Command::RefreshHot(feed, set) => {
                     // One task a lane: each comes back when its own service answers.
                     let lanes = set.lanes();
                     let mut lanes = lanes.iter();
                     let Some(first) = lanes.next() else { return };
                     for lane in lanes {
-                        runner.run(Command::RefreshHot(Box::new(set.only(Lanes::one(lane)))));
+                        runner.run(Command::RefreshHot(
+                            feed,
+                            Box::new(set.only(Lanes::one(lane))),
+                        ));
                     }
                     let set = set.only(Lanes::one(first));
-                    let update = hot::refresh(&runner.clients, &set).await;
+                    let Some(reach) = runner.reach(feed) else {
+                        return;
+                    };
+                    let update = hot::refresh(&reach.clients, &set).await;
                     let at = runner.mono();
-                    Msg::HotRefreshed {
+                    Some(Msg::HotRefreshed {
+                        feed,
                         at,
-                        source: runner.clients.source(),
                         update: Box::new(update),
-                        server_time: runner.clients.server_time(),
-                        budgets: runner.clients.budgets(),
-                    }
+                        server_time: reach.clients.server_time(),
+                        budgets: reach.clients.budgets(),
+                    })
                 }
             };
             // The loop has stopped when nobody listens: nothing left to tell.
-            let _ = runner.messages.send(msg);
+            if let Some(msg) = msg {
+                let _ = runner.messages.send(msg);
+            }
         });
+    }
+
+    /// A cold snapshot of source `feed`.
+    async fn snapshot(&self, feed: FeedId, reuse: Reuse) -> Option<Msg> {
+        let reach = self.reach(feed)?;
+        let result = snapshot::take_with(&reach.clients, &self.scope, reuse).await;
+        if result.is_ok() {
+            reach.clients.settle_budgets();
+        }
+        let at = self.mono();
+        // The runtime's live tasks, for the soak (scripts/soak.py) to see a leak of tasks in
+        // the log (CUTOVER_LOG=cutover::app::runner=debug).
+        let tasks = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        tracing::debug!(ok = result.is_ok(), tasks, feed, "cold snapshot");
+        Some(Msg::SnapshotTaken {
+            feed,
+            at,
+            result: result.map(Box::new),
+            budgets: reach.clients.budgets(),
+        })
+    }
+
+    /// Sends confirmed plans in order, each to its source with that source's clients (the
+    /// audit record names the source they act in); each result names its target, and its
+    /// source when there are several.
+    async fn execute(&self, plans: &[(FeedId, Plan)]) -> Msg {
+        let mut results = Vec::new();
+        let tell = self.messages.clone();
+        let progress = move |line: &str| {
+            let _ = tell.send(Msg::ActionProgress(line.to_owned()));
+        };
+        // Who acts, asked once per source.
+        let mut whos = std::collections::BTreeMap::new();
+        for (feed, plan) in plans {
+            let Some(reach) = self.reach(*feed) else {
+                continue;
+            };
+            if !whos.contains_key(feed) {
+                whos.insert(*feed, crate::ops::who(&reach.clients).await);
+            }
+            let outcome = match (&self.audit, &whos[feed]) {
+                (Some(audit), Ok(who)) => execute(&reach.actions, plan, audit, who, &progress)
+                    .await
+                    .map(|o| o.message)
+                    .into(),
+                (None, _) => Ended::Failed(
+                    "no state directory for the audit log: nothing was sent".to_owned(),
+                ),
+                (_, Err(e)) => {
+                    Ended::Failed(format!("cannot tell who acts ({e}): nothing was sent"))
+                }
+            };
+            let target = if reach.label.is_empty() {
+                plan.op.target()
+            } else {
+                format!("{} · {}", reach.label, plan.op.target())
+            };
+            results.push((target, outcome));
+        }
+        Msg::Executed { results }
     }
 }

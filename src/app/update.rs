@@ -4,13 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 
 use super::keymap::{self, Action};
-use super::rows::{self, Row};
-use super::{App, Command, Mode, Mono, Msg, Screen, Subject, View};
-use crate::aws::AwsError;
-use crate::aws::hot::HotUpdate;
-use crate::model::budget::BudgetState;
-use crate::model::{DeploymentRef, Gap, Snapshot, Timestamp};
-use crate::sync::{Arrived, OnScreen, Refresh};
+use super::rows::{self, Entry, Row};
+use super::{App, Column, Command, Feed, FeedId, Mode, Msg, Screen, Sort, Subject, View};
+use crate::model::{DeploymentRef, Snapshot};
+use crate::sync::{OnScreen, Refresh};
 
 /// How stale the header's "updated" time may get on a screen where nothing else changes.
 const HEADER_REFRESH_MS: u64 = 15_000;
@@ -27,10 +24,8 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.dirty = true;
             app.message = None;
             let mut commands = key_pressed(app, key);
-            if app.context.read_only {
-                // The code path refuses actions too, whatever asked for them.
-                commands.retain(|c| !matches!(c, Command::Prepare(_) | Command::Execute(_)));
-            }
+            // The code path refuses actions in a read-only source too, whatever asked for them.
+            refuse_read_only(app, &mut commands);
             commands.extend(after_key(app));
             if app.quit { Vec::new() } else { commands }
         }
@@ -57,13 +52,19 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             schedule(app)
         }
         Msg::SnapshotTaken {
+            feed,
             at,
             result,
             budgets,
-            ..
         } => {
-            budgets_read(app, budgets);
-            snapshot_taken(app, at, result);
+            let Some(f) = app.feeds.get_mut(feed) else {
+                return Vec::new();
+            };
+            f.budgets_read(budgets);
+            if f.snapshot_taken(at, result) {
+                clamp(app);
+            }
+            app.dirty = true;
             Vec::new()
         }
         Msg::Prepared { results, .. } => {
@@ -82,94 +83,42 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             Vec::new()
         }
         Msg::HotRefreshed {
+            feed,
             at,
             update,
             server_time,
             budgets,
-            ..
         } => {
-            budgets_read(app, budgets);
-            hot_refreshed(app, at, *update, server_time);
+            let Some(f) = app.feeds.get_mut(feed) else {
+                return Vec::new();
+            };
+            let budgets_changed = f.budgets_read(budgets);
+            let landed = f.hot_refreshed(at, *update, server_time);
+            if budgets_changed || landed.changed || landed.failed {
+                app.dirty = true;
+            }
+            if landed.arrived {
+                clamp(app);
+            }
             Vec::new()
         }
     }
 }
 
-/// The cold snapshot came back: it replaces the one on screen, keeping what it could not
-/// read; or it failed, and the one on screen stays.
-fn snapshot_taken(app: &mut App, at: Mono, result: Result<Box<Snapshot>, AwsError>) {
-    match result {
-        Ok(mut snapshot) => {
-            if let Some(refused) = snapshot.gaps.iter().find(|g| g.needs_a_person()) {
-                app.sync.saw_refused(at, refused.clone());
-            }
-            if let Some(previous) = &app.snapshot {
-                snapshot.keep_unread(previous);
-            }
-            for (update, taken_at) in std::mem::take(&mut app.hot_while_cold) {
-                let taken_at = taken_at.max(snapshot.taken_at);
-                update.apply(&mut snapshot, taken_at);
-            }
-            app.seen.observe(&snapshot);
-            app.snapshot = Some(*snapshot);
-            app.data_at = at;
-            app.sync.cold_done(at, Ok(()));
-            clamp(app);
-        }
-        Err(error) => {
-            app.hot_while_cold.clear();
-            app.sync.cold_done(at, Err(error));
+/// Drops what would act in a read-only source: a dialog's plans there are never sent.
+fn refuse_read_only(app: &App, commands: &mut Vec<Command>) {
+    for command in commands.iter_mut() {
+        match command {
+            Command::Prepare(ops) => ops.retain(|(feed, _)| !app.read_only(*feed)),
+            Command::Execute(plans) => plans.retain(|(feed, _)| !app.read_only(*feed)),
+            _ => {}
         }
     }
-    app.dirty = true;
-}
-
-/// The hot refresh came back: what it read is folded in, unless it read nothing.
-fn hot_refreshed(app: &mut App, at: Mono, update: HotUpdate, server_time: Option<Timestamp>) {
-    let error = update.errors.first().cloned();
-    let failed = error.is_some();
-    if let Some(refused) = update
-        .errors
-        .iter()
-        .map(AwsError::to_gap)
-        .find(Gap::needs_a_person)
-    {
-        app.sync.saw_refused(at, refused);
-    }
-    let mut arrived = Arrived::No;
-    let lanes = update.lanes;
-    // A refresh that read nothing leaves the data, and its age, as they were.
-    if !update.read_nothing()
-        && let Some(snapshot) = app.snapshot.as_mut()
-    {
-        let taken_at = server_time.unwrap_or(snapshot.taken_at);
-        if app.sync.cold().in_flight {
-            app.hot_while_cold.retain(|(u, _)| u.lanes != lanes);
-            app.hot_while_cold.push((update.clone(), taken_at));
-        }
-        // Unchanged data needs no redraw: a still fleet costs a poll, not a frame.
-        if update.apply(snapshot, taken_at) {
-            app.dirty = true;
-        }
-        app.seen.observe(snapshot);
-        app.data_at = at;
-        arrived = Arrived::Yes;
-        clamp(app);
-    }
-    app.sync.hot_done(at, lanes, arrived, error);
-    if failed {
-        app.dirty = true;
-    }
-}
-
-/// The budgets a refresh left: a redraw only when the header would read differently.
-fn budgets_read(app: &mut App, budgets: Vec<BudgetState>) {
-    let same = app.budgets.len() == budgets.len()
-        && app.budgets.iter().zip(&budgets).all(|(a, b)| a.shows_as(b));
-    if !same {
-        app.dirty = true;
-    }
-    app.budgets = budgets;
+    commands.retain(|c| match c {
+        Command::Prepare(ops) => !ops.is_empty(),
+        Command::Execute(plans) => !plans.is_empty(),
+        _ => true,
+    });
 }
 
 /// Scrolling moves the cursor; a click on a list row selects it.
@@ -185,7 +134,7 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
             let rows = rows::rows(app);
             let index = rows::list_offset(app.screen().selected, app.list_height())
                 + usize::from(mouse.row - list_top(app));
-            if index < rows.len() && !matches!(rows[index], Row::Heading(_)) {
+            if index < rows.len() && !matches!(rows[index].row, Row::Heading(_)) {
                 app.screen_mut().selected = index;
             }
         }
@@ -196,46 +145,53 @@ fn mouse_moved(app: &mut App, mouse: crossterm::event::MouseEvent) {
 
 /// The first screen row of a list's body, below the line that tells trouble when there is.
 fn list_top(app: &App) -> u16 {
-    LIST_TOP + u16::from(app.trouble().is_some())
+    LIST_TOP + app.trouble_lines()
 }
 
-/// The refresh due now, if any: the scheduler decides; the deployment on screen is kept hot.
+/// The refreshes due now, each source's scheduler deciding for it; the deployment or
+/// pipeline on screen is kept hot in its own source.
 fn schedule(app: &mut App) -> Vec<Command> {
-    let on_screen = OnScreen {
-        deployment: app
-            .stack
-            .last()
-            .and_then(|s| s.subject.as_ref())
-            .and_then(Subject::deployment)
-            .and_then(DeploymentRef::codedeploy),
-        pipeline: app
-            .stack
-            .last()
-            .and_then(|s| s.subject.as_ref())
-            .and_then(Subject::pipeline),
-    };
-    let due = app.sync.due(app.now, app.snapshot.as_ref(), on_screen);
-    due.map(|refresh| match refresh {
-        Refresh::Cold => Command::TakeSnapshot,
-        Refresh::Asked => Command::ReadEverything,
-        Refresh::Hot(set) => Command::RefreshHot(Box::new(set)),
-    })
-    .into_iter()
-    .collect()
+    let screen = app.stack.last().cloned();
+    let subject = screen.as_ref().and_then(|s| s.subject.as_ref());
+    let mut out = Vec::new();
+    for (id, feed) in app.feeds.iter_mut().enumerate() {
+        let here = subject.filter(|_| screen.as_ref().is_some_and(|s| s.feed == id));
+        let on_screen = OnScreen {
+            deployment: here
+                .and_then(Subject::deployment)
+                .and_then(DeploymentRef::codedeploy),
+            pipeline: here.and_then(Subject::pipeline),
+        };
+        let due = feed.sync.due(app.now, feed.snapshot.as_ref(), on_screen);
+        out.extend(due.map(|refresh| match refresh {
+            Refresh::Cold => Command::TakeSnapshot(id),
+            Refresh::Asked => Command::ReadEverything(id),
+            Refresh::Hot(set) => Command::RefreshHot(id, Box::new(set)),
+        }));
+    }
+    out
 }
 
 /// Whether the screen shows a countdown that changes every second.
 fn counting_down(app: &App) -> bool {
-    let Some(s) = &app.snapshot else { return false };
+    app.feeds.iter().enumerate().any(|(id, feed)| {
+        feed.snapshot
+            .as_ref()
+            .is_some_and(|s| counting_down_in(app, id, feed, s))
+    })
+}
+
+fn counting_down_in(app: &App, id: FeedId, feed: &Feed, s: &Snapshot) -> bool {
     // ECS deployments in flight count down their bake or step, or a pause hook's timeout.
     let ecs = |d: &crate::model::service_deployment::ServiceDeployment| {
-        d.in_flight() && (app.seen.countdown(d).is_some() || d.waiting_hooks().next().is_some())
+        d.in_flight() && (feed.seen.countdown(d).is_some() || d.waiting_hooks().next().is_some())
     };
     match app.screen().view {
         View::Overview | View::Deployments => {
             s.attention.in_flight.iter().any(|d| d.next_at.is_some())
                 || s.service_deployments.iter().any(ecs)
         }
+        View::Deployment if app.screen().feed != id => false,
         View::Deployment => match app.screen().subject.as_ref().and_then(Subject::deployment) {
             Some(DeploymentRef::Ecs(arn)) => s.service_deployment(arn).is_some_and(ecs),
             Some(d) => s
@@ -308,7 +264,7 @@ fn key_pressed(app: &mut App, key: KeyEvent) -> Vec<Command> {
         }
         Mode::Normal => match keymap::action(key) {
             // Read-only: no key leads to a change, whatever the table says it does.
-            Some(action) if action.acts() && app.context.read_only => {}
+            Some(action) if action.acts() && app.all_read_only() => {}
             Some(action) => return act(app, action),
             None => {}
         },
@@ -347,7 +303,7 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
             // A pipeline's approval rows open the pipeline already on screen: nothing to push.
             if let Some(screen) = rows
                 .get(selected)
-                .and_then(Row::opens)
+                .and_then(Entry::opens)
                 .filter(|s| s.view != app.screen().view || s.subject != app.screen().subject)
             {
                 app.stack.push(screen);
@@ -375,15 +331,51 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
         Action::Help => app.mode = Mode::Help,
         Action::Refresh => {
             // Due at once: the next tick asks for it.
-            app.sync.refresh_now();
+            for feed in &mut app.feeds {
+                feed.sync.refresh_now();
+            }
             app.message = Some("refreshing…".to_owned());
         }
         Action::Quit => app.quit = true,
         Action::Screen(view) => jump(app, Screen::new(view)),
         Action::Mark => super::actions::mark(app),
+        Action::Sort => {
+            let several = app.several();
+            let screen = app.screen_mut();
+            if screen.view.is_list() && screen.view != View::Overview {
+                screen.sort = next_sort(screen.sort, several);
+                screen.selected = 0;
+            }
+        }
+        Action::Reverse => {
+            if let Some(sort) = &mut app.screen_mut().sort {
+                sort.descending = !sort.descending;
+            }
+        }
         Action::Act(verb) => return super::actions::start(app, verb),
     }
     Vec::new()
+}
+
+/// `o`: the list's own order, then by each column in turn (the source's only when there are
+/// several), then its own order again. Age starts newest first; the others A to Z.
+fn next_sort(sort: Option<Sort>, several: bool) -> Option<Sort> {
+    let columns: &[Column] = if several {
+        &[Column::Source, Column::Name, Column::State, Column::Age]
+    } else {
+        &[Column::Name, Column::State, Column::Age]
+    };
+    let next = match sort {
+        None => columns.first(),
+        Some(s) => columns
+            .iter()
+            .position(|c| *c == s.by)
+            .and_then(|i| columns.get(i + 1)),
+    };
+    next.map(|&by| Sort {
+        by,
+        descending: by == Column::Age,
+    })
 }
 
 /// Goes to a screen: a list screen replaces what is above home, a detail pushes onto it.
@@ -399,7 +391,8 @@ fn jump(app: &mut App, screen: Screen) {
 }
 
 /// What the palette offers for `input`: the screens by name, then pipelines, services and
-/// deployments whose name or id contains it.
+/// deployments whose name or id contains it, of every source (with several, the source's
+/// name matches too: `prod ledger` finds ledger in prod).
 pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
     let needle = input.trim().trim_start_matches(':').to_lowercase();
     let mut out: Vec<(String, Screen)> = View::LISTS
@@ -408,55 +401,46 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
         .filter(|(name, _)| name.starts_with(&needle))
         .map(|(name, view)| (format!(":{name}"), Screen::new(view)))
         .collect();
-    let Some(s) = &app.snapshot else { return out };
     if needle.is_empty() {
         return out;
     }
-    for p in s
-        .pipelines
-        .iter()
-        .filter(|p| p.name.to_lowercase().contains(&needle))
-    {
-        out.push((
-            format!("pipeline {}", p.name),
-            Screen::of(Subject::Pipeline(p.name.clone())),
-        ));
-    }
-    for v in s
-        .services
-        .iter()
-        .filter(|v| v.name.to_lowercase().contains(&needle))
-    {
-        out.push((
-            format!("service {}/{}", v.cluster, v.name),
-            Screen {
-                filter: v.name.clone(),
-                ..Screen::new(View::Services)
-            },
-        ));
-    }
-    for d in s
-        .deployments
-        .iter()
-        .filter(|d| d.id.to_lowercase().contains(&needle))
-    {
-        out.push((
-            format!(
-                "deployment {} {}/{}",
-                d.id, d.application, d.deployment_group
-            ),
-            Screen::of(Subject::Deployment(d.reference())),
-        ));
-    }
-    for d in s
-        .service_deployments
-        .iter()
-        .filter(|d| d.arn.to_lowercase().contains(&needle))
-    {
-        out.push((
-            format!("deployment {} ECS {}", d.reference(), d.service),
-            Screen::of(Subject::Deployment(d.reference())),
-        ));
+    for (feed, s) in app.snapshots() {
+        let label = if app.several() {
+            format!("{} ", app.feed(feed).origin.label)
+        } else {
+            String::new()
+        };
+        let found = |name: &str| format!("{label}{name}").to_lowercase().contains(&needle);
+        for p in s.pipelines.iter().filter(|p| found(&p.name)) {
+            out.push((
+                format!("{label}pipeline {}", p.name),
+                Screen::of(feed, Subject::Pipeline(p.name.clone())),
+            ));
+        }
+        for v in s.services.iter().filter(|v| found(&v.name)) {
+            out.push((
+                format!("{label}service {}/{}", v.cluster, v.name),
+                Screen {
+                    filter: v.name.clone(),
+                    ..Screen::new(View::Services)
+                },
+            ));
+        }
+        for d in s.deployments.iter().filter(|d| found(&d.id)) {
+            out.push((
+                format!(
+                    "{label}deployment {} {}/{}",
+                    d.id, d.application, d.deployment_group
+                ),
+                Screen::of(feed, Subject::Deployment(d.reference())),
+            ));
+        }
+        for d in s.service_deployments.iter().filter(|d| found(&d.arn)) {
+            out.push((
+                format!("{label}deployment {} ECS {}", d.reference(), d.service),
+                Screen::of(feed, Subject::Deployment(d.reference())),
+            ));
+        }
     }
     out
 }

@@ -11,11 +11,12 @@ use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 
 use crate::app::runner::Runner;
-use crate::app::{App, Context, Intervals};
-use crate::aws::{ConnectOptions, connect};
+use crate::app::{App, Context, Intervals, Origin};
+use crate::aws::{Clients, ConnectOptions, connect};
 use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
 use crate::sim::{SimHandle, SimOptions};
+use crate::sources::SourceSpec;
 
 /// Logs go to a file, never to the terminal the console draws on.
 fn log_to_file() -> Option<PathBuf> {
@@ -41,17 +42,12 @@ fn log_to_file() -> Option<PathBuf> {
 pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     let log = log_to_file();
     let config = Config::load(global.aws.config.as_deref())?;
-    let source = if args.demo {
-        crate::sources::SourceSpec::default()
+    let sources = if args.demo {
+        vec![SourceSpec::default()]
     } else {
-        global
-            .aws
-            .sources(&config)
-            .and_then(|s| crate::sources::one(s, "the console reads"))
-            .map_err(|e| eyre!("{e}; `cutover status` reads several"))?
+        global.aws.sources(&config).map_err(|e| eyre!("{e}"))?
     };
-    let settings = config.profile(source.profile.as_deref());
-    let scope = config.scope.merge(global.scope.scope());
+    let scope = config.scope.clone().merge(global.scope.scope());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -67,31 +63,16 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     } else {
         None
     };
-    let options = match &demo {
-        Some(sim) => ConnectOptions {
-            endpoint_url: Some(sim.endpoint()),
-            region: Some("us-east-1".to_owned()),
-            static_credentials: Some(("cutover-demo".to_owned(), "cutover-demo".to_owned())),
-            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
-            // The demo's own simulator shares no account: it is read at full speed.
-            budgets: None,
-            ..ConnectOptions::default()
-        },
-        None => ConnectOptions {
-            profile: source.profile.clone(),
-            region: source.region.clone(),
-            endpoint_url: global.aws.endpoint_url.clone(),
-            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
-            budgets: Some(config.budgets),
-            ..ConnectOptions::default()
-        },
-    };
-    let clients = runtime.block_on(connect(&options));
+    let options: Vec<ConnectOptions> = sources
+        .iter()
+        .map(|source| connect_options(source, demo.as_ref(), global, &config))
+        .collect();
+    // Each source with its own clients and budgets, connected at once.
+    let clients = runtime.block_on(futures::future::join_all(options.iter().map(connect)));
+    let origins = origins(&sources, &clients, demo.is_some(), &config);
     let context = Context {
-        source: clients.source(),
         demo: demo.is_some(),
-        read_only: global.read_only || settings.read_only,
-        protected: settings.protected,
+        read_only: global.read_only,
         protected_accounts: config.safety.protected_accounts.clone(),
         clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
@@ -101,7 +82,8 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
         warm: Duration::from_secs(args.warm_seconds),
         cold: Duration::from_secs(args.cold_seconds),
     };
-    tracing::info!(demo = context.demo, source = %context.source, log = ?log, "console starting");
+    let names: Vec<&str> = origins.iter().map(|o| o.label.as_str()).collect();
+    tracing::info!(demo = context.demo, sources = ?names, log = ?log, "console starting");
     let started = Instant::now();
     let result = runtime.block_on(async {
         // ratatui's own panic hook leaves raw mode and the alternate screen; the mouse is ours.
@@ -120,8 +102,12 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
             "CUTOVER_TEST_PANIC is set: a panic on purpose"
         );
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let runner = Runner::new(clients, scope, started, tx);
-        let mut app = App::new(context, intervals);
+        let reach = clients
+            .into_iter()
+            .zip(origins.iter().map(|o| o.label.clone()))
+            .collect();
+        let runner = Runner::over(reach, scope, started, tx);
+        let mut app = App::over(context, origins, intervals);
         let size = terminal.size().unwrap_or_default();
         app.height = size.height;
         let outcome = runtime::run(
@@ -139,6 +125,65 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
     });
     drop(demo);
     result
+}
+
+/// How to reach `source`: the demo's simulator, else its profile and region.
+fn connect_options(
+    source: &SourceSpec,
+    demo: Option<&SimHandle>,
+    global: &GlobalArgs,
+    config: &Config,
+) -> ConnectOptions {
+    match demo {
+        Some(sim) => ConnectOptions {
+            endpoint_url: Some(sim.endpoint()),
+            region: Some("us-east-1".to_owned()),
+            static_credentials: Some(("cutover-demo".to_owned(), "cutover-demo".to_owned())),
+            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
+            // The demo's own simulator shares no account: it is read at full speed.
+            budgets: None,
+            ..ConnectOptions::default()
+        },
+        None => ConnectOptions {
+            profile: source.profile.clone(),
+            region: source.region.clone(),
+            endpoint_url: global.aws.endpoint_url.clone(),
+            concurrency: ConnectOptions::CONSOLE_CONCURRENCY,
+            budgets: Some(config.budgets),
+            ..ConnectOptions::default()
+        },
+    }
+}
+
+/// Each source as connected, under its name and its profile's rules. One source keeps the
+/// header's old form (`profile/region`); several are told apart by their names.
+fn origins(
+    sources: &[SourceSpec],
+    clients: &[Clients],
+    demo: bool,
+    config: &Config,
+) -> Vec<Origin> {
+    let several = sources.len() > 1;
+    sources
+        .iter()
+        .zip(clients)
+        .map(|(spec, clients)| {
+            let settings = config.profile(spec.profile.as_deref());
+            let source = clients.source();
+            Origin {
+                label: if demo {
+                    "demo".to_owned()
+                } else if several {
+                    spec.name()
+                } else {
+                    source.label()
+                },
+                source,
+                read_only: settings.read_only,
+                protected: settings.protected,
+            }
+        })
+        .collect()
 }
 
 /// SIGTERM and SIGHUP leave the terminal as it was found, then exit as a process killed by

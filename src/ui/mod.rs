@@ -19,10 +19,10 @@ use theme::Theme;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::new(app.context.no_color);
-    let trouble = app.trouble();
+    let troubles = app.troubles();
     let [header, banner, body, footer] = Layout::vertical([
         Constraint::Length(1),
-        Constraint::Length(u16::from(trouble.is_some())),
+        Constraint::Length(app.trouble_lines()),
         Constraint::Fill(1),
         Constraint::Length(1),
     ])
@@ -31,34 +31,43 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(header_line(app, &theme)).style(theme.header),
         header,
     );
-    if let Some(trouble) = &trouble {
-        frame.render_widget(
-            Paragraph::new(widgets::trouble::line(trouble, &theme)),
-            banner,
-        );
+    if !troubles.is_empty() {
+        // One line per source in trouble, each naming its source when there are several.
+        let lines: Vec<Line> = troubles
+            .iter()
+            .map(|(feed, gap)| {
+                let mut line = widgets::trouble::line(gap, &theme);
+                if app.several() {
+                    line.spans.insert(1, views::source_span(app, *feed, &theme));
+                    line.spans.insert(2, Span::raw(": "));
+                }
+                line
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), banner);
     }
-    match &app.snapshot {
-        None => {
-            let text = match &app.sync.cold().error {
+    let screen = app.screen();
+    let detail = app.snapshot(screen.feed).filter(|_| !screen.view.is_list());
+    match (screen.view, detail) {
+        (_, None) if !app.has_data() || !screen.view.is_list() => {
+            let text = match &app.feed(screen.feed).sync.cold().error {
                 Some(error) => format!("Cannot read the fleet: {error}"),
                 None => "Reading the fleet…".to_owned(),
             };
             frame.render_widget(
-                Paragraph::new(text)
+                Paragraph::new(app.named(screen.feed, &text))
                     .wrap(Wrap { trim: true })
                     .block(Block::bordered()),
                 body,
             );
         }
-        Some(snapshot) => match app.screen().view {
-            View::Overview => views::overview::draw(frame, body, app, snapshot, &theme),
-            View::Pipelines => views::pipelines::draw_list(frame, body, app, snapshot, &theme),
-            View::Pipeline => views::pipelines::draw_detail(frame, body, app, snapshot, &theme),
-            View::Deployments => views::deployments::draw_list(frame, body, app, snapshot, &theme),
-            View::Deployment => views::deployment::draw(frame, body, app, snapshot, &theme),
-            View::Services => views::services::draw(frame, body, app, snapshot, &theme),
-            View::Traffic => views::traffic::draw(frame, body, app, snapshot, &theme),
-        },
+        (View::Pipeline, Some(s)) => views::pipelines::draw_detail(frame, body, app, s, &theme),
+        (View::Deployment, Some(s)) => views::deployment::draw(frame, body, app, s, &theme),
+        (View::Pipelines, _) => views::pipelines::draw_list(frame, body, app, &theme),
+        (View::Deployments, _) => views::deployments::draw_list(frame, body, app, &theme),
+        (View::Services, _) => views::services::draw(frame, body, app, &theme),
+        (View::Traffic, _) => views::traffic::draw(frame, body, app, &theme),
+        _ => views::overview::draw(frame, body, app, &theme),
     }
     frame.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
     match &app.mode {
@@ -73,49 +82,60 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
     let c = &app.context;
     let mut spans = vec![Span::styled(" cutover ", theme.title)];
     spans.push(Span::raw(if c.demo { "│ DEMO " } else { "│ LIVE " }));
-    if let Some(profile) = c.profile_label() {
-        spans.push(Span::raw(format!("│ {profile} ")));
+    if app.several() {
+        sources_spans(app, theme, &mut spans);
+    } else {
+        let feed = app.feed(0);
+        let profile = if c.demo {
+            Some("demo")
+        } else {
+            feed.origin.source.profile.as_deref()
+        };
+        if let Some(profile) = profile {
+            spans.push(Span::raw(format!("│ {profile} ")));
+        }
+        spans.push(Span::raw(format!(
+            "│ {} │ {} ",
+            feed.account().unwrap_or("account ?"),
+            feed.origin.source.region
+        )));
     }
-    let account = app
-        .snapshot
-        .as_ref()
-        .and_then(|s| s.identity.as_ref())
-        .map(|i| i.account.clone());
-    spans.push(Span::raw(format!(
-        "│ {} │ {} ",
-        account.unwrap_or_else(|| "account ?".to_owned()),
-        c.source.region
-    )));
-    if c.read_only {
+    if c.read_only || (!app.several() && app.read_only(0)) {
         spans.push(Span::raw("│ READ-ONLY "));
     }
     // A service whose budget throttling slowed, with the rate in force: it says why the data
     // comes more slowly, and that it will come. Before the time of the last refresh, which
     // the screens' titles repeat: on 80 columns the end of the header is cut.
     let mut backing_off = false;
-    for budget in app.budgets.iter().filter(|b| b.is_backing_off()) {
-        backing_off = true;
-        spans.push(Span::styled(
-            format!(
-                "│ {} throttled · {} of {} ",
-                budget.api.label(),
-                per_second(budget.current),
-                per_second(budget.configured)
-            ),
-            theme.warn,
-        ));
+    for (id, feed) in app.feeds.iter().enumerate() {
+        for budget in feed.budgets.iter().filter(|b| b.is_backing_off()) {
+            backing_off = true;
+            spans.push(Span::styled(
+                app.named(
+                    id,
+                    &format!(
+                        "│ {} throttled · {} of {} ",
+                        budget.api.label(),
+                        per_second(budget.current),
+                        per_second(budget.configured)
+                    ),
+                ),
+                theme.warn,
+            ));
+        }
     }
     let updated = app
-        .snapshot
-        .as_ref()
-        .map_or_else(|| "never".to_owned(), |s| clock_time(&s.taken_at.rfc3339()));
+        .snapshots()
+        .map(|(_, s)| s.taken_at)
+        .min()
+        .map_or_else(|| "never".to_owned(), |t| clock_time(&t.rfc3339()));
     spans.push(Span::raw(format!("│ updated {updated} ")));
-    let errors = app.snapshot.as_ref().map_or(0, |s| s.all_gaps().count());
+    let errors: usize = app.snapshots().map(|(_, s)| s.all_gaps().count()).sum();
     let throttled = app
-        .snapshot
-        .as_ref()
-        .is_some_and(|s| s.all_gaps().any(|g| g.kind == "throttled"));
-    if errors > 0 || app.sync.error().is_some() {
+        .snapshots()
+        .any(|(_, s)| s.all_gaps().any(|g| g.kind == "throttled"));
+    let failing = app.feeds.iter().any(|f| f.sync.error().is_some());
+    if errors > 0 || failing {
         // The budgets name the throttled service when they can.
         let label = if throttled && !backing_off {
             format!("│ THROTTLED · {errors} API errors ")
@@ -127,6 +147,25 @@ fn header_line(app: &App, theme: &Theme) -> Line<'static> {
         spans.push(Span::styled(label, theme.bad));
     }
     Line::from(spans)
+}
+
+/// Each source by its name and account, a protected one in its style, a read-only one marked
+/// `ro`, and one whose last refresh failed marked ✗.
+fn sources_spans(app: &App, theme: &Theme, spans: &mut Vec<Span<'static>>) {
+    for (id, feed) in app.feeds.iter().enumerate() {
+        spans.push(Span::raw("│ "));
+        spans.push(views::source_span(app, id, theme));
+        if let Some(account) = feed.account() {
+            spans.push(Span::raw(format!(" {account}")));
+        }
+        if app.read_only(id) && !app.context.read_only {
+            spans.push(Span::raw(" ro"));
+        }
+        if feed.trouble(app.now).is_some() {
+            spans.push(Span::styled(" ✗", theme.bad));
+        }
+        spans.push(Span::raw(" "));
+    }
 }
 
 /// `2/s`, `0.5/s`, `0.35/s`: a rate with the decimals it needs, two at most (a rate
@@ -156,7 +195,7 @@ fn footer_line(app: &App, theme: &Theme) -> Line<'static> {
         return Line::from(Span::styled(format!(" {message}"), theme.warn));
     }
     // Help and quit first: on a narrow terminal the end of the line is cut.
-    let keys = keymap::footer(app.screen().view, app.context.read_only);
+    let keys = keymap::footer(app.screen().view, app.all_read_only());
     let mut spans = vec![Span::raw(" ")];
     for (key, what) in keys {
         spans.push(Span::styled(key, theme.key));
@@ -198,7 +237,7 @@ fn help(frame: &mut Frame, area: Rect, theme: &Theme, app: &App) {
         .map(|b| entry(b.label, b.help))
         .collect();
     let mut right: Vec<Line> = Vec::new();
-    if app.context.read_only {
+    if app.all_read_only() {
         right.push(Line::styled("read-only: no actions", theme.warn));
     } else {
         right.push(Line::styled("actions", theme.heading));
@@ -273,7 +312,7 @@ mod tests {
 
     fn header(budgets: Vec<BudgetState>) -> Line<'static> {
         let mut app = App::new(Context::default(), Intervals::default());
-        app.budgets = budgets;
+        app.feeds[0].budgets = budgets;
         header_line(&app, &Theme::new(false))
     }
 

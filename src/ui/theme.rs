@@ -18,6 +18,8 @@ pub struct Theme {
     pub selected: Style,
     pub header: Style,
     pub key: Style,
+    /// A protected source's name, in the header and on its rows: the place to take care.
+    pub protected: Style,
 }
 
 impl Theme {
@@ -45,6 +47,7 @@ impl Theme {
                 Style::new().fg(Color::Black).bg(Color::Cyan)
             },
             key: c(Color::Cyan).add_modifier(Modifier::BOLD),
+            protected: c(Color::Magenta).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
         }
     }
 

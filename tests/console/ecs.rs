@@ -17,6 +17,11 @@ use cutover::ops::Op;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::common::Sim;
+
+/// The ops a `Prepare` asks for, without their sources.
+fn ops_of(ops: &[(usize, Op)]) -> Vec<Op> {
+    ops.iter().map(|(_, op)| op.clone()).collect()
+}
 use crate::screens::default_world;
 
 fn press(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -102,18 +107,18 @@ async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_consol
     let source = clients.source();
     let runner = cutover::app::runner::Runner::new(clients, Scope::default(), Instant::now(), tx)
         .with_audit(Audit::at(audit.clone()));
-    let mut app = App::new(
+    let mut app = App::on(
         Context {
-            source,
             clock_rate: 1.0,
             ..Context::default()
         },
+        source,
         Intervals::default(),
     );
-    settle(&mut app, &runner, &mut rx, vec![Command::TakeSnapshot]).await;
+    settle(&mut app, &runner, &mut rx, vec![Command::TakeSnapshot(0)]).await;
 
     // The hook row in the waiting list: `a` asks for a plain yes, focus on "no".
-    let all = rows(&app);
+    let all: Vec<Row> = rows(&app).into_iter().map(|e| e.row).collect();
     let (at, arn, hook) = all
         .iter()
         .enumerate()
@@ -126,7 +131,7 @@ async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_consol
     app.screen_mut().selected = at;
     let commands = press(&mut app, KeyCode::Char('a'));
     assert!(
-        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Continue(c)] if c.hook.as_deref() == Some(hook.as_str()) && !c.rollback)),
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops_of(ops)[..], [Op::Continue(c)] if c.hook.as_deref() == Some(hook.as_str()) && !c.rollback)),
         "{commands:?}"
     );
     settle(&mut app, &runner, &mut rx, commands).await;
@@ -141,8 +146,8 @@ async fn a_pause_hook_is_answered_and_the_deployment_rolled_back_from_the_consol
     press(&mut app, KeyCode::Esc);
 
     // The deployment's row: `B` rolls it back once `CLUSTER/SERVICE` is typed.
-    settle(&mut app, &runner, &mut rx, vec![Command::TakeSnapshot]).await;
-    let all = rows(&app);
+    settle(&mut app, &runner, &mut rx, vec![Command::TakeSnapshot(0)]).await;
+    let all: Vec<Row> = rows(&app).into_iter().map(|e| e.row).collect();
     let at = all
         .iter()
         .position(|r| matches!(r, Row::Deployment { id } if id.id() == arn))

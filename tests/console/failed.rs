@@ -45,7 +45,7 @@ async fn a_failed_deployment_screen_shows_why_and_links_its_rollback() {
     );
     let screen_at = |width, height| {
         let mut app = app(&snapshot, false);
-        app.stack.push(Screen::of(subject_of(d)));
+        app.stack.push(Screen::of(0, subject_of(d)));
         text(&render(&mut app, width, height))
     };
     let settings = settings();

@@ -80,12 +80,12 @@ impl Console {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let source = clients.source();
         let runner = Runner::new(clients, Scope::default(), Instant::now(), tx);
-        let app = App::new(
+        let app = App::on(
             Context {
-                source,
                 clock_rate: 1.0,
                 ..Context::default()
             },
+            source,
             Intervals::default(),
         );
         let mut console = Self {
@@ -104,7 +104,10 @@ impl Console {
                 ..
             })
         ));
-        assert!(console.app.snapshot.is_some(), "the first snapshot");
+        assert!(
+            console.app.feeds[0].snapshot.is_some(),
+            "the first snapshot"
+        );
         console
     }
 
@@ -126,7 +129,7 @@ impl Console {
     /// hot refresh, the answer of each of its lanes.
     async fn answer(&mut self, command: &Command, sent: Instant) -> Answer {
         let answers = match command {
-            Command::RefreshHot(set) => set.lanes().iter().count(),
+            Command::RefreshHot(_, set) => set.lanes().iter().count(),
             _ => 1,
         };
         let mut kind = Kind::Hot;
@@ -140,7 +143,7 @@ impl Console {
         let took = sent.elapsed();
         self.slowest = self.slowest.max(took);
         let pipelines = match command {
-            Command::RefreshHot(set) => set.pipelines.len(),
+            Command::RefreshHot(_, set) => set.pipelines.len(),
             _ => 0,
         };
         Answer {
@@ -154,7 +157,7 @@ impl Console {
     fn fold(&mut self, msg: Msg) -> Kind {
         let (kind, msg) = match msg {
             Msg::SnapshotTaken {
-                source,
+                feed: 0,
                 result,
                 budgets,
                 ..
@@ -162,13 +165,13 @@ impl Console {
                 Kind::Cold,
                 Msg::SnapshotTaken {
                     at: self.now,
-                    source,
+                    feed: 0,
                     result,
                     budgets,
                 },
             ),
             Msg::HotRefreshed {
-                source,
+                feed: 0,
                 update,
                 server_time,
                 budgets,
@@ -177,7 +180,7 @@ impl Console {
                 Kind::Hot,
                 Msg::HotRefreshed {
                     at: self.now,
-                    source,
+                    feed: 0,
                     update,
                     server_time,
                     budgets,
@@ -197,7 +200,7 @@ impl Console {
     }
 
     fn snapshot(&self) -> &Snapshot {
-        self.app.snapshot.as_ref().expect("a snapshot")
+        self.app.feeds[0].snapshot.as_ref().expect("a snapshot")
     }
 
     fn screen(&mut self, width: u16, height: u16) -> String {
@@ -251,14 +254,17 @@ async fn when_the_endpoint_goes_away_the_data_stays_says_how_stale_it_is_and_com
     });
     assert_eq!(console.step(HOT).await.map(|a| a.kind), Some(Kind::Hot));
     assert_eq!(
-        console.app.sync.stale(console.now),
+        console.app.feeds[0].sync.stale(console.now),
         Some(2),
         "a hot refresh that read nothing brought no data"
     );
     // To the minute: the cold snapshot is due, and fails whole.
     let cold = console.step(COLD - 2 * HOT).await;
     assert_eq!(cold.map(|a| a.kind), Some(Kind::Cold));
-    let error = console.app.sync.error().expect("the refresh failed");
+    let error = console.app.feeds[0]
+        .sync
+        .error()
+        .expect("the refresh failed");
     assert_eq!(error.kind, ErrorKind::Network, "{error}");
     assert_eq!(facts(console.snapshot()), before, "the data shown stays");
     let screen = console.screen(80, 24);
@@ -278,9 +284,12 @@ async fn when_the_endpoint_goes_away_the_data_stays_says_how_stale_it_is_and_com
     console.faults(Faults::default());
     let cleared = console.now;
     let back = console.step(HOT).await.expect("a refresh is due");
-    assert!(console.app.sync.error().is_none(), "the error goes away");
-    assert_eq!(console.app.sync.stale(console.now), None);
-    assert_eq!(console.app.sync.data_age(console.now), Some(0));
+    assert!(
+        console.app.feeds[0].sync.error().is_none(),
+        "the error goes away"
+    );
+    assert_eq!(console.app.feeds[0].sync.stale(console.now), None);
+    assert_eq!(console.app.feeds[0].sync.data_age(console.now), Some(0));
     assert_eq!(facts(console.snapshot()), before);
     let screen = console.screen(80, 24);
     assert!(!screen.contains("refresh failed"), "{screen}");
@@ -315,7 +324,7 @@ async fn expired_credentials_name_the_login_with_the_profile_and_the_console_res
     );
     let cold = console.step(COLD - HOT).await;
     assert_eq!(cold.map(|a| a.kind), Some(Kind::Cold));
-    let error = console.app.sync.error().expect("refused");
+    let error = console.app.feeds[0].sync.error().expect("refused");
     assert_eq!(error.kind, ErrorKind::ExpiredCredentials, "{error}");
     let screen = console.screen(80, 24);
     assert!(screen.contains(login), "{screen}");
@@ -326,7 +335,7 @@ async fn expired_credentials_name_the_login_with_the_profile_and_the_console_res
     console.faults(Faults::default());
     let back = console.step(HOT).await.expect("a refresh is due");
     assert_eq!(back.kind, Kind::Cold, "the snapshot that failed, again");
-    assert!(console.app.sync.error().is_none());
+    assert!(console.app.feeds[0].sync.error().is_none());
     let screen = console.screen(80, 24);
     assert!(no_trouble_line(&screen), "{screen}");
     eprintln!(
@@ -353,7 +362,7 @@ async fn a_denied_operation_is_named_with_its_iam_action_and_everything_else_sti
         let answer = console.step(HOT).await.expect("something moves");
         assert_eq!(answer.kind, Kind::Hot);
         assert_eq!(
-            console.app.sync.hot().last_ok,
+            console.app.feeds[0].sync.hot().last_ok,
             Some(console.now),
             "the hot refresh still brings data"
         );
@@ -361,7 +370,7 @@ async fn a_denied_operation_is_named_with_its_iam_action_and_everything_else_sti
     }
     assert_eq!(console.step(HOT).await.map(|a| a.kind), Some(Kind::Cold));
     assert!(
-        console.app.sync.cold().error.is_none(),
+        console.app.feeds[0].sync.cold().error.is_none(),
         "the snapshot is taken"
     );
     // The snapshot reads a still group's health only once its cached health is old: the
@@ -372,8 +381,7 @@ async fn a_denied_operation_is_named_with_its_iam_action_and_everything_else_sti
             .all(|g| g.operation == "DescribeTargetHealth" && g.kind == "access_denied"),
         "{gaps:?}"
     );
-    let refused = console
-        .app
+    let refused = console.app.feeds[0]
         .sync
         .refused(console.now)
         .expect("the refusal is kept");
@@ -420,7 +428,7 @@ async fn a_burst_of_5xx_on_codepipeline_keeps_its_pipelines_and_the_other_servic
         let answer = console.step(HOT).await;
         if in_flight && answer.is_some_and(|a| a.kind == Kind::Hot) {
             assert_eq!(
-                console.app.sync.hot().last_ok,
+                console.app.feeds[0].sync.hot().last_ok,
                 Some(console.now),
                 "the deployments in flight arrive"
             );
@@ -428,7 +436,7 @@ async fn a_burst_of_5xx_on_codepipeline_keeps_its_pipelines_and_the_other_servic
         }
     }
     assert!(moved > 20, "{moved} hot refreshes brought deployments");
-    assert!(console.app.sync.cold().error.is_none());
+    assert!(console.app.feeds[0].sync.cold().error.is_none());
     let shown = console.snapshot().clone();
     assert!(
         shown.gaps.iter().any(|g| g.service == "codepipeline"),
@@ -486,9 +494,9 @@ async fn two_seconds_of_latency_on_codepipeline_slow_only_the_refreshes_that_rea
             (Kind::Hot, 0) => quick.push(answer.took),
             (Kind::Hot, _) => with_pipelines.push(answer.took),
         }
-        assert_eq!(console.app.sync.data_age(console.now), Some(0));
+        assert_eq!(console.app.feeds[0].sync.data_age(console.now), Some(0));
     }
-    assert!(console.app.sync.error().is_none());
+    assert!(console.app.feeds[0].sync.error().is_none());
     assert_eq!(facts(console.snapshot()), before, "nothing lost");
     assert!(!with_pipelines.is_empty() && cold.len() == 1);
     let slowest_quick = quick.iter().max().copied().unwrap_or_default();
@@ -531,10 +539,10 @@ async fn deployments_in_flight_arrive_while_a_slow_codepipeline_is_still_read() 
         console.now = base + started.elapsed().as_millis() as Mono;
         for command in update(&mut console.app, Msg::Tick(console.now)) {
             match &command {
-                Command::RefreshHot(set) => {
+                Command::RefreshHot(_, set) => {
                     sent.extend(set.lanes().iter().map(|l| (l, Instant::now())));
                 }
-                Command::TakeSnapshot => cold_sent += 1,
+                Command::TakeSnapshot(_) => cold_sent += 1,
                 _ => {}
             }
             console.runner.run(command);
@@ -545,7 +553,7 @@ async fn deployments_in_flight_arrive_while_a_slow_codepipeline_is_still_read() 
             continue;
         };
         if let Msg::HotRefreshed { update, .. } = &msg {
-            let cold_running = console.app.sync.cold().in_flight;
+            let cold_running = console.app.feeds[0].sync.cold().in_flight;
             for lane in update.lanes.iter() {
                 let at = sent
                     .iter()
@@ -576,7 +584,7 @@ async fn deployments_in_flight_arrive_while_a_slow_codepipeline_is_still_read() 
         slow.iter().all(|t| t.1 >= Duration::from_secs(2)),
         "CodePipeline's own lane waits for it: {slow:?}"
     );
-    assert_eq!(console.app.sync.data_age(console.now), Some(0));
+    assert_eq!(console.app.feeds[0].sync.data_age(console.now), Some(0));
     eprintln!("lanes under a 2 s CodePipeline (lane, took, during the cold snapshot): {took:?}");
 }
 
@@ -624,7 +632,9 @@ async fn under_throttling_the_data_converges_keys_answer_at_once_and_the_header_
         keys.push(pressed.elapsed());
         assert!(commands.is_empty(), "{commands:?}");
         assert_eq!(console.app.screen().view, view);
-        assert!(console.app.sync.cold().in_flight || console.app.sync.hot().in_flight);
+        assert!(
+            console.app.feeds[0].sync.cold().in_flight || console.app.feeds[0].sync.hot().in_flight
+        );
         console.answer(&command, sent).await;
     }
     let last_gaps = console.snapshot().gaps.len();
@@ -636,8 +646,7 @@ async fn under_throttling_the_data_converges_keys_answer_at_once_and_the_header_
     let slowest_key = keys.iter().max().copied().unwrap_or_default();
     assert!(slowest_key < Duration::from_millis(50), "{keys:?}");
 
-    let first = console
-        .app
+    let first = console.app.feeds[0]
         .budgets
         .iter()
         .find(|b| b.is_backing_off())
@@ -653,7 +662,7 @@ async fn under_throttling_the_data_converges_keys_answer_at_once_and_the_header_
     eprintln!(
         "throttled at 30 %: keys answered within {slowest_key:?}; slowest refresh {:?}; \
          {last_gaps} gaps in the last snapshot; budgets {:?}",
-        console.slowest, console.app.budgets
+        console.slowest, console.app.feeds[0].budgets
     );
 }
 

@@ -10,7 +10,6 @@ use cutover::app::{App, Context, Intervals, Msg, View};
 use cutover::aws::{ConnectOptions, connect};
 use cutover::config::Scope;
 use cutover::console::runtime;
-use cutover::model::Source;
 use cutover::sim::SimOptions;
 use futures::StreamExt;
 use ratatui::Terminal;
@@ -38,12 +37,12 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     let (to_proxy, mut from_runner) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let (to_loop, messages) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let (snapshot_seen, snapshot_arrived) = tokio::sync::oneshot::channel::<()>();
-    let (source_seen, snapshot_source) = tokio::sync::oneshot::channel::<Source>();
+    let (source_seen, snapshot_source) = tokio::sync::oneshot::channel::<usize>();
     tokio::spawn(async move {
         let mut signals = Some((snapshot_seen, source_seen));
         while let Some(msg) = from_runner.recv().await {
             let source = match &msg {
-                Msg::SnapshotTaken { source, .. } => Some(source.clone()),
+                Msg::SnapshotTaken { feed, .. } => Some(*feed),
                 _ => None,
             };
             if to_loop.send(msg).is_err() {
@@ -70,12 +69,12 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     let started = Instant::now();
     let source = clients.source();
     let runner = Runner::new(clients, Scope::default(), started, to_proxy);
-    let mut app = App::new(
+    let mut app = App::on(
         Context {
-            source,
             clock_rate: 1.0,
             ..Context::default()
         },
+        source,
         Intervals::default(),
     );
     app.height = 24;
@@ -89,24 +88,19 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     .expect("the loop runs");
 
     assert!(app.quit, "q quits");
-    let snapshot = app
-        .snapshot
-        .as_ref()
-        .expect("the first snapshot was folded in");
-    let source = snapshot_source
+    let snapshot = app.snapshot(0).expect("the first snapshot was folded in");
+    let feed = snapshot_source
         .await
         .expect("the snapshot's message names its source");
+    assert_eq!(feed, 0, "the console's one source");
+    let source = &snapshot.source;
     assert_eq!(source.region, "us-east-1");
     assert_eq!(
         source.account,
         snapshot.identity.as_ref().map(|i| i.account.clone()),
-        "the message's source knows the account the snapshot was read in"
+        "the snapshot's source knows the account it was read in"
     );
     assert!(source.account.is_some());
-    assert_eq!(
-        snapshot.source, source,
-        "the snapshot carries the same source"
-    );
     assert_eq!(app.screen().view, View::Pipelines, "2 opens the pipelines");
     assert_eq!(app.screen().selected, 1, "j moves down one row");
     let screen: String = terminal

@@ -14,5 +14,6 @@ mod failed;
 mod faults;
 mod headless;
 mod screens;
+mod sources;
 mod surprises;
 mod tmux;

@@ -42,18 +42,17 @@ fn source() -> Source {
 
 pub(crate) fn app(snapshot: &Snapshot, no_color: bool) -> App {
     let context = Context {
-        source: source(),
         demo: true,
         clock_rate: 1.0,
         no_color,
         ..Context::default()
     };
-    let mut app = App::new(context, Intervals::default());
+    let mut app = App::on(context, source(), Intervals::default());
     update(
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(snapshot.clone())),
             budgets: Vec::new(),
         },
@@ -273,8 +272,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         update(
             &mut app,
             Msg::Prepared {
-                source: source(),
-                results: vec![Ok(scale_plan.clone())],
+                results: vec![(0, Ok(scale_plan.clone()))],
             },
         );
         shot(&mut app, "dialog_confirm_plain");
@@ -282,7 +280,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         keys(&mut app, "y\n");
         update(
             &mut app,
-            Msg::Executed { source: source(), results: vec![(
+            Msg::Executed { results: vec![(
                 "microservices-serverlesscluster/customer-microservice".into(),
                 Ended::Unknown(
                     "the result is unknown: ecs UpdateService on microservices-serverlesscluster/customer-microservice failed: ServerException. It was not sent again; read again: microservices-serverlesscluster/customer-microservice: desired 6, running 4, pending 2".into(),
@@ -300,8 +298,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         update(
             &mut app,
             Msg::Prepared {
-                source: source(),
-                results: vec![Ok(rollback_plan(&id))],
+                results: vec![(0, Ok(rollback_plan(&id)))],
             },
         );
         keys(&mut app, "d-");
@@ -312,11 +309,13 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         update(
             &mut app,
             Msg::Prepared {
-                source: source(),
-                results: vec![Err(OpError::Precondition(
-                    "service microservices-serverlesscluster/customer-microservice does not exist"
-                        .into(),
-                ))],
+                results: vec![(
+                    0,
+                    Err(OpError::Precondition(
+                        "service microservices-serverlesscluster/customer-microservice does not exist"
+                            .into(),
+                    )),
+                )],
             },
         );
         shot(&mut app, "dialog_refused");
@@ -326,15 +325,13 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         update(
             &mut app,
             Msg::Prepared {
-                source: source(),
-                results: vec![Ok(scale_plan.clone())],
+                results: vec![(0, Ok(scale_plan.clone()))],
             },
         );
         keys(&mut app, "y\n");
         update(
             &mut app,
             Msg::Executed {
-                source: source(),
                 results: vec![
                 (
                     "microservices-serverlesscluster/customer-microservice".into(),
@@ -368,7 +365,7 @@ async fn the_action_dialogs_and_a_throttled_header_at_two_sizes() {
         // The same throttles, having slowed ELB's request budget: the header names the
         // service and the rate in force instead.
         let mut app = app_fn(&throttled);
-        app.budgets = vec![
+        app.feeds[0].budgets = vec![
             BudgetState {
                 api: Api::Ecs,
                 configured: 10.0,

@@ -26,7 +26,7 @@ fn every_screen(subjects: &[Subject]) -> Vec<Vec<Screen>> {
         .map(|v| vec![home.clone(), Screen::new(*v)]);
     let details = subjects
         .iter()
-        .map(|s| vec![home.clone(), Screen::of(s.clone())]);
+        .map(|s| vec![home.clone(), Screen::of(0, s.clone())]);
     lists.chain(details).collect()
 }
 
@@ -130,7 +130,7 @@ async fn values_this_version_does_not_know_are_drawn_as_they_came_on_every_scree
             .filter(|(stack, _)| stack.last() == Some(view))
             .all(|(_, screen)| screen.contains(word))
     };
-    let detail = |i: usize| Screen::of(subjects[i].clone());
+    let detail = |i: usize| Screen::of(0, subjects[i].clone());
     for (screen, word) in [
         (Screen::new(View::Deployments), "Paused"),
         (Screen::new(View::Deployments), "unknown"),

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Session(String);
+pub(crate) struct Session(pub(crate) String);
 
 impl Drop for Session {
     fn drop(&mut self) {
@@ -15,13 +15,13 @@ impl Drop for Session {
     }
 }
 
-fn tmux(args: &[&str]) -> String {
+pub(crate) fn tmux(args: &[&str]) -> String {
     let out = Command::new("tmux").args(args).output().expect("tmux runs");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A detached session of `width` × `height` running `command`.
-fn new_session(name: &str, width: u16, height: u16, command: &str) {
+pub(crate) fn new_session(name: &str, width: u16, height: u16, command: &str) {
     tmux(&[
         "new-session",
         "-d",
@@ -40,7 +40,12 @@ fn screen(session: &str) -> String {
 }
 
 /// Waits until the screen satisfies `done`; the screen then.
-fn wait_for(session: &str, what: &str, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wait_for(
+    session: &str,
+    what: &str,
+    limit: Duration,
+    done: impl Fn(&str) -> bool,
+) -> String {
     let start = Instant::now();
     loop {
         let text = screen(session);
@@ -68,14 +73,22 @@ fn percent_in(text: &str) -> Option<u32> {
     digits.trim().parse().ok()
 }
 
+/// Whether tmux is here; without it, a test says so and skips, unless CI requires it.
+pub(crate) fn have_tmux() -> bool {
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_none(),
+        "tmux is required here: apt-get install tmux"
+    );
+    eprintln!("SKIP tmux: tmux is not installed; the end-to-end console test did not run");
+    false
+}
+
 #[test]
 fn the_demo_reaches_a_deployment_in_flight_and_its_traffic_moves_on_screen() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_none(),
-            "tmux is required here: apt-get install tmux"
-        );
-        eprintln!("SKIP tmux: tmux is not installed; the end-to-end console test did not run");
+    if !have_tmux() {
         return;
     }
     let name = format!("cutover-test-{}", std::process::id());
@@ -205,12 +218,7 @@ fn exit_status(session: &str) -> String {
 /// panic, 128 + the signal's number).
 #[test]
 fn a_panic_sigterm_and_sighup_leave_the_terminal_as_it_was() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        assert!(
-            std::env::var_os("CUTOVER_REQUIRE_TOOLS").is_none(),
-            "tmux is required here: apt-get install tmux"
-        );
-        eprintln!("SKIP tmux: tmux is not installed; the terminal restore test did not run");
+    if !have_tmux() {
         return;
     }
     for (how, environment, signal, status) in [

@@ -35,13 +35,13 @@ impl Console {
         let source = clients.source();
         let runner = Runner::new(clients, Scope::default(), std::time::Instant::now(), tx)
             .with_audit(Audit::at(lab.state.join("cutover").join("audit.jsonl")));
-        let app = App::new(
+        let app = App::on(
             Context {
-                source,
                 clock_rate: 1.0,
                 read_only,
                 ..Context::default()
             },
+            source,
             Intervals::default(),
         );
         let mut console = Self {
@@ -50,7 +50,7 @@ impl Console {
             rx,
             progress: Vec::new(),
         };
-        console.drive(vec![Command::TakeSnapshot]).await;
+        console.drive(vec![Command::TakeSnapshot(0)]).await;
         console
     }
 
@@ -84,14 +84,16 @@ impl Console {
         &mut self,
         ops: Vec<cutover::ops::Op>,
     ) -> Vec<Result<cutover::ops::prepare::Plan, cutover::ops::OpError>> {
-        self.runner.run(Command::Prepare(ops));
+        self.runner.run(Command::Prepare(
+            ops.into_iter().map(|op| (0, op)).collect(),
+        ));
         loop {
             let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
                 .await
                 .expect("an answer")
                 .expect("a message");
             if let Msg::Prepared { results, .. } = msg {
-                return results;
+                return results.into_iter().map(|(_, r)| r).collect();
             }
         }
     }
@@ -102,7 +104,9 @@ impl Console {
         &mut self,
         plans: Vec<cutover::ops::prepare::Plan>,
     ) -> Vec<(String, cutover::ops::Ended)> {
-        self.runner.run(Command::Execute(plans));
+        self.runner.run(Command::Execute(
+            plans.into_iter().map(|p| (0, p)).collect(),
+        ));
         loop {
             let msg = tokio::time::timeout(std::time::Duration::from_secs(30), self.rx.recv())
                 .await
@@ -192,7 +196,7 @@ async fn an_approval_and_a_rollback_from_the_console_reach_the_simulator_and_the
         .expect("in flight");
     // Far enough along that there is something to roll back: the replacement exists.
     lab.until(300, |w| w.deployments[&id].replacement_set.is_some());
-    console.drive(vec![Command::TakeSnapshot]).await;
+    console.drive(vec![Command::TakeSnapshot(0)]).await;
     console.keys(&[KeyCode::Char(':')]).await;
     console.text(&id).await;
     console.keys(&[KeyCode::Enter]).await;
@@ -261,7 +265,7 @@ async fn read_only_every_action_key_on_every_screen_sends_nothing() {
 
 impl Console {
     pub(crate) async fn refresh(&mut self) {
-        self.drive(vec![Command::TakeSnapshot]).await;
+        self.drive(vec![Command::TakeSnapshot(0)]).await;
     }
 
     /// `:` + text + enter: the palette's first match.

@@ -291,27 +291,3 @@ async fn a_release_gathers_its_members_from_both_accounts() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
-
-#[tokio::test]
-async fn the_console_refuses_several_sources_before_it_takes_the_terminal() {
-    let (dev, prod, dir, config) = two_profiles("console").await;
-    let out = tokio::task::spawn_blocking(move || {
-        cutover(
-            &config,
-            CONFIG_HOME,
-            &["--profile", "dev", "--profile", "prod"],
-        )
-    })
-    .await
-    .expect("ran");
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("the console reads one source") && stderr.contains("cutover status"),
-        "{stderr}"
-    );
-    for sim in [&dev, &prod] {
-        assert!(sim.handle.shared().request_log().since(0).is_empty());
-    }
-    let _ = std::fs::remove_dir_all(dir);
-}

@@ -36,6 +36,7 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!("{commands:?}")
     };
+    let ops = ops_of(ops);
     assert!(
         matches!(&ops[0], crate::ops::Op::Approve(crate::ops::verbs::approve::Approve { pipeline, comment, .. }) if pipeline == "ledger-release" && comment == "ship it")
     );
@@ -46,8 +47,7 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+            results: vec![(0, Ok(plan_for(ops[0].clone(), "ledger-release")))],
         },
     );
     assert!(
@@ -62,11 +62,11 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!()
     };
+    let ops = ops_of(ops);
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+            results: vec![(0, Ok(plan_for(ops[0].clone(), "ledger-release")))],
         },
     );
     key(&mut app, KeyCode::Right);
@@ -79,7 +79,6 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     update(
         &mut app,
         Msg::Executed {
-            source: source(),
             results: vec![(
                 "ledger-release".into(),
                 crate::ops::Ended::Done("approved".into()),
@@ -89,7 +88,7 @@ fn approving_asks_a_comment_checks_fresh_state_and_sends_once_after_yes() {
     key(&mut app, KeyCode::Char('z'));
     assert_eq!(app.mode, Mode::Normal);
     assert!(
-        app.sync.cold().last.is_none(),
+        app.feeds[0].sync.cold().last.is_none(),
         "what changed is read again at once"
     );
 }
@@ -102,11 +101,11 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!("{commands:?}")
     };
+    let ops = ops_of(ops);
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(ops[0].clone(), "d-INFLIGHT1"))],
+            results: vec![(0, Ok(plan_for(ops[0].clone(), "d-INFLIGHT1")))],
         },
     );
     assert!(
@@ -132,13 +131,15 @@ fn a_rollback_needs_the_deployment_id_typed_and_esc_cancels() {
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(
-                crate::ops::Op::Start(crate::ops::verbs::start::Start {
-                    pipeline: "x".into(),
-                }),
-                "x",
-            ))],
+            results: vec![(
+                0,
+                Ok(plan_for(
+                    crate::ops::Op::Start(crate::ops::verbs::start::Start {
+                        pipeline: "x".into(),
+                    }),
+                    "x",
+                )),
+            )],
         },
     );
     assert_eq!(app.mode, Mode::Normal, "an answer after esc opens nothing");
@@ -173,18 +174,18 @@ fn read_only_has_no_action_keys_on_any_screen() {
 #[test]
 fn a_protected_account_needs_the_name_typed_even_for_a_plain_action() {
     let mut app = app_with_fleet();
-    app.context.protected = true;
+    app.feeds[0].origin.protected = true;
     typed_keys(&mut app, "a");
     typed_keys(&mut app, "ok");
     let commands = key(&mut app, KeyCode::Enter);
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!()
     };
+    let ops = ops_of(ops);
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+            results: vec![(0, Ok(plan_for(ops[0].clone(), "ledger-release")))],
         },
     );
     key(&mut app, KeyCode::Char('y'));
@@ -237,6 +238,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!("{commands:?}")
     };
+    let ops = ops_of(ops);
     assert_eq!(
         ops[0],
         crate::ops::Op::RollbackStage(crate::ops::verbs::rollback_stage::RollbackStage {
@@ -249,8 +251,7 @@ fn b_rolls_a_pipeline_s_deploy_stage_back_after_a_typed_confirmation() {
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(op, "ledger-release"))],
+            results: vec![(0, Ok(plan_for(op, "ledger-release")))],
         },
     );
     key(&mut app, KeyCode::Char('y'));
@@ -311,7 +312,7 @@ fn weights_pick_the_rule_with_tab_and_refuse_bad_numbers_in_the_dialog() {
     typed_keys(&mut app, "blue=90");
     let commands = key(&mut app, KeyCode::Enter);
     assert!(
-        matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0] == crate::ops::Op::Weights(crate::ops::verbs::weights::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] }))
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if ops[0].1 == crate::ops::Op::Weights(crate::ops::verbs::weights::Weights { target: "r2".into(), weights: vec![("blue".into(), 90)] }))
     );
 }
 
@@ -358,7 +359,7 @@ fn retry_and_stop_come_in_both_modes() {
     ];
     for (c, op) in expect {
         let commands = key(&mut app, KeyCode::Char(c));
-        assert_eq!(commands, vec![Command::Prepare(vec![op])], "{c}");
+        assert_eq!(commands, vec![Command::Prepare(vec![(0, op)])], "{c}");
         key(&mut app, KeyCode::Esc);
     }
 }

@@ -64,7 +64,7 @@ fn approve_with(app: &mut App, comment: &str) -> Vec<crate::ops::Op> {
     key(app, KeyCode::Char('a'));
     typed(app, comment);
     match key(app, KeyCode::Enter).as_slice() {
-        [Command::Prepare(ops)] => ops.clone(),
+        [Command::Prepare(ops)] => ops_of(ops),
         other => panic!("expected a fresh-state check, got {other:?}"),
     }
 }
@@ -73,7 +73,7 @@ fn approve_with(app: &mut App, comment: &str) -> Vec<crate::ops::Op> {
 fn each_execution_waiting_at_a_parallel_gate_is_its_own_row_and_a_answers_that_one() {
     use crate::ops::{Op, Verdict};
     let mut app = app_with(parallel_gate());
-    let rows = crate::app::rows::rows(&app);
+    let rows = super::plain_rows(&app);
     let executions: Vec<Option<&str>> = rows
         .iter()
         .filter_map(|r| match r {
@@ -104,7 +104,7 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
     let mut app = app_with(parallel_gate());
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.screen().view, View::Pipeline);
-    let rows = crate::app::rows::rows(&app);
+    let rows = super::plain_rows(&app);
     assert_eq!(rows.len(), 2, "{rows:?}");
     key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -121,7 +121,7 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
     app.mode = Mode::Normal;
     let commands = key(&mut app, KeyCode::Char('S'));
     assert!(
-        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops[..], [Op::Stop(crate::ops::verbs::stop::Stop { execution: Some(e), .. })] if e == "exec-two")),
+        matches!(commands.as_slice(), [Command::Prepare(ops)] if matches!(&ops_of(ops)[..], [Op::Stop(crate::ops::verbs::stop::Stop { execution: Some(e), .. })] if e == "exec-two")),
         "stop names the execution under the cursor: {commands:?}"
     );
 }
@@ -129,11 +129,11 @@ fn the_pipeline_screen_lists_each_waiting_execution_and_answers_the_selected_one
 #[test]
 fn a_marked_pipeline_named_like_a_deployment_is_approved_not_rolled_back() {
     let mut app = app_with_fleet();
-    if let Some(s) = app.snapshot.as_mut() {
+    if let Some(s) = app.feeds[0].snapshot.as_mut() {
         s.pipelines.push(pipeline("d-ploy-release"));
     }
     typed_keys(&mut app, "2");
-    let rows = crate::app::rows::rows(&app);
+    let rows = super::plain_rows(&app);
     let at = |name: &str| {
         rows.iter()
             .position(|r| matches!(r, Row::Pipeline { name: n } if n == name))
@@ -197,11 +197,11 @@ fn read_only_refuses_a_confirmed_action_even_from_an_open_dialog() {
     let [Command::Prepare(ops)] = commands.as_slice() else {
         panic!("{commands:?}")
     };
+    let ops = ops_of(ops);
     update(
         &mut app,
         Msg::Prepared {
-            source: source(),
-            results: vec![Ok(plan_for(ops[0].clone(), "ledger-release"))],
+            results: vec![(0, Ok(plan_for(ops[0].clone(), "ledger-release")))],
         },
     );
     app.context.read_only = true;

@@ -74,24 +74,34 @@ fn app_with_fleet() -> App {
 
 /// The console on `snapshot`, as the first full read leaves it.
 fn app_with(snapshot: Snapshot) -> App {
-    let mut app = App::new(
+    let mut app = App::on(
         Context {
-            source: source(),
             clock_rate: 1.0,
             ..Context::default()
         },
+        source(),
         Intervals::default(),
     );
     update(
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(snapshot)),
             budgets: Vec::new(),
         },
     );
     app
+}
+
+/// The rows of the screen, without their sources (the tests' console reads one).
+pub(super) fn plain_rows(app: &App) -> Vec<Row> {
+    super::rows::rows(app).into_iter().map(|e| e.row).collect()
+}
+
+/// The ops a `Prepare` asks for, without their sources.
+pub(super) fn ops_of(ops: &[(super::FeedId, crate::ops::Op)]) -> Vec<crate::ops::Op> {
+    ops.iter().map(|(_, op)| op.clone()).collect()
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
@@ -107,7 +117,7 @@ fn typed(app: &mut App, text: &str) {
 #[test]
 fn the_cursor_skips_headings_and_enter_opens_the_row() {
     let mut app = app_with_fleet();
-    let rows = super::rows::rows(&app);
+    let rows = plain_rows(&app);
     assert!(matches!(rows[0], Row::Heading(_)));
     assert_eq!(
         app.screen().selected,
@@ -133,12 +143,12 @@ fn filter_narrows_the_list_as_you_type_and_esc_clears_it() {
     let mut app = app_with_fleet();
     key(&mut app, KeyCode::Char('2'));
     assert_eq!(app.screen().view, View::Pipelines);
-    assert_eq!(super::rows::rows(&app).len(), 2);
+    assert_eq!(plain_rows(&app).len(), 2);
     key(&mut app, KeyCode::Char('/'));
     assert_eq!(app.mode, Mode::Filter);
     typed(&mut app, "bill");
     assert_eq!(
-        super::rows::rows(&app),
+        plain_rows(&app),
         vec![Row::Pipeline {
             name: "billing-release".into()
         }]
@@ -149,7 +159,7 @@ fn filter_narrows_the_list_as_you_type_and_esc_clears_it() {
     key(&mut app, KeyCode::Char('/'));
     key(&mut app, KeyCode::Esc);
     assert!(app.screen().filter.is_empty());
-    assert_eq!(super::rows::rows(&app).len(), 2);
+    assert_eq!(plain_rows(&app).len(), 2);
 }
 
 #[test]
@@ -211,7 +221,10 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         },
         Intervals::default(),
     );
-    assert_eq!(update(&mut app, Msg::Tick(0)), vec![Command::TakeSnapshot]);
+    assert_eq!(
+        update(&mut app, Msg::Tick(0)),
+        vec![Command::TakeSnapshot(0)]
+    );
     assert!(
         update(&mut app, Msg::Tick(500)).is_empty(),
         "no second snapshot while one runs"
@@ -220,7 +233,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         &mut app,
         Msg::SnapshotTaken {
             at: 1_000,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(fleet())),
             budgets: Vec::new(),
         },
@@ -230,7 +243,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         "the hot interval has not passed"
     );
     let hot = update(&mut app, Msg::Tick(3_000));
-    let [Command::RefreshHot(set)] = hot.as_slice() else {
+    let [Command::RefreshHot(0, set)] = hot.as_slice() else {
         panic!("a hot refresh: {hot:?}")
     };
     assert!(
@@ -249,7 +262,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
         &mut app,
         Msg::HotRefreshed {
             at: 6_500,
-            source: source(),
+            feed: 0,
             update: Box::new(every_lane()),
             server_time: None,
             budgets: Vec::new(),
@@ -257,7 +270,7 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
     );
     assert_eq!(
         update(&mut app, Msg::Tick(61_000)),
-        vec![Command::TakeSnapshot],
+        vec![Command::TakeSnapshot(0)],
         "the cold one comes every minute"
     );
 }
@@ -266,17 +279,17 @@ fn refreshes_are_scheduled_by_heat_one_at_a_time() {
 fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
     let mut app = app_with_fleet();
     update(&mut app, Msg::Tick(1_000));
-    assert!(!app.sync.cold().in_flight && !app.sync.hot().in_flight);
+    assert!(!app.feeds[0].sync.cold().in_flight && !app.feeds[0].sync.hot().in_flight);
     key(&mut app, KeyCode::Char('r'));
     assert_eq!(
         update(&mut app, Msg::Tick(1_100)),
-        vec![Command::ReadEverything]
+        vec![Command::ReadEverything(0)]
     );
     update(
         &mut app,
         Msg::SnapshotTaken {
             at: 1_200,
-            source: source(),
+            feed: 0,
             result: Err(crate::aws::AwsError {
                 kind: crate::aws::ErrorKind::Throttled,
                 code: Some("ThrottlingException".into()),
@@ -286,7 +299,8 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
         },
     );
     assert_eq!(
-        app.sync
+        app.feeds[0]
+            .sync
             .cold()
             .error
             .as_ref()
@@ -294,7 +308,8 @@ fn r_refreshes_now_and_a_failed_refresh_keeps_the_data() {
         Some((crate::aws::ErrorKind::Throttled, "DescribeServices"))
     );
     assert!(
-        app.snapshot
+        app.feeds[0]
+            .snapshot
             .as_ref()
             .is_some_and(|s| s.pipelines.len() == 2),
         "the last data stays"
@@ -316,7 +331,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
         &mut app,
         Msg::SnapshotTaken {
             at: 0,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(quiet)),
             budgets: Vec::new(),
         },
@@ -330,7 +345,7 @@ fn a_still_screen_is_not_redrawn_every_tick() {
         &mut app,
         Msg::SnapshotTaken {
             at: 6_000,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(fleet())),
             budgets: Vec::new(),
         },
@@ -366,7 +381,7 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
         &mut app,
         Msg::HotRefreshed {
             at: 1_000,
-            source: source(),
+            feed: 0,
             update: Box::new(every_lane()),
             server_time: Some(Timestamp(61_000)),
             budgets: Vec::new(),
@@ -381,7 +396,7 @@ fn a_hot_refresh_that_changes_nothing_draws_nothing() {
         &mut app,
         Msg::HotRefreshed {
             at: 2_000,
-            source: source(),
+            feed: 0,
             update: Box::new(changed),
             server_time: Some(Timestamp(62_000)),
             budgets: Vec::new(),
@@ -408,20 +423,24 @@ fn a_hot_refresh_that_read_nothing_leaves_the_data_and_its_age() {
         &mut app,
         Msg::HotRefreshed {
             at: 5_000,
-            source: source(),
+            feed: 0,
             update: Box::new(dropped),
             server_time: Some(Timestamp(65_000)),
             budgets: Vec::new(),
         },
     );
-    assert_eq!(app.snapshot.as_ref(), Some(&linked), "the data as it was");
     assert_eq!(
-        app.data_at, 0,
+        app.feeds[0].snapshot.as_ref(),
+        Some(&linked),
+        "the data as it was"
+    );
+    assert_eq!(
+        app.feeds[0].data_at, 0,
         "the data's clock runs on from the last read"
     );
-    assert_eq!(app.sync.data_age(9_000), Some(9));
-    assert_eq!(app.sync.stale(9_000), Some(9));
-    assert!(app.sync.error().is_some());
+    assert_eq!(app.feeds[0].sync.data_age(9_000), Some(9));
+    assert_eq!(app.feeds[0].sync.stale(9_000), Some(9));
+    assert!(app.feeds[0].sync.error().is_some());
 }
 
 #[test]
@@ -439,7 +458,7 @@ fn a_refresh_brings_the_budgets_and_redraws_only_when_the_header_would_change() 
     let mut app = app_with(linked);
     let refreshed = |at, budgets| Msg::HotRefreshed {
         at,
-        source: source(),
+        feed: 0,
         update: Box::new(every_lane()),
         server_time: Some(Timestamp(61_000)),
         budgets,
@@ -450,7 +469,7 @@ fn a_refresh_brings_the_budgets_and_redraws_only_when_the_header_would_change() 
     app.dirty = false;
     update(&mut app, refreshed(2_000, vec![elb(1.0, Some(0))]));
     assert!(app.dirty, "ELB slowed down");
-    assert_eq!(app.budgets, vec![elb(1.0, Some(0))]);
+    assert_eq!(app.feeds[0].budgets, vec![elb(1.0, Some(0))]);
     app.dirty = false;
     update(&mut app, refreshed(3_000, vec![elb(1.0, Some(5))]));
     assert!(!app.dirty, "only older: the header reads the same");
@@ -521,7 +540,7 @@ fn a_ready_wait_and_a_pause_hook_wait_on_a_person_beside_the_approvals_not_among
         rollback: false,
     });
     let app = app_with(s);
-    let rows = super::rows::rows(&app);
+    let rows = plain_rows(&app);
     let ecs = Row::Deployment {
         id: DeploymentRef::Ecs(arn.into()),
     };
@@ -545,7 +564,7 @@ fn a_ready_wait_and_a_pause_hook_wait_on_a_person_beside_the_approvals_not_among
     assert!(at(&ecs).is_some_and(|i| i > moving), "{rows:?}");
     // The hook's row opens its deployment.
     assert_eq!(
-        hook.opens().and_then(|s| s.subject),
+        hook.opens(0).and_then(|s| s.subject),
         Some(Subject::Deployment(DeploymentRef::Ecs(arn.into())))
     );
 }
@@ -562,7 +581,8 @@ fn every_lane() -> crate::aws::hot::HotUpdate {
 fn what_the_hot_refresh_read_while_a_snapshot_was_read_is_not_undone_when_it_lands() {
     let mut app = app_with_fleet();
     let status = |app: &App| {
-        app.snapshot
+        app.feeds[0]
+            .snapshot
             .as_ref()
             .and_then(|s| s.deployments.iter().find(|d| d.id == "d-INFLIGHT1"))
             .map(|d| d.status.clone())
@@ -572,7 +592,7 @@ fn what_the_hot_refresh_read_while_a_snapshot_was_read_is_not_undone_when_it_lan
         d.completed = Some(Timestamp(at as i64));
         Msg::HotRefreshed {
             at,
-            source: source(),
+            feed: 0,
             update: Box::new(crate::aws::hot::HotUpdate {
                 lanes: crate::aws::hot::Lanes::one(crate::aws::hot::Lane::CodeDeploy),
                 deployments: vec![d],
@@ -583,28 +603,76 @@ fn what_the_hot_refresh_read_while_a_snapshot_was_read_is_not_undone_when_it_lan
         }
     };
     update(&mut app, finished(2_000));
-    assert!(app.hot_while_cold.is_empty(), "no snapshot was being read");
+    assert!(
+        app.feeds[0].hot_while_cold.is_empty(),
+        "no snapshot was being read"
+    );
     assert_eq!(
         update(&mut app, Msg::Tick(60_000)),
-        vec![Command::TakeSnapshot]
+        vec![Command::TakeSnapshot(0)]
     );
     // The snapshot read the deployment early; the hot refresh read it after, finished.
     update(&mut app, finished(61_000));
-    assert_eq!(app.hot_while_cold.len(), 1);
+    assert_eq!(app.feeds[0].hot_while_cold.len(), 1);
     update(
         &mut app,
         Msg::SnapshotTaken {
             at: 62_000,
-            source: source(),
+            feed: 0,
             result: Ok(Box::new(fleet())),
             budgets: Vec::new(),
         },
     );
     assert_eq!(status(&app), Some(DeploymentStatus::Succeeded));
     assert_eq!(
-        app.snapshot.as_ref().map(|s| s.taken_at),
+        app.feeds[0].snapshot.as_ref().map(|s| s.taken_at),
         Some(Timestamp(121_000)),
         "the newer of the two reads"
     );
-    assert!(app.hot_while_cold.is_empty());
+    assert!(app.feeds[0].hot_while_cold.is_empty());
+}
+
+#[test]
+fn o_sorts_a_list_by_each_column_in_turn_and_capital_o_reverses() {
+    let mut app = app_with_fleet();
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(
+        app.screen().sort,
+        None,
+        "the overview keeps attention first"
+    );
+    key(&mut app, KeyCode::Char('2'));
+    let names = |app: &App| -> Vec<String> {
+        plain_rows(app)
+            .into_iter()
+            .map(|r| match r {
+                Row::Pipeline { name } => name,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&app),
+        ["ledger-release", "billing-release"],
+        "as read"
+    );
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(
+        app.screen().sort,
+        Some(super::Sort {
+            by: super::Column::Name,
+            descending: false
+        }),
+        "one source: no source column to sort by"
+    );
+    assert_eq!(names(&app), ["billing-release", "ledger-release"]);
+    key(&mut app, KeyCode::Char('O'));
+    assert_eq!(names(&app), ["ledger-release", "billing-release"]);
+    for column in [super::Column::State, super::Column::Age] {
+        key(&mut app, KeyCode::Char('o'));
+        assert_eq!(app.screen().sort.map(|s| s.by), Some(column));
+    }
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.screen().sort, None, "back to the list's own order");
+    assert_eq!(names(&app), ["ledger-release", "billing-release"]);
 }

@@ -10,24 +10,27 @@ use super::{ago, bar_spans, status_span, table, titled};
 use crate::app::App;
 use crate::app::rows::{Row, rows};
 use crate::model::deploy::Deployment;
+use crate::model::observed::Observed;
 use crate::model::service_deployment::ServiceDeployment;
 use crate::model::status::ServiceDeploymentStatus;
-use crate::model::{DeploymentRef, Snapshot, Timestamp};
+use crate::model::{DeploymentRef, Timestamp};
 use crate::ui::theme::Theme;
 
-pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let now = app.data_now();
+pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = rows(app);
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
-        .filter_map(|row| match row {
-            Row::Deployment {
-                id: DeploymentRef::Ecs(arn),
-            } => s
-                .service_deployment(arn)
-                .map(|d| ecs_row(d, app, now, theme)),
-            Row::Deployment { id } => s.find(id).map(|d| codedeploy_row(d, now, theme)),
-            _ => None,
+        .filter_map(|entry| {
+            let (feed, s) = (entry.feed, app.snapshot(entry.feed)?);
+            let now = app.data_now_of(feed);
+            let cells = match &entry.row {
+                Row::Deployment {
+                    id: DeploymentRef::Ecs(arn),
+                } => ecs_row(s.service_deployment(arn)?, &app.feed(feed).seen, now, theme),
+                Row::Deployment { id } => codedeploy_row(s.find(id)?, now, theme),
+                _ => return None,
+            };
+            Some(super::row_of(app, feed, cells, theme))
         })
         .collect();
     let widths = vec![
@@ -61,9 +64,9 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
     );
 }
 
-fn codedeploy_row(d: &Deployment, now: Timestamp, theme: &Theme) -> TableRow<'static> {
+fn codedeploy_row(d: &Deployment, now: Timestamp, theme: &Theme) -> Vec<Cell<'static>> {
     let percent = d.progress.as_ref().map_or(0.0, |p| p.percent_on_green);
-    TableRow::new(vec![
+    vec![
         Cell::from(d.id.clone()),
         Cell::from(format!("{}/{}", d.application, d.deployment_group)),
         Cell::from(Line::from(status_span(&d.status, theme))),
@@ -83,12 +86,17 @@ fn codedeploy_row(d: &Deployment, now: Timestamp, theme: &Theme) -> TableRow<'st
             }
             .to_owned(),
         ),
-    ])
+    ]
 }
 
 /// An ECS service deployment: its id is the ARN's last part, its place the service, its
 /// phase the lifecycle stage (or the countdown estimated for it).
-fn ecs_row(d: &ServiceDeployment, app: &App, now: Timestamp, theme: &Theme) -> TableRow<'static> {
+fn ecs_row(
+    d: &ServiceDeployment,
+    seen: &Observed,
+    now: Timestamp,
+    theme: &Theme,
+) -> Vec<Cell<'static>> {
     // Ended, the rule no longer tells this deployment's green apart: what it ended with does.
     let percent = match &d.status {
         ServiceDeploymentStatus::Successful => 100.0,
@@ -96,11 +104,11 @@ fn ecs_row(d: &ServiceDeployment, app: &App, now: Timestamp, theme: &Theme) -> T
         _ => d.on_green.map_or(0.0, |g| g.percent),
     };
     let stage = d.stage.as_ref().map_or_else(String::new, stage_name);
-    let phase = match app.seen.countdown(d).filter(|_| d.in_flight()) {
+    let phase = match seen.countdown(d).filter(|_| d.in_flight()) {
         Some(c) => format!("{stage} · {} in {}", c.what, c.left(now)),
         None => stage,
     };
-    TableRow::new(vec![
+    vec![
         Cell::from(d.reference().to_string()),
         Cell::from(format!("ECS {}", d.service)),
         Cell::from(Line::from(status_span(&d.status, theme))),
@@ -114,7 +122,7 @@ fn ecs_row(d: &ServiceDeployment, app: &App, now: Timestamp, theme: &Theme) -> T
                 .as_ref()
                 .map_or_else(String::new, |k| k.kind.to_string().to_lowercase())
         }),
-    ])
+    ]
 }
 
 fn green(percent: f64, theme: &Theme) -> Line<'static> {

@@ -48,13 +48,20 @@ fn step_lines(dialog: &Dialog, theme: &Theme) -> Vec<Line<'static>> {
         Step::Preparing => vec![Line::raw("Reading the current state…")],
         Step::Confirm {
             plans,
+            places,
             problems,
             needs,
             typed,
             yes,
         } => {
             let mut lines = Vec::new();
-            for plan in plans {
+            for (i, (_, plan)) in plans.iter().enumerate() {
+                // With several sources, each plan under the name of the one it goes to.
+                if let Some(place) = places.get(i)
+                    && places.get(i.wrapping_sub(1)) != Some(place)
+                {
+                    lines.push(Line::styled(format!("in {place}:"), theme.title));
+                }
                 for line in &plan.summary {
                     lines.push(Line::raw(line.clone()));
                 }

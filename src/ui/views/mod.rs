@@ -12,9 +12,9 @@ pub mod traffic;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Row as TableRow, Table, TableState};
+use ratatui::widgets::{Block, Cell, Row as TableRow, Table, TableState};
 
-use crate::app::App;
+use crate::app::{App, FeedId};
 use crate::model::status::Status;
 use crate::model::time::{Timestamp, human_duration};
 use crate::ui::theme::Theme;
@@ -70,15 +70,55 @@ pub fn window<'a, T>(rows: &'a [T], app: &App) -> &'a [T] {
 }
 
 /// A bordered table with a header and the app's selection; `list.rows` is the [`window`].
+/// With several sources, a first column names each row's (see [`row_of`]).
 pub fn table(frame: &mut Frame, area: Rect, app: &App, list: List, theme: &Theme) {
     let selected = app.screen().selected;
     let relative = selected - list_offset(selected, app.list_height()).min(selected);
     let mut state = TableState::default().with_selected(Some(relative));
-    let table = Table::new(list.rows, list.widths)
-        .header(TableRow::new(list.header).style(theme.title))
+    let (mut header, mut widths) = (list.header, list.widths);
+    if app.several() {
+        header.insert(0, "source");
+        widths.insert(0, Constraint::Length(source_width(app)));
+    }
+    let table = Table::new(list.rows, widths)
+        .header(TableRow::new(header).style(theme.title))
         .row_highlight_style(theme.selected)
         .block(Block::bordered().title(list.title));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// A table row of source `feed`: its cells, after the source's name when there are several.
+pub fn row_of(
+    app: &App,
+    feed: FeedId,
+    mut cells: Vec<Cell<'static>>,
+    theme: &Theme,
+) -> TableRow<'static> {
+    if app.several() {
+        cells.insert(0, Cell::from(Line::from(source_span(app, feed, theme))));
+    }
+    TableRow::new(cells)
+}
+
+/// The width of the source column: the longest source name, within reason.
+fn source_width(app: &App) -> u16 {
+    let longest = app
+        .feeds
+        .iter()
+        .map(|f| f.origin.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    u16::try_from(longest.clamp("source".len(), 24)).unwrap_or(24)
+}
+
+/// Source `feed`'s name, in the protected style when actions there need the name typed.
+pub fn source_span(app: &App, feed: FeedId, theme: &Theme) -> Span<'static> {
+    let label = app.feed(feed).origin.label.clone();
+    if app.protects(feed) {
+        Span::styled(label, theme.protected)
+    } else {
+        Span::raw(label)
+    }
 }
 
 /// `[▒▒▒▒██]` as styled spans, for a bar inside a line of text.
@@ -109,34 +149,68 @@ pub fn titled(name: &str, count: usize, app: &App, theme: &Theme) -> Line<'stati
     if !filter.is_empty() {
         spans.push(Span::styled(format!("/{filter} "), theme.warn));
     }
+    if let Some(sort) = app.screen().sort {
+        let way = if sort.descending { "↓" } else { "↑" };
+        spans.push(Span::styled(
+            format!("· by {} {way} ", sort.by.name()),
+            theme.dim,
+        ));
+    }
     spans.extend(freshness(app, theme));
     Line::from(spans)
 }
 
 /// `as of 09:41:07`, and whether the last refresh failed: how old the data is when it
-/// brought none, or that it read only part. The line under the header says why.
+/// brought none, or that it read only part. The line under the header says why. A detail
+/// screen speaks of its source; a list of several sources of the oldest, and of each that
+/// failed by name.
 pub fn freshness(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let feeds: Vec<FeedId> = if app.screen().view.is_list() {
+        (0..app.feeds.len()).collect()
+    } else {
+        vec![app.screen().feed]
+    };
     let mut spans = Vec::new();
-    if let Some(s) = &app.snapshot {
-        let time = s.taken_at.rfc3339();
+    if let Some(oldest) = feeds
+        .iter()
+        .filter_map(|f| app.snapshot(*f))
+        .map(|s| s.taken_at)
+        .min()
+    {
+        let time = oldest.rfc3339();
         spans.push(Span::styled(
             format!("· as of {} ", time.get(11..19).unwrap_or(&time)),
             theme.dim,
         ));
     }
-    if app.sync.error().is_some() {
-        let text = match app.sync.stale(app.now) {
-            Some(age) => format!("· stale {} · refresh failed ", human_duration(age as i64)),
-            None => "· refresh read in part ".to_owned(),
+    for id in feeds {
+        let sync = &app.feed(id).sync;
+        if sync.error().is_none() {
+            continue;
+        }
+        let text = match sync.stale(app.now) {
+            Some(age) => format!("stale {} · refresh failed ", human_duration(age as i64)),
+            None => "refresh read in part ".to_owned(),
         };
-        spans.push(Span::styled(text, theme.bad));
+        let name = if app.several() {
+            format!("{} ", app.feed(id).origin.label)
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(format!("· {name}{text}"), theme.bad));
     }
     spans
 }
 
 /// A detail screen's title with the data's freshness.
+/// With several sources, the source's name comes first.
 pub fn headed(title: String, app: &App, theme: &Theme) -> Line<'static> {
-    let mut spans = vec![Span::styled(title, theme.title)];
+    let mut spans = Vec::new();
+    if app.several() {
+        spans.push(Span::raw(" "));
+        spans.push(source_span(app, app.screen().feed, theme));
+    }
+    spans.push(Span::styled(title, theme.title));
     spans.extend(freshness(app, theme));
     Line::from(spans)
 }

@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow};
 
-use super::{ago, bar_spans, service_deployment, status_span, table, until};
+use super::{ago, bar_spans, row_of, service_deployment, status_span, table, until};
 use crate::app::App;
 use crate::app::gates::short;
 use crate::app::rows::{Row, rows};
@@ -17,51 +17,87 @@ use crate::model::pipeline::SourceRevision;
 use crate::model::{DeploymentRef, Snapshot};
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let now = app.data_now();
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = rows(app);
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
-        .map(|row| {
-            let line = match row {
-                Row::Heading(text) => Line::styled(text.to_string(), theme.heading),
-                Row::Approval {
-                    pipeline,
-                    stage,
-                    action,
-                    execution,
-                } => {
-                    let gate = Gate {
-                        pipeline,
-                        stage,
-                        action,
-                        execution: execution.as_deref(),
-                    };
-                    approval_line(s, &gate, now, theme)
+        .map(|entry| {
+            let feed = entry.feed;
+            let line = match (&entry.row, app.snapshot(feed)) {
+                (Row::Heading(text), _) => {
+                    // Under the wide column, after an empty source cell when there is one.
+                    let heading = Cell::from(Line::styled(text.to_string(), theme.heading));
+                    let mut cells = vec![heading];
+                    if app.several() {
+                        cells.insert(0, Cell::from(""));
+                    }
+                    return TableRow::new(cells);
                 }
-                Row::Deployment {
-                    id: DeploymentRef::Ecs(arn),
-                } => s.service_deployment(arn).map_or_else(
-                    || Line::raw(format!("  {arn}")),
-                    |d| service_deployment::row_line(d, &app.seen, now, theme),
-                ),
-                Row::Deployment { id } => deployment_line(s, id, now, theme),
-                Row::Hook { deployment, hook } => s
-                    .attention
-                    .hooks
-                    .iter()
-                    .find(|h| &h.deployment_arn == deployment && &h.hook_id == hook)
-                    .map_or_else(
-                        || Line::raw(format!("  {deployment} {hook}")),
-                        |h| service_deployment::hook_line(h, now, theme),
-                    ),
-                Row::Pipeline { name } => failure_line(s, name, now, theme),
-                Row::Service { cluster, name } => service_line(s, cluster, name, theme),
-                Row::TargetGroup { arn } => Line::raw(arn.clone()),
+                (row, Some(s)) => row_line(app, feed, s, row, theme),
+                (_, None) => Line::raw(""),
             };
-            TableRow::new(vec![Cell::from(line)])
+            row_of(app, feed, vec![Cell::from(line)], theme)
         })
         .collect();
+    draw_table(frame, area, app, &rows, lines, theme);
+}
+
+/// One attention row of source `feed`.
+fn row_line(
+    app: &App,
+    feed: crate::app::FeedId,
+    s: &Snapshot,
+    row: &Row,
+    theme: &Theme,
+) -> Line<'static> {
+    let now = app.data_now_of(feed);
+    match row {
+        Row::Heading(text) => Line::styled(text.to_string(), theme.heading),
+        Row::Approval {
+            pipeline,
+            stage,
+            action,
+            execution,
+        } => {
+            let gate = Gate {
+                pipeline,
+                stage,
+                action,
+                execution: execution.as_deref(),
+            };
+            approval_line(s, &gate, now, theme)
+        }
+        Row::Deployment {
+            id: DeploymentRef::Ecs(arn),
+        } => s.service_deployment(arn).map_or_else(
+            || Line::raw(format!("  {arn}")),
+            |d| service_deployment::row_line(d, &app.feed(feed).seen, now, theme),
+        ),
+        Row::Deployment { id } => deployment_line(s, id, now, theme),
+        Row::Hook { deployment, hook } => s
+            .attention
+            .hooks
+            .iter()
+            .find(|h| &h.deployment_arn == deployment && &h.hook_id == hook)
+            .map_or_else(
+                || Line::raw(format!("  {deployment} {hook}")),
+                |h| service_deployment::hook_line(h, now, theme),
+            ),
+        Row::Pipeline { name } => failure_line(s, name, now, theme),
+        Row::Service { cluster, name } => service_line(s, cluster, name, theme),
+        Row::TargetGroup { arn } => Line::raw(arn.clone()),
+    }
+}
+
+/// The table of attention rows, titled with their count (or that nothing needs attention).
+fn draw_table(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    rows: &[crate::app::rows::Entry],
+    lines: Vec<TableRow<'static>>,
+    theme: &Theme,
+) {
     let title = if rows.is_empty() {
         let mut spans = vec![Span::raw(" Nothing needs attention ")];
         spans.extend(super::freshness(app, theme));
@@ -69,9 +105,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
     } else {
         super::titled(
             "Needs attention",
-            rows.iter()
-                .filter(|r| !matches!(r, Row::Heading(_)))
-                .count(),
+            rows.iter().filter(|r| !r.is_heading()).count(),
             app,
             theme,
         )

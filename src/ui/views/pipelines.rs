@@ -17,16 +17,16 @@ use crate::model::Snapshot;
 use crate::model::pipeline::Pipeline;
 use crate::ui::theme::Theme;
 
-pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
-    let now = app.data_now();
+pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = rows(app);
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
-        .filter_map(|row| match row {
-            Row::Pipeline { name } => s.pipeline(name),
+        .filter_map(|entry| match &entry.row {
+            Row::Pipeline { name } => Some((entry.feed, app.snapshot(entry.feed)?.pipeline(name)?)),
             _ => None,
         })
-        .map(|p| {
+        .map(|(feed, p)| {
+            let now = app.data_now_of(feed);
             let chips: Vec<Span> = p
                 .stages
                 .iter()
@@ -38,14 +38,15 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: 
                 })
                 .collect();
             let latest = p.latest_execution();
-            TableRow::new(vec![
+            let cells = vec![
                 Cell::from(p.name.clone()),
                 Cell::from(Line::from(
                     latest.map_or_else(|| Span::raw("-"), |e| status_span(&e.status, theme)),
                 )),
                 Cell::from(Line::from(chips)),
                 Cell::from(ago(now, latest.and_then(|e| e.updated.or(e.started)))),
-            ])
+            ];
+            super::row_of(app, feed, cells, theme)
         })
         .collect();
     let widths = vec![
@@ -181,7 +182,7 @@ fn stage_lines(p: &Pipeline, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                     action: w.action.clone(),
                     execution: w.execution_id.clone(),
                 };
-                let style = if selected.as_ref() == Some(&row) {
+                let style = if selected.as_ref().map(|e| &e.row) == Some(&row) {
                     theme.selected
                 } else {
                     theme.warn

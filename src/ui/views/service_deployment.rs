@@ -37,7 +37,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, arn: &str, t
         return;
     };
     let now = app.data_now();
-    let trail = app.seen.trail(arn);
+    let trail = app.feed(app.screen().feed).seen.trail(arn);
     let bottom_lines = hooks_and_why(d, s, now, theme);
     let bottom = if bottom_lines.is_empty() {
         0
@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, arn: &str, t
     .areas(area);
     let title = format!(" Deployment {} · ECS {} ", d.reference(), d.service);
     frame.render_widget(
-        Paragraph::new(summary(d, s, &app.seen, now, theme))
+        Paragraph::new(summary(d, s, &app.feed(app.screen().feed).seen, now, theme))
             .block(Block::bordered().title(super::headed(title, app, theme))),
         top,
     );

@@ -9,18 +9,20 @@ use ratatui::widgets::{Cell, Row as TableRow};
 use super::{status_span, table, titled};
 use crate::app::App;
 use crate::app::rows::{Row, rows};
-use crate::model::Snapshot;
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = rows(app);
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
-        .filter_map(|row| match row {
-            Row::Service { cluster, name } => s.service(cluster, name),
+        .filter_map(|entry| match &entry.row {
+            Row::Service { cluster, name } => Some((
+                entry.feed,
+                app.snapshot(entry.feed)?.service(cluster, name)?,
+            )),
             _ => None,
         })
-        .map(|v| {
+        .map(|(feed, v)| {
             let sets: Vec<String> = if v.task_sets.is_empty() {
                 v.deployments
                     .iter()
@@ -38,7 +40,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
             } else {
                 theme.ok
             };
-            TableRow::new(vec![
+            let cells = vec![
                 Cell::from(v.cluster.clone()),
                 Cell::from(v.name.clone()),
                 Cell::from(Line::from(status_span(&v.controller, theme))),
@@ -49,7 +51,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                         .first()
                         .map_or_else(String::new, |e| e.message.clone()),
                 ),
-            ])
+            ];
+            super::row_of(app, feed, cells, theme)
         })
         .collect();
     let widths = vec![

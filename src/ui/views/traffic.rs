@@ -9,20 +9,22 @@ use ratatui::widgets::{Cell, Row as TableRow};
 use super::{table, titled};
 use crate::app::App;
 use crate::app::rows::{Row, rows};
-use crate::model::Snapshot;
 use crate::model::status::Status;
 use crate::model::status::TargetHealthState;
 use crate::ui::theme::Theme;
 
-pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = rows(app);
     let lines: Vec<TableRow> = super::window(&rows, app)
         .iter()
-        .filter_map(|row| match row {
-            Row::TargetGroup { arn } => s.target_group(arn),
+        .filter_map(|entry| match &entry.row {
+            Row::TargetGroup { arn } => {
+                let s = app.snapshot(entry.feed)?;
+                Some((entry.feed, s, s.target_group(arn)?))
+            }
             _ => None,
         })
-        .map(|t| {
+        .map(|(feed, s, t)| {
             let lbs: Vec<String> = t
                 .load_balancer_arns
                 .iter()
@@ -80,12 +82,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, s: &Snapshot, theme: &Them
                     spans
                 }
             };
-            TableRow::new(vec![
+            let cells = vec![
                 Cell::from(t.name.clone()),
                 Cell::from(lbs.join(",")),
                 Cell::from(routes.join("  ")),
                 Cell::from(Line::from(health)),
-            ])
+            ];
+            super::row_of(app, feed, cells, theme)
         })
         .collect();
     let widths = vec![
