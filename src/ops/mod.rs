@@ -89,6 +89,7 @@ pub async fn who(c: &crate::aws::Clients) -> Result<crate::audit::Who, AwsError>
     Ok(crate::audit::Who {
         source: c.source().with_account(Some(identity.account)),
         principal: Some(identity.principal),
+        source_name: None,
     })
 }
 
