@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod execute;
 pub mod prepare;
+pub mod release;
 pub mod scope;
 pub mod verbs;
 
