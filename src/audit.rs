@@ -33,6 +33,11 @@ pub struct Who {
     #[serde(flatten)]
     pub source: Source,
     pub principal: Option<String>,
+    /// The source's name as cutover names it (its `[[source]]` label, else `profile/region`),
+    /// when the action was one of several over several sources (`cutover approve --release`).
+    /// Absent from the first logs, and from actions on the one source the flags name.
+    #[serde(rename = "source", default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,6 +217,19 @@ mod tests {
         assert_eq!(read[0].id, read[1].id);
         assert!(audit.read(Some("9999")).expect("read").is_empty());
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_record_names_its_source_when_it_has_one() {
+        let who = Who {
+            source_name: Some("production".into()),
+            ..Who::default()
+        };
+        let record = Record::new(&who, "approve", "p", serde_json::Value::Null);
+        let line = serde_json::to_string(&record).expect("json");
+        assert!(line.contains(r#""source":"production""#), "{line}");
+        let back: Record = serde_json::from_str(&line).expect("reads back");
+        assert_eq!(back.who.source_name.as_deref(), Some("production"));
     }
 
     #[test]

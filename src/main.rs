@@ -25,6 +25,14 @@ fn main() -> Result<()> {
 /// action's status.
 fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
     let name = verb.spec().name;
+    match verb.release() {
+        Some(Ok(request)) => act_on_release(&request, global),
+        Some(Err(error)) => {
+            eprintln!("cutover {name}: {error}");
+            std::process::exit(cutover::ops::cli::EXIT_INVALID);
+        }
+        None => {}
+    }
     let reach = cutover::config::Config::load(global.aws.config.as_deref())
         .map_err(|e| e.to_string())
         .and_then(|config| global.reach(&config));
@@ -41,6 +49,60 @@ fn act(verb: VerbCommand, global: &GlobalArgs) -> ! {
             std::process::exit(cutover::ops::cli::EXIT_INVALID);
         }
     }
+}
+
+/// `cutover approve|rollback --release NAME`: the release read in every source, then acted
+/// on in each member's source; the process exits with the whole's status.
+fn act_on_release(request: &cutover::ops::release::Request, global: &GlobalArgs) -> ! {
+    let config = match cutover::config::Config::load(global.aws.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("cutover: {error}: nothing was sent");
+            std::process::exit(cutover::ops::cli::EXIT_INVALID);
+        }
+    };
+    let def = release_def(&config, &request.release);
+    let read = match read_sources(global, &config) {
+        Ok(read) => read,
+        Err(error) => {
+            eprintln!("cutover: {error}: nothing was sent");
+            std::process::exit(cutover::ops::cli::EXIT_FAILED);
+        }
+    };
+    let read: Vec<_> = read
+        .iter()
+        .map(|(source, r)| (source.clone(), r.as_ref().ok()))
+        .collect();
+    let reach = cutover::ops::cli::Reach {
+        endpoint_url: global.aws.endpoint_url.clone(),
+        config: global.aws.config.clone(),
+        read_only: global.read_only,
+        scope: global.scope.scope(),
+        ..cutover::ops::cli::Reach::default()
+    };
+    std::process::exit(cutover::ops::release::run(
+        request, def, &read, &reach, &config,
+    ))
+}
+
+/// The config file's release `name`; exits 2 naming the releases it has when there is none.
+fn release_def<'a>(
+    config: &'a cutover::config::Config,
+    name: &str,
+) -> &'a cutover::release::ReleaseDef {
+    if let Some(def) = config.releases.iter().find(|r| r.name == name) {
+        return def;
+    }
+    let known: Vec<&str> = config.releases.iter().map(|r| r.name.as_str()).collect();
+    eprintln!(
+        "cutover: no release {name} in the config file{}",
+        if known.is_empty() {
+            " (it has no [[release]])".to_owned()
+        } else {
+            format!("; it has {}", known.join(", "))
+        }
+    );
+    std::process::exit(2);
 }
 
 /// Every source the flags and the config file name, read at once, each with its own clients
@@ -130,19 +192,7 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
 /// could not be read (the others shown), 2 when no release has that name.
 fn run_release(args: &cutover::cli::ReleaseArgs, global: &GlobalArgs) -> Result<()> {
     let config = cutover::config::Config::load(global.aws.config.as_deref())?;
-    let Some(def) = config.releases.iter().find(|r| r.name == args.name) else {
-        let known: Vec<&str> = config.releases.iter().map(|r| r.name.as_str()).collect();
-        eprintln!(
-            "cutover release: no release {} in the config file{}",
-            args.name,
-            if known.is_empty() {
-                " (it has no [[release]])".to_owned()
-            } else {
-                format!("; it has {}", known.join(", "))
-            }
-        );
-        std::process::exit(2);
-    };
+    let def = release_def(&config, &args.name);
     let read = read_sources(global, &config)?;
     let snapshots: Vec<_> = read
         .iter()

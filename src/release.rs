@@ -38,6 +38,10 @@ pub struct Member {
     /// A deployment in flight (services).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<InFlight>,
+    /// The newest deployment of the service, when it has ended and none is in flight since
+    /// (services; among those the snapshot read: the last 24 hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last: Option<Ended>,
     /// Tasks running of those desired (services).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tasks: Option<(i32, i32)>,
@@ -53,6 +57,34 @@ pub struct Waiting {
     /// Seconds it has waited, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub for_seconds: Option<i64>,
+    /// The execution waiting (PARALLEL pipelines have several at one gate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution: Option<String>,
+    /// The approval's stage and action; `None` for a pause hook.
+    #[serde(skip)]
+    pub gate: Option<(String, String)>,
+}
+
+/// A service's newest deployment, ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ended {
+    /// The CodeDeploy deployment's id, or the ECS service deployment's ARN.
+    pub id: String,
+    pub status: String,
+    /// Whether it succeeded (CodeDeploy `Succeeded`, ECS `SUCCESSFUL`).
+    pub succeeded: bool,
+    /// When it ended, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<crate::model::Timestamp>,
+    /// Seconds from its end to when its source was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_seconds_ago: Option<i64>,
+    /// `application/group`, for a CodeDeploy deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The deployment it rolled back, when it is a rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback_of: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +123,8 @@ pub fn gather(def: &ReleaseDef, read: &[(SourceSpec, &Snapshot)]) -> Release {
                 .map(|a| Waiting {
                     at: format!("{}/{}", a.stage, a.action),
                     for_seconds: a.waiting_since.map(|t| t.seconds_until(s.taken_at)),
+                    execution: a.execution_id.clone(),
+                    gate: Some((a.stage.clone(), a.action.clone())),
                 })
                 .collect();
             members.push(Member {
@@ -100,6 +134,7 @@ pub fn gather(def: &ReleaseDef, read: &[(SourceSpec, &Snapshot)]) -> Release {
                 waiting,
                 latest: p.latest_execution().map(|e| e.status.as_str().to_owned()),
                 deployment: None,
+                last: None,
                 tasks: None,
                 trouble: None,
             });
@@ -177,8 +212,15 @@ fn service_member(
                 |st| format!("a pause hook ({st})"),
             ),
             for_seconds: None,
+            execution: None,
+            gate: None,
         })
         .collect();
+    let last = if deployment.is_some() {
+        None
+    } else {
+        last_ended(s, cluster, service)
+    };
     let trouble = a
         .services
         .iter()
@@ -191,9 +233,69 @@ fn service_member(
         waiting,
         latest: None,
         deployment,
+        last,
         tasks: Some(tasks),
         trouble,
     }
+}
+
+/// The newest deployment of a service, of either platform, when it has ended: the newest of
+/// its CodeDeploy group's and of its ECS service deployments.
+fn last_ended(s: &Snapshot, cluster: &str, service: &str) -> Option<Ended> {
+    let ago = |t: Option<crate::model::Timestamp>| t.map(|t| t.seconds_until(s.taken_at));
+    let codedeploy = s
+        .deployment_groups
+        .iter()
+        .find(|g| g.cluster.as_deref() == Some(cluster) && g.service.as_deref() == Some(service))
+        .and_then(|g| {
+            s.deployments
+                .iter()
+                .filter(|d| d.application == g.application && d.deployment_group == g.name)
+                .max_by_key(|d| d.created)
+        })
+        .map(|d| {
+            let ended = d.completed.or(d.created);
+            (
+                d.created,
+                Ended {
+                    id: d.id.clone(),
+                    status: d.status.as_str().to_owned(),
+                    succeeded: d.status == crate::model::status::DeploymentStatus::Succeeded,
+                    ended,
+                    ended_seconds_ago: ago(ended),
+                    group: Some(format!("{}/{}", d.application, d.deployment_group)),
+                    rollback_of: d.rollback_of.clone(),
+                },
+                d.status.is_terminal(),
+            )
+        });
+    let ecs = s
+        .service_deployments
+        .iter()
+        .filter(|d| d.service.cluster == cluster && d.service.service == service)
+        .max_by_key(|d| d.created_at)
+        .map(|d| {
+            let ended = d.finished_at.or(d.stopped_at).or(d.updated_at);
+            (
+                d.created_at,
+                Ended {
+                    id: d.arn.clone(),
+                    status: d.status.as_str().to_owned(),
+                    succeeded: d.status
+                        == crate::model::status::ServiceDeploymentStatus::Successful,
+                    ended,
+                    ended_seconds_ago: ago(ended),
+                    group: None,
+                    rollback_of: None,
+                },
+                d.status.is_terminal(),
+            )
+        });
+    let newest = match (codedeploy, ecs) {
+        (Some(a), Some(b)) => Some(if b.0 > a.0 { b } else { a }),
+        (a, b) => a.or(b),
+    };
+    newest.and_then(|(_, ended, terminal)| terminal.then_some(ended))
 }
 
 /// The release as text: the glance first, then a line per member.

@@ -35,8 +35,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cli",
         &["config", "ops", "release", "sim", "sources", "status"],
     ),
-    // Operator actions: never the argument parser, never the screen.
-    ("ops", &["audit", "aws", "config", "model"]),
+    // Operator actions: never the argument parser, never the screen. An action over a
+    // release plans from its gathered members and acts in each member's source.
+    (
+        "ops",
+        &["audit", "aws", "config", "model", "release", "sources"],
+    ),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
     ("app", &["audit", "aws", "config", "model", "ops", "sync"]),
     // Drawing reads the state; from `ops` only the types of a dialog (see `NARROW`).

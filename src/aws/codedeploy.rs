@@ -255,6 +255,41 @@ pub async fn list_deployments(
     }
 }
 
+/// ListDeployments of one deployment group, with these statuses (all when empty), newest
+/// first as CodeDeploy lists them.
+pub async fn group_deployments(
+    c: &Clients,
+    application: &str,
+    group: &str,
+    statuses: &[&str],
+) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    let mut token: Option<String> = None;
+    let statuses: Vec<sdk::DeploymentStatus> = statuses
+        .iter()
+        .map(|s| sdk::DeploymentStatus::from(*s))
+        .collect();
+    loop {
+        let _slot = c.codedeploy.slot().await;
+        let page = c
+            .codedeploy
+            .client
+            .list_deployments()
+            .application_name(application)
+            .deployment_group_name(group)
+            .set_include_only_statuses((!statuses.is_empty()).then(|| statuses.clone()))
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| c.error("codedeploy", "ListDeployments", &e))?;
+        out.extend(page.deployments().iter().cloned());
+        match page.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
+            _ => return Ok(out),
+        }
+    }
+}
+
 /// What a refresh keeps of CodeDeploy for the next: deployments that ended (with their target
 /// and platform; BatchGetDeployments is not asked for them again) and custom deployment
 /// configs (CodeDeploy has no call that changes one). Shared by every clone of the clients.

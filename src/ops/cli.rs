@@ -122,7 +122,7 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
 }
 
 /// `--yes` / `--confirm NAME`, or a question on the terminal; refused without either.
-fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
+pub(super) fn confirm(needed: &Confirm, args: &ActArgs) -> Result<(), OpError> {
     match needed {
         Confirm::Plain if args.yes || args.confirm.is_some() => return Ok(()),
         Confirm::Typed(name) => match &args.confirm {
@@ -195,8 +195,13 @@ pub fn audit(since: Option<&str>, json: bool) -> i32 {
                         .observed
                         .as_ref()
                         .map_or_else(String::new, |o| format!(" · read again: {o}"));
+                    let source = r
+                        .who
+                        .source_name
+                        .as_ref()
+                        .map_or_else(String::new, |name| format!(" (source {name})"));
                     println!(
-                        "{} {:<9} {:<8} {} by {} in {}/{}{outcome}{observed}",
+                        "{} {:<9} {:<8} {} by {} in {}/{}{source}{outcome}{observed}",
                         r.time,
                         format!("{:?}", r.phase).to_lowercase(),
                         r.action,

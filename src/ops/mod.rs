@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod execute;
 pub mod prepare;
+pub mod release;
 pub mod scope;
 pub mod verbs;
 
@@ -89,6 +90,7 @@ pub async fn who(c: &crate::aws::Clients) -> Result<crate::audit::Who, AwsError>
     Ok(crate::audit::Who {
         source: c.source().with_account(Some(identity.account)),
         principal: Some(identity.principal),
+        source_name: None,
     })
 }
 

@@ -146,6 +146,7 @@ fn bad_weights_stops_retries_and_names_are_refused_with_what_is_wrong() {
             Op::Redeploy(Redeploy {
                 application: String::new(),
                 group: "g".into(),
+                undo: None,
             }),
             "empty",
         ),

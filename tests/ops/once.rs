@@ -122,6 +122,7 @@ fn every_mutation(lab: &Lab) -> Vec<(&'static str, Plan)> {
                 Op::Redeploy(cutover::ops::verbs::redeploy::Redeploy {
                     application: "lab".into(),
                     group: "web".into(),
+                    undo: None,
                 }),
                 Call::Redeploy(cutover::ops::verbs::redeploy::Call {
                     application: "lab".into(),

@@ -19,6 +19,7 @@ mod modes;
 mod moto;
 mod native;
 mod native_status;
+mod release_act;
 mod sources;
 mod whole;
 

@@ -11,7 +11,7 @@ use cutover::sim::SimOptions;
 use crate::common::{Sim, options};
 
 /// The budgets that let every call go at once (see `command.rs`).
-const CONFIG_HOME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/status/config");
+pub(crate) const CONFIG_HOME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/status/config");
 
 /// The default world (account 123456789012) and the modes world (444455556666).
 async fn two_accounts() -> (Sim, Sim) {
@@ -32,7 +32,7 @@ async fn two_accounts() -> (Sim, Sim) {
 
 /// The two accounts behind profiles `dev` and `prod`, in an AWS config file in a directory of
 /// the test's own.
-async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
+pub(crate) async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
     let (dev, prod) = two_accounts().await;
     let dir = scratch(test);
     let config = aws_config(
@@ -43,7 +43,7 @@ async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
 }
 
 /// A config home in `dir` whose config file holds the tests' budgets and `more`.
-fn config_home(dir: &Path, more: &str) -> String {
+pub(crate) fn config_home(dir: &Path, more: &str) -> String {
     let home = dir.join("home");
     std::fs::create_dir_all(home.join("cutover")).expect("config home");
     let budgets = std::fs::read_to_string(format!("{CONFIG_HOME}/cutover/config.toml"))
@@ -80,7 +80,15 @@ fn aws_config(dir: &Path, profiles: &[(&str, &str)]) -> PathBuf {
 /// `cutover ARGS` with only the AWS config file to find its profiles, and `config_home` its
 /// own config.
 fn cutover(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
+    command(aws_config, config_home, args)
+        .output()
+        .expect("run cutover")
+}
+
+/// `cutover ARGS` to run, as [`cutover`] runs it.
+pub(crate) fn command(aws_config: &Path, config_home: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_cutover"));
+    command
         .args(args)
         .env("AWS_CONFIG_FILE", aws_config)
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
@@ -90,9 +98,8 @@ fn cutover(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_REGION")
-        .output()
-        .expect("run cutover")
+        .env_remove("AWS_REGION");
+    command
 }
 
 fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
@@ -100,7 +107,7 @@ fn status(aws_config: &Path, config_home: &str, args: &[&str]) -> Output {
 }
 
 /// The JSON of a run that succeeded.
-fn json_ok(out: &Output) -> serde_json::Value {
+pub(crate) fn json_ok(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "{}",

@@ -483,6 +483,7 @@ async fn an_appspec_revision_is_read_once_across_snapshots_refreshes_and_plans()
     let op = Op::Redeploy(cutover::ops::verbs::redeploy::Redeploy {
         application: group.application.clone(),
         group: group.name.clone(),
+        undo: None,
     });
     let before = reads().len();
     let plan = prepare(&c, &op).await.expect("plan");

@@ -54,7 +54,9 @@ pub struct Call {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    pipeline: String,
+    /// The pipeline (or --release NAME for every gate of a release).
+    #[arg(required_unless_present = "release")]
+    pipeline: Option<String>,
     #[arg(long)]
     stage: Option<String>,
     #[arg(long)]
@@ -63,6 +65,14 @@ pub struct Args {
     /// mode), and refused with their ids when missing.
     #[arg(long, value_name = "ID")]
     execution: Option<String>,
+    /// Every gate waiting in the pipelines of the config file's `[[release]]` NAME, in every
+    /// source, answered with one comment once NAME is typed (--confirm NAME).
+    #[arg(
+        long,
+        value_name = "NAME",
+        conflicts_with_all = ["pipeline", "stage", "action", "execution"]
+    )]
+    release: Option<String>,
     /// Why (at most 512 characters); CodePipeline records it.
     #[arg(long)]
     comment: String,
@@ -218,14 +228,15 @@ impl Verb for Approve {
     }
 
     fn from_args(args: Args) -> Result<(Self, ActArgs), OpError> {
-        let verdict = if args.reject {
-            Verdict::Reject
-        } else {
-            Verdict::Approve
+        let verdict = args.verdict();
+        let Some(pipeline) = args.pipeline else {
+            return Err(OpError::Invalid(
+                "name a PIPELINE, or a release with --release NAME".to_owned(),
+            ));
         };
         Ok((
             Self {
-                pipeline: args.pipeline,
+                pipeline,
                 stage: args.stage,
                 action: args.action,
                 execution: args.execution,
@@ -234,6 +245,28 @@ impl Verb for Approve {
             },
             args.act,
         ))
+    }
+}
+
+impl Args {
+    fn verdict(&self) -> Verdict {
+        if self.reject {
+            Verdict::Reject
+        } else {
+            Verdict::Approve
+        }
+    }
+
+    /// The release form (`--release NAME`), when given.
+    pub fn release(&self) -> Option<crate::ops::release::Request> {
+        Some(crate::ops::release::Request {
+            release: self.release.clone()?,
+            intent: crate::ops::release::Intent::Answer {
+                comment: self.comment.clone(),
+                verdict: self.verdict(),
+            },
+            act: self.act.clone(),
+        })
     }
 }
 

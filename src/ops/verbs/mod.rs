@@ -420,6 +420,18 @@ verbs! {
     Start(start) => Start { Start: start::begin },
 }
 
+impl VerbCommand {
+    /// The form that acts on a whole release (`approve --release`, `rollback --release`),
+    /// when it was given; an error when its input is wrong.
+    pub fn release(&self) -> Option<Result<super::release::Request, OpError>> {
+        match self {
+            Self::Approve(args) => args.release().map(Ok),
+            Self::Rollback(args) => args.release(),
+            _ => None,
+        }
+    }
+}
+
 impl Op {
     /// Dangerous actions need the target's name typed; the others a plain yes. In a
     /// protected account every action needs the name typed. `typed_name` is the name a

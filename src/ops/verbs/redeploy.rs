@@ -1,7 +1,9 @@
 //! Deploy a CodeDeploy deployment group again with the revision of its last successful
-//! deployment: the way back after a bad deployment has finished. GetDeployment names an
-//! AppSpec by its sha256 only, so its text is read with GetApplicationRevision; an S3
-//! revision is deployed again by reference.
+//! deployment: the way back after a bad deployment has finished. When the bad deployment
+//! itself succeeded (`cutover rollback --release NAME --since TIME`), the revision of the
+//! last success before it ([`Redeploy::undo`]). GetDeployment names an AppSpec by its sha256
+//! only, so its text is read with GetApplicationRevision; an S3 revision is deployed again by
+//! reference.
 
 use serde::Serialize;
 
@@ -10,6 +12,7 @@ use crate::aws::act;
 use crate::aws::{AwsError, Clients, codedeploy, revisions};
 use crate::config::Scope;
 use crate::model::deploy::Revision;
+use crate::model::status::DeploymentStatus;
 use crate::ops::execute::Outcome;
 use crate::ops::prepare::{deployment_now, gone};
 use crate::ops::{OpError, scope};
@@ -18,6 +21,10 @@ use crate::ops::{OpError, scope};
 pub struct Redeploy {
     pub application: String,
     pub group: String,
+    /// The group's newest deployment, succeeded, to undo: the revision deployed is then that
+    /// of the last success before it, and nothing is sent if it is no longer the newest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -68,7 +75,10 @@ impl Verb for Redeploy {
     }
 
     async fn prepare(&self, c: &Clients) -> Result<Prepared<Call>, OpError> {
-        let (summary, call) = last_success(c, &self.application, &self.group).await?;
+        let (summary, call) = match &self.undo {
+            Some(undo) => before(c, &self.application, &self.group, undo).await?,
+            None => last_success(c, &self.application, &self.group).await?,
+        };
         Ok(Prepared {
             summary,
             typed_name: self.target(),
@@ -119,7 +129,14 @@ impl Verb for Redeploy {
 
     fn from_args(args: Args) -> Result<(Self, ActArgs), OpError> {
         let (application, group) = split(&args.target, "APPLICATION/GROUP")?;
-        Ok((Self { application, group }, args.act))
+        Ok((
+            Self {
+                application,
+                group,
+                undo: None,
+            },
+            args.act,
+        ))
     }
 }
 
@@ -128,7 +145,14 @@ pub fn begin(here: &Here) -> Result<Begin, String> {
     let (application, group) = here.group.clone().ok_or("select a deployment first")?;
     Ok(plan(
         format!("Redeploy {application}/{group}"),
-        vec![Redeploy { application, group }.into()],
+        vec![
+            Redeploy {
+                application,
+                group,
+                undo: None,
+            }
+            .into(),
+        ],
     ))
 }
 
@@ -162,22 +186,8 @@ async fn last_success(
             )));
         }
     }
-    // GetDeployment names an AppSpec by its sha256 only; its text comes from
-    // GetApplicationRevision. An S3 revision is deployed again by reference.
     let d = deployment_now(c, &last).await?;
-    let revision = match d.revision {
-        Some(revision @ (Revision::AppSpec { .. } | Revision::S3 { .. })) => {
-            revisions::complete(c, application, revision).await?
-        }
-        Some(Revision::Other { revision_type }) => {
-            return Err(gone(format!(
-                "{last} deployed a {revision_type} revision: cutover redeploys AppSpec and S3 revisions only"
-            )));
-        }
-        None => {
-            return Err(gone(format!("{last} has no revision to deploy again")));
-        }
-    };
+    let revision = revision_of(c, application, d).await?;
     Ok((
         vec![format!(
             "Deploy {application}/{group} again with the revision of {last}: {}.",
@@ -190,4 +200,87 @@ async fn last_success(
             from: last,
         },
     ))
+}
+
+/// The revision before `undo`, the group's newest deployment, which succeeded: that of the
+/// last successful deployment created before it. Nothing is sent when `undo` is no longer
+/// the group's newest deployment or did not succeed.
+async fn before(
+    c: &Clients,
+    application: &str,
+    group: &str,
+    undo: &str,
+) -> Result<(Vec<String>, Call), OpError> {
+    let groups = codedeploy::groups(c, application, &[group.to_owned()]).await?;
+    let Some(g) = groups.into_iter().next() else {
+        return Err(gone(format!(
+            "deployment group {application}/{group} does not exist"
+        )));
+    };
+    if g.last_attempted_deployment.as_deref() != Some(undo) {
+        return Err(gone(format!(
+            "{undo} is no longer the newest deployment of {application}/{group} ({} is)",
+            g.last_attempted_deployment.as_deref().unwrap_or("none")
+        )));
+    }
+    let newest = deployment_now(c, undo).await?;
+    if newest.status != DeploymentStatus::Succeeded {
+        return Err(gone(format!(
+            "{undo} is {}: only a deployment that succeeded is undone with the revision before it",
+            newest.status
+        )));
+    }
+    let ids: Vec<String> = codedeploy::group_deployments(c, application, group, &["Succeeded"])
+        .await?
+        .into_iter()
+        .filter(|id| id != undo)
+        .collect();
+    let mut earlier = Vec::new();
+    // BatchGetDeployments takes at most 25 ids.
+    for chunk in ids.chunks(25) {
+        earlier.extend(codedeploy::batch_deployments(c, chunk).await?);
+    }
+    let Some(previous) = earlier
+        .into_iter()
+        .filter(|d| d.created < newest.created)
+        .max_by_key(|d| d.created)
+    else {
+        return Err(gone(format!(
+            "{application}/{group} has no successful deployment before {undo} to deploy again"
+        )));
+    };
+    let from = previous.id.clone();
+    let revision = revision_of(c, application, previous).await?;
+    Ok((
+        vec![format!(
+            "Deploy {application}/{group} again with the revision of {from}, the last success before {undo}: {}.",
+            revision.describe()
+        )],
+        Call {
+            application: application.to_owned(),
+            group: group.to_owned(),
+            revision,
+            from,
+        },
+    ))
+}
+
+/// The revision a deployment deployed, whole, to deploy again. GetDeployment names an
+/// AppSpec by its sha256 only; its text comes from GetApplicationRevision. An S3 revision is
+/// deployed again by reference.
+async fn revision_of(
+    c: &Clients,
+    application: &str,
+    d: crate::model::deploy::Deployment,
+) -> Result<Revision, OpError> {
+    let id = d.id;
+    match d.revision {
+        Some(revision @ (Revision::AppSpec { .. } | Revision::S3 { .. })) => {
+            Ok(revisions::complete(c, application, revision).await?)
+        }
+        Some(Revision::Other { revision_type }) => Err(gone(format!(
+            "{id} deployed a {revision_type} revision: cutover redeploys AppSpec and S3 revisions only"
+        ))),
+        None => Err(gone(format!("{id} has no revision to deploy again"))),
+    }
 }

@@ -34,8 +34,18 @@ pub struct Call {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A CodeDeploy deployment id, an ECS service deployment ARN, or CLUSTER/SERVICE for the
-    /// service's ECS deployment in flight.
-    deployment: String,
+    /// service's ECS deployment in flight (or --release NAME).
+    #[arg(required_unless_present = "release")]
+    deployment: Option<String>,
+    /// Every deployment in flight of the services of the config file's `[[release]]` NAME, in
+    /// every source, stopped with rollback once NAME is typed (--confirm NAME).
+    #[arg(long, value_name = "NAME", conflicts_with = "deployment")]
+    release: Option<String>,
+    /// With --release: also redeploy, with the revision before, every service whose newest
+    /// deployment succeeded since TIME (RFC 3339, a prefix such as 2026-11-22, or 30m, 2h,
+    /// 1d ago; at most 24 hours back).
+    #[arg(long, value_name = "TIME", requires = "release")]
+    since: Option<String>,
     #[command(flatten)]
     act: ActArgs,
 }
@@ -118,12 +128,35 @@ impl Verb for Rollback {
     }
 
     fn from_args(args: Args) -> Result<(Self, ActArgs), OpError> {
+        let Some(deployment) = args.deployment else {
+            return Err(OpError::Invalid(
+                "name a deployment, or a release with --release NAME".to_owned(),
+            ));
+        };
         Ok((
             Self {
-                deployment: Target::parse(&args.deployment)?,
+                deployment: Target::parse(&deployment)?,
             },
             args.act,
         ))
+    }
+}
+
+impl Args {
+    /// The release form (`--release NAME [--since TIME]`), when given; `--since` is checked
+    /// here.
+    pub fn release(&self) -> Option<Result<crate::ops::release::Request, OpError>> {
+        let release = self.release.clone()?;
+        let since = match self.since.as_deref().map(crate::ops::release::parse_since) {
+            None => None,
+            Some(Ok(since)) => Some(since),
+            Some(Err(error)) => return Some(Err(error)),
+        };
+        Some(Ok(crate::ops::release::Request {
+            release,
+            intent: crate::ops::release::Intent::Rollback { since },
+            act: self.act.clone(),
+        }))
     }
 }
 
