@@ -178,7 +178,14 @@ impl Runner {
                 continue;
             };
             if !whos.contains_key(feed) {
-                whos.insert(*feed, crate::ops::who(&reach.clients).await);
+                // With several sources, the record names the one it acted in.
+                let who = crate::ops::who(&reach.clients).await.map(|mut who| {
+                    if !reach.label.is_empty() {
+                        who.source_name = Some(reach.label.clone());
+                    }
+                    who
+                });
+                whos.insert(*feed, who);
             }
             let outcome = match (&self.audit, &whos[feed]) {
                 (Some(audit), Ok(who)) => execute(&reach.actions, plan, audit, who, &progress)

@@ -233,7 +233,8 @@ async fn one_console_reads_two_accounts_acts_in_one_and_keeps_refreshing_the_oth
         records.lines().count() >= 2
             && records
                 .lines()
-                .all(|l| l.contains("\"account\":\"444455556666\"")),
+                .all(|l| l.contains("\"account\":\"444455556666\"")
+                    && l.contains("\"source\":\"prod\"")),
         "{records}"
     );
 
