@@ -42,9 +42,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["audit", "aws", "config", "model", "release", "sources"],
     ),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
-    ("app", &["audit", "aws", "config", "model", "ops", "sync"]),
-    // Drawing reads the state; from `ops` only the types of a dialog (see `NARROW`).
-    ("ui", &["app", "model", "ops"]),
+    // Releases are gathered from the feeds' snapshots, each feed named as a source.
+    (
+        "app",
+        &[
+            "audit", "aws", "config", "model", "ops", "release", "sources", "sync",
+        ],
+    ),
+    // Drawing reads the state; from `ops` only the types of a dialog (see `NARROW`); a
+    // release's members as gathered.
+    ("ui", &["app", "model", "ops", "release"]),
     // Composes everything: the terminal, the clients, the runtime loop.
     (
         "console",

@@ -7,7 +7,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::gates::gates_here;
+use super::gates::{Gate, gates_here};
 use super::rows::{Entry, Row, rows};
 use super::{App, Command, FeedId, Mode, Subject, View};
 use crate::model::{DeploymentRef, ServiceRef};
@@ -53,6 +53,8 @@ pub struct Dialog {
     pub ask: Option<Ask>,
     /// The source of each of the ask's drafts, in order.
     pub ask_feeds: Vec<FeedId>,
+    /// On a release: its name, which confirms whatever is planned.
+    pub release: Option<String>,
     pub step: Step,
 }
 
@@ -60,6 +62,10 @@ pub struct Dialog {
 /// source concerned: the marks' sources, else the row's or the screen's. The read-only rule
 /// is `update`'s, before this is reached, and this one's for a mix of sources.
 pub fn start(app: &mut App, act: Act) -> Vec<Command> {
+    if let Some(release) = app.screen().subject.as_ref().and_then(Subject::release) {
+        let release = release.to_owned();
+        return start_release(app, act, &release);
+    }
     let entry = rows(app).get(app.screen().selected).cloned();
     let mut feeds: Vec<FeedId> = app.marks.iter().map(|(feed, _)| *feed).collect();
     feeds.dedup();
@@ -82,10 +88,109 @@ pub fn start(app: &mut App, act: Act) -> Vec<Command> {
         ));
         return Vec::new();
     }
+    let heres = writable
+        .into_iter()
+        .map(|feed| {
+            let row = entry.as_ref().filter(|e| e.feed == feed).map(|e| &e.row);
+            (feed, here(app, feed, row))
+        })
+        .collect();
+    open(app, act, heres, None)
+}
+
+/// An action key on a release's screen: `a`/`x` answer every gate waiting in its pipelines,
+/// `B` rolls back every deployment in flight of its services, each in its member's source
+/// (a read-only one is left out, and said so); the release's name is typed to confirm.
+fn start_release(app: &mut App, act: Act, name: &str) -> Vec<Command> {
+    let Some(release) = app.release(name) else {
+        app.message = Some(format!("no release {name}"));
+        return Vec::new();
+    };
+    let mut heres: Vec<(FeedId, Here)> = Vec::new();
+    let mut refused = Vec::new();
+    for member in &release.members {
+        let Some(feed) = app.feed_named(&member.source) else {
+            continue;
+        };
+        if app.read_only(feed) {
+            refused.push(member.source.clone());
+            continue;
+        }
+        let at = if let Some(at) = heres.iter().position(|(f, _)| *f == feed) {
+            at
+        } else {
+            // What the release holds, nothing marked or under the cursor.
+            let here = Here {
+                gates: Ok(Vec::new()),
+                marked_deployments: Vec::new(),
+                ..here(app, feed, None)
+            };
+            heres.push((feed, here));
+            heres.len() - 1
+        };
+        let here = &mut heres[at].1;
+        let gates = member.waiting.iter().filter_map(|w| {
+            let (stage, action) = w.gate.clone()?;
+            Some(Gate {
+                pipeline: member.name.clone(),
+                stage: Some(stage),
+                action: Some(action),
+                execution: w.execution.clone(),
+                crowded: false,
+            })
+        });
+        let mut all = here.gates.clone().unwrap_or_default();
+        all.extend(gates);
+        here.gates = Ok(all);
+        if let Some(d) = &member.deployment
+            && let Some(reference) = app.snapshot(feed).and_then(|s| reference_of(s, &d.id))
+        {
+            here.marked_deployments.push(reference);
+        }
+    }
+    refused.dedup();
+    if !refused.is_empty() {
+        app.message = Some(format!("{} is read-only: left out", refused.join(", ")));
+    }
+    // Only the sources with something to act on.
+    heres.retain(|(_, h)| {
+        let gates = h.gates.as_ref().is_ok_and(|g| !g.is_empty());
+        match act {
+            Act::Approve | Act::Reject => gates,
+            _ => !h.marked_deployments.is_empty(),
+        }
+    });
+    if heres.is_empty() {
+        app.message = Some(match act {
+            Act::Approve | Act::Reject => format!("no gate waits in release {name}"),
+            _ => format!("nothing of release {name} to act on here"),
+        });
+        return Vec::new();
+    }
+    open(app, act, heres, Some(name.to_owned()))
+}
+
+/// The deployment an id of a release member names: a CodeDeploy id, or an ECS ARN.
+fn reference_of(s: &crate::model::Snapshot, id: &str) -> Option<DeploymentRef> {
+    if s.service_deployment(id).is_some() {
+        return Some(DeploymentRef::Ecs(id.to_owned()));
+    }
+    s.deployments
+        .iter()
+        .find(|d| d.id == id)
+        .map(crate::model::deploy::Deployment::reference)
+}
+
+/// The dialog for `act` on what is here in each source; `release`: the name to type.
+fn open(
+    app: &mut App,
+    act: Act,
+    heres: Vec<(FeedId, Here)>,
+    release: Option<String>,
+) -> Vec<Command> {
     let mut begun = Vec::new();
-    for feed in writable {
-        let row = entry.as_ref().filter(|e| e.feed == feed).map(|e| &e.row);
-        match act.begin(&here(app, feed, row)) {
+    for (feed, here) in heres {
+        match act.begin(&here) {
             Ok(started) => begun.push((feed, started)),
             Err(why) => {
                 app.message = Some(app.named(feed, &why));
@@ -103,6 +208,7 @@ pub fn start(app: &mut App, act: Act) -> Vec<Command> {
                 title,
                 ask: None,
                 ask_feeds: Vec::new(),
+                release,
                 step: Step::Preparing,
             });
             vec![Command::Prepare(feeds.into_iter().zip(ops).collect())]
@@ -112,6 +218,7 @@ pub fn start(app: &mut App, act: Act) -> Vec<Command> {
                 title,
                 ask: Some(ask),
                 ask_feeds: feeds,
+                release,
                 step: Step::Input {
                     text: String::new(),
                     error: None,
@@ -432,10 +539,11 @@ pub fn prepared(app: &mut App, results: Vec<(FeedId, Result<Plan, crate::ops::Op
             Err(problem) => problems.push(app.named(feed, &problem.to_string())),
         }
     }
-    let needs = match plans.as_slice() {
-        [(feed, one)] => one.op.confirmation(&one.typed_name, app.protects(*feed)),
-        [] => Confirm::Plain,
-        many => Confirm::Typed(format!("{} {}", many[0].1.op.name(), many.len())),
+    let needs = match (plans.as_slice(), &dialog.release) {
+        ([], _) => Confirm::Plain,
+        (_, Some(release)) => Confirm::Typed(release.clone()),
+        ([(feed, one)], None) => one.op.confirmation(&one.typed_name, app.protects(*feed)),
+        (many, None) => Confirm::Typed(format!("{} {}", many[0].1.op.name(), many.len())),
     };
     let places = if app.several() {
         plans

@@ -244,8 +244,8 @@ pub const BINDINGS: &[Binding] = &[
     ),
     shown(
         &SCREEN_KEYS,
-        ("1-5", "the five screens"),
-        ("1-5", "screens"),
+        ("1-6", "the six screens"),
+        ("1-6", "screens"),
         Screens::Lists,
     ),
     shown(
@@ -285,6 +285,7 @@ pub const BINDINGS: &[Binding] = &[
             View::Pipelines,
             View::Pipeline,
             View::Deployment,
+            View::Release,
         ]),
     ),
     shown(
@@ -309,7 +310,12 @@ pub const BINDINGS: &[Binding] = &[
         &[(key('B'), Action::Act(Act::Rollback))],
         ("B", "stop and roll back"),
         ("B", "roll back"),
-        Screens::Only(&[View::Overview, View::Deployments, View::Deployment]),
+        Screens::Only(&[
+            View::Overview,
+            View::Deployments,
+            View::Deployment,
+            View::Release,
+        ]),
     ),
     shown(
         &[(key('D'), Action::Act(Act::Redeploy))],

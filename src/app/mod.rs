@@ -28,17 +28,20 @@ pub enum View {
     Deployment,
     Services,
     Traffic,
+    Releases,
+    Release,
 }
 
 impl View {
     /// The list screens, in the order of their number keys (`1`, `2`, …) and of the
-    /// palette. The others are detail screens, opened on one pipeline or deployment.
-    pub const LISTS: [Self; 5] = [
+    /// palette. The others are detail screens, opened on one pipeline, deployment or release.
+    pub const LISTS: [Self; 6] = [
         Self::Overview,
         Self::Pipelines,
         Self::Deployments,
         Self::Services,
         Self::Traffic,
+        Self::Releases,
     ];
 
     pub fn is_list(self) -> bool {
@@ -64,6 +67,8 @@ impl View {
             Self::Deployment => "Deployment",
             Self::Services => "Services",
             Self::Traffic => "Traffic",
+            Self::Releases => "Releases",
+            Self::Release => "Release",
         }
     }
 }
@@ -132,6 +137,7 @@ impl Screen {
         let view = match subject {
             Subject::Pipeline(_) => View::Pipeline,
             Subject::Deployment(_) => View::Deployment,
+            Subject::Release(_) => View::Release,
         };
         Self {
             subject: Some(subject),
@@ -175,6 +181,8 @@ pub struct Context {
     pub no_color: bool,
     /// Accounts where every action needs the name typed.
     pub protected_accounts: Vec<String>,
+    /// The releases the config file names (`[[release]]`).
+    pub releases: Vec<crate::release::ReleaseDef>,
 }
 
 #[derive(Debug, Clone)]
@@ -204,13 +212,15 @@ pub struct App {
 pub enum Subject {
     Pipeline(String),
     Deployment(DeploymentRef),
+    /// A release, across every source: its screen is of none in particular.
+    Release(String),
 }
 
 impl Subject {
-    /// The pipeline's name or the deployment's id.
+    /// The pipeline's or release's name, or the deployment's id.
     pub fn name(&self) -> &str {
         match self {
-            Self::Pipeline(name) => name,
+            Self::Pipeline(name) | Self::Release(name) => name,
             Self::Deployment(d) => d.id(),
         }
     }
@@ -218,14 +228,21 @@ impl Subject {
     pub fn pipeline(&self) -> Option<&str> {
         match self {
             Self::Pipeline(name) => Some(name),
-            Self::Deployment(_) => None,
+            _ => None,
         }
     }
 
     pub fn deployment(&self) -> Option<&DeploymentRef> {
         match self {
             Self::Deployment(d) => Some(d),
-            Self::Pipeline(_) => None,
+            _ => None,
+        }
+    }
+
+    pub fn release(&self) -> Option<&str> {
+        match self {
+            Self::Release(name) => Some(name),
+            _ => None,
         }
     }
 }
@@ -415,6 +432,39 @@ impl App {
             format!("{}: {text}", self.feed(id).origin.label)
         } else {
             text.to_owned()
+        }
+    }
+
+    /// Every release, as the sources read so far show it: the config file's, in its order.
+    pub fn releases(&self) -> Vec<crate::release::Release> {
+        let read: Vec<(crate::sources::SourceSpec, &Snapshot)> = self
+            .snapshots()
+            .map(|(id, s)| (self.source_spec(id), s))
+            .collect();
+        self.context
+            .releases
+            .iter()
+            .map(|def| crate::release::gather(def, &read))
+            .collect()
+    }
+
+    /// The release called `name`, if the config file names it.
+    pub fn release(&self, name: &str) -> Option<crate::release::Release> {
+        self.releases().into_iter().find(|r| r.name == name)
+    }
+
+    /// The source a release member names (by its source's name).
+    pub fn feed_named(&self, name: &str) -> Option<FeedId> {
+        self.feeds.iter().position(|f| f.origin.label == name)
+    }
+
+    /// Source `id` as releases name it: by its label.
+    fn source_spec(&self, id: FeedId) -> crate::sources::SourceSpec {
+        let origin = &self.feed(id).origin;
+        crate::sources::SourceSpec {
+            profile: origin.source.profile.clone(),
+            region: Some(origin.source.region.clone()),
+            label: Some(origin.label.clone()),
         }
     }
 

@@ -34,6 +34,10 @@ pub enum Row {
     TargetGroup {
         arn: String,
     },
+    /// A release (across sources: its entry's feed means nothing).
+    Release {
+        name: String,
+    },
     Heading(&'static str),
 }
 
@@ -75,6 +79,7 @@ impl Row {
                 filter: name.clone(),
                 ..Screen::new(View::Services)
             }),
+            Self::Release { name } => Some(Screen::of(0, Subject::Release(name.clone()))),
             Self::TargetGroup { .. } | Self::Heading(_) => None,
         }
     }
@@ -90,7 +95,7 @@ impl Row {
                 "{pipeline} {stage}/{action} {}",
                 execution.as_deref().unwrap_or_default()
             ),
-            Self::Pipeline { name } => name.clone(),
+            Self::Pipeline { name } | Self::Release { name } => name.clone(),
             Self::Deployment { id } => id.id().to_owned(),
             Self::Hook { deployment, hook } => format!("{deployment} {hook}"),
             Self::Service { cluster, name } => format!("{cluster}/{name}"),
@@ -159,6 +164,25 @@ pub fn rows(app: &App) -> Vec<Entry> {
                     .collect()
             })
             .unwrap_or_default(),
+        View::Releases => app
+            .context
+            .releases
+            .iter()
+            .map(|r| {
+                Entry::new(
+                    0,
+                    Row::Release {
+                        name: r.name.clone(),
+                    },
+                )
+            })
+            .collect(),
+        View::Release => screen
+            .subject
+            .as_ref()
+            .and_then(Subject::release)
+            .map(|name| members(app, name))
+            .unwrap_or_default(),
         View::Deployment => Vec::new(),
     };
     let mut rows = filter(all, &screen.filter, app);
@@ -166,6 +190,28 @@ pub fn rows(app: &App) -> Vec<Entry> {
         sorted(app, &mut rows, sort);
     }
     rows
+}
+
+/// A release's members, each its pipeline's or service's row in its source.
+fn members(app: &App, release: &str) -> Vec<Entry> {
+    let Some(release) = app.release(release) else {
+        return Vec::new();
+    };
+    release
+        .members
+        .into_iter()
+        .filter_map(|m| {
+            let feed = app.feed_named(&m.source)?;
+            let row = match m.name.split_once('/') {
+                Some((cluster, name)) if m.kind == "service" => Row::Service {
+                    cluster: cluster.to_owned(),
+                    name: name.to_owned(),
+                },
+                _ => Row::Pipeline { name: m.name },
+            };
+            Some(Entry::new(feed, row))
+        })
+        .collect()
 }
 
 /// What a row sorts by: text A to Z, numbers and times low to high.

@@ -404,6 +404,17 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
     if needle.is_empty() {
         return out;
     }
+    for r in app
+        .context
+        .releases
+        .iter()
+        .filter(|r| r.name.to_lowercase().contains(&needle))
+    {
+        out.push((
+            format!("release {}", r.name),
+            Screen::of(0, Subject::Release(r.name.clone())),
+        ));
+    }
     for (feed, s) in app.snapshots() {
         let label = if app.several() {
             format!("{} ", app.feed(feed).origin.label)

@@ -74,6 +74,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
         demo: demo.is_some(),
         read_only: global.read_only,
         protected_accounts: config.safety.protected_accounts.clone(),
+        releases: config.releases.clone(),
         clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };

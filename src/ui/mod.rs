@@ -47,8 +47,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
         frame.render_widget(Paragraph::new(lines), banner);
     }
     let screen = app.screen();
-    let detail = app.snapshot(screen.feed).filter(|_| !screen.view.is_list());
+    // A release's screen is of every source; the other details of their own.
+    let detail = app
+        .snapshot(screen.feed)
+        .filter(|_| !screen.view.is_list() && screen.view != View::Release);
     match (screen.view, detail) {
+        (View::Release, _) if app.has_data() => {
+            views::releases::draw_detail(frame, body, app, &theme);
+        }
+        (View::Releases, _) => views::releases::draw_list(frame, body, app, &theme),
         (_, None) if !app.has_data() || !screen.view.is_list() => {
             let text = match &app.feed(screen.feed).sync.cold().error {
                 Some(error) => format!("Cannot read the fleet: {error}"),

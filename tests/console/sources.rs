@@ -347,3 +347,208 @@ async fn the_binary_reads_two_profiles_in_one_console() {
     drop((dev, prod));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The two accounts in one console with `releases` named, as the first snapshots leave it.
+async fn two_accounts_console(
+    releases: Vec<cutover::release::ReleaseDef>,
+    audit: &Path,
+) -> (Sim, Sim, App, Runner, UnboundedReceiver<Msg>) {
+    let dev = Sim::start_with(SimOptions {
+        speed: None,
+        ..options()
+    })
+    .await;
+    let prod = Sim::start_with(SimOptions {
+        speed: None,
+        world: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml")),
+        ..options()
+    })
+    .await;
+    prod.codepipeline()
+        .start_pipeline_execution()
+        .name("queued-release")
+        .send()
+        .await
+        .expect("started");
+    dev.advance(600);
+    prod.advance(600);
+    let (dev_clients, prod_clients) = (clients_of(&dev).await, clients_of(&prod).await);
+    let origins = vec![
+        Origin {
+            label: "dev".into(),
+            ..Origin::of(dev_clients.source())
+        },
+        Origin {
+            label: "prod".into(),
+            ..Origin::of(prod_clients.source())
+        },
+    ];
+    let _ = std::fs::remove_file(audit);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Runner::over(
+        vec![(dev_clients, "dev".into()), (prod_clients, "prod".into())],
+        Scope::default(),
+        Instant::now(),
+        tx,
+    )
+    .with_audit(Audit::at(audit.to_owned()));
+    let mut app = App::over(
+        Context {
+            clock_rate: 1.0,
+            releases,
+            ..Context::default()
+        },
+        origins,
+        Intervals::default(),
+    );
+    let first = update(&mut app, Msg::Tick(0));
+    settle(&mut app, &runner, &mut rx, first).await;
+    (dev, prod, app, runner, rx)
+}
+
+/// The dialog's last step: how each action ended.
+fn results(app: &App) -> Vec<(String, cutover::ops::Ended)> {
+    match &app.mode {
+        Mode::Dialog(d) => match &d.step {
+            Step::Done { results } => results.clone(),
+            other => panic!("the dialog is at {other:?}"),
+        },
+        other => panic!("no dialog: {other:?}"),
+    }
+}
+
+/// A release across both accounts, from its screen: every gate waiting answered with one
+/// comment and the release's name typed; then every deployment in flight rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_is_approved_whole_and_rolled_back_whole_from_its_screen() {
+    let audit = std::env::temp_dir().join(format!(
+        "cutover-console-release-{}.jsonl",
+        std::process::id()
+    ));
+    #[allow(
+        clippy::needless_update,
+        reason = "a release may carry more than the config file's fields"
+    )]
+    let release = cutover::release::ReleaseDef {
+        name: "shipping".into(),
+        pipelines: vec!["*-release".into()],
+        services: vec!["*".into()],
+        ..Default::default()
+    };
+    let (_dev, _prod, mut app, runner, mut rx) = two_accounts_console(vec![release], &audit).await;
+    let gates = (approvals(&app, 0), approvals(&app, 1));
+    assert!(!gates.0.is_empty() && !gates.1.is_empty(), "{gates:?}");
+
+    // `6` lists the release; `enter` opens it, a row per member in both accounts.
+    press(&mut app, KeyCode::Char('6'));
+    let list = text(&render(&mut app, 160, 48));
+    assert!(
+        list.lines()
+            .any(|l| l.contains("shipping") && l.contains("gates waiting")),
+        "{list}"
+    );
+    press(&mut app, KeyCode::Enter);
+    let members = rows(&app);
+    assert!(members.iter().any(|e| e.feed == 0) && members.iter().any(|e| e.feed == 1));
+    let screen = text(&render(&mut app, 160, 48));
+    assert!(screen.contains("Release shipping"), "{screen}");
+
+    // `a`: one comment for every gate of both accounts, the release's name to confirm.
+    press(&mut app, KeyCode::Char('a'));
+    typed(&mut app, "release shipping");
+    let commands = press(&mut app, KeyCode::Enter);
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?}")
+    };
+    assert_eq!(ops.len(), gates.0.len() + gates.1.len(), "{ops:?}");
+    assert!(ops.iter().all(|(_, op)| matches!(op, Op::Approve(_))));
+    settle(&mut app, &runner, &mut rx, commands).await;
+    let Mode::Dialog(dialog) = &app.mode else {
+        panic!("no dialog")
+    };
+    let Step::Confirm { needs, places, .. } = &dialog.step else {
+        panic!("{:?}", dialog.step)
+    };
+    assert_eq!(*needs, cutover::ops::Confirm::Typed("shipping".into()));
+    assert!(
+        places.iter().any(|p| p.starts_with("dev "))
+            && places.iter().any(|p| p.starts_with("prod "))
+    );
+    typed(&mut app, "shipping");
+    let commands = press(&mut app, KeyCode::Enter);
+    settle(&mut app, &runner, &mut rx, commands).await;
+    let done = results(&app);
+    assert_eq!(done.len(), gates.0.len() + gates.1.len());
+    assert!(
+        done.iter()
+            .all(|(_, e)| matches!(e, cutover::ops::Ended::Done(_))),
+        "{done:?}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let again = vec![Command::ReadEverything(0), Command::ReadEverything(1)];
+    settle(&mut app, &runner, &mut rx, again).await;
+    for (feed, before) in [(0, &gates.0), (1, &gates.1)] {
+        let after = approvals(&app, feed);
+        assert!(
+            before.iter().all(|g| !after.contains(g)),
+            "every gate answered in {feed}: {after:?}"
+        );
+    }
+
+    // `B`: every deployment in flight of the release's services, in both accounts.
+    let flying = |app: &App| -> Vec<(String, String)> {
+        app.release("shipping")
+            .expect("the release")
+            .members
+            .into_iter()
+            .filter_map(|m| Some((m.source, m.deployment?.id)))
+            .collect()
+    };
+    let before = flying(&app);
+    assert!(!before.is_empty(), "deployments in flight");
+    let commands = press(&mut app, KeyCode::Char('B'));
+    let [Command::Prepare(ops)] = commands.as_slice() else {
+        panic!("{commands:?} {:?}", app.message)
+    };
+    assert_eq!(ops.len(), before.len(), "{ops:?}");
+    assert!(ops.iter().all(|(_, op)| matches!(op, Op::Rollback(_))));
+    settle(&mut app, &runner, &mut rx, commands).await;
+    typed(&mut app, "shipping");
+    let commands = press(&mut app, KeyCode::Enter);
+    settle(&mut app, &runner, &mut rx, commands).await;
+    let done = results(&app);
+    assert_eq!(done.len(), before.len(), "{done:?}");
+    assert!(
+        done.iter()
+            .all(|(_, e)| matches!(e, cutover::ops::Ended::Done(_))),
+        "{done:?}"
+    );
+    press(&mut app, KeyCode::Esc);
+    let again = vec![Command::ReadEverything(0), Command::ReadEverything(1)];
+    settle(&mut app, &runner, &mut rx, again).await;
+    // A CodeDeploy deployment stopped gives way to its rollback, a new deployment; an ECS
+    // service deployment rolls back in place (StopServiceDeployment ROLLBACK: the same
+    // deployment goes ROLLBACK_REQUESTED, then ROLLBACK_IN_PROGRESS; ECS API reference).
+    let after: Vec<(String, String, String)> = app
+        .release("shipping")
+        .expect("the release")
+        .members
+        .into_iter()
+        .filter_map(|m| {
+            let d = m.deployment?;
+            Some((m.source, d.id, d.status))
+        })
+        .collect();
+    for (source, id) in &before {
+        let still = after.iter().find(|(s, i, _)| s == source && i == id);
+        assert!(
+            still.is_none_or(|(_, _, status)| status.starts_with("ROLLBACK")),
+            "{id} stopped or rolling back: {after:?}"
+        );
+    }
+    let records = std::fs::read_to_string(&audit).expect("the audit log");
+    for source in ["\"source\":\"dev\"", "\"source\":\"prod\""] {
+        assert!(records.contains(source), "{records}");
+    }
+    let _ = std::fs::remove_file(audit);
+}

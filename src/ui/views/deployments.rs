@@ -59,6 +59,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ],
             widths,
             rows: lines,
+            sourced: true,
         },
         theme,
     );

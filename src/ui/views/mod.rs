@@ -5,6 +5,7 @@ pub mod deployments;
 pub mod dialog;
 pub mod overview;
 pub mod pipelines;
+pub mod releases;
 pub mod service_deployment;
 pub mod services;
 pub mod traffic;
@@ -27,6 +28,9 @@ pub struct List {
     pub header: Vec<&'static str>,
     pub widths: Vec<Constraint>,
     pub rows: Vec<TableRow<'static>>,
+    /// Whether each row is of one source: then, with several, a first column names it (see
+    /// [`row_of`]).
+    pub sourced: bool,
 }
 
 /// `line` cut to `width` columns, its last visible character an ellipsis when anything was
@@ -76,7 +80,7 @@ pub fn table(frame: &mut Frame, area: Rect, app: &App, list: List, theme: &Theme
     let relative = selected - list_offset(selected, app.list_height()).min(selected);
     let mut state = TableState::default().with_selected(Some(relative));
     let (mut header, mut widths) = (list.header, list.widths);
-    if app.several() {
+    if app.several() && list.sourced {
         header.insert(0, "source");
         widths.insert(0, Constraint::Length(source_width(app)));
     }

@@ -86,6 +86,7 @@ fn row_line(
         Row::Pipeline { name } => failure_line(s, name, now, theme),
         Row::Service { cluster, name } => service_line(s, cluster, name, theme),
         Row::TargetGroup { arn } => Line::raw(arn.clone()),
+        Row::Release { name } => Line::raw(name.clone()),
     }
 }
 
@@ -119,6 +120,7 @@ fn draw_table(
             header: vec!["What needs attention"],
             widths: vec![Constraint::Fill(1)],
             rows: lines,
+            sourced: true,
         },
         theme,
     );

@@ -64,6 +64,7 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             header: vec!["pipeline", "latest", "stages", "updated"],
             widths,
             rows: lines,
+            sourced: true,
         },
         theme,
     );

@@ -79,6 +79,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ],
             widths,
             rows: lines,
+            sourced: true,
         },
         theme,
     );

@@ -106,6 +106,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             header: vec!["target group", "load balancer", "routes", "health"],
             widths,
             rows: lines,
+            sourced: true,
         },
         theme,
     );
