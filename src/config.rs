@@ -105,6 +105,52 @@ pub struct ProfileSettings {
     pub read_only: bool,
     /// Every action needs the target's name typed.
     pub protected: bool,
+    /// The colour the console draws this profile's sources in, in the header and on their
+    /// rows (a protected one is magenta unless given one).
+    pub color: Option<Colour>,
+}
+
+/// A terminal colour by name (`red`, `lightmagenta`, …) or `#rrggbb`; anything else is
+/// refused when the file is read, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Colour(pub String);
+
+/// The colour names terminals share.
+const COLOURS: &[&str] = &[
+    "black",
+    "red",
+    "green",
+    "yellow",
+    "blue",
+    "magenta",
+    "cyan",
+    "gray",
+    "darkgray",
+    "lightred",
+    "lightgreen",
+    "lightyellow",
+    "lightblue",
+    "lightmagenta",
+    "lightcyan",
+    "white",
+];
+
+impl<'de> Deserialize<'de> for Colour {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let name = text.to_lowercase();
+        let rgb = name.len() == 7
+            && name.starts_with('#')
+            && name[1..].chars().all(|c| c.is_ascii_hexdigit());
+        if rgb || COLOURS.contains(&name.as_str()) {
+            Ok(Self(name))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{text:?} is not a colour: use #rrggbb or one of {}",
+                COLOURS.join(", ")
+            )))
+        }
+    }
 }
 
 /// Accounts where every action needs the target's name typed, whatever the profile.
@@ -527,7 +573,28 @@ mod tests {
             assert!(error.to_string().starts_with("c.toml: line "), "{error}");
         }
     }
-}
 
-#[cfg(test)]
-mod props;
+    #[test]
+    fn a_profile_colour_is_a_name_or_rgb_and_anything_else_names_its_line() {
+        let config = Config::parse(
+            Path::new("c.toml"),
+            "[profiles.prod]\nprotected = true\ncolor = \"Red\"\n[profiles.dev]\ncolor = \"#00aa33\"\n",
+        )
+        .expect("parses");
+        assert_eq!(
+            config.profile(Some("prod")).color,
+            Some(Colour("red".into()))
+        );
+        assert_eq!(
+            config.profile(Some("dev")).color,
+            Some(Colour("#00aa33".into()))
+        );
+        for bad in ["\"reddish\"", "\"#12345\"", "3"] {
+            let text = format!("[profiles.prod]\n\ncolor = {bad}\n");
+            let error = Config::parse(Path::new("c.toml"), &text)
+                .expect_err(bad)
+                .to_string();
+            assert!(error.contains("line 3"), "{bad}: {error}");
+        }
+    }
+}

@@ -25,6 +25,8 @@ pub struct Origin {
     pub read_only: bool,
     /// Every action needs the name typed (the profile is protected in the config file).
     pub protected: bool,
+    /// The colour its name is drawn in (`color` of its profile in the config file).
+    pub colour: Option<String>,
 }
 
 impl Origin {

@@ -182,6 +182,7 @@ fn origins(
                 source,
                 read_only: settings.read_only,
                 protected: settings.protected,
+                colour: settings.color.map(|c| c.0),
             }
         })
         .collect()

@@ -117,6 +117,7 @@ async fn one_console_reads_two_accounts_acts_in_one_and_keeps_refreshing_the_oth
     let origins = vec![
         Origin {
             label: "dev".into(),
+            colour: Some("lightgreen".into()),
             ..Origin::of(dev_clients.source())
         },
         Origin {
@@ -155,13 +156,39 @@ async fn one_console_reads_two_accounts_acts_in_one_and_keeps_refreshing_the_oth
     settle(&mut app, &runner, &mut rx, first).await;
 
     // Both accounts on one screen: the header names each source and its account, and every
-    // row its source.
-    let screen = text(&render(&mut app, 160, 48));
+    // row its source; dev in its profile's colour, protected prod magenta and underlined.
+    let buffer = render(&mut app, 160, 48);
+    let screen = text(&buffer);
+    let style_of = |word: &str| {
+        let x = screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .find(word)
+            .expect(word);
+        let x = screen.lines().next().unwrap_or_default()[..x]
+            .chars()
+            .count() as u16;
+        buffer[(x, 0)].style()
+    };
+    assert_eq!(style_of("dev ").fg, Some(ratatui::style::Color::LightGreen));
+    let prod_style = style_of("prod ");
+    assert_eq!(prod_style.fg, Some(ratatui::style::Color::Magenta));
+    assert!(
+        prod_style
+            .add_modifier
+            .contains(ratatui::style::Modifier::UNDERLINED)
+    );
     let header = screen.lines().next().unwrap_or_default();
     assert!(
         header.contains("dev 123456789012") && header.contains("prod 444455556666"),
         "{header}"
     );
+    // At 80×24 too: the source column and the header's sources come first.
+    let small = text(&render(&mut app, 80, 24));
+    let header = small.lines().next().unwrap_or_default();
+    assert!(header.contains("dev") && header.contains("prod"), "{small}");
+    assert!(small.lines().any(|l| l.starts_with("│dev ")), "{small}");
     let dev_gates = approvals(&app, 0);
     let prod_gates = approvals(&app, 1);
     assert!(!prod_gates.is_empty(), "a gate waits in prod:\n{screen}");

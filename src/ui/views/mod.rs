@@ -115,13 +115,28 @@ fn source_width(app: &App) -> u16 {
     u16::try_from(longest.clamp("source".len(), 24)).unwrap_or(24)
 }
 
-/// Source `feed`'s name, in the protected style when actions there need the name typed.
+/// Source `feed`'s name: in its profile's colour when it has one, else in the protected
+/// style when actions there need the name typed. Without colours (`NO_COLOR`), a protected
+/// source is still bold and underlined.
 pub fn source_span(app: &App, feed: FeedId, theme: &Theme) -> Span<'static> {
-    let label = app.feed(feed).origin.label.clone();
-    if app.protects(feed) {
-        Span::styled(label, theme.protected)
-    } else {
-        Span::raw(label)
+    let origin = &app.feed(feed).origin;
+    let label = origin.label.clone();
+    let colour = origin
+        .colour
+        .as_deref()
+        .filter(|_| !app.context.no_color)
+        .and_then(|c| c.parse::<ratatui::style::Color>().ok());
+    let protected = app.protects(feed);
+    match (colour, protected) {
+        (Some(c), true) => Span::styled(label, theme.protected.fg(c)),
+        (Some(c), false) => Span::styled(
+            label,
+            ratatui::style::Style::new()
+                .fg(c)
+                .add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        (None, true) => Span::styled(label, theme.protected),
+        (None, false) => Span::raw(label),
     }
 }
 
