@@ -91,6 +91,13 @@ pub fn table(frame: &mut Frame, area: Rect, app: &App, list: List, theme: &Theme
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// A column as wide as the widest of `widths` (characters) and its header, within `min` and
+/// `max`: names are shown whole when the terminal has room, and never take it all.
+pub fn fitted(widths: impl Iterator<Item = usize>, header: &str, max: usize) -> Constraint {
+    let widest = widths.max().unwrap_or(0).max(header.chars().count());
+    Constraint::Length(u16::try_from(widest.min(max)).unwrap_or(u16::MAX))
+}
+
 /// A table row of source `feed`: its cells, after the source's name when there are several.
 pub fn row_of(
     app: &App,

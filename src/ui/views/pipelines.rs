@@ -50,7 +50,14 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let widths = vec![
-        Constraint::Length(30),
+        super::fitted(
+            rows.iter().map(|e| match &e.row {
+                Row::Pipeline { name } => name.chars().count(),
+                _ => 0,
+            }),
+            "pipeline",
+            usize::from(area.width) * 3 / 8,
+        ),
         Constraint::Length(11),
         Constraint::Fill(1),
         Constraint::Length(12),

@@ -56,8 +56,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     let widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(22),
+        super::fitted(
+            rows.iter().map(|e| match &e.row {
+                Row::Service { cluster, .. } => cluster.chars().count(),
+                _ => 0,
+            }),
+            "cluster",
+            usize::from(area.width) * 2 / 9,
+        ),
+        super::fitted(
+            rows.iter().map(|e| match &e.row {
+                Row::Service { name, .. } => name.chars().count(),
+                _ => 0,
+            }),
+            "service",
+            usize::from(area.width) * 2 / 7,
+        ),
         Constraint::Length(12),
         Constraint::Length(9),
         Constraint::Length(28),
