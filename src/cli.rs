@@ -177,7 +177,8 @@ pub enum Command {
     /// Take one snapshot of the fleet and print what needs attention, then a summary.
     Status(StatusArgs),
     /// Where a release stands across its sources: the `[[release]]` of the config file named
-    /// NAME, its pipelines' gates and its services' deployments and health.
+    /// NAME, or the pipelines at one commit (`rev:9cfbd65`), its pipelines' gates and its
+    /// services' deployments and health; every release at a glance without NAME.
     Release(ReleaseArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
@@ -278,9 +279,11 @@ pub struct StatusArgs {
 
 #[derive(Debug, Args)]
 pub struct ReleaseArgs {
-    /// The release's name in the config file (`[[release]] name = …`).
-    pub name: String,
-    /// Print the release as JSON.
+    /// The release's name in the config file (`[[release]] name = …`), or `rev:` and the
+    /// start (7 characters or more) of a commit that the current executions of two pipelines
+    /// or more carry. Every release, a line each, when absent.
+    pub name: Option<String>,
+    /// Print the release as JSON (a list of them without NAME).
     #[arg(long)]
     pub json: bool,
 }

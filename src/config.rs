@@ -95,6 +95,11 @@ pub struct ReleaseDef {
     pub pipelines: Vec<String>,
     /// `cluster/service` names (`*` wildcards).
     pub services: Vec<String>,
+    /// A group of a shared source revision ([`crate::release::by_revision`]), never the
+    /// config file's: the commit id its pipelines' current executions carry. Only those
+    /// pipelines are members, and only the services they deploy to in their own source.
+    #[serde(skip)]
+    pub revision: Option<String>,
 }
 
 /// Settings of one AWS profile.
@@ -564,6 +569,11 @@ mod tests {
         }
         let config = Config::parse(Path::new("c.toml"), ok).expect("one release");
         assert_eq!(config.releases[0].pipelines, ["a-*"]);
+        assert_eq!(config.releases[0].revision, None);
+        // A release of a commit is found, never written.
+        let revision = format!("{ok}revision = \"9cfbd65\"\n");
+        let error = Config::parse(Path::new("c.toml"), &revision).expect_err(&revision);
+        assert!(error.to_string().contains("revision"), "{error}");
     }
 
     #[test]

@@ -61,7 +61,6 @@ fn act_on_release(request: &cutover::ops::release::Request, global: &GlobalArgs)
             std::process::exit(cutover::ops::cli::EXIT_INVALID);
         }
     };
-    let def = release_def(&config, &request.release);
     let read = match read_sources(global, &config) {
         Ok(read) => read,
         Err(error) => {
@@ -73,6 +72,11 @@ fn act_on_release(request: &cutover::ops::release::Request, global: &GlobalArgs)
         .iter()
         .map(|(source, r)| (source.clone(), r.as_ref().ok()))
         .collect();
+    let snapshots: Vec<_> = read
+        .iter()
+        .filter_map(|(source, s)| s.map(|s| (source.clone(), s)))
+        .collect();
+    let def = release_def(&config, &request.release, &snapshots);
     let reach = cutover::ops::cli::Reach {
         endpoint_url: global.aws.endpoint_url.clone(),
         config: global.aws.config.clone(),
@@ -81,28 +85,22 @@ fn act_on_release(request: &cutover::ops::release::Request, global: &GlobalArgs)
         ..cutover::ops::cli::Reach::default()
     };
     std::process::exit(cutover::ops::release::run(
-        request, def, &read, &reach, &config,
+        request, &def, &read, &reach, &config,
     ))
 }
 
-/// The config file's release `name`; exits 2 naming the releases it has when there is none.
-fn release_def<'a>(
-    config: &'a cutover::config::Config,
+/// The release `name` names: the config file's, else a group of a shared revision in the
+/// snapshots read; exits 2 naming the releases there are when there is none.
+fn release_def(
+    config: &cutover::config::Config,
     name: &str,
-) -> &'a cutover::release::ReleaseDef {
-    if let Some(def) = config.releases.iter().find(|r| r.name == name) {
-        return def;
-    }
-    let known: Vec<&str> = config.releases.iter().map(|r| r.name.as_str()).collect();
-    eprintln!(
-        "cutover: no release {name} in the config file{}",
-        if known.is_empty() {
-            " (it has no [[release]])".to_owned()
-        } else {
-            format!("; it has {}", known.join(", "))
-        }
-    );
-    std::process::exit(2);
+    read: &[(cutover::sources::SourceSpec, &cutover::model::Snapshot)],
+) -> cutover::release::ReleaseDef {
+    let groups = cutover::release::by_revision(read);
+    cutover::release::find(name, &config.releases, &groups).unwrap_or_else(|error| {
+        eprintln!("cutover: {error}");
+        std::process::exit(2);
+    })
 }
 
 /// Every source the flags and the config file name, read at once, each with its own clients
@@ -188,30 +186,49 @@ fn run_status(args: &cutover::cli::StatusArgs, global: &GlobalArgs) -> Result<()
     Ok(())
 }
 
-/// `cutover release NAME`: the release's members in every source; exits 1 when a source
+/// `cutover release [NAME]`: the release's members in every source, or every release at a
+/// glance (the config file's, then the groups of a shared revision); exits 1 when a source
 /// could not be read (the others shown), 2 when no release has that name.
 fn run_release(args: &cutover::cli::ReleaseArgs, global: &GlobalArgs) -> Result<()> {
     let config = cutover::config::Config::load(global.aws.config.as_deref())?;
-    let def = release_def(&config, &args.name);
     let read = read_sources(global, &config)?;
     let snapshots: Vec<_> = read
         .iter()
         .filter_map(|(source, r)| r.as_ref().ok().map(|s| (source.clone(), s)))
         .collect();
-    let release = cutover::release::gather(def, &snapshots);
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&release)
-                .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-        );
+    if let Some(name) = &args.name {
+        let def = release_def(&config, name, &snapshots);
+        let release = cutover::release::gather(&def, &snapshots);
+        if args.json {
+            print_json(&release);
+        } else {
+            print!("{}", cutover::release::human(&release));
+        }
     } else {
-        print!("{}", cutover::release::human(&release));
+        let releases: Vec<_> = config
+            .releases
+            .iter()
+            .cloned()
+            .chain(cutover::release::by_revision(&snapshots))
+            .map(|def| cutover::release::gather(&def, &snapshots))
+            .collect();
+        if args.json {
+            print_json(&releases);
+        } else {
+            print!("{}", cutover::release::glance(&releases));
+        }
     }
     if read.iter().any(|(_, r)| r.is_err()) {
         std::process::exit(1);
     }
     Ok(())
+}
+
+fn print_json<T: serde::Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    );
 }
 
 fn run_sim(args: &cutover::cli::SimArgs) -> Result<()> {

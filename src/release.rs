@@ -1,9 +1,16 @@
 //! A release: the pipelines and services that ship together, across sources, as one thing.
 //! The config file names each (`[[release]] name, pipelines, services`, `*` wildcards,
-//! matched in every source); this gathers its members from the snapshots read and says where
-//! it stands: gates waiting and for how long, deployments in flight and their share of
+//! matched in every source); without configuration, pipelines whose current executions carry
+//! the same commit make one too ([`by_revision`], named `rev:` and the commit's first
+//! characters). This gathers a release's members from the snapshots read and says where it
+//! stands: gates waiting and for how long, deployments in flight and their share of
 //! production on green, services short of tasks or with unhealthy targets.
 
+mod revision;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -11,8 +18,10 @@ use serde::Serialize;
 pub use crate::config::ReleaseDef;
 use crate::config::glob;
 use crate::model::Snapshot;
+use crate::model::pipeline::{ExecutionSummary, Pipeline, SourceRevision};
 use crate::model::time::human_duration;
 use crate::sources::SourceSpec;
+pub use revision::{REVISION_PREFIX, by_revision, deploys_to, find};
 
 /// A release as read: its members in every source, and where it stands.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +44,10 @@ pub struct Member {
     /// The latest execution's status (pipelines).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latest: Option<String>,
+    /// The commit the pipeline's current execution ([`Pipeline::current_execution`]) carries:
+    /// the release's own, in a group of a shared revision; else its first source's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<Revision>,
     /// A deployment in flight (services).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deployment: Option<InFlight>,
@@ -48,6 +61,46 @@ pub struct Member {
     /// Why the service is in trouble, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trouble: Option<String>,
+}
+
+/// A source revision as a pipeline execution carries it: CodePipeline ListPipelineExecutions'
+/// `sourceRevisions` (`revisionId`, `revisionSummary`, `revisionUrl`). AWS gives no author.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revision {
+    /// The commit id (or image digest, or S3 object version).
+    pub id: String,
+    /// The commit message's first line: the `CommitMessage` of the JSON a connection
+    /// (GitHub, GitLab, Bitbucket) reports, else the summary as it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Revision {
+    fn of(r: &SourceRevision) -> Self {
+        Self {
+            id: r.revision_id.clone(),
+            summary: r.summary.as_deref().and_then(subject),
+            url: r.url.clone(),
+        }
+    }
+
+    /// The id's first seven characters (of what follows `sha256:`, for an image digest).
+    pub fn short(&self) -> String {
+        revision::bare(&self.id).chars().take(7).collect()
+    }
+}
+
+/// The first line of a revision summary, from the JSON object connections send
+/// (`{"ProviderType":"GitHub","CommitMessage":"…"}`) or the text itself.
+fn subject(summary: &str) -> Option<String> {
+    let message = serde_json::from_str::<serde_json::Value>(summary)
+        .ok()
+        .and_then(|v| v.get("CommitMessage")?.as_str().map(str::to_owned))
+        .unwrap_or_else(|| summary.to_owned());
+    let line = message.lines().map(str::trim).find(|l| !l.is_empty())?;
+    Some(line.to_owned())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -105,43 +158,29 @@ pub struct Summary {
     pub healthy: usize,
 }
 
-/// The members of `def` in each source read.
+/// The members of `def` in each source read. A group of a shared revision
+/// ([`ReleaseDef::revision`]) takes only the pipelines whose current execution carries its
+/// commit, only their gates of executions carrying it, and only the services they deploy to
+/// in their own source.
 pub fn gather(def: &ReleaseDef, read: &[(SourceSpec, &Snapshot)]) -> Release {
     let mut members = Vec::new();
     for (source, s) in read {
         let source = source.name();
+        let mut deployed = BTreeSet::new();
         for p in s
             .pipelines
             .iter()
             .filter(|p| def.pipelines.iter().any(|g| glob(g, &p.name)))
         {
-            let waiting = s
-                .attention
-                .approvals
-                .iter()
-                .filter(|a| a.pipeline == p.name)
-                .map(|a| Waiting {
-                    at: format!("{}/{}", a.stage, a.action),
-                    for_seconds: a.waiting_since.map(|t| t.seconds_until(s.taken_at)),
-                    execution: a.execution_id.clone(),
-                    gate: Some((a.stage.clone(), a.action.clone())),
-                })
-                .collect();
-            members.push(Member {
-                source: source.clone(),
-                kind: "pipeline",
-                name: p.name.clone(),
-                waiting,
-                latest: p.latest_execution().map(|e| e.status.as_str().to_owned()),
-                deployment: None,
-                last: None,
-                tasks: None,
-                trouble: None,
-            });
+            if let Some(member) = pipeline_member(def, &source, s, p) {
+                deployed.extend(deploys_to(s, p));
+                members.push(member);
+            }
         }
         for v in s.services.iter().filter(|v| {
             let name = format!("{}/{}", v.cluster, v.name);
             def.services.iter().any(|g| glob(g, &name))
+                && (def.revision.is_none() || deployed.contains(&name))
         }) {
             members.push(service_member(
                 &source,
@@ -167,6 +206,58 @@ pub fn gather(def: &ReleaseDef, read: &[(SourceSpec, &Snapshot)]) -> Release {
         members,
         summary,
     }
+}
+
+/// Whether an execution carries `commit` among its source revisions.
+fn carries(e: &ExecutionSummary, commit: &str) -> bool {
+    e.source_revisions.iter().any(|r| r.revision_id == commit)
+}
+
+/// A pipeline of the release: its gates waiting and its current commit; `None` when the
+/// release is a revision's and the pipeline is not at it.
+fn pipeline_member(def: &ReleaseDef, source: &str, s: &Snapshot, p: &Pipeline) -> Option<Member> {
+    let current = p.current_execution();
+    let revision = match &def.revision {
+        Some(commit) => Some(
+            current?
+                .source_revisions
+                .iter()
+                .find(|r| &r.revision_id == commit)?,
+        ),
+        None => current.and_then(|e| e.source_revisions.first()),
+    };
+    // A revision's gates are those of executions shown to carry it: another commit's
+    // execution waiting at the same gate (PARALLEL mode) is not the release's to answer.
+    let at_revision = |execution: Option<&str>| match &def.revision {
+        None => true,
+        Some(commit) => execution
+            .and_then(|id| p.execution(id))
+            .is_some_and(|e| carries(e, commit)),
+    };
+    let waiting = s
+        .attention
+        .approvals
+        .iter()
+        .filter(|a| a.pipeline == p.name && at_revision(a.execution_id.as_deref()))
+        .map(|a| Waiting {
+            at: format!("{}/{}", a.stage, a.action),
+            for_seconds: a.waiting_since.map(|t| t.seconds_until(s.taken_at)),
+            execution: a.execution_id.clone(),
+            gate: Some((a.stage.clone(), a.action.clone())),
+        })
+        .collect();
+    Some(Member {
+        source: source.to_owned(),
+        kind: "pipeline",
+        name: p.name.clone(),
+        waiting,
+        latest: p.latest_execution().map(|e| e.status.as_str().to_owned()),
+        revision: revision.map(Revision::of),
+        deployment: None,
+        last: None,
+        tasks: None,
+        trouble: None,
+    })
 }
 
 /// A service of the release: its deployment in flight on either platform, its pause hooks
@@ -232,6 +323,7 @@ fn service_member(
         name: format!("{cluster}/{service}"),
         waiting,
         latest: None,
+        revision: None,
         deployment,
         last,
         tasks: Some(tasks),
@@ -298,14 +390,71 @@ fn last_ended(s: &Snapshot, cluster: &str, service: &str) -> Option<Ended> {
     newest.and_then(|(_, ended, terminal)| terminal.then_some(ended))
 }
 
+/// The commit every pipeline of the release is at, when they are all at one.
+pub fn shared_revision(r: &Release) -> Option<&Revision> {
+    let mut pipelines = r.members.iter().filter(|m| m.kind == "pipeline");
+    let first = pipelines.next()?.revision.as_ref()?;
+    pipelines
+        .all(|m| m.revision.as_ref().is_some_and(|v| v.id == first.id))
+        .then_some(first)
+}
+
+/// What is said of the commit the release is at: its subject for a group of a shared
+/// revision (whose name says the commit), else the commit and its subject when every pipeline
+/// is at one.
+fn at_commit(r: &Release) -> Option<String> {
+    let v = shared_revision(r)?;
+    let subject = v.summary.as_ref().map(|s| format!("\"{s}\""));
+    if r.name.starts_with(REVISION_PREFIX) {
+        subject
+    } else {
+        Some(subject.map_or_else(
+            || format!("at {}", v.short()),
+            |s| format!("at {} {s}", v.short()),
+        ))
+    }
+}
+
+/// The releases as text, a line each: its name, the commit it is at, its gates waiting, its
+/// services deploying and healthy, its members.
+pub fn glance(releases: &[Release]) -> String {
+    let mut out = String::new();
+    if releases.is_empty() {
+        let _ = writeln!(
+            out,
+            "no releases: the config file has no [[release]], and no two pipelines' current executions carry the same commit"
+        );
+    }
+    let width = releases.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    for r in releases {
+        let m = r.summary;
+        let mut parts: Vec<String> = at_commit(r).into_iter().collect();
+        parts.push(format!(
+            "{} gate{} waiting",
+            m.gates_waiting,
+            if m.gates_waiting == 1 { "" } else { "s" }
+        ));
+        parts.push(format!("{} of {} deploying", m.deploying, m.services));
+        parts.push(format!("{} of {} healthy", m.healthy, m.services));
+        parts.push(format!(
+            "{} member{}",
+            r.members.len(),
+            if r.members.len() == 1 { "" } else { "s" }
+        ));
+        let _ = writeln!(out, "{:<width$}  {}", r.name, parts.join(" · "));
+    }
+    out
+}
+
 /// The release as text: the glance first, then a line per member.
 pub fn human(r: &Release) -> String {
     let mut out = String::new();
     let m = r.summary;
     let _ = writeln!(
         out,
-        "release {} · {} gate{} waiting · {} of {} services deploying · {} of {} healthy · {} pipelines",
+        "release {}{} · {} gate{} waiting · {} of {} services deploying · {} of {} healthy · {} pipelines",
         r.name,
+        at_commit(r).map_or_else(String::new, |c| format!(" · {c}")),
         m.gates_waiting,
         if m.gates_waiting == 1 { "" } else { "s" },
         m.deploying,
@@ -327,6 +476,9 @@ pub fn human(r: &Release) -> String {
         }
         if let Some(latest) = &member.latest {
             state.push(format!("latest {latest}"));
+        }
+        if let Some(v) = &member.revision {
+            state.push(format!("at {}", v.short()));
         }
         if let Some(d) = &member.deployment {
             let percent = d
@@ -352,98 +504,4 @@ pub fn human(r: &Release) -> String {
         );
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::attention::{ServiceTrouble, WaitingApproval};
-    use crate::model::ecs::Service;
-    use crate::model::pipeline::Pipeline;
-    use crate::model::time::Timestamp;
-
-    fn pipeline(name: &str) -> Pipeline {
-        Pipeline::example(name)
-    }
-
-    fn service(cluster: &str, name: &str) -> Service {
-        Service::example(cluster, name)
-    }
-
-    #[test]
-    fn members_come_from_every_source_with_where_each_stands() {
-        let mut prod = Snapshot {
-            taken_at: Timestamp(10_000_000),
-            pipelines: vec![pipeline("pay-release"), pipeline("other")],
-            services: vec![service("pay", "api"), service("pay", "worker")],
-            ..Snapshot::default()
-        };
-        prod.attention.approvals.push(WaitingApproval {
-            pipeline: "pay-release".to_owned(),
-            stage: "Prod".to_owned(),
-            action: "Approve".to_owned(),
-            execution_id: None,
-            waiting_since: Some(Timestamp(10_000_000 - 7_200_000)),
-            token: "t".to_owned(),
-            source: None,
-            deploys_to: None,
-        });
-        prod.attention.services.push(ServiceTrouble {
-            cluster: "pay".to_owned(),
-            service: "worker".to_owned(),
-            desired: 2,
-            running: 1,
-            pending: 0,
-            unhealthy_targets: 0,
-            reason: "1 of 2 tasks running".to_owned(),
-        });
-        let test = Snapshot {
-            pipelines: vec![pipeline("pay-release")],
-            ..Snapshot::default()
-        };
-        let def = ReleaseDef {
-            name: "payments".to_owned(),
-            pipelines: vec!["pay-*".to_owned()],
-            services: vec!["pay/*".to_owned()],
-        };
-        let source = |label: &str| SourceSpec {
-            label: Some(label.to_owned()),
-            ..SourceSpec::default()
-        };
-        let r = gather(&def, &[(source("prod"), &prod), (source("test"), &test)]);
-        let names: Vec<(&str, &str)> = r
-            .members
-            .iter()
-            .map(|m| (m.source.as_str(), m.name.as_str()))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("prod", "pay-release"),
-                ("prod", "pay/api"),
-                ("prod", "pay/worker"),
-                ("test", "pay-release")
-            ]
-        );
-        assert_eq!(
-            r.summary,
-            Summary {
-                pipelines: 2,
-                gates_waiting: 1,
-                services: 2,
-                deploying: 0,
-                healthy: 1
-            }
-        );
-        let printed = human(&r);
-        assert!(
-            printed.starts_with("release payments · 1 gate waiting"),
-            "{printed}"
-        );
-        assert!(
-            printed.contains("waiting at Prod/Approve for 2h"),
-            "{printed}"
-        );
-        assert!(printed.contains("1 of 2 tasks running"), "{printed}");
-    }
 }

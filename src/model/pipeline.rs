@@ -195,6 +195,15 @@ impl Pipeline {
         self.executions.first()
     }
 
+    /// The execution the pipeline is at: the newest in progress, else the newest (of those
+    /// read). What a release of a shared source revision groups pipelines by.
+    pub fn current_execution(&self) -> Option<&ExecutionSummary> {
+        self.executions
+            .iter()
+            .find(|e| e.status == ExecutionStatus::InProgress)
+            .or_else(|| self.executions.first())
+    }
+
     pub fn actions(&self) -> impl Iterator<Item = (&Stage, &Action)> {
         self.stages
             .iter()

@@ -1,12 +1,14 @@
 //! Acting on a whole release (`cutover approve --release NAME`, `cutover rollback --release
-//! NAME [--since TIME]`): its members gathered from every source ([`crate::release::gather`]),
-//! what will be done to each planned from them ([`plan`], no I/O), then each action checked
-//! on fresh state in its member's own source, the whole shown, confirmed once by typing the
-//! release's name, and sent there one by one through [`super::execute`], the audit log naming
-//! the source. A member whose source is read-only is refused and nothing is sent to it; the
-//! others go ahead. Exit codes as the other actions: 0 all done (or nothing to do), 1 one
-//! failed (or could not be checked, or a source could not be read), 4 refused (read-only, not
-//! confirmed), 5 one's result is unknown; the worst wins in the order 5, 1, 4.
+//! NAME [--since TIME]`; NAME the config file's or a shared revision's, `rev:9cfbd65`, as
+//! [`crate::release::find`] finds it): its members gathered from every source
+//! ([`crate::release::gather`]), what will be done to each planned from them ([`plan`], no
+//! I/O), then each action checked on fresh state in its member's own source, the whole
+//! shown, confirmed once by typing the release's name, and sent there one by one through
+//! [`super::execute`], the audit log naming the source. A member whose source is read-only
+//! is refused and nothing is sent to it; the others go ahead. Exit codes as the other
+//! actions: 0 all done (or nothing to do), 1 one failed (or could not be checked, or a source
+//! could not be read), 4 refused (read-only, not confirmed), 5 one's result is unknown; the
+//! worst wins in the order 5, 1, 4.
 
 use std::fmt::Write as _;
 

@@ -159,7 +159,9 @@ fn scenario(shared: &Shared, body: &Bytes) -> Response<Body> {
                     kind: "StartPipelineExecution",
                     detail: "cutover-sim",
                 };
-                let id = pipeline::start(world, &name, trigger, None).map_err(|e| e.message)?;
+                let commit = text("revision");
+                let id = pipeline::start_at(world, &name, trigger, None, commit.as_deref())
+                    .map_err(|e| e.message)?;
                 Ok(json!({"pipelineExecutionId": id}))
             }
             "fail_next_hook" => {

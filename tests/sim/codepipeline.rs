@@ -415,3 +415,82 @@ async fn a_failed_deploy_stage_can_be_retried_and_a_stage_rolled_back() {
         .expect_err("unknown target");
     assert_eq!(code(&error), "PipelineExecutionNotFoundException");
 }
+
+const COMMIT: &str = "9cfbd65a1e0c4d2b8f7a6e5d4c3b2a1908f7e6d5";
+
+fn at_commit(
+    action: &str,
+    kind: aws_sdk_codepipeline::types::SourceRevisionType,
+) -> aws_sdk_codepipeline::types::SourceRevisionOverride {
+    aws_sdk_codepipeline::types::SourceRevisionOverride::builder()
+        .action_name(action)
+        .revision_type(kind)
+        .revision_value(COMMIT)
+        .build()
+        .expect("override")
+}
+
+/// Starts `pipeline` at [`COMMIT`]; the summary and URL its newest execution lists.
+async fn started_at_commit(sim: &Sim, pipeline: &str) -> (Option<String>, Option<String>) {
+    use aws_sdk_codepipeline::types::SourceRevisionType;
+    let cp = sim.codepipeline();
+    let id = cp
+        .start_pipeline_execution()
+        .name(pipeline)
+        .source_revisions(at_commit("Source", SourceRevisionType::CommitId))
+        .send()
+        .await
+        .expect("start at the commit")
+        .pipeline_execution_id()
+        .expect("id")
+        .to_owned();
+    let list = cp
+        .list_pipeline_executions()
+        .pipeline_name(pipeline)
+        .send()
+        .await
+        .expect("list");
+    let e = &list.pipeline_execution_summaries()[0];
+    assert_eq!(e.pipeline_execution_id(), Some(id.as_str()));
+    let r = &e.source_revisions()[0];
+    assert_eq!(r.revision_id(), Some(COMMIT));
+    (
+        r.revision_summary().map(str::to_owned),
+        r.revision_url().map(str::to_owned),
+    )
+}
+
+/// StartPipelineExecution's `sourceRevisions` override: the execution carries the commit
+/// given, with a subject that follows from it alone (another world reports the same); an
+/// override that names no source action, or a type the source cannot take, is refused.
+#[tokio::test]
+async fn an_execution_starts_at_the_commit_its_override_names() {
+    use aws_sdk_codepipeline::types::SourceRevisionType;
+    let lab = lab().await;
+    let other = Sim::start().await;
+    let (summary, url) = started_at_commit(&lab, "api-release").await;
+    assert!(url.is_some_and(|u| u.ends_with(COMMIT)));
+    assert!(summary.is_some());
+    assert_eq!(
+        started_at_commit(&other, "checkout-release").await.0,
+        summary,
+        "the same subject in another world"
+    );
+    let cp = lab.codepipeline();
+    let wrong = cp
+        .start_pipeline_execution()
+        .name("api-release")
+        .source_revisions(at_commit("Build", SourceRevisionType::CommitId))
+        .send()
+        .await
+        .expect_err("not a source action");
+    assert_eq!(code(&wrong), "ValidationException");
+    let image = cp
+        .start_pipeline_execution()
+        .name("api-release")
+        .source_revisions(at_commit("Source", SourceRevisionType::ImageDigest))
+        .send()
+        .await
+        .expect_err("no image source");
+    assert_eq!(code(&image), "ValidationException");
+}

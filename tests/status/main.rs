@@ -20,6 +20,7 @@ mod moto;
 mod native;
 mod native_status;
 mod release_act;
+mod release_rev;
 mod sources;
 mod whole;
 

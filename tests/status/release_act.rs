@@ -18,15 +18,15 @@ use crate::sources::{command, config_home, json_ok, two_profiles};
 
 /// The two accounts, a config file with `release` (and `more`), and a state directory for
 /// the audit log.
-struct Two {
-    dev: Sim,
-    prod: Sim,
+pub(crate) struct Two {
+    pub(crate) dev: Sim,
+    pub(crate) prod: Sim,
     dir: PathBuf,
     aws: PathBuf,
     home: String,
 }
 
-async fn two(test: &str, release: &str, more: &str) -> Two {
+pub(crate) async fn two(test: &str, release: &str, more: &str) -> Two {
     let (dev, prod, dir, aws) = two_profiles(&format!("relact-{test}")).await;
     let home = config_home(&dir, &format!("{release}\n{more}"));
     Two {
@@ -40,7 +40,7 @@ async fn two(test: &str, release: &str, more: &str) -> Two {
 
 impl Two {
     /// `cutover --profile dev --profile prod ARGS`, its audit log in the test's directory.
-    async fn run(&self, args: &[&str]) -> Output {
+    pub(crate) async fn run(&self, args: &[&str]) -> Output {
         let mut command = command(
             &self.aws,
             &self.home,
@@ -53,7 +53,7 @@ impl Two {
     }
 
     /// The audit log's records.
-    fn audit(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn audit(&self) -> Vec<serde_json::Value> {
         let path = self.dir.join("state/cutover/audit.jsonl");
         std::fs::read_to_string(path)
             .unwrap_or_default()
@@ -89,7 +89,7 @@ impl Drop for Two {
 }
 
 /// The executions waiting at an approval in a world.
-fn waiting(sim: &Sim, pipeline: &str) -> Vec<String> {
+pub(crate) fn waiting(sim: &Sim, pipeline: &str) -> Vec<String> {
     sim.handle.shared().with_world(|w| {
         w.executions
             .values()

@@ -10,6 +10,7 @@ fn member(source: &str, kind: &'static str, name: &str) -> Member {
         name: name.to_owned(),
         waiting: Vec::new(),
         latest: None,
+        revision: None,
         deployment: None,
         last: None,
         tasks: None,

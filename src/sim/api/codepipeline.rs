@@ -111,12 +111,70 @@ fn start_pipeline_execution(world: &mut World, input: &Input, value: &Value) -> 
         ));
     }
     let token = input.str("clientRequestToken")?;
+    let commit = source_override(find(world, name)?, input)?;
     let trigger = Trigger {
         kind: "StartPipelineExecution",
         detail: "cutover",
     };
-    let id = pipeline::start(world, name, trigger, token)?;
+    let id = pipeline::start_at(world, name, trigger, token, commit)?;
     Ok(json!({ "pipelineExecutionId": id }))
+}
+
+/// The commit StartPipelineExecution's `sourceRevisions` asks for: at most one override, of
+/// type COMMIT_ID, on the pipeline's source action (the simulator's sources are repositories;
+/// the image and S3 types name no source of its).
+fn source_override<'a>(p: &Pipeline, input: &Input<'a>) -> ApiResult<Option<&'a str>> {
+    let Some(overrides) = input.objects("sourceRevisions")? else {
+        return Ok(None);
+    };
+    let source = p.stages.first().and_then(|s| s.actions.first());
+    let mut commit = None;
+    for o in &overrides {
+        let action = o.required_invalid("actionName")?;
+        let kind = o.required_invalid("revisionType")?;
+        let value = o.required_invalid("revisionValue")?;
+        if !(1..=1500).contains(&value.len()) {
+            return Err(ApiError::new(
+                INVALID,
+                "revisionValue must be 1 to 1500 characters long",
+            ));
+        }
+        if source.is_none_or(|a| a.name != action) {
+            return Err(ApiError::new(
+                INVALID,
+                format!(
+                    "Action '{action}' is not a source action of pipeline '{}'",
+                    p.name
+                ),
+            ));
+        }
+        match kind {
+            "COMMIT_ID" if commit.is_none() => commit = Some(value),
+            "COMMIT_ID" => {
+                return Err(ApiError::new(
+                    INVALID,
+                    format!("Action '{action}' has more than one source revision override"),
+                ));
+            }
+            "IMAGE_DIGEST" | "S3_OBJECT_VERSION_ID" | "S3_OBJECT_KEY" => {
+                return Err(ApiError::new(
+                    INVALID,
+                    format!(
+                        "revisionType {kind} does not apply to the source of action '{action}'"
+                    ),
+                ));
+            }
+            other => {
+                return Err(ApiError::new(
+                    INVALID,
+                    format!(
+                        "revisionType '{other}' must be one of COMMIT_ID, IMAGE_DIGEST, S3_OBJECT_VERSION_ID, S3_OBJECT_KEY"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(commit)
 }
 
 fn stop_pipeline_execution(world: &mut World, input: &Input) -> ApiResult<Value> {

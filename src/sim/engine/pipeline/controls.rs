@@ -303,6 +303,7 @@ pub fn rollback_stage(
             detail: "ManualRollback",
         },
         None,
+        None,
     )?;
     let source = world.executions[target].source.clone();
     let now = world.now;

@@ -53,6 +53,19 @@ pub fn start(
     trigger: Trigger,
     request_token: Option<&str>,
 ) -> ApiResult<String> {
+    start_at(world, pipeline, trigger, request_token, None)
+}
+
+/// Starts an execution at `commit` when given (StartPipelineExecution's `sourceRevisions`
+/// override, `revisionType` COMMIT_ID), else at a new commit, as a push would. A commit's
+/// subject follows from the commit alone, so two worlds report the same one for it.
+pub fn start_at(
+    world: &mut World,
+    pipeline: &str,
+    trigger: Trigger,
+    request_token: Option<&str>,
+    commit: Option<&str>,
+) -> ApiResult<String> {
     if let Some(existing) = request_token.and_then(|t| {
         world
             .pipelines
@@ -61,7 +74,7 @@ pub fn start(
     }) {
         return Ok(existing.clone());
     }
-    let id = create(world, pipeline, trigger, request_token)?;
+    let id = create(world, pipeline, trigger, request_token, commit)?;
     queue_at(world, &id, 0);
     Ok(id)
 }
@@ -72,6 +85,7 @@ fn create(
     pipeline: &str,
     trigger: Trigger,
     request_token: Option<&str>,
+    commit: Option<&str>,
 ) -> ApiResult<String> {
     let Some(p) = world.pipelines.get(pipeline) else {
         return Err(not_found(pipeline));
@@ -87,8 +101,13 @@ fn create(
         .map(|a| a.name.clone())
         .unwrap_or_default();
     let id = world.rng.uuid();
-    let commit = world.rng.hex(40);
+    // Drawn even when overridden, so that an override changes nothing else the seed builds.
+    let drawn = world.rng.hex(40);
     let subject = world.rng.pick(COMMIT_SUBJECTS).copied().unwrap_or("Update");
+    let (commit, subject) = match commit {
+        Some(commit) => (commit.to_owned(), subject_of(commit)),
+        None => (drawn, subject),
+    };
     let now = world.now;
     let execution = Execution {
         id: id.clone(),
@@ -114,7 +133,7 @@ fn create(
         runs: Vec::new(),
         rollback_target: None,
         stop: None,
-        image_tag: commit[..7].to_owned(),
+        image_tag: commit.chars().take(7).collect(),
     };
     world.executions.insert(id.clone(), execution);
     if let Some(p) = world.pipelines.get_mut(pipeline) {
@@ -124,6 +143,14 @@ fn create(
         }
     }
     Ok(id)
+}
+
+/// The subject of a commit given by id: one of [`COMMIT_SUBJECTS`], picked by the id alone.
+fn subject_of(commit: &str) -> &'static str {
+    let sum = commit
+        .bytes()
+        .fold(0usize, |sum, b| sum.wrapping_add(usize::from(b)));
+    COMMIT_SUBJECTS[sum % COMMIT_SUBJECTS.len()]
 }
 
 fn not_found(pipeline: &str) -> ApiError {
