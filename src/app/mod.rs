@@ -435,20 +435,44 @@ impl App {
         }
     }
 
-    /// Every release, as the sources read so far show it: the config file's, in its order.
+    /// Every release as the sources read so far show it: the config file's, in its order,
+    /// then the pipelines that share a commit (`rev:…`), newest first. A configured one of
+    /// the same name wins.
     pub fn releases(&self) -> Vec<crate::release::Release> {
-        let read: Vec<(crate::sources::SourceSpec, &Snapshot)> = self
-            .snapshots()
-            .map(|(id, s)| (self.source_spec(id), s))
-            .collect();
-        self.context
-            .releases
+        let read = self.read();
+        self.release_defs(&read)
             .iter()
             .map(|def| crate::release::gather(def, &read))
             .collect()
     }
 
-    /// The release called `name`, if the config file names it.
+    /// The names of every release, as [`App::releases`] orders them.
+    pub fn release_names(&self) -> Vec<String> {
+        self.release_defs(&self.read())
+            .into_iter()
+            .map(|d| d.name)
+            .collect()
+    }
+
+    fn release_defs(
+        &self,
+        read: &[(crate::sources::SourceSpec, &Snapshot)],
+    ) -> Vec<crate::release::ReleaseDef> {
+        let configured = &self.context.releases;
+        let groups = crate::release::by_revision(read)
+            .into_iter()
+            .filter(|g| configured.iter().all(|c| c.name != g.name));
+        configured.iter().cloned().chain(groups).collect()
+    }
+
+    /// Every snapshot read so far, with its source as releases name it.
+    fn read(&self) -> Vec<(crate::sources::SourceSpec, &Snapshot)> {
+        self.snapshots()
+            .map(|(id, s)| (self.source_spec(id), s))
+            .collect()
+    }
+
+    /// The release called `name`: the config file's, or a shared commit's.
     pub fn release(&self, name: &str) -> Option<crate::release::Release> {
         self.releases().into_iter().find(|r| r.name == name)
     }

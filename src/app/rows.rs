@@ -165,17 +165,9 @@ pub fn rows(app: &App) -> Vec<Entry> {
             })
             .unwrap_or_default(),
         View::Releases => app
-            .context
-            .releases
-            .iter()
-            .map(|r| {
-                Entry::new(
-                    0,
-                    Row::Release {
-                        name: r.name.clone(),
-                    },
-                )
-            })
+            .release_names()
+            .into_iter()
+            .map(|name| Entry::new(0, Row::Release { name }))
             .collect(),
         View::Release => screen
             .subject

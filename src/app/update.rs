@@ -404,15 +404,14 @@ pub fn palette(app: &App, input: &str) -> Vec<(String, Screen)> {
     if needle.is_empty() {
         return out;
     }
-    for r in app
-        .context
-        .releases
-        .iter()
-        .filter(|r| r.name.to_lowercase().contains(&needle))
+    for name in app
+        .release_names()
+        .into_iter()
+        .filter(|r| r.to_lowercase().contains(&needle))
     {
         out.push((
-            format!("release {}", r.name),
-            Screen::of(0, Subject::Release(r.name.clone())),
+            format!("release {name}"),
+            Screen::of(0, Subject::Release(name)),
         ));
     }
     for (feed, s) in app.snapshots() {

@@ -8,6 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use aws_sdk_codepipeline::types::{SourceRevisionOverride, SourceRevisionType};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use cutover::app::actions::Step;
 use cutover::app::rows::{Row, rows};
@@ -19,6 +20,9 @@ use cutover::config::Scope;
 use cutover::ops::Op;
 use cutover::sim::SimOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
+
+/// The commit both accounts' releases run at, in the release test.
+const COMMIT: &str = "9cfbd65a1e0c4d2b8f7a6e5d4c3b2a1908f7e6d5";
 
 use crate::common::{Sim, options};
 use crate::screens::{render, text};
@@ -397,6 +401,23 @@ async fn two_accounts_console(
         .send()
         .await
         .expect("started");
+    // One commit in both accounts: a release of its own (CodePipeline's sourceRevisions).
+    for (sim, pipeline) in [(&dev, "reviews-release"), (&prod, "parallel-release")] {
+        sim.codepipeline()
+            .start_pipeline_execution()
+            .name(pipeline)
+            .source_revisions(
+                SourceRevisionOverride::builder()
+                    .action_name("Source")
+                    .revision_type(SourceRevisionType::CommitId)
+                    .revision_value(COMMIT)
+                    .build()
+                    .expect("override"),
+            )
+            .send()
+            .await
+            .expect("started at the commit");
+    }
     dev.advance(600);
     prod.advance(600);
     let (dev_clients, prod_clients) = (clients_of(&dev).await, clients_of(&prod).await);
@@ -474,6 +495,16 @@ async fn a_release_is_approved_whole_and_rolled_back_whole_from_its_screen() {
             .any(|l| l.contains("shipping") && l.contains("gates waiting")),
         "{list}"
     );
+    // The pipelines at one commit in both accounts, without configuration.
+    let shared = app
+        .release("rev:9cfbd65")
+        .expect("a release of the shared commit");
+    let sources: Vec<&str> = shared.members.iter().map(|m| m.source.as_str()).collect();
+    assert!(
+        sources.contains(&"dev") && sources.contains(&"prod"),
+        "{shared:?}"
+    );
+    assert!(list.contains("rev:9cfbd65"), "{list}");
     press(&mut app, KeyCode::Enter);
     let members = rows(&app);
     assert!(members.iter().any(|e| e.feed == 0) && members.iter().any(|e| e.feed == 1));

@@ -30,19 +30,23 @@ pub fn draw_list(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 names.dedup();
                 names
             };
+            let mut standing = glance(&r.summary, theme);
+            if let Some(summary) = commit_summary(r) {
+                standing.insert(0, Span::raw(format!("\"{summary}\" · ")));
+            }
             TableRow::new(vec![
                 Cell::from(r.name.clone()),
-                Cell::from(Line::from(glance(&r.summary, theme))),
+                Cell::from(Line::from(standing)),
                 Cell::from(format!("{}", r.members.len())),
                 Cell::from(sources.join(", ")),
             ])
         })
         .collect();
-    let title = if app.context.releases.is_empty() {
+    let title = if rows.is_empty() && app.context.releases.is_empty() {
         Line::from(vec![
             Span::styled(" Releases (0) ", theme.title),
             Span::styled(
-                "· name them in the config file: [[release]] name, pipelines, services ",
+                "· none shares a commit; name them in the config file: [[release]] name, pipelines, services ",
                 theme.dim,
             ),
         ])
@@ -129,6 +133,10 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         format!(" Release {} · ", release.name),
         theme.title,
     )];
+    // What a group of a shared commit ships: its message.
+    if let Some(summary) = commit_summary(&release) {
+        title.push(Span::raw(format!("\"{summary}\" · ")));
+    }
     title.extend(glance(&release.summary, theme));
     title.push(Span::styled(
         format!(
@@ -159,6 +167,16 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         },
         theme,
     );
+}
+
+/// The commit message of a release grouped by a shared commit (`rev:…`).
+fn commit_summary(r: &Release) -> Option<String> {
+    if !r.name.starts_with(crate::release::REVISION_PREFIX) {
+        return None;
+    }
+    r.members
+        .iter()
+        .find_map(|m| m.revision.as_ref()?.summary.clone())
 }
 
 /// Pipelines whose latest execution succeeded.
