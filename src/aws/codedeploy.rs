@@ -224,6 +224,28 @@ pub async fn list_deployments(
     statuses: &[&str],
     created_after: Option<Timestamp>,
 ) -> Result<Vec<String>, AwsError> {
+    list(c, None, statuses, created_after).await
+}
+
+/// ListDeployments of one deployment group, with these statuses (all when empty), newest
+/// first as CodeDeploy lists them.
+pub async fn group_deployments(
+    c: &Clients,
+    application: &str,
+    group: &str,
+    statuses: &[&str],
+) -> Result<Vec<String>, AwsError> {
+    list(c, Some((application, group)), statuses, None).await
+}
+
+/// Every page of ListDeployments: of one `(application, group)` or of all, with these
+/// statuses (all when empty), created after a time or at any.
+async fn list(
+    c: &Clients,
+    group: Option<(&str, &str)>,
+    statuses: &[&str],
+    created_after: Option<Timestamp>,
+) -> Result<Vec<String>, AwsError> {
     let mut out = Vec::new();
     let mut token: Option<String> = None;
     let range = created_after.map(|t| {
@@ -241,43 +263,10 @@ pub async fn list_deployments(
             .codedeploy
             .client
             .list_deployments()
+            .set_application_name(group.map(|(a, _)| a.to_owned()))
+            .set_deployment_group_name(group.map(|(_, g)| g.to_owned()))
             .set_include_only_statuses((!statuses.is_empty()).then(|| statuses.clone()))
             .set_create_time_range(range.clone())
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(|e| c.error("codedeploy", "ListDeployments", &e))?;
-        out.extend(page.deployments().iter().cloned());
-        match page.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_owned()),
-            _ => return Ok(out),
-        }
-    }
-}
-
-/// ListDeployments of one deployment group, with these statuses (all when empty), newest
-/// first as CodeDeploy lists them.
-pub async fn group_deployments(
-    c: &Clients,
-    application: &str,
-    group: &str,
-    statuses: &[&str],
-) -> Result<Vec<String>, AwsError> {
-    let mut out = Vec::new();
-    let mut token: Option<String> = None;
-    let statuses: Vec<sdk::DeploymentStatus> = statuses
-        .iter()
-        .map(|s| sdk::DeploymentStatus::from(*s))
-        .collect();
-    loop {
-        let _slot = c.codedeploy.slot().await;
-        let page = c
-            .codedeploy
-            .client
-            .list_deployments()
-            .application_name(application)
-            .deployment_group_name(group)
-            .set_include_only_statuses((!statuses.is_empty()).then(|| statuses.clone()))
             .set_next_token(token.take())
             .send()
             .await

@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use aws_sdk_codepipeline::types::{SourceRevisionOverride, SourceRevisionType};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use cutover::app::actions::Step;
 use cutover::app::rows::{Row, rows};
@@ -18,13 +17,12 @@ use cutover::audit::Audit;
 use cutover::aws::{Clients, ConnectOptions, connect};
 use cutover::config::Scope;
 use cutover::ops::Op;
-use cutover::sim::SimOptions;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// The commit both accounts' releases run at, in the release test.
 const COMMIT: &str = "9cfbd65a1e0c4d2b8f7a6e5d4c3b2a1908f7e6d5";
 
-use crate::common::{Sim, options};
+use crate::common::Sim;
 use crate::screens::{render, text};
 
 async fn clients_of(sim: &Sim) -> Clients {
@@ -96,68 +94,11 @@ fn approvals(app: &App, feed: usize) -> Vec<(String, String, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_console_reads_two_accounts_acts_in_one_and_keeps_refreshing_the_other_alone() {
-    let dev = Sim::start_with(SimOptions {
-        speed: None,
-        ..options()
-    })
-    .await;
-    let prod = Sim::start_with(SimOptions {
-        speed: None,
-        world: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml")),
-        ..options()
-    })
-    .await;
-    // Dev's autopilot has gates waiting a few minutes in; prod's is off, so a release is
-    // started there and reaches its gate.
-    prod.codepipeline()
-        .start_pipeline_execution()
-        .name("queued-release")
-        .send()
-        .await
-        .expect("started");
-    dev.advance(600);
-    prod.advance(600);
-    let (dev_clients, prod_clients) = (clients_of(&dev).await, clients_of(&prod).await);
-    let origins = vec![
-        Origin {
-            label: "dev".into(),
-            colour: Some("lightgreen".into()),
-            ..Origin::of(dev_clients.source())
-        },
-        Origin {
-            label: "prod".into(),
-            protected: true,
-            ..Origin::of(prod_clients.source())
-        },
-    ];
     let audit = std::env::temp_dir().join(format!(
         "cutover-console-sources-{}.jsonl",
         std::process::id()
     ));
-    let _ = std::fs::remove_file(&audit);
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = Runner::over(
-        vec![(dev_clients, "dev".into()), (prod_clients, "prod".into())],
-        Scope::default(),
-        Instant::now(),
-        tx,
-    )
-    .with_audit(Audit::at(audit.clone()));
-    let mut app = App::over(
-        Context {
-            clock_rate: 1.0,
-            ..Context::default()
-        },
-        origins,
-        Intervals::default(),
-    );
-    let first = update(&mut app, Msg::Tick(0));
-    assert_eq!(
-        first,
-        vec![Command::TakeSnapshot(0), Command::TakeSnapshot(1)],
-        "each source is read on its own"
-    );
-    settle(&mut app, &runner, &mut rx, first).await;
+    let (dev, _prod, mut app, runner, mut rx) = two_accounts_console(Vec::new(), &audit).await;
 
     // Both accounts on one screen: the header names each source and its account, and every
     // row its source; dev in its profile's colour, protected prod magenta and underlined.
@@ -316,17 +257,7 @@ async fn the_binary_reads_two_profiles_in_one_console() {
     if !crate::tmux::have_tmux() {
         return;
     }
-    let dev = Sim::start_with(SimOptions {
-        speed: None,
-        ..options()
-    })
-    .await;
-    let prod = Sim::start_with(SimOptions {
-        speed: None,
-        world: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml")),
-        ..options()
-    })
-    .await;
+    let (dev, prod) = Sim::two_accounts().await;
     let name = format!("cutover-sources-{}", std::process::id());
     let dir = std::env::temp_dir().join(&name);
     std::fs::create_dir_all(&dir).expect("scratch directory");
@@ -350,6 +281,7 @@ async fn the_binary_reads_two_profiles_in_one_console() {
     );
     let session = name.clone();
     let (screen, after) = tokio::task::spawn_blocking(move || {
+        let _tmux = crate::tmux::one_at_a_time();
         crate::tmux::new_session(&session, 140, 40, &command);
         let session = crate::tmux::Session(session);
         let screen =
@@ -384,17 +316,9 @@ async fn two_accounts_console(
     releases: Vec<cutover::release::ReleaseDef>,
     audit: &Path,
 ) -> (Sim, Sim, App, Runner, UnboundedReceiver<Msg>) {
-    let dev = Sim::start_with(SimOptions {
-        speed: None,
-        ..options()
-    })
-    .await;
-    let prod = Sim::start_with(SimOptions {
-        speed: None,
-        world: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml")),
-        ..options()
-    })
-    .await;
+    let (dev, prod) = Sim::two_accounts().await;
+    // Dev's autopilot has gates waiting a few minutes in; prod's is off, so a release is
+    // started there and reaches its gate.
     prod.codepipeline()
         .start_pipeline_execution()
         .name("queued-release")
@@ -402,32 +326,21 @@ async fn two_accounts_console(
         .await
         .expect("started");
     // One commit in both accounts: a release of its own (CodePipeline's sourceRevisions).
-    for (sim, pipeline) in [(&dev, "reviews-release"), (&prod, "parallel-release")] {
-        sim.codepipeline()
-            .start_pipeline_execution()
-            .name(pipeline)
-            .source_revisions(
-                SourceRevisionOverride::builder()
-                    .action_name("Source")
-                    .revision_type(SourceRevisionType::CommitId)
-                    .revision_value(COMMIT)
-                    .build()
-                    .expect("override"),
-            )
-            .send()
-            .await
-            .expect("started at the commit");
-    }
+    dev.start_at("reviews-release", COMMIT).await;
+    prod.start_at("parallel-release", COMMIT).await;
     dev.advance(600);
     prod.advance(600);
     let (dev_clients, prod_clients) = (clients_of(&dev).await, clients_of(&prod).await);
+    // Dev in its profile's colour; prod protected: every action there wants a name typed.
     let origins = vec![
         Origin {
             label: "dev".into(),
+            colour: Some("lightgreen".into()),
             ..Origin::of(dev_clients.source())
         },
         Origin {
             label: "prod".into(),
+            protected: true,
             ..Origin::of(prod_clients.source())
         },
     ];
@@ -450,6 +363,11 @@ async fn two_accounts_console(
         Intervals::default(),
     );
     let first = update(&mut app, Msg::Tick(0));
+    assert_eq!(
+        first,
+        vec![Command::TakeSnapshot(0), Command::TakeSnapshot(1)],
+        "each source is read on its own"
+    );
     settle(&mut app, &runner, &mut rx, first).await;
     (dev, prod, app, runner, rx)
 }

@@ -73,6 +73,14 @@ fn percent_in(text: &str) -> Option<u32> {
     digits.trim().parse().ok()
 }
 
+/// One tmux test at a time: they share the tmux server, which exits when its last session
+/// is killed, and a session started meanwhile would go with it.
+pub(crate) fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TMUX: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TMUX.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Whether tmux is here; without it, a test says so and skips, unless CI requires it.
 pub(crate) fn have_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_ok() {
@@ -91,6 +99,7 @@ fn the_demo_reaches_a_deployment_in_flight_and_its_traffic_moves_on_screen() {
     if !have_tmux() {
         return;
     }
+    let _tmux = one_at_a_time();
     let name = format!("cutover-test-{}", std::process::id());
     let state = std::env::temp_dir().join(format!("{name}-state"));
     let command = format!(
@@ -221,6 +230,7 @@ fn a_panic_sigterm_and_sighup_leave_the_terminal_as_it_was() {
     if !have_tmux() {
         return;
     }
+    let _tmux = one_at_a_time();
     for (how, environment, signal, status) in [
         ("panic", "CUTOVER_TEST_PANIC=1", None, "101"),
         ("term", "", Some("-TERM"), "143"),

@@ -42,6 +42,56 @@ impl Sim {
         .await
     }
 
+    /// Two accounts on the manual clock: the default world (123456789012) and
+    /// tests/worlds/modes.toml (444455556666), for the tests of several sources.
+    #[allow(
+        dead_code,
+        reason = "the console and status tests use it, the simulator's do not"
+    )]
+    pub async fn two_accounts() -> (Self, Self) {
+        let modes =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml");
+        let dev = Self::start_with(SimOptions {
+            speed: None,
+            ..options()
+        })
+        .await;
+        let prod = Self::start_with(SimOptions {
+            speed: None,
+            world: Some(modes),
+            ..options()
+        })
+        .await;
+        (dev, prod)
+    }
+
+    /// Starts `pipeline` at `commit` (StartPipelineExecution's `sourceRevisions` override of
+    /// its Source action, type COMMIT_ID); the execution's id.
+    #[allow(
+        dead_code,
+        reason = "the console and status tests use it, the simulator's do not"
+    )]
+    pub async fn start_at(&self, pipeline: &str, commit: &str) -> String {
+        use aws_sdk_codepipeline::types::{SourceRevisionOverride, SourceRevisionType};
+        self.codepipeline()
+            .start_pipeline_execution()
+            .name(pipeline)
+            .source_revisions(
+                SourceRevisionOverride::builder()
+                    .action_name("Source")
+                    .revision_type(SourceRevisionType::CommitId)
+                    .revision_value(commit)
+                    .build()
+                    .expect("override"),
+            )
+            .send()
+            .await
+            .expect("started at the commit")
+            .pipeline_execution_id()
+            .expect("id")
+            .to_owned()
+    }
+
     pub async fn start_with(options: SimOptions) -> Self {
         let handle = SimHandle::start(&options).expect("simulator starts");
         let config = sdk_config(&handle.endpoint()).await;

@@ -5,8 +5,6 @@
 //! release promoted from test to prod is; the commit comes back in ListPipelineExecutions'
 //! `sourceRevisions` (`revisionId`, `revisionSummary`, `revisionUrl`).
 
-use aws_sdk_codepipeline::types::{SourceRevisionOverride, SourceRevisionType};
-
 use crate::common::Sim;
 use crate::release_act::{two, waiting};
 use crate::sources::json_ok;
@@ -19,24 +17,7 @@ const RECEIPTS: &str = "[[release]]\nname = \"receipts\"\n\
 /// Starts `pipeline` at [`COMMIT`] and runs the world until that execution waits at its
 /// approval; its id.
 async fn at_the_gate(sim: &Sim, pipeline: &str) -> String {
-    let id = sim
-        .codepipeline()
-        .start_pipeline_execution()
-        .name(pipeline)
-        .source_revisions(
-            SourceRevisionOverride::builder()
-                .action_name("Source")
-                .revision_type(SourceRevisionType::CommitId)
-                .revision_value(COMMIT)
-                .build()
-                .expect("override"),
-        )
-        .send()
-        .await
-        .expect("started at the commit")
-        .pipeline_execution_id()
-        .expect("id")
-        .to_owned();
+    let id = sim.start_at(pipeline, COMMIT).await;
     for _ in 0..3600 {
         if waiting(sim, pipeline).contains(&id) {
             return id;

@@ -6,34 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use cutover::sim::SimOptions;
-
-use crate::common::{Sim, options};
+use crate::common::Sim;
 
 /// The budgets that let every call go at once (see `command.rs`).
 pub(crate) const CONFIG_HOME: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/status/config");
 
-/// The default world (account 123456789012) and the modes world (444455556666).
-async fn two_accounts() -> (Sim, Sim) {
-    let modes = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/modes.toml");
-    let dev = Sim::start_with(SimOptions {
-        speed: None,
-        ..options()
-    })
-    .await;
-    let prod = Sim::start_with(SimOptions {
-        speed: None,
-        world: Some(modes),
-        ..options()
-    })
-    .await;
-    (dev, prod)
-}
-
 /// The two accounts behind profiles `dev` and `prod`, in an AWS config file in a directory of
 /// the test's own.
 pub(crate) async fn two_profiles(test: &str) -> (Sim, Sim, PathBuf, PathBuf) {
-    let (dev, prod) = two_accounts().await;
+    let (dev, prod) = Sim::two_accounts().await;
     let dir = scratch(test);
     let config = aws_config(
         &dir,
