@@ -34,6 +34,26 @@ pub struct Reach {
     pub scope: Scope,
 }
 
+/// How an action from the command line reaches AWS: a few calls at once, reads within the
+/// config file's budgets. Its mutation goes through these clients `without_retries`.
+pub(super) fn to_act(
+    profile: Option<String>,
+    region: Option<String>,
+    endpoint_url: Option<String>,
+    config: &Config,
+) -> ConnectOptions {
+    ConnectOptions {
+        profile,
+        region,
+        endpoint_url,
+        max_attempts: None,
+        concurrency: 4,
+        static_credentials: None,
+        budgets: Some(config.budgets),
+        timeouts: None,
+    }
+}
+
 /// Runs one action from the command line; the process exit code.
 pub fn run(op: &Op, global: &Reach, args: &ActArgs) -> i32 {
     match run_inner(op, global, args) {
@@ -78,16 +98,12 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
         .build()
         .map_err(|e| OpError::Invalid(e.to_string()))?;
     runtime.block_on(async {
-        let clients = connect(&ConnectOptions {
-            profile: global.profile.clone(),
-            region: global.region.clone(),
-            endpoint_url: global.endpoint_url.clone(),
-            max_attempts: None,
-            concurrency: 4,
-            static_credentials: None,
-            budgets: Some(config.budgets),
-            timeouts: None,
-        })
+        let clients = connect(&to_act(
+            global.profile.clone(),
+            global.region.clone(),
+            global.endpoint_url.clone(),
+            &config,
+        ))
         .await;
         // The mutation is sent once: no SDK retries (an unknown result is answered by
         // reading the state again, never by sending again).

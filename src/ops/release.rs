@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 
 use crate::audit::{Audit, Who};
-use crate::aws::{Clients, ConnectOptions, connect};
+use crate::aws::{Clients, connect};
 use crate::config::{Config, Scope};
 use crate::model::{DeploymentRef, Snapshot, Timestamp};
 use crate::release::{Member, Release, ReleaseDef, gather};
@@ -445,16 +445,12 @@ async fn reach_source(
     reach: &Reach,
     config: &Config,
 ) -> Result<Reached, String> {
-    let clients = connect(&ConnectOptions {
-        profile: spec.profile.clone(),
-        region: spec.region.clone(),
-        endpoint_url: reach.endpoint_url.clone(),
-        max_attempts: None,
-        concurrency: 4,
-        static_credentials: None,
-        budgets: Some(config.budgets),
-        timeouts: None,
-    })
+    let clients = connect(&super::cli::to_act(
+        spec.profile.clone(),
+        spec.region.clone(),
+        reach.endpoint_url.clone(),
+        config,
+    ))
     .await;
     // The mutation is sent once: no SDK retries.
     let once = clients.without_retries();
