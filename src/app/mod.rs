@@ -387,11 +387,6 @@ impl App {
             .collect()
     }
 
-    /// The first trouble, if any (the line under the header shows it first).
-    pub fn trouble(&self) -> Option<Gap> {
-        self.troubles().into_iter().next().map(|(_, gap)| gap)
-    }
-
     /// The lines under the header that tell trouble: one per source in trouble, three at
     /// most.
     pub fn trouble_lines(&self) -> u16 {
@@ -473,8 +468,13 @@ impl App {
     }
 
     /// The release called `name`: the config file's, or a shared commit's.
+    /// Only that one is gathered: the release screen asks on every draw and key.
     pub fn release(&self, name: &str) -> Option<crate::release::Release> {
-        self.releases().into_iter().find(|r| r.name == name)
+        let read = self.read();
+        self.release_defs(&read)
+            .into_iter()
+            .find(|d| d.name == name)
+            .map(|def| crate::release::gather(&def, &read))
     }
 
     /// The source a release member names (by its source's name).
