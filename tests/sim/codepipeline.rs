@@ -463,6 +463,10 @@ async fn started_at_commit(sim: &Sim, pipeline: &str) -> (Option<String>, Option
 /// StartPipelineExecution's `sourceRevisions` override: the execution carries the commit
 /// given, with a subject that follows from it alone (another world reports the same); an
 /// override that names no source action, or a type the source cannot take, is refused.
+/// Follows the CodePipeline API reference and botocore's model of StartPipelineExecution:
+/// `sourceRevisions` is a list of SourceRevisionOverride (`actionName`, `revisionType` one of
+/// COMMIT_ID, IMAGE_DIGEST, S3_OBJECT_VERSION_ID, S3_OBJECT_KEY, `revisionValue`); a
+/// CodeCommit or CodeStar source takes COMMIT_ID.
 #[tokio::test]
 async fn an_execution_starts_at_the_commit_its_override_names() {
     use aws_sdk_codepipeline::types::SourceRevisionType;
