@@ -76,8 +76,13 @@ impl Cli {
                 flag(aws)
             ));
         };
-        // Console flags given before a subcommand (clap refuses them after it).
-        if let Some(id) = CONSOLE_ONLY.iter().find(|id| given(id)) {
+        // Console flags given before a subcommand (clap refuses them after it, save those
+        // `watch` takes too).
+        let before = |id: &str| {
+            matches.try_get_raw(id).is_ok_and(|v| v.is_some())
+                && matches.value_source(id) == Some(ValueSource::CommandLine)
+        };
+        if let Some(id) = CONSOLE_ONLY.iter().find(|id| before(id)) {
             return Some(format!(
                 "{} is for the console; `cutover {name}` does not take it",
                 flag(id)
@@ -113,7 +118,13 @@ impl Cli {
 }
 
 /// Flags of the console alone.
-const CONSOLE_ONLY: &[&str] = &["demo", "demo_speed", "hot_seconds", "cold_seconds"];
+const CONSOLE_ONLY: &[&str] = &[
+    "demo",
+    "demo_speed",
+    "hot_seconds",
+    "warm_seconds",
+    "cold_seconds",
+];
 /// Where to reach AWS.
 const AWS: &[&str] = &["profile", "region", "endpoint_url", "config"];
 /// What to read.
@@ -159,6 +170,13 @@ pub struct ConsoleArgs {
     /// The demo's clock: virtual seconds per real second.
     #[arg(long, default_value_t = 10.0, value_parser = positive_speed, requires = "demo")]
     pub demo_speed: f64,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+}
+
+/// How often the console (and `cutover watch`) reads what.
+#[derive(Debug, Clone, Args)]
+pub struct RefreshArgs {
     /// Seconds between refreshes of what is moving (deployments shifting traffic, what is on
     /// screen).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -172,6 +190,61 @@ pub struct ConsoleArgs {
     pub cold_seconds: u64,
 }
 
+impl RefreshArgs {
+    pub fn intervals(&self) -> crate::sync::Intervals {
+        crate::sync::Intervals {
+            hot: std::time::Duration::from_secs(self.hot_seconds),
+            warm: std::time::Duration::from_secs(self.warm_seconds),
+            cold: std::time::Duration::from_secs(self.cold_seconds),
+        }
+    }
+}
+
+/// `cutover watch`: the refresh without a screen, an event a line.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Print each event as a JSON object (one a line) instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Run this shell command for each event, with the event as JSON on its standard input
+    /// (a chat webhook: `curl -s -d @- https://…`).
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// Only these events (repeat or comma-separate): gate_waiting, ready_wait, hook_waiting,
+    /// deployment_failed, rolled_back, pipeline_failed, credentials_lost. Every kind when
+    /// absent.
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub on: Vec<String>,
+    /// Where what was emitted is kept between runs (default
+    /// `$XDG_STATE_HOME/cutover/watch.json`), so that a restart replays nothing.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+}
+
+impl WatchArgs {
+    /// The kinds `--on` names, every kind without it; an unknown name is refused, naming them.
+    pub fn kinds(&self) -> Result<Vec<crate::model::events::Kind>, String> {
+        use crate::model::events::Kind;
+        if self.on.is_empty() {
+            return Ok(Kind::ALL.to_vec());
+        }
+        self.on
+            .iter()
+            .map(|name| {
+                Kind::parse(name.trim()).ok_or_else(|| {
+                    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                    format!(
+                        "--on {name}: not an event; the events are {}",
+                        known.join(", ")
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Take one snapshot of the fleet and print what needs attention, then a summary.
@@ -180,6 +253,10 @@ pub enum Command {
     /// NAME, or the pipelines at one commit (`rev:9cfbd65`), its pipelines' gates and its
     /// services' deployments and health; every release at a glance without NAME.
     Release(ReleaseArgs),
+    /// Follow every source without a screen and print each event that needs a person (a gate
+    /// waiting, a deployment failed or rolled back, a Ready wait, a pause hook, lost
+    /// credentials) once; `--exec` runs a command for each.
+    Watch(WatchArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.

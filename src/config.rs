@@ -238,9 +238,51 @@ impl Default for Budgets {
     }
 }
 
+/// `[alerts]`: how the console tells a person that something needs them (the line in its
+/// notification area is always drawn).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Alerts {
+    /// Ring the terminal's bell.
+    pub bell: bool,
+    /// A desktop notification through the terminal's escape sequence.
+    pub desktop: Desktop,
+    /// Which events alert; every kind when absent.
+    pub on: Vec<crate::model::events::Kind>,
+}
+
+impl Default for Alerts {
+    fn default() -> Self {
+        Self {
+            bell: true,
+            desktop: Desktop::Off,
+            on: crate::model::events::Kind::ALL.to_vec(),
+        }
+    }
+}
+
+impl Alerts {
+    pub fn alerts_on(&self, kind: crate::model::events::Kind) -> bool {
+        self.on.contains(&kind)
+    }
+}
+
+/// The escape sequence of a desktop notification: OSC 9 (iTerm2, Windows Terminal, ConEmu,
+/// WezTerm, kitty) or OSC 777 (foot, Ghostty, rxvt-unicode, VTE terminals). Terminals that know
+/// neither ignore them; inside tmux they need `allow-passthrough`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Desktop {
+    #[default]
+    Off,
+    Osc9,
+    Osc777,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub scope: Scope,
+    pub alerts: Alerts,
     pub profiles: std::collections::BTreeMap<String, ProfileSettings>,
     pub safety: Safety,
     pub budgets: Budgets,
@@ -260,6 +302,7 @@ struct File {
     budget: BudgetFile,
     source: Vec<crate::sources::SourceEntry>,
     release: Vec<ReleaseDef>,
+    alerts: Alerts,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -436,6 +479,7 @@ impl Config {
         })?;
         Ok(Self {
             scope: file.scope,
+            alerts: file.alerts,
             profiles: file.profiles,
             safety: file.safety,
             budgets,
@@ -486,6 +530,39 @@ mod tests {
         let text = error.to_string();
         assert!(text.starts_with("c.toml: line 3:"), "{text}");
         assert!(text.contains("servicez"), "{text}");
+    }
+
+    #[test]
+    fn alerts_take_the_bell_a_desktop_sequence_and_kinds_and_refuse_the_unknown() {
+        let config = Config::parse(
+            Path::new("c.toml"),
+            "[alerts]\nbell = false\ndesktop = \"osc777\"\non = [\"gate_waiting\", \"rolled_back\"]\n",
+        )
+        .expect("valid");
+        assert!(!config.alerts.bell);
+        assert_eq!(config.alerts.desktop, Desktop::Osc777);
+        assert!(
+            config
+                .alerts
+                .alerts_on(crate::model::events::Kind::RolledBack)
+        );
+        assert!(
+            !config
+                .alerts
+                .alerts_on(crate::model::events::Kind::ReadyWait)
+        );
+        assert_eq!(Config::default().alerts, Alerts::default());
+        for (bad, named) in [
+            ("[alerts]\ndesktop = \"osc10\"\n", "osc10"),
+            ("[alerts]\n\non = [\"gate\"]\n", "gate"),
+            ("[alerts]\nbel = true\n", "bel"),
+        ] {
+            let text = Config::parse(Path::new("c.toml"), bad)
+                .expect_err(bad)
+                .to_string();
+            assert!(text.starts_with("c.toml: line "), "{text}");
+            assert!(text.contains(named), "{text}");
+        }
     }
 
     #[test]

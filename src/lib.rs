@@ -16,6 +16,7 @@ pub mod sources;
 pub mod status;
 pub mod sync;
 pub mod ui;
+pub mod watch;
 
 /// What the property tests share: `default` cases each, or `PROPTEST_CASES` for a longer
 /// hunt, and no regression files written into the tree (a failure's input goes into a

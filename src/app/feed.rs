@@ -58,6 +58,9 @@ pub struct Feed {
     /// When the stages and traffic steps of ECS service deployments were first seen: what
     /// their countdowns are estimated from.
     pub seen: Observed,
+    /// The events its snapshots brought so far; `None` until the first lands, unless given
+    /// (`cutover watch` loads the last run's).
+    pub events: Option<crate::model::events::Tracker>,
 }
 
 /// What a hot refresh did to a feed.
@@ -81,6 +84,7 @@ impl Feed {
             budgets: Vec::new(),
             hot_while_cold: Vec::new(),
             seen: Observed::default(),
+            events: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub enum Action {
     Quit,
     /// Go to a list screen.
     Screen(View),
+    /// The notifications: what the refreshes brought that needs a person.
+    Notices,
     /// Mark the row for an action on many.
     Mark,
     /// Sort the list by its next column (`o`), or the other way (`O`).
@@ -247,6 +249,12 @@ pub const BINDINGS: &[Binding] = &[
         ("1-6", "the six screens"),
         ("1-6", "screens"),
         Screens::Lists,
+    ),
+    shown(
+        &[(key('N'), Action::Notices)],
+        ("N", "notifications: gates, failures, pauses"),
+        ("N", "notices"),
+        Screens::Only(&[View::Overview]),
     ),
     shown(
         &[(key('r'), Action::Refresh)],

@@ -3,6 +3,7 @@
 //! back as messages — so everything here is tested without a terminal or a network.
 
 pub mod actions;
+pub mod alerts;
 pub mod feed;
 pub mod gates;
 pub mod keymap;
@@ -163,6 +164,8 @@ pub enum Mode {
         selected: usize,
     },
     Help,
+    /// `N`: the notifications, newest first.
+    Notices,
     /// An action's dialog: input, the fresh-state check, confirmation, sending, the result.
     Dialog(actions::Dialog),
 }
@@ -204,6 +207,8 @@ pub struct App {
     /// Rows marked with space, for actions on many at once, with their sources: bulk
     /// approve takes the pipelines, bulk rollback the deployments.
     pub marks: std::collections::BTreeSet<(FeedId, Subject)>,
+    /// The notification area: what the refreshes brought that needs a person.
+    pub alerts: alerts::Alerts,
 }
 
 /// A thing the console shows on its own screen, marks and acts on, by kind. Typed, so that
@@ -333,6 +338,7 @@ impl App {
             drawn_at: 0,
             message: None,
             marks: std::collections::BTreeSet::new(),
+            alerts: alerts::Alerts::default(),
         }
     }
 
@@ -388,9 +394,10 @@ impl App {
     }
 
     /// The lines under the header that tell trouble: one per source in trouble, three at
-    /// most.
+    /// most, and the newest notification not yet read.
     pub fn trouble_lines(&self) -> u16 {
-        u16::try_from(self.troubles().len().min(3)).unwrap_or(3)
+        let notice = u16::from(self.alerts.newest_unread().is_some());
+        u16::try_from(self.troubles().len().min(3)).unwrap_or(3) + notice
     }
 
     /// The terminal rows left to the screens' lists: the lines under the header take theirs

@@ -61,8 +61,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 return Vec::new();
             };
             f.budgets_read(budgets);
+            let failed = result.as_ref().err().cloned();
             if f.snapshot_taken(at, result) {
+                super::alerts::observe(&mut app.feeds, &mut app.alerts, feed);
                 clamp(app);
+            }
+            if let Some(error) = failed {
+                let when =
+                    super::alerts::data_now(&app.feeds[feed], app.now, app.context.clock_rate);
+                super::alerts::refresh_failed(&mut app.feeds, &mut app.alerts, feed, &error, when);
             }
             app.dirty = true;
             Vec::new()
@@ -93,9 +100,18 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 return Vec::new();
             };
             let budgets_changed = f.budgets_read(budgets);
+            let lost = update.errors.iter().find(|e| e.is_fatal()).cloned();
             let landed = f.hot_refreshed(at, *update, server_time);
             if budgets_changed || landed.changed || landed.failed {
                 app.dirty = true;
+            }
+            if landed.changed {
+                super::alerts::observe(&mut app.feeds, &mut app.alerts, feed);
+            }
+            if let Some(error) = lost {
+                let when =
+                    super::alerts::data_now(&app.feeds[feed], app.now, app.context.clock_rate);
+                super::alerts::refresh_failed(&mut app.feeds, &mut app.alerts, feed, &error, when);
             }
             if landed.arrived {
                 clamp(app);
@@ -215,7 +231,7 @@ fn clamp(app: &mut App) {
 fn key_pressed(app: &mut App, key: KeyEvent) -> Vec<Command> {
     match app.mode.clone() {
         Mode::Dialog(dialog) => return super::actions::key(app, dialog, key),
-        Mode::Help => app.mode = Mode::Normal,
+        Mode::Help | Mode::Notices => app.mode = Mode::Normal,
         Mode::Filter => match key.code {
             KeyCode::Esc => {
                 app.screen_mut().filter.clear();
@@ -329,6 +345,10 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Help => app.mode = Mode::Help,
+        Action::Notices => {
+            app.alerts.read();
+            app.mode = Mode::Notices;
+        }
         Action::Refresh => {
             // Due at once: the next tick asks for it.
             for feed in &mut app.feeds {

@@ -142,9 +142,9 @@ fn argv(words: Vec<String>) -> impl Strategy<Value = Vec<String>> {
 /// What the program checks after clap, for the command parsed.
 fn check_parsed(cli: Cli, dialog: &str) -> Result<(), TestCaseError> {
     let console = &cli.console;
-    prop_assert!((1..=300).contains(&console.hot_seconds));
-    prop_assert!((1..=600).contains(&console.warm_seconds));
-    prop_assert!((5..=3600).contains(&console.cold_seconds));
+    prop_assert!((1..=300).contains(&console.refresh.hot_seconds));
+    prop_assert!((1..=600).contains(&console.refresh.warm_seconds));
+    prop_assert!((5..=3600).contains(&console.refresh.cold_seconds));
     prop_assert!(console.demo_speed > 0.0 && console.demo_speed <= 100_000.0);
     match cli.command {
         Some(Command::Sim(args)) => {

@@ -2,16 +2,17 @@
 //! error, panic and SIGTERM), the AWS clients (or the embedded simulator), and runs the loop.
 //! It must not hold screen logic.
 
+pub mod notify;
 pub mod runtime;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, EventStream};
 
 use crate::app::runner::Runner;
-use crate::app::{App, Context, Intervals, Origin};
+use crate::app::{App, Context, Origin};
 use crate::aws::{Clients, ConnectOptions, connect};
 use crate::cli::{ConsoleArgs, GlobalArgs};
 use crate::config::Config;
@@ -78,11 +79,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
         clock_rate: if demo.is_some() { args.demo_speed } else { 1.0 },
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
-    let intervals = Intervals {
-        hot: Duration::from_secs(args.hot_seconds),
-        warm: Duration::from_secs(args.warm_seconds),
-        cold: Duration::from_secs(args.cold_seconds),
-    };
+    let intervals = args.refresh.intervals();
     let names: Vec<&str> = origins.iter().map(|o| o.label.as_str()).collect();
     tracing::info!(demo = context.demo, sources = ?names, log = ?log, "console starting");
     let started = Instant::now();
@@ -111,6 +108,16 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
         let mut app = App::over(context, origins, intervals);
         let size = terminal.size().unwrap_or_default();
         app.height = size.height;
+        // The bell and desktop notifications go to the terminal between frames.
+        let alerts = config.alerts.clone();
+        let mut notify = |events: &[crate::model::events::Event]| {
+            use std::io::Write;
+            let text = notify::sequences(&alerts, events);
+            if !text.is_empty() {
+                let mut out = std::io::stdout();
+                let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            }
+        };
         let outcome = runtime::run(
             &mut terminal,
             &mut app,
@@ -118,6 +125,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
             rx,
             EventStream::new(),
             started,
+            &mut notify,
         )
         .await;
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -129,7 +137,7 @@ pub fn run(args: &ConsoleArgs, global: &GlobalArgs) -> Result<()> {
 }
 
 /// How to reach `source`: the demo's simulator, else its profile and region.
-fn connect_options(
+pub(crate) fn connect_options(
     source: &SourceSpec,
     demo: Option<&SimHandle>,
     global: &GlobalArgs,
@@ -158,7 +166,7 @@ fn connect_options(
 
 /// Each source as connected, under its name and its profile's rules. One source keeps the
 /// header's old form (`profile/region`); several are told apart by their names.
-fn origins(
+pub(crate) fn origins(
     sources: &[SourceSpec],
     clients: &[Clients],
     demo: bool,

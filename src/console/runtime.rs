@@ -1,5 +1,6 @@
 //! The loop that owns the state: messages from finished commands first, then input, then the
-//! clock; draw only when something changed and no message waits. The input stream is a
+//! clock; draw only when something changed and no message waits; the events each message
+//! brought handed to `notify` (the bell, a desktop notification). The input stream is a
 //! parameter, so a test can script keys. It lives here, where `app` and `ui` are composed, so
 //! that `ui` reads `app` and `app` never reaches back into `ui`.
 
@@ -23,6 +24,7 @@ pub async fn run<B, I>(
     mut messages: UnboundedReceiver<Msg>,
     mut input: I,
     started: Instant,
+    notify: &mut dyn FnMut(&[crate::model::events::Event]),
 ) -> std::io::Result<()>
 where
     B: Backend,
@@ -60,6 +62,10 @@ where
         };
         for command in update(app, msg) {
             runner.run(command);
+        }
+        let events = app.alerts.take_outbox();
+        if !events.is_empty() {
+            notify(&events);
         }
     }
     Ok(())

@@ -58,9 +58,36 @@ pub fn human_duration(seconds: i64) -> String {
     }
 }
 
+/// `90s`, `30m`, `2h`, `1d`: a span a person types, in seconds; `None` when it is not one
+/// (no unit, an unknown unit, a negative or overflowing count).
+pub fn parse_span(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let unit = text.chars().last().filter(char::is_ascii_alphabetic)?;
+    let count: i64 = text[..text.len() - 1].parse().ok().filter(|c| *c >= 0)?;
+    let per = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    count.checked_mul(per)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_read_with_their_unit() {
+        assert_eq!(parse_span("90s"), Some(90));
+        assert_eq!(parse_span("30m"), Some(1800));
+        assert_eq!(parse_span(" 2h"), Some(7200));
+        assert_eq!(parse_span("1d"), Some(86_400));
+        for bad in ["", "m", "30", "30x", "-5m", "1.5h", "99999999999999999d"] {
+            assert_eq!(parse_span(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn durations_read_at_a_glance() {

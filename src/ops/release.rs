@@ -68,17 +68,8 @@ pub fn parse_since(text: &str) -> Result<Since, OpError> {
     if text.len() < 2 {
         return Err(wrong());
     }
-    if let Some(unit) = text.chars().last().filter(char::is_ascii_alphabetic)
-        && let Ok(count) = text[..text.len() - 1].parse::<i64>()
-    {
-        let seconds = match unit {
-            's' => count,
-            'm' => count * 60,
-            'h' => count * 3600,
-            'd' => count * 86_400,
-            _ => return Err(wrong()),
-        };
-        if !(0..=SINCE_LIMIT_SECONDS).contains(&seconds) {
+    if let Some(seconds) = crate::model::time::parse_span(text) {
+        if seconds > SINCE_LIMIT_SECONDS {
             return Err(OpError::Invalid(format!(
                 "--since {text}: cutover reads the last 24 hours' deployments; give at most 24h"
             )));

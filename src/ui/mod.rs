@@ -31,10 +31,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Paragraph::new(header_line(app, &theme)).style(theme.header),
         header,
     );
-    if !troubles.is_empty() {
-        // One line per source in trouble, each naming its source when there are several.
-        let lines: Vec<Line> = troubles
+    let notice = widgets::notices::line(app, &theme);
+    if !troubles.is_empty() || notice.is_some() {
+        // One line per source in trouble, each naming its source when there are several;
+        // then the newest notification not yet read.
+        let mut lines: Vec<Line> = troubles
             .iter()
+            .take(3)
             .map(|(feed, gap)| {
                 let mut line = widgets::trouble::line(gap, &theme);
                 if app.several() {
@@ -44,6 +47,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 line
             })
             .collect();
+        lines.extend(notice);
         frame.render_widget(Paragraph::new(lines), banner);
     }
     let screen = app.screen();
@@ -79,6 +83,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new(footer_line(app, &theme)), footer);
     match &app.mode {
         Mode::Help => help(frame, body, &theme, app),
+        Mode::Notices => widgets::notices::draw_list(frame, body, app, &theme),
         Mode::Palette { input, selected } => palette(frame, body, app, input, *selected, &theme),
         Mode::Dialog(dialog) => views::dialog::draw(frame, body, dialog, &theme),
         Mode::Normal | Mode::Filter => {}

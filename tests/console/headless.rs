@@ -81,7 +81,15 @@ async fn the_loop_draws_the_first_snapshot_answers_scripted_keys_and_quits() {
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).expect("terminal");
     tokio::time::timeout(
         std::time::Duration::from_secs(60),
-        runtime::run(&mut terminal, &mut app, &runner, messages, input, started),
+        runtime::run(
+            &mut terminal,
+            &mut app,
+            &runner,
+            messages,
+            input,
+            started,
+            &mut |_| {},
+        ),
     )
     .await
     .expect("the loop ends")

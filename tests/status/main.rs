@@ -22,6 +22,7 @@ mod native_status;
 mod release_act;
 mod release_rev;
 mod sources;
+mod watch;
 mod whole;
 
 use cutover::aws::{Clients, ConnectOptions, connect};

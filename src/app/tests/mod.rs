@@ -25,7 +25,7 @@ fn pipeline(name: &str) -> Pipeline {
 }
 
 /// A small fleet: one approval waiting, one deployment in flight, two pipelines.
-fn fleet() -> Snapshot {
+pub(super) fn fleet() -> Snapshot {
     Snapshot {
         taken_at: Timestamp(60_000),
         pipelines: vec![pipeline("ledger-release"), pipeline("billing-release")],
@@ -68,7 +68,7 @@ fn source() -> Source {
     }
 }
 
-fn app_with_fleet() -> App {
+pub(super) fn app_with_fleet() -> App {
     app_with(fleet())
 }
 
@@ -104,7 +104,7 @@ pub(super) fn ops_of(ops: &[(super::FeedId, crate::ops::Op)]) -> Vec<crate::ops:
     ops.iter().map(|(_, op)| op.clone()).collect()
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Command> {
     update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
@@ -508,6 +508,7 @@ fn a_click_selects_the_row_under_it_and_the_wheel_moves() {
 }
 
 mod actions;
+mod alerts;
 mod gates;
 
 #[test]

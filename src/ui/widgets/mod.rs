@@ -1,4 +1,5 @@
 //! Reusable pieces of screens.
 
+pub mod notices;
 pub mod split_bar;
 pub mod trouble;
