@@ -93,6 +93,7 @@ impl Cli {
                 [AWS, SCOPE, &["read_only"]].concat(),
                 "it serves a simulator and reads no AWS account",
             ),
+            Some(Command::Wait(_)) => (SCOPE.to_vec(), "it follows the one deployment it is given"),
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
@@ -200,6 +201,26 @@ impl RefreshArgs {
     }
 }
 
+/// `cutover wait`: one deployment followed to a goal.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// A CodeDeploy deployment id (d-XXXXXXXXX) or an ECS service deployment ARN.
+    #[arg(value_name = "DEPLOYMENT|ARN")]
+    pub target: String,
+    /// `ready`: green is up and took test traffic, production is next (CodeDeploy: Ready or
+    /// production moving; ECS: past TEST_TRAFFIC_SHIFT; a rolling deployment when done).
+    /// `done`: it succeeded. `stage:NAME`: the lifecycle event (AfterAllowTestTraffic) or
+    /// ECS stage (POST_TEST_TRAFFIC_SHIFT) has started.
+    #[arg(long = "for", value_name = "GOAL")]
+    pub goal: String,
+    /// Give up after this long (90s, 30m, 2h): exit 124.
+    #[arg(long, value_name = "SPAN", default_value = "30m")]
+    pub timeout: String,
+    /// Seconds between reads.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub every: u64,
+}
+
 /// `cutover watch`: the refresh without a screen, an event a line.
 #[derive(Debug, Args)]
 pub struct WatchArgs {
@@ -257,6 +278,9 @@ pub enum Command {
     /// waiting, a deployment failed or rolled back, a Ready wait, a pause hook, lost
     /// credentials) once; `--exec` runs a command for each.
     Watch(WatchArgs),
+    /// Follow one deployment until it is ready, done or at a stage: exit 0 there, 1 when it
+    /// failed, stopped or rolled back, 124 on timeout.
+    Wait(WaitArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.

@@ -16,6 +16,7 @@ pub mod sources;
 pub mod status;
 pub mod sync;
 pub mod ui;
+pub mod wait;
 pub mod watch;
 
 /// What the property tests share: `default` cases each, or `PROPTEST_CASES` for a longer

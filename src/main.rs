@@ -13,6 +13,7 @@ fn main() -> Result<()> {
         Some(Command::Sim(args)) => run_sim(&args),
         Some(Command::Status(args)) => run_status(&args, &cli.global),
         Some(Command::Release(args)) => run_release(&args, &cli.global),
+        Some(Command::Wait(args)) => std::process::exit(cutover::wait::run(&args, &cli.global)),
         Some(Command::Watch(args)) => std::process::exit(cutover::watch::run(&args, &cli.global)?),
         None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {

@@ -36,7 +36,7 @@ pub struct Reach {
 
 /// How an action from the command line reaches AWS: a few calls at once, reads within the
 /// config file's budgets. Its mutation goes through these clients `without_retries`.
-pub(super) fn to_act(
+pub(crate) fn to_act(
     profile: Option<String>,
     region: Option<String>,
     endpoint_url: Option<String>,

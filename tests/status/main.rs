@@ -10,6 +10,7 @@
 mod common;
 
 mod budget;
+mod child;
 mod command;
 mod economy;
 mod faults;
@@ -22,6 +23,7 @@ mod native_status;
 mod release_act;
 mod release_rev;
 mod sources;
+mod wait;
 mod watch;
 mod whole;
 

@@ -6,14 +6,13 @@
 //! JSON, and handed once to `--exec`; a restart on the same state replays none of them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use cutover::sim::SimOptions;
 use cutover::sim::world::codedeploy::LifecycleEventName;
 
+use crate::child::Running;
 use crate::common::{Sim, options};
-use crate::sources::CONFIG_HOME;
 
 /// The lab world: one gated pipeline (web-release) deploying lab/web, automatic rollback on.
 async fn lab() -> Sim {
@@ -27,54 +26,29 @@ async fn lab() -> Sim {
     .await
 }
 
-/// A watch process, killed when dropped: a failing test leaves none behind (it would hold
-/// what the test's parent holds open).
-struct Running(Child);
-
-impl Running {
-    fn stop(mut self) {
-        self.0.kill().expect("stop the watch");
-        self.0.wait().expect("stopped");
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `cutover watch --json --exec …` on `sim`, writing to files in `dir`.
 fn watch(sim: &Sim, dir: &Path, run: &str) -> Running {
     let out = std::fs::File::create(dir.join(format!("{run}.out"))).expect("stdout file");
     let err = std::fs::File::create(dir.join(format!("{run}.err"))).expect("stderr file");
     let exec = format!("cat >> '{}'", dir.join("exec.jsonl").display());
-    Command::new(env!("CARGO_BIN_EXE_cutover"))
-        .args(["watch", "--json", "--exec", &exec, "--state"])
-        .arg(dir.join("state.json"))
-        .args([
-            "--hot-seconds",
-            "1",
-            "--warm-seconds",
-            "1",
-            "--cold-seconds",
-            "5",
-        ])
-        .args(["--endpoint-url", &sim.endpoint(), "--region", "eu-west-1"])
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "secret")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("XDG_CONFIG_HOME", CONFIG_HOME)
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .map(Running)
-        .expect("cutover watch starts")
+    let state = dir.join("state.json");
+    let args = [
+        "watch",
+        "--json",
+        "--exec",
+        &exec,
+        "--state",
+        state.to_str().expect("a path"),
+        "--hot-seconds",
+        "1",
+        "--warm-seconds",
+        "1",
+        "--cold-seconds",
+        "5",
+        "--region",
+        "eu-west-1",
+    ];
+    Running::start(sim, &args, out, err)
 }
 
 /// The JSON objects of a file of lines.
