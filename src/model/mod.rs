@@ -9,6 +9,7 @@ pub mod carry;
 pub mod deploy;
 pub mod ecs;
 pub mod elb;
+pub mod evidence;
 pub mod observed;
 pub mod pipeline;
 pub mod progress;
