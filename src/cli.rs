@@ -88,6 +88,10 @@ impl Cli {
                 [AWS, SCOPE, &["read_only"]].concat(),
                 "it serves a simulator and reads no AWS account",
             ),
+            Some(Command::Evidence(_)) => (
+                SCOPE.to_vec(),
+                "it reads the one decision its target names",
+            ),
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
@@ -180,6 +184,10 @@ pub enum Command {
     /// NAME, or the pipelines at one commit (`rev:9cfbd65`), its pipelines' gates and its
     /// services' deployments and health; every release at a glance without NAME.
     Release(ReleaseArgs),
+    /// The evidence beside a decision (a manual approval, a deployment in Ready, an ECS
+    /// pause hook): what changes between the task definitions, the source revision, the
+    /// health of what was already deployed. It only reads.
+    Evidence(crate::evidence::Args),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.

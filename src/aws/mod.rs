@@ -9,10 +9,12 @@ pub mod codepipeline;
 pub mod ecs;
 pub mod elbv2;
 pub mod error;
+pub mod evidence;
 pub mod hot;
 pub mod revisions;
 pub mod service_deployments;
 pub mod snapshot;
+pub mod task_definitions;
 #[cfg(test)]
 mod surprises;
 mod throttles;

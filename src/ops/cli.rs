@@ -125,6 +125,10 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
         for line in &plan.summary {
             eprintln!("{line}");
         }
+        // The evidence beside the decision; a line saying why when it cannot be read.
+        for line in crate::evidence::plan_lines(&clients, &plan.call).await {
+            eprintln!("{line}");
+        }
         confirm(&op.confirmation(&plan.typed_name, protected), args)?;
         let outcome = execute(&once, &plan, &audit, &who, &|line: &str| {
             eprintln!("{line}");
