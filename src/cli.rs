@@ -88,10 +88,9 @@ impl Cli {
                 [AWS, SCOPE, &["read_only"]].concat(),
                 "it serves a simulator and reads no AWS account",
             ),
-            Some(Command::Evidence(_)) => (
-                SCOPE.to_vec(),
-                "it reads the one decision its target names",
-            ),
+            Some(Command::Evidence(_)) => {
+                (SCOPE.to_vec(), "it reads the one decision its target names")
+            }
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",

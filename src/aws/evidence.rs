@@ -69,11 +69,7 @@ pub async fn read_around(c: &Clients, point: &Point) -> Result<Snapshot, AwsErro
 }
 
 /// The pipeline and the deployment groups of its deploy actions; the services to read.
-async fn read_gate(
-    c: &Clients,
-    s: &mut Snapshot,
-    name: &str,
-) -> Result<Vec<ServiceRef>, AwsError> {
+async fn read_gate(c: &Clients, s: &mut Snapshot, name: &str) -> Result<Vec<ServiceRef>, AwsError> {
     let (pipeline, errors) = codepipeline::pipeline(c, name).await?;
     s.gaps.extend(errors.iter().map(AwsError::to_gap));
     let targets: BTreeSet<(String, String)> = pipeline
@@ -105,11 +101,7 @@ fn group_services(s: &Snapshot) -> Vec<ServiceRef> {
 }
 
 /// The deployment with its AppSpec, its group and its ECS target (task sets by label).
-async fn read_ready(
-    c: &Clients,
-    s: &mut Snapshot,
-    id: &str,
-) -> Result<Vec<ServiceRef>, AwsError> {
+async fn read_ready(c: &Clients, s: &mut Snapshot, id: &str) -> Result<Vec<ServiceRef>, AwsError> {
     let Some(mut d) = codedeploy::deployments(c, &[id.to_owned()])
         .await?
         .into_iter()
@@ -117,8 +109,7 @@ async fn read_ready(
     else {
         return Ok(Vec::new());
     };
-    match codedeploy::groups(c, &d.application, std::slice::from_ref(&d.deployment_group)).await
-    {
+    match codedeploy::groups(c, &d.application, std::slice::from_ref(&d.deployment_group)).await {
         Ok(groups) => s.deployment_groups.extend(groups),
         Err(e) => s.gaps.push(e.to_gap()),
     }
@@ -126,8 +117,7 @@ async fn read_ready(
     if let Some(service) = services.first()
         && d.status.has_started()
     {
-        match codedeploy::target(c, id, &format!("{}:{}", service.cluster, service.service)).await
-        {
+        match codedeploy::target(c, id, &format!("{}:{}", service.cluster, service.service)).await {
             Ok(target) => d.target = target,
             Err(e) => s.gaps.push(e.to_gap()),
         }
@@ -137,11 +127,7 @@ async fn read_ready(
 }
 
 /// The service deployment and the revisions it moves between.
-async fn read_hook(
-    c: &Clients,
-    s: &mut Snapshot,
-    arn: &str,
-) -> Result<Vec<ServiceRef>, AwsError> {
+async fn read_hook(c: &Clients, s: &mut Snapshot, arn: &str) -> Result<Vec<ServiceRef>, AwsError> {
     let Some(d) = service_deployments::describe(c, &[arn.to_owned()])
         .await?
         .into_iter()
@@ -166,9 +152,11 @@ async fn read_hook(
 
 /// The services, and the target health of their target groups.
 async fn read_services(c: &Clients, s: &mut Snapshot, services: Vec<ServiceRef>) {
-    let reads = join_all(services.iter().map(|r| {
-        ecs::describe_services(c, &r.cluster, std::slice::from_ref(&r.service))
-    }))
+    let reads = join_all(
+        services
+            .iter()
+            .map(|r| ecs::describe_services(c, &r.cluster, std::slice::from_ref(&r.service))),
+    )
     .await;
     for read in reads {
         match read {

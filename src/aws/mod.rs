@@ -14,9 +14,9 @@ pub mod hot;
 pub mod revisions;
 pub mod service_deployments;
 pub mod snapshot;
-pub mod task_definitions;
 #[cfg(test)]
 mod surprises;
+pub mod task_definitions;
 mod throttles;
 
 use std::sync::{Arc, Mutex};

@@ -142,8 +142,14 @@ fn a_gate_compares_what_test_runs_with_production_and_shows_the_commit_and_healt
     let e = evidence_of(&lab, &TaskDefinitionCache::default(), "web-promotion");
     let running = e.running.as_ref().expect("production now");
     let next = e.next.as_ref().expect("what test runs");
-    assert_eq!(running.service.as_ref().map(|s| s.service.as_str()), Some("web"));
-    assert_eq!(next.service.as_ref().map(|s| s.service.as_str()), Some("web-test"));
+    assert_eq!(
+        running.service.as_ref().map(|s| s.service.as_str()),
+        Some("web")
+    );
+    assert_eq!(
+        next.service.as_ref().map(|s| s.service.as_str()),
+        Some("web-test")
+    );
     assert!(next.task_definition.contains(":task-definition/web-test:"));
     let (fields, env, secrets) = changed(&e, "web");
     assert_eq!(fields.len(), 1, "only the image differs: {fields:?}");
@@ -152,17 +158,29 @@ fn a_gate_compares_what_test_runs_with_production_and_shows_the_commit_and_healt
     assert!(env.contains("removed: [\"OLD_FLAG\"]"), "{env}");
     assert!(env.contains("changed: [\"DB_URL\"]"), "{env}");
     assert!(secrets.contains("added: [\"API_KEY\"]"), "{secrets}");
-    assert_eq!(e.source.as_ref().map(|c| c.id.as_str()), Some(commit.as_str()));
+    assert_eq!(
+        e.source.as_ref().map(|c| c.id.as_str()),
+        Some(commit.as_str())
+    );
     let health = e.health.as_ref().expect("the test service's health");
     assert_eq!(health.service.service, "web-test");
     assert_eq!((health.running, health.desired), (2, 2));
     assert_eq!(health.targets, Some((2, 2)));
 
     let text = ok(&lab.run(&["evidence", "web-promotion/Approval/ApproveProduction"]));
-    assert!(text.contains(&format!("web  image  web:1.4.2 → web:{tag}")), "{text}");
-    assert!(text.contains("web  env  + FEATURE_X  − OLD_FLAG  ~ DB_URL"), "{text}");
+    assert!(
+        text.contains(&format!("web  image  web:1.4.2 → web:{tag}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("web  env  + FEATURE_X  − OLD_FLAG  ~ DB_URL"),
+        "{text}"
+    );
     assert!(text.contains("web  secrets  + API_KEY"), "{text}");
-    assert!(text.contains("health    lab/web-test  2/2 running · 2/2 targets healthy"), "{text}");
+    assert!(
+        text.contains("health    lab/web-test  2/2 running · 2/2 targets healthy"),
+        "{text}"
+    );
     let json = ok(&lab.run(&["evidence", "web-promotion", "--json"]));
     let document: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(document["point"]["kind"], "gate");
@@ -171,7 +189,10 @@ fn a_gate_compares_what_test_runs_with_production_and_shows_the_commit_and_healt
     let approve = lab.run(&["approve", "web-promotion", "--comment", "ok", "--yes"]);
     ok(&approve);
     let plan = stderr(&approve);
-    assert!(plan.contains("  web  env  + FEATURE_X  − OLD_FLAG  ~ DB_URL"), "{plan}");
+    assert!(
+        plan.contains("  web  env  + FEATURE_X  − OLD_FLAG  ~ DB_URL"),
+        "{plan}"
+    );
     no_value_in(&[&text, &json, &plan]);
 }
 
@@ -182,7 +203,10 @@ fn a_ready_deployment_compares_blue_with_the_replacement_reading_each_revision_o
         &lab,
         "api",
         "111122223333.dkr.ecr.eu-west-1.amazonaws.com/api:2.0.0",
-        &[("DB_URL", "postgres://new-db.internal/api"), ("RETRIES", "3")],
+        &[
+            ("DB_URL", "postgres://new-db.internal/api"),
+            ("RETRIES", "3"),
+        ],
     );
     let content = format!(
         "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{replacement}\"\n        LoadBalancerInfo:\n          ContainerName: \"api\"\n          ContainerPort: 80\n"
@@ -206,12 +230,17 @@ fn a_ready_deployment_compares_blue_with_the_replacement_reading_each_revision_o
             .expect("an id")
             .to_owned()
     });
-    lab.until(1800, |w| w.deployments[&id].status == DeploymentStatus::Ready);
+    lab.until(1800, |w| {
+        w.deployments[&id].status == DeploymentStatus::Ready
+    });
 
     let cache = TaskDefinitionCache::default();
     let before = lab.count("ecs:DescribeTaskDefinition");
     let e = evidence_of(&lab, &cache, &id);
-    assert_eq!(e.running.as_ref().map(|s| s.label.as_str()), Some("original (blue)"));
+    assert_eq!(
+        e.running.as_ref().map(|s| s.label.as_str()),
+        Some("original (blue)")
+    );
     assert_eq!(
         e.next.as_ref().map(|s| s.task_definition.as_str()),
         Some(replacement.as_str())
@@ -222,7 +251,11 @@ fn a_ready_deployment_compares_blue_with_the_replacement_reading_each_revision_o
     assert!(env.contains("added: [\"RETRIES\"]"), "{env}");
     assert!(env.contains("removed: [\"TIMEOUT_MS\"]"), "{env}");
     assert!(env.contains("changed: [\"DB_URL\"]"), "{env}");
-    assert_eq!(e.diff.as_ref().map(|d| d.task.len()), Some(1), "memory 512 → 1024");
+    assert_eq!(
+        e.diff.as_ref().map(|d| d.task.len()),
+        Some(1),
+        "memory 512 → 1024"
+    );
     assert_eq!(lab.count("ecs:DescribeTaskDefinition") - before, 2);
     // Read again with the same cache (a clone of it, as the console shares it): no call.
     let again = evidence_of(&lab, &cache.clone(), &id);
@@ -230,7 +263,10 @@ fn a_ready_deployment_compares_blue_with_the_replacement_reading_each_revision_o
     assert_eq!(lab.count("ecs:DescribeTaskDefinition") - before, 2);
 
     let text = ok(&lab.run(&["evidence", &id]));
-    assert!(text.contains("api  env  + RETRIES  − TIMEOUT_MS  ~ DB_URL"), "{text}");
+    assert!(
+        text.contains("api  env  + RETRIES  − TIMEOUT_MS  ~ DB_URL"),
+        "{text}"
+    );
     assert!(text.contains("task  memory 512 → 1024"), "{text}");
     let json = ok(&lab.run(&["evidence", &id, "--json"]));
     let reroute = lab.run(&["reroute", &id, "--yes"]);
@@ -255,16 +291,25 @@ fn a_pause_hook_compares_the_source_revision_with_the_target() {
         .shared()
         .with_world(|w| cutover::sim::engine::native::start(w, "lab", "pay", &target))
         .expect("a service deployment");
-    lab.until(1800, |w| w.service_deployments[&arn].waiting_hook().is_some());
+    lab.until(1800, |w| {
+        w.service_deployments[&arn].waiting_hook().is_some()
+    });
 
     let e = evidence_of(&lab, &TaskDefinitionCache::default(), &arn);
-    assert_eq!(e.running.as_ref().map(|s| s.label.as_str()), Some("source revision"));
+    assert_eq!(
+        e.running.as_ref().map(|s| s.label.as_str()),
+        Some("source revision")
+    );
     assert_eq!(
         e.next.as_ref().map(|s| s.task_definition.as_str()),
         Some(target.as_str())
     );
     let (fields, env, _) = changed(&e, "pay");
-    assert!(fields.iter().any(|f| f.0 == "image" && f.2.ends_with("/pay:3.1.0")));
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.0 == "image" && f.2.ends_with("/pay:3.1.0"))
+    );
     assert!(env.contains("changed: [\"PSP_URL\"]"), "{env}");
     assert!(e.unavailable.is_empty(), "{:?}", e.unavailable);
 
@@ -281,14 +326,26 @@ fn a_pause_hook_compares_the_source_revision_with_the_target() {
 #[test]
 fn evidence_of_nothing_that_matches_is_a_usage_error() {
     let lab = lab_of("evidence.toml");
-    refused(&lab.run(&["evidence", "no-such-pipeline"]), 2, "no pipeline named");
-    refused(&lab.run(&["evidence", "d-AAAAAAAAA"]), 2, "d-AAAAAAAAA was not read");
+    refused(
+        &lab.run(&["evidence", "no-such-pipeline"]),
+        2,
+        "no pipeline named",
+    );
+    refused(
+        &lab.run(&["evidence", "d-AAAAAAAAA"]),
+        2,
+        "d-AAAAAAAAA was not read",
+    );
     refused(
         &lab.run(&["evidence", "web-promotion"]),
         2,
         "no approval waits in web-promotion",
     );
-    refused(&lab.run(&["evidence", "web-promotion/Approval"]), 2, "is not PIPELINE");
+    refused(
+        &lab.run(&["evidence", "web-promotion/Approval"]),
+        2,
+        "is not PIPELINE",
+    );
     refused(
         &lab.run(&["evidence", "web-promotion", "--cluster", "lab"]),
         2,

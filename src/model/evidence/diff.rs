@@ -193,19 +193,19 @@ fn container(from: &Container, to: &Container) -> Option<ContainerDiff> {
         Some(to.image.clone()),
     );
     change(&mut fields, "cpu", number(from.cpu), number(to.cpu));
-    change(&mut fields, "memory", number(from.memory), number(to.memory));
+    change(
+        &mut fields,
+        "memory",
+        number(from.memory),
+        number(to.memory),
+    );
     change(
         &mut fields,
         "memory reservation",
         number(from.memory_reservation),
         number(to.memory_reservation),
     );
-    change(
-        &mut fields,
-        "ports",
-        joined(&from.ports),
-        joined(&to.ports),
-    );
+    change(&mut fields, "ports", joined(&from.ports), joined(&to.ports));
     change(
         &mut fields,
         "command",
@@ -272,7 +272,11 @@ mod tests {
             "512",
             vec![web(
                 "web:1.5.0",
-                &[("DB_URL", "postgres://b"), ("FEATURE_X", "on"), ("SAME", "x")],
+                &[
+                    ("DB_URL", "postgres://b"),
+                    ("FEATURE_X", "on"),
+                    ("SAME", "x"),
+                ],
             )],
         );
         let diff = Diff::between(&from, &to);
@@ -284,12 +288,14 @@ mod tests {
                 to: Some("512".into())
             }]
         );
-        let [ContainerDiff::Changed {
-            name,
-            fields,
-            environment,
-            secrets,
-        }] = diff.containers.as_slice()
+        let [
+            ContainerDiff::Changed {
+                name,
+                fields,
+                environment,
+                secrets,
+            },
+        ] = diff.containers.as_slice()
         else {
             panic!("one container changed: {diff:?}");
         };
@@ -300,7 +306,10 @@ mod tests {
         assert_eq!(environment.removed, ["OLD_FLAG"]);
         assert_eq!(environment.changed, ["DB_URL"]);
         assert!(secrets.is_empty());
-        assert!(!format!("{from:?}").contains("postgres"), "Debug hides values");
+        assert!(
+            !format!("{from:?}").contains("postgres"),
+            "Debug hides values"
+        );
     }
 
     #[test]

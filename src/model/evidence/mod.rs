@@ -136,7 +136,11 @@ impl Commit {
                 field(&["AuthorDisplayName", "AuthorName", "Author"]),
             )
         } else {
-            (summary.filter(|s| !s.is_empty()).map(str::to_owned), None, None)
+            (
+                summary.filter(|s| !s.is_empty()).map(str::to_owned),
+                None,
+                None,
+            )
         };
         Self {
             action: revision.action.clone(),

@@ -198,10 +198,13 @@ fn gate(
         ..Picked::default()
     };
     // The nearest deploy action before the gate's stage: the environment already deployed.
-    let earlier: Option<(&Stage, &Action)> = p.stages[..index]
-        .iter()
-        .rev()
-        .find_map(|st| st.actions.iter().rev().find(|a| deploys(a)).map(|a| (st, a)));
+    let earlier: Option<(&Stage, &Action)> = p.stages[..index].iter().rev().find_map(|st| {
+        st.actions
+            .iter()
+            .rev()
+            .find(|a| deploys(a))
+            .map(|a| (st, a))
+    });
     // The first deploy action after the gate (later in its stage, or in a later stage).
     let gate_stage = &p.stages[index];
     let later: Option<(&Stage, &Action)> = gate_stage
@@ -340,21 +343,24 @@ fn hook(s: &Snapshot, arn: &str) -> Result<Picked, NotFound> {
             d.sources.len()
         ));
     }
-    out.running = d.sources.first().and_then(|r| {
-        side(
-            "source revision".into(),
-            service,
-            definition(&r.arn),
-        )
-    });
+    out.running = d
+        .sources
+        .first()
+        .and_then(|r| side("source revision".into(), service, definition(&r.arn)));
     out.next = d
         .target
         .as_ref()
         .and_then(|r| side("target revision".into(), service, definition(&r.arn)));
     if out.running.is_none() || out.next.is_none() {
-        out.missing
-            .push(format!("the service revisions of {} were not read", d.service));
+        out.missing.push(format!(
+            "the service revisions of {} were not read",
+            d.service
+        ));
     }
     out.health = service.map(|svc| health(s, svc));
     Ok(out)
 }
+
+#[cfg(test)]
+#[path = "pick_tests.rs"]
+mod tests;

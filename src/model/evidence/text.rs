@@ -129,7 +129,10 @@ fn images<'a>(from: Option<&'a str>, to: Option<&'a str>) -> (&'a str, &'a str) 
 }
 
 fn health_lines(h: &Health, out: &mut Vec<String>) {
-    let mut line = format!("health    {}  {}/{} running", h.service, h.running, h.desired);
+    let mut line = format!(
+        "health    {}  {}/{} running",
+        h.service, h.running, h.desired
+    );
     if h.pending > 0 {
         line.push_str(&format!(", {} pending", h.pending));
     }
@@ -144,7 +147,11 @@ fn health_lines(h: &Health, out: &mut Vec<String>) {
             .flatten()
             .collect::<Vec<_>>()
             .join(": ");
-        out.push(format!("  {} {} {why}", t.id, t.state.as_str()).trim_end().to_owned());
+        out.push(
+            format!("  {} {} {why}", t.id, t.state.as_str())
+                .trim_end()
+                .to_owned(),
+        );
     }
 }
 

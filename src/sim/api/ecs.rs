@@ -603,9 +603,7 @@ fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
 
 fn task_json(world: &World, service: &Service, task: &Task) -> Value {
     let definition = world.task_definitions.get(&task.task_definition);
-    let container = definition.map_or(service.container_name.as_str(), |d| {
-        d.container_name()
-    });
+    let container = definition.map_or(service.container_name.as_str(), |d| d.container_name());
     let image = definition.map_or("", TaskDefinition::image);
     let attachment = format!("{}-eni", &task.id[..8.min(task.id.len())]);
     let stopped = task.status == TaskStatus::Stopped;
