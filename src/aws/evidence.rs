@@ -46,6 +46,11 @@ pub async fn gather(
 /// fails later than the first is a gap of the snapshot; the first failing is the error (a
 /// decision point that does not exist reads as an empty snapshot).
 pub async fn read_around(c: &Clients, point: &Point) -> Result<Snapshot, AwsError> {
+    // The joined reads make a large future; keep it on the heap, not the caller's stack.
+    Box::pin(read_point(c, point)).await
+}
+
+async fn read_point(c: &Clients, point: &Point) -> Result<Snapshot, AwsError> {
     let mut s = Snapshot {
         taken_at: c.server_time().unwrap_or(Timestamp(0)),
         source: c.source(),

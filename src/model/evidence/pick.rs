@@ -131,28 +131,24 @@ fn find_gate<'a>(
     named: Option<(&str, &str)>,
     execution: Option<&str>,
 ) -> Result<(usize, &'a Action, Option<String>), NotFound> {
-    let (stage, action, waiting_execution) = match named {
-        Some((stage, action)) => {
-            let waiting = p
-                .waiting_approvals()
-                .into_iter()
-                .find(|w| w.stage == stage && w.action == action)
-                .and_then(|w| w.execution_id);
-            (stage.to_owned(), action.to_owned(), waiting)
-        }
-        None => {
-            let waiting = p
-                .waiting_approvals()
-                .into_iter()
-                .find(|w| execution.is_none() || w.execution_id.as_deref() == execution)
-                .ok_or_else(|| {
-                    NotFound(format!(
-                        "no approval waits in {}: name one as {}/STAGE/ACTION",
-                        p.name, p.name
-                    ))
-                })?;
-            (waiting.stage, waiting.action, waiting.execution_id)
-        }
+    let waiting = p.waiting_approvals();
+    let (stage, action, waiting_execution) = if let Some((stage, action)) = named {
+        let execution = waiting
+            .into_iter()
+            .find(|w| w.stage == stage && w.action == action)
+            .and_then(|w| w.execution_id);
+        (stage.to_owned(), action.to_owned(), execution)
+    } else {
+        let first = waiting
+            .into_iter()
+            .find(|w| execution.is_none() || w.execution_id.as_deref() == execution)
+            .ok_or_else(|| {
+                NotFound(format!(
+                    "no approval waits in {}: name one as {}/STAGE/ACTION",
+                    p.name, p.name
+                ))
+            })?;
+        (first.stage, first.action, first.execution_id)
     };
     let index = p.stages.iter().position(|s| s.name == stage);
     let found = index.and_then(|i| {

@@ -63,7 +63,7 @@ fn action(
         category,
         provider: String::new(),
         run_order: 1,
-        configuration: Default::default(),
+        configuration: std::collections::BTreeMap::default(),
         deploys_to: deploys.map(|g| DeployTarget {
             application: "web".into(),
             deployment_group: g.into(),

@@ -12,6 +12,7 @@ use crate::sim::engine::native;
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
+use crate::sim::world::ecs::TaskDefinition;
 use crate::sim::world::native::{
     BlueGreen, HookTarget, ServiceDeployment, ServiceRevision, Status, Strategy,
 };
@@ -301,7 +302,7 @@ fn revision_json(world: &World, r: &ServiceRevision) -> Value {
     let mut load_balancer = json!({
         "targetGroupArn": r.target_group,
         "containerName": container,
-        "containerPort": definition.map_or(80, |d| d.container_port()),
+        "containerPort": definition.map_or(80, TaskDefinition::container_port),
     });
     if let Some(config) = service.and_then(|s| s.blue_green.as_ref()) {
         load_balancer["advancedConfiguration"] = advanced_json(config);
