@@ -8,8 +8,10 @@ use crate::aws::evidence::{gather, read_around};
 use crate::aws::task_definitions::TaskDefinitionCache;
 use crate::aws::{Clients, ConnectOptions, connect};
 use crate::model::evidence::{Evidence, Point};
-use crate::ops::Call;
-use crate::ops::cli::{EXIT_FAILED, EXIT_INVALID};
+
+/// As the action commands exit (`ops::cli`): AWS could not be read; bad input.
+const EXIT_FAILED: i32 = 1;
+const EXIT_INVALID: i32 = 2;
 
 /// `cutover evidence`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -21,36 +23,6 @@ pub struct Args {
     /// Print the evidence as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// `cutover evidence` from the command line: the global flags name one source; the exit
-/// code.
-pub fn main(args: &Args, global: &crate::cli::GlobalArgs) -> i32 {
-    let config = match crate::config::Config::load(global.aws.config.as_deref()) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("cutover evidence: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    let source = match global
-        .aws
-        .sources(&config)
-        .and_then(|s| crate::sources::one(s, "evidence reads"))
-    {
-        Ok(source) => source,
-        Err(why) => {
-            eprintln!("cutover evidence: {why}");
-            return EXIT_INVALID;
-        }
-    };
-    let reach = Reach {
-        profile: source.profile,
-        region: source.region,
-        endpoint_url: global.aws.endpoint_url.clone(),
-        budgets: Some(config.budgets),
-    };
-    run(&args.target, args.json, &reach)
 }
 
 /// Where `cutover evidence` reads: the global flags' one source.
@@ -71,25 +43,6 @@ pub enum Missing {
     Unreadable(String),
 }
 
-/// The decision an action's call answers, if it has evidence.
-pub fn point_of(call: &Call) -> Option<Point> {
-    match call {
-        Call::Approval(a) => Some(Point::Gate {
-            pipeline: a.pipeline.clone(),
-            stage: Some(a.stage.clone()),
-            action: Some(a.action.clone()),
-            execution_id: a.execution.clone(),
-        }),
-        Call::ContinueReady(d) => Some(Point::Ready {
-            deployment: d.deployment.clone(),
-        }),
-        Call::ContinueHook(h) => Some(Point::Hook {
-            deployment_arn: h.deployment.clone(),
-        }),
-        _ => None,
-    }
-}
-
 /// Reads around `point` and gathers its evidence.
 pub async fn read(
     c: &Clients,
@@ -105,12 +58,9 @@ pub async fn read(
 }
 
 /// The evidence lines of an action's plan, indented under it; a line saying why when it
-/// cannot be read, nothing for an action without evidence.
-pub async fn plan_lines(c: &Clients, call: &Call) -> Vec<String> {
-    let Some(point) = point_of(call) else {
-        return Vec::new();
-    };
-    let lines = match read(c, &TaskDefinitionCache::default(), &point).await {
+/// cannot be read.
+pub async fn plan_lines(c: &Clients, point: &Point) -> Vec<String> {
+    let lines = match read(c, &TaskDefinitionCache::default(), point).await {
         Ok(evidence) => evidence.lines(),
         Err(Missing::NotFound(why) | Missing::Unreadable(why)) => {
             vec![format!("evidence unavailable: {why}")]

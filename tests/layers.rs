@@ -29,17 +29,24 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("status", &["model", "sources"]),
     // A release gathered from the snapshots of its sources: no I/O.
     ("release", &["config", "model", "sources"]),
+    // The evidence beside a decision, read around it and printed: never an action.
+    ("evidence", &["aws", "config", "model"]),
     // `cli` parses arguments and picks a mode: the simulator's and `status`'s options, and
     // the verbs' subcommands, which each verb declares in its module.
     (
         "cli",
-        &["config", "ops", "release", "sim", "sources", "status"],
+        &[
+            "config", "evidence", "ops", "release", "sim", "sources", "status",
+        ],
     ),
     // Operator actions: never the argument parser, never the screen. An action over a
-    // release plans from its gathered members and acts in each member's source.
+    // release plans from its gathered members and acts in each member's source. A plan on
+    // the command line shows the evidence beside its decision.
     (
         "ops",
-        &["audit", "aws", "config", "model", "release", "sources"],
+        &[
+            "audit", "aws", "config", "evidence", "model", "release", "sources",
+        ],
     ),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
     // Releases are gathered from the feeds' snapshots, each feed named as a source.
