@@ -94,6 +94,9 @@ impl Cli {
                 "it serves a simulator and reads no AWS account",
             ),
             Some(Command::Wait(_)) => (SCOPE.to_vec(), "it follows the one deployment it is given"),
+            Some(Command::Evidence(_)) => {
+                (SCOPE.to_vec(), "it reads the one decision its target names")
+            }
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
@@ -281,6 +284,10 @@ pub enum Command {
     /// Follow one deployment until it is ready, done or at a stage: exit 0 there, 1 when it
     /// failed, stopped or rolled back, 124 on timeout.
     Wait(WaitArgs),
+    /// The evidence beside a decision (a manual approval, a deployment in Ready, an ECS
+    /// pause hook): what changes between the task definitions, the source revision, the
+    /// health of what was already deployed. It only reads.
+    Evidence(crate::evidence::Args),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.

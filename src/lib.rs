@@ -7,6 +7,7 @@ pub mod aws;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod evidence;
 pub mod model;
 pub mod ops;
 pub mod paths;

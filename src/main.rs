@@ -15,6 +15,7 @@ fn main() -> Result<()> {
         Some(Command::Release(args)) => run_release(&args, &cli.global),
         Some(Command::Wait(args)) => std::process::exit(cutover::wait::run(&args, &cli.global)),
         Some(Command::Watch(args)) => std::process::exit(cutover::watch::run(&args, &cli.global)?),
+        Some(Command::Evidence(args)) => std::process::exit(run_evidence(&args, &cli.global)),
         None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
@@ -224,6 +225,32 @@ fn run_release(args: &cutover::cli::ReleaseArgs, global: &GlobalArgs) -> Result<
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// `cutover evidence TARGET`: read in the one source the flags name; its exit code.
+fn run_evidence(args: &cutover::evidence::Args, global: &GlobalArgs) -> i32 {
+    let source = cutover::config::Config::load(global.aws.config.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|config| {
+            let one = cutover::sources::one(global.aws.sources(&config)?, "evidence reads")?;
+            Ok((one, config.budgets))
+        });
+    match source {
+        Ok((source, budgets)) => cutover::evidence::run(
+            &args.target,
+            args.json,
+            &cutover::evidence::Reach {
+                profile: source.profile,
+                region: source.region,
+                endpoint_url: global.aws.endpoint_url.clone(),
+                budgets: Some(budgets),
+            },
+        ),
+        Err(error) => {
+            eprintln!("cutover evidence: {error}");
+            cutover::ops::cli::EXIT_INVALID
+        }
+    }
 }
 
 fn print_json<T: serde::Serialize>(value: &T) {

@@ -29,17 +29,25 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("status", &["model", "sources"]),
     // A release gathered from the snapshots of its sources: no I/O.
     ("release", &["config", "model", "sources"]),
+    // The evidence beside a decision, read around it and printed: never an action.
+    ("evidence", &["aws", "config", "model"]),
     // `cli` parses arguments and picks a mode: the simulator's and `status`'s options, and
     // the verbs' subcommands, which each verb declares in its module.
+    // The refresh's intervals and the events `watch` may filter on are named here.
     (
         "cli",
-        &["config", "ops", "release", "sim", "sources", "status"],
+        &[
+            "config", "evidence", "model", "ops", "release", "sim", "sources", "status", "sync",
+        ],
     ),
     // Operator actions: never the argument parser, never the screen. An action over a
-    // release plans from its gathered members and acts in each member's source.
+    // release plans from its gathered members and acts in each member's source. A plan on
+    // the command line shows the evidence beside its decision.
     (
         "ops",
-        &["audit", "aws", "config", "model", "release", "sources"],
+        &[
+            "audit", "aws", "config", "evidence", "model", "release", "sources",
+        ],
     ),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
     // Releases are gathered from the feeds' snapshots, each feed named as a source.
@@ -53,12 +61,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // release's members as gathered.
     ("ui", &["app", "model", "ops", "release"]),
     // Composes everything: the terminal, the clients, the runtime loop.
+    // The bell and desktop notifications are built from the events.
     (
         "console",
         &[
-            "app", "aws", "cli", "config", "paths", "sim", "sources", "ui",
+            "app", "aws", "cli", "config", "model", "paths", "sim", "sources", "ui",
         ],
     ),
+    // The console's refresh without a screen: the same app, runner and connections.
+    (
+        "watch",
+        &["app", "aws", "cli", "config", "console", "model", "paths"],
+    ),
+    // One deployment read until it gets somewhere: reads only, exits as the actions do.
+    ("wait", &["aws", "cli", "config", "model", "ops"]),
 ];
 
 /// Edges allowed only for the items named: what `ui` may take from `ops` are the types a

@@ -9,12 +9,14 @@ pub mod codepipeline;
 pub mod ecs;
 pub mod elbv2;
 pub mod error;
+pub mod evidence;
 pub mod hot;
 pub mod revisions;
 pub mod service_deployments;
 pub mod snapshot;
 #[cfg(test)]
 mod surprises;
+pub mod task_definitions;
 mod throttles;
 
 use std::sync::{Arc, Mutex};

@@ -10,6 +10,7 @@ pub mod deploy;
 pub mod ecs;
 pub mod elb;
 pub mod events;
+pub mod evidence;
 pub mod observed;
 pub mod pipeline;
 pub mod progress;

@@ -125,6 +125,12 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
         for line in &plan.summary {
             eprintln!("{line}");
         }
+        // The evidence beside the decision; a line saying why when it cannot be read.
+        if let Some(point) = evidence_point(&plan.call) {
+            for line in crate::evidence::plan_lines(&clients, &point).await {
+                eprintln!("{line}");
+            }
+        }
         confirm(&op.confirmation(&plan.typed_name, protected), args)?;
         let outcome = execute(&once, &plan, &audit, &who, &|line: &str| {
             eprintln!("{line}");
@@ -135,6 +141,28 @@ fn run_inner(op: &Op, global: &Reach, args: &ActArgs) -> Result<String, OpError>
             None => outcome.message,
         })
     })
+}
+
+/// The decision an action answers, when it has evidence to show beside it: a gate, a
+/// deployment in Ready, a pause hook.
+pub fn evidence_point(call: &super::Call) -> Option<crate::model::evidence::Point> {
+    use super::Call;
+    use crate::model::evidence::Point;
+    match call {
+        Call::Approval(a) => Some(Point::Gate {
+            pipeline: a.pipeline.clone(),
+            stage: Some(a.stage.clone()),
+            action: Some(a.action.clone()),
+            execution_id: a.execution.clone(),
+        }),
+        Call::ContinueReady(d) => Some(Point::Ready {
+            deployment: d.deployment.clone(),
+        }),
+        Call::ContinueHook(h) => Some(Point::Hook {
+            deployment_arn: h.deployment.clone(),
+        }),
+        _ => None,
+    }
 }
 
 /// `--yes` / `--confirm NAME`, or a question on the terminal; refused without either.

@@ -144,7 +144,7 @@ pub fn revision_for(
 ) -> Revision {
     let (container, port) = world.task_definitions.get(task_definition).map_or_else(
         || ("app".to_owned(), 80),
-        |t| (t.container_name.clone(), t.container_port),
+        |t| (t.container_name().to_owned(), t.container_port()),
     );
     let mut content = format!(
         "version: 0.0\nResources:\n  - TargetService:\n      Type: AWS::ECS::Service\n      Properties:\n        TaskDefinition: \"{task_definition}\"\n        LoadBalancerInfo:\n          ContainerName: \"{container}\"\n          ContainerPort: {port}\n"

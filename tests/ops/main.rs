@@ -20,6 +20,7 @@ use cutover::sim::world::codedeploy::{DeploymentStatus, Phase};
 use common::{Sim, options};
 
 mod console;
+mod evidence;
 mod flags;
 mod modes;
 mod native;

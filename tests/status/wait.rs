@@ -69,7 +69,12 @@ async fn a_codedeploy_deployment_is_waited_for_to_a_stage_then_to_ready() {
     sim.start_at("api-release", "1234567aa").await;
     let id = api_deployment(&sim);
 
-    let (code, out, err) = wait(&sim, &dir, &[&id, "--for", "stage:AfterAllowTestTraffic"], 5);
+    let (code, out, err) = wait(
+        &sim,
+        &dir,
+        &[&id, "--for", "stage:AfterAllowTestTraffic"],
+        5,
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(&format!("{id} reached stage AfterAllowTestTraffic")),
@@ -97,7 +102,10 @@ async fn a_codedeploy_deployment_is_waited_for_to_a_stage_then_to_ready() {
     // Nothing moves on a still clock: the timeout's status.
     let (code, out, _) = wait(&sim, &dir, &[&id, "--for", "done", "--timeout", "3s"], 0);
     assert_eq!(code, 124, "{out}");
-    assert!(out.starts_with("timed out after 3s waiting for done"), "{out}");
+    assert!(
+        out.starts_with("timed out after 3s waiting for done"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -117,7 +125,10 @@ async fn a_failed_deployment_ends_the_wait_with_1_and_its_reason() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains(&format!("{id} failed")), "{out}");
     assert!(out.contains("HOOK_EXECUTION_FAILURE"), "{out}");
-    assert!(out.contains("rolled back by d-"), "lab/api rolls back on failure: {out}");
+    assert!(
+        out.contains("rolled back by d-"),
+        "lab/api rolls back on failure: {out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

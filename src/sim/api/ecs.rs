@@ -14,7 +14,7 @@ use crate::sim::clock::epoch_seconds;
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
-use crate::sim::world::ecs::{Controller, Service, Task, TaskSet, TaskStatus};
+use crate::sim::world::ecs::{Controller, Service, Task, TaskDefinition, TaskSet, TaskStatus};
 
 const INVALID: &str = "InvalidParameterException";
 const DESCRIBE_SERVICES_LIMIT: usize = 10;
@@ -603,10 +603,8 @@ fn describe_tasks(world: &World, input: &Input) -> ApiResult<Value> {
 
 fn task_json(world: &World, service: &Service, task: &Task) -> Value {
     let definition = world.task_definitions.get(&task.task_definition);
-    let container = definition.map_or(service.container_name.as_str(), |d| {
-        d.container_name.as_str()
-    });
-    let image = definition.map_or("", |d| d.image.as_str());
+    let container = definition.map_or(service.container_name.as_str(), |d| d.container_name());
+    let image = definition.map_or("", TaskDefinition::image);
     let attachment = format!("{}-eni", &task.id[..8.min(task.id.len())]);
     let stopped = task.status == TaskStatus::Stopped;
     let mut container_json = json!({

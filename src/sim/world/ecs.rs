@@ -25,17 +25,58 @@ impl Controller {
     }
 }
 
+/// A task definition revision. It never changes once registered, as in ECS.
 #[derive(Debug, Clone)]
 pub struct TaskDefinition {
     pub family: String,
     pub revision: u32,
     pub arn: String,
-    pub container_name: String,
-    pub image: String,
-    pub container_port: u16,
+    /// In the order registered; the first is the one behind the load balancer.
+    pub containers: Vec<Container>,
+    /// Task-level CPU units and MiB (DescribeTaskDefinition sends them as strings).
     pub cpu: u32,
     pub memory: u32,
     pub registered_at: Millis,
+}
+
+impl TaskDefinition {
+    fn main(&self) -> Option<&Container> {
+        self.containers.first()
+    }
+
+    /// The container behind the load balancer.
+    pub fn container_name(&self) -> &str {
+        self.main().map_or("app", |c| c.name.as_str())
+    }
+
+    pub fn image(&self) -> &str {
+        self.main().map_or("", |c| c.image.as_str())
+    }
+
+    pub fn container_port(&self) -> u16 {
+        self.main().and_then(|c| c.port).unwrap_or(80)
+    }
+}
+
+/// A container definition: what DescribeTaskDefinition returns of it (`containerDefinitions[]`
+/// in botocore's ECS model), as registered.
+#[derive(Debug, Clone, Default)]
+pub struct Container {
+    pub name: String,
+    pub image: String,
+    /// The first port mapping's container port (hostPort is the same under awsvpc).
+    pub port: Option<u16>,
+    /// Container-level CPU units (0 when not set, as ECS reports it).
+    pub cpu: u32,
+    pub memory: Option<u32>,
+    pub memory_reservation: Option<u32>,
+    /// `environment[]`: name and value.
+    pub environment: Vec<(String, String)>,
+    /// `secrets[]`: name and `valueFrom`.
+    pub secrets: Vec<(String, String)>,
+    pub command: Vec<String>,
+    pub entry_point: Vec<String>,
+    pub essential: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

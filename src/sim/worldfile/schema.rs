@@ -172,6 +172,15 @@ pub struct ServiceSection {
     pub container_port: Option<u16>,
     pub cpu: Option<u32>,
     pub memory: Option<u32>,
+    /// The container's `environment`, name to value.
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// The container's `secrets`, name to `valueFrom` (a Secrets Manager or SSM ARN).
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// The container's `command`.
+    #[serde(default)]
+    pub command: Vec<String>,
     /// The task definition revision the service runs now; random (3–40) when omitted.
     pub revision: Option<Spanned<u32>>,
     pub load_balancer: Option<Spanned<String>>,

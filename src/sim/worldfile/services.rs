@@ -2,6 +2,8 @@
 //! tasks and service events, plus its claim on a load balancer's listeners. Everything a
 //! service already runs is steady and healthy: the world starts between releases.
 
+use std::collections::BTreeMap;
+
 use toml::Spanned;
 
 use super::build::{Builder, DAY, HOUR, MINUTE, NameRule, check_name, tag_list};
@@ -10,7 +12,8 @@ use super::history::{self, Timeline};
 use super::schema::{ControllerKind, ServiceSection, TestRoute};
 use super::{BuildResult, Fault};
 use crate::sim::world::ecs::{
-    Controller, Health, Service, Task, TaskDefinition, TaskSet, TaskSetStatus, TaskStatus,
+    Container, Controller, Health, Service, Task, TaskDefinition, TaskSet, TaskSetStatus,
+    TaskStatus,
 };
 use crate::sim::world::elb::TargetGroup;
 use crate::sim::world::{Millis, Stream};
@@ -208,9 +211,16 @@ fn place(b: &mut Builder, spec: &ServiceSection, r: &Resolved) -> BuildResult<Pl
             family: name.clone(),
             revision,
             arn: task_definition.clone(),
-            container_name: container_name.clone(),
-            image,
-            container_port,
+            containers: vec![Container {
+                name: container_name.clone(),
+                image,
+                port: Some(container_port),
+                essential: true,
+                environment: pairs(&spec.environment),
+                secrets: pairs(&spec.secrets),
+                command: spec.command.clone(),
+                ..Container::default()
+            }],
             cpu: spec.cpu.unwrap_or(256),
             memory: spec.memory.unwrap_or(512),
             registered_at: timeline.created - b.world.rng.between(5, 90) * MINUTE,
@@ -613,4 +623,12 @@ fn write_history(b: &mut Builder, service: &mut Service, set_id: &str, timeline:
         let id = b.world.event_id();
         service.push_event(id, at, message);
     }
+}
+
+/// A world file's table as the name/value list a container definition holds.
+fn pairs(table: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    table
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
 }

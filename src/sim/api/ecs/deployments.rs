@@ -12,6 +12,7 @@ use crate::sim::engine::native;
 use crate::sim::error::{ApiError, ApiResult};
 use crate::sim::wire::json::{Input, page};
 use crate::sim::world::World;
+use crate::sim::world::ecs::TaskDefinition;
 use crate::sim::world::native::{
     BlueGreen, HookTarget, ServiceDeployment, ServiceRevision, Status, Strategy,
 };
@@ -296,12 +297,12 @@ fn revision_json(world: &World, r: &ServiceRevision) -> Value {
     let service = world.service(&r.cluster, &r.service);
     let definition = world.task_definitions.get(&r.task_definition);
     let container = definition
-        .map(|d| d.container_name.clone())
+        .map(|d| d.container_name().to_owned())
         .unwrap_or_default();
     let mut load_balancer = json!({
         "targetGroupArn": r.target_group,
         "containerName": container,
-        "containerPort": definition.map_or(80, |d| d.container_port),
+        "containerPort": definition.map_or(80, TaskDefinition::container_port),
     });
     if let Some(config) = service.and_then(|s| s.blue_green.as_ref()) {
         load_balancer["advancedConfiguration"] = advanced_json(config);
@@ -317,9 +318,9 @@ fn revision_json(world: &World, r: &ServiceRevision) -> Value {
         "loadBalancers": [load_balancer],
         "serviceRegistries": [],
         "containerImages": definition.map(|d| vec![json!({
-            "containerName": d.container_name,
-            "imageDigest": format!("sha256:{}", hex_of(&d.image)),
-            "image": d.image,
+            "containerName": d.container_name(),
+            "imageDigest": format!("sha256:{}", hex_of(d.image())),
+            "image": d.image(),
         })]).unwrap_or_default(),
         "guardDutyEnabled": false,
         "createdAt": ts(r.created_at),

@@ -189,14 +189,18 @@ pub(crate) fn register_revision(
         "ecs",
         &format!("task-definition/{}:{revision}", current.family),
     );
-    let image = match current.image.rsplit_once(':') {
-        Some((repo, _)) => format!("{repo}:{tag}"),
-        None => format!("{}:{tag}", current.image),
-    };
+    // The build's new image in the container behind the load balancer; the rest as it was.
+    let mut containers = current.containers.clone();
+    if let Some(main) = containers.first_mut() {
+        main.image = match main.image.rsplit_once(':') {
+            Some((repo, _)) => format!("{repo}:{tag}"),
+            None => format!("{}:{tag}", main.image),
+        };
+    }
     let definition = crate::sim::world::ecs::TaskDefinition {
         revision,
         arn: arn.clone(),
-        image,
+        containers,
         registered_at: world.now,
         ..current
     };
