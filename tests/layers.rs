@@ -17,7 +17,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("paths", &[]),
     // Which profiles and regions to read: names only, before any call.
     ("sources", &[]),
-    ("config", &["paths", "sources"]),
+    // `[alerts]` names the kinds of events (domain types).
+    ("config", &["model", "paths", "sources"]),
     ("audit", &["model", "paths"]),
     // The simulator is its own world: it may share `model` types at most, and never reaches
     // into `app`, `ui` or `console`. Today it shares nothing.

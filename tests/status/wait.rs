@@ -94,17 +94,19 @@ async fn a_codedeploy_deployment_is_waited_for_to_a_stage_then_to_ready() {
         .shared()
         .with_world(|w| w.deployments[&id].status.as_str().to_owned());
     assert_eq!(status, "Ready", "it waits for ContinueDeployment");
-    assert!(
-        err.lines().any(|l| l.contains("lab/api")),
-        "a line per change when not on a terminal: {err}"
-    );
 
-    // Nothing moves on a still clock: the timeout's status.
-    let (code, out, _) = wait(&sim, &dir, &[&id, "--for", "done", "--timeout", "3s"], 0);
+    // Nothing moves on a still clock: the timeout's status, and one progress line, since
+    // nothing changed and standard error is not a terminal.
+    let (code, out, err) = wait(&sim, &dir, &[&id, "--for", "done", "--timeout", "3s"], 0);
     assert_eq!(code, 124, "{out}");
     assert!(
         out.starts_with("timed out after 3s waiting for done"),
         "{out}"
+    );
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [format!("{id} lab/api · Ready · 0% on green")],
+        "a line per change when not on a terminal"
     );
 }
 
