@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use super::feed::{Feed, FeedId};
 use crate::aws::AwsError;
 use crate::model::Timestamp;
-use crate::model::events::{self, Event, Tracker};
+use crate::model::events::{self, Event, Kind, Tracker};
 use crate::sync::Mono;
 
 /// How many notices the list keeps.
@@ -35,7 +35,13 @@ pub struct Alerts {
 impl Alerts {
     /// The newest notice nobody has opened the list since.
     pub fn newest_unread(&self) -> Option<&Notice> {
-        self.notices.back().filter(|_| self.unread > 0)
+        if self.unread == 0 {
+            return None;
+        }
+        self.notices
+            .iter()
+            .rev()
+            .find(|n| n.event.kind != Kind::CredentialsLost)
     }
 
     /// The list was read.
@@ -51,8 +57,12 @@ impl Alerts {
     fn push(&mut self, feed: FeedId, events: Vec<Event>) {
         for event in events {
             self.outbox.push(event.clone());
+            // Lost credentials have the banner above, with the fix, for as long as they
+            // stay lost: the list keeps them, the line does not repeat them.
+            if event.kind != Kind::CredentialsLost {
+                self.unread += 1;
+            }
             self.notices.push_back(Notice { feed, event });
-            self.unread += 1;
         }
         while self.notices.len() > KEPT {
             self.notices.pop_front();
