@@ -88,6 +88,7 @@ impl Cli {
                 [AWS, SCOPE, &["read_only"]].concat(),
                 "it serves a simulator and reads no AWS account",
             ),
+            Some(Command::Report(_)) => (SCOPE.to_vec(), "the deployment names what it reads"),
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
@@ -180,6 +181,10 @@ pub enum Command {
     /// NAME, or the pipelines at one commit (`rev:9cfbd65`), its pipelines' gates and its
     /// services' deployments and health; every release at a glance without NAME.
     Release(ReleaseArgs),
+    /// One document for a postmortem about a deployment (CodeDeploy id or ECS service
+    /// deployment ARN): what it was, its lifecycle and traffic, its failure and rollback, the
+    /// service's events and stopped tasks around it, and the actions taken with cutover.
+    Report(crate::report::cli::ReportArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.

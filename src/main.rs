@@ -13,6 +13,9 @@ fn main() -> Result<()> {
         Some(Command::Sim(args)) => run_sim(&args),
         Some(Command::Status(args)) => run_status(&args, &cli.global),
         Some(Command::Release(args)) => run_release(&args, &cli.global),
+        Some(Command::Report(args)) => {
+            std::process::exit(cutover::report::cli::run(&args, &cli.global))
+        }
         None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))
