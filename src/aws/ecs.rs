@@ -157,12 +157,7 @@ pub fn service(cluster: &str, s: &sdk::Service) -> Service {
                 rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
             })
             .collect(),
-        events: s
-            .events()
-            .iter()
-            .take(EVENTS_KEPT)
-            .map(event)
-            .collect(),
+        events: s.events().iter().take(EVENTS_KEPT).map(event).collect(),
         stopped_tasks: Vec::new(),
     }
 }

@@ -29,7 +29,10 @@ pub(super) fn about(
     // Records of one action share their id: the first is `requested`, the last its outcome.
     let mut actions: BTreeMap<String, (Record, Option<Record>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
-    for record in records.into_iter().filter(|r| relevant(r, keys, nearby, window)) {
+    for record in records
+        .into_iter()
+        .filter(|r| relevant(r, keys, nearby, window))
+    {
         match actions.get_mut(&record.id) {
             Some((_, outcome)) => *outcome = Some(record),
             None => {
@@ -67,8 +70,8 @@ fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
 
 /// A record's time (RFC 3339, as the log writes it).
 fn at(text: &str) -> Option<Timestamp> {
-    let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()?;
+    let t =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
     Some(Timestamp((t.unix_timestamp_nanos() / 1_000_000) as i64))
 }
 

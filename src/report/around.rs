@@ -29,6 +29,8 @@ pub(super) struct Around {
     pub health: TargetHealth,
     /// The service's ARN and the listener rules it moves: what an action on it names.
     pub nearby: Vec<String>,
+    /// The service's task sets now: (id, task definition).
+    pub task_sets: Vec<(String, Option<String>)>,
     pub notes: Vec<String>,
     pub gaps: Vec<Gap>,
 }
@@ -48,6 +50,7 @@ pub(super) async fn read(
             unhealthy: Vec::new(),
         },
         nearby: Vec::new(),
+        task_sets: Vec::new(),
         notes: Vec::new(),
         gaps: Vec::new(),
     };
@@ -61,11 +64,16 @@ pub(super) async fn read(
             Ok(Some((found, events))) => {
                 arns.extend(found.target_group_arns().map(str::to_owned));
                 out.nearby.extend(nearby(&found));
+                out.task_sets = found
+                    .task_sets
+                    .iter()
+                    .map(|t| (t.id.clone(), t.task_definition.clone()))
+                    .collect();
                 events_in(&mut out, events, window);
             }
-            Ok(None) => out
-                .notes
-                .push(format!("ECS answers {s} MISSING: the service no longer exists.")),
+            Ok(None) => out.notes.push(format!(
+                "ECS answers {s} MISSING: the service no longer exists."
+            )),
             Err(error) => out.gaps.push(error.to_gap()),
         }
         match stopped {
@@ -73,8 +81,19 @@ pub(super) async fn read(
             Err(error) => out.gaps.push(error.to_gap()),
         }
     }
-    if arns.is_empty() && !target_group_names.is_empty() {
-        match elbv2::target_groups_named(c, target_group_names).await {
+    // The pair of a CodeDeploy group is named: those the service no longer points at (the
+    // replacement's, once its task set is gone) are resolved by name.
+    let unresolved: Vec<String> = target_group_names
+        .iter()
+        .filter(|name| {
+            !arns
+                .iter()
+                .any(|arn| arn.split('/').nth(1) == Some(name.as_str()))
+        })
+        .cloned()
+        .collect();
+    if !unresolved.is_empty() {
+        match elbv2::target_groups_named(c, &unresolved).await {
             Ok(groups) => arns.extend(groups.into_iter().map(|g| g.arn)),
             Err(error) => out.gaps.push(error.to_gap()),
         }
@@ -127,9 +146,10 @@ fn stopped_in(out: &mut Around, tasks: Vec<StoppedTask>, window: &Window, c: &Cl
 
 /// DescribeTargetHealth of each group, side by side.
 async fn health(out: &mut Around, c: &Clients, arns: &BTreeSet<String>) {
-    let read = join_all(arns.iter().map(|arn| async move {
-        (arn, elbv2::target_health(c, arn).await)
-    }))
+    let read = join_all(
+        arns.iter()
+            .map(|arn| async move { (arn, elbv2::target_health(c, arn).await) }),
+    )
     .await;
     out.health.read_at = c.server_time().unwrap_or_else(Timestamp::now);
     for (arn, result) in read {
@@ -150,19 +170,21 @@ async fn health(out: &mut Around, c: &Clients, arns: &BTreeSet<String>) {
                 .filter(|t| t.state == TargetHealthState::Healthy)
                 .count(),
         });
-        out.health.unhealthy.extend(
-            targets
-                .into_iter()
-                .filter(unhealthy)
-                .map(|t| UnhealthyTarget {
-                    target_group: name.clone(),
-                    id: t.id,
-                    port: t.port,
-                    state: t.state.to_string(),
-                    reason: t.reason,
-                    description: t.description,
-                }),
-        );
+        out.health
+            .unhealthy
+            .extend(
+                targets
+                    .into_iter()
+                    .filter(unhealthy)
+                    .map(|t| UnhealthyTarget {
+                        target_group: name.clone(),
+                        id: t.id,
+                        port: t.port,
+                        state: t.state.to_string(),
+                        reason: t.reason,
+                        description: t.description,
+                    }),
+            );
     }
 }
 

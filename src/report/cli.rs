@@ -88,7 +88,12 @@ fn run_inner(args: &ReportArgs, global: &GlobalArgs) -> Result<usize, (i32, Stri
             timeouts: None,
         })
         .await;
-        gather(&clients, &args.deployment, Audit::default_location().as_ref()).await
+        gather(
+            &clients,
+            &args.deployment,
+            Audit::default_location().as_ref(),
+        )
+        .await
     });
     let report = report.map_err(|e| match e {
         ReportError::Invalid(m) | ReportError::NotFound(m) => invalid(m),
@@ -97,19 +102,15 @@ fn run_inner(args: &ReportArgs, global: &GlobalArgs) -> Result<usize, (i32, Stri
     let text = match args.format {
         Format::Md => markdown(&report),
         Format::Json => {
-            let mut json = serde_json::to_string_pretty(&report)
-                .map_err(|e| (EXIT_FAILED, e.to_string()))?;
+            let mut json =
+                serde_json::to_string_pretty(&report).map_err(|e| (EXIT_FAILED, e.to_string()))?;
             json.push('\n');
             json
         }
     };
     match &args.output {
-        Some(path) => write(path, &text, args.force).map_err(|e| {
-            (
-                EXIT_FAILED,
-                format!("cannot write {}: {e}", path.display()),
-            )
-        })?,
+        Some(path) => write(path, &text, args.force)
+            .map_err(|e| (EXIT_FAILED, format!("cannot write {}: {e}", path.display())))?,
         None => print!("{text}"),
     }
     Ok(report.gaps.len())

@@ -65,7 +65,11 @@ pub(super) async fn read(c: &Clients, id: &str) -> Result<Found, ReportError> {
         None => d.completed,
     };
     let rollback_to = match rolled_back_by {
-        Some(r) => kept(revision(c, &r.application, r.revision.clone()).await, &mut gaps).flatten(),
+        Some(r) => kept(
+            revision(c, &r.application, r.revision.clone()).await,
+            &mut gaps,
+        )
+        .flatten(),
         None => None,
     };
     let mut keys = vec![d.id.clone()];
@@ -233,9 +237,7 @@ fn traffic(c: &Clients, routing: Option<Routing>, target: Option<&EcsTarget>) ->
         plan: routing.map(plan),
         steps: events,
         now: Weights {
-            read_at: c
-                .server_time()
-                .unwrap_or_else(crate::model::Timestamp::now),
+            read_at: c.server_time().unwrap_or_else(crate::model::Timestamp::now),
             weights,
         },
     }
@@ -281,7 +283,11 @@ fn rollback(d: &Deployment, by: Option<&Deployment>, to: Option<RevisionRef>) ->
 
 /// What an action on the deployment's surroundings names: the group, the service, the
 /// group's listeners.
-fn nearby(d: &Deployment, group: Option<&DeploymentGroup>, service: Option<&ServiceRef>) -> Vec<String> {
+fn nearby(
+    d: &Deployment,
+    group: Option<&DeploymentGroup>,
+    service: Option<&ServiceRef>,
+) -> Vec<String> {
     let mut names = vec![format!("{}/{}", d.application, d.deployment_group)];
     names.extend(service.map(ToString::to_string));
     if let Some(g) = group {

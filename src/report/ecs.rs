@@ -11,7 +11,9 @@ use crate::model::deploy::short_task_definition;
 use crate::model::service_deployment::{
     HookDetail, RevisionCounts, ServiceDeployment, ServiceRevision, Strategy,
 };
-use crate::model::status::{DeploymentStrategy, HookStatus, MonitorStatus, ServiceDeploymentStatus};
+use crate::model::status::{
+    DeploymentStrategy, HookStatus, MonitorStatus, ServiceDeploymentStatus,
+};
 
 use super::{
     About, Failure, Found, Platform, ReportError, RevisionRef, Rollback, Step, Traffic, Weight,
@@ -106,7 +108,9 @@ fn strategy(s: &Strategy) -> String {
             text.push_str(&format!(": {step}% more every {wait} minutes"));
         }
         (DeploymentStrategy::Canary, _, Some((percent, wait))) => {
-            text.push_str(&format!(": {percent}% first, the rest {wait} minutes later"));
+            text.push_str(&format!(
+                ": {percent}% first, the rest {wait} minutes later"
+            ));
         }
         _ => {}
     }
@@ -129,7 +133,11 @@ fn steps(d: &ServiceDeployment) -> Vec<Step> {
     .flatten()
     .collect();
     if let Some(stage) = &d.stage {
-        let status = if d.in_flight() { "current" } else { "last reported" };
+        let status = if d.in_flight() {
+            "current"
+        } else {
+            "last reported"
+        };
         steps.push(Step::new(format!("lifecycle stage {stage}"), status));
     }
     steps.extend(d.hooks.iter().map(hook_step));
@@ -171,7 +179,9 @@ fn plan(d: &ServiceDeployment) -> Option<String> {
             format!("{step}% more production traffic every {wait} minutes until all of it (LINEAR)")
         }
         (DeploymentStrategy::Canary, _, Some((percent, wait))) => {
-            format!("{percent}% of production traffic first, the rest {wait} minutes later (CANARY)")
+            format!(
+                "{percent}% of production traffic first, the rest {wait} minutes later (CANARY)"
+            )
         }
         (DeploymentStrategy::BlueGreen, ..) => {
             "test traffic to green, then all production traffic at once (BLUE_GREEN)".to_owned()

@@ -123,19 +123,34 @@ fn what(r: &Report, out: &mut String) {
     row(out, "Ended", &ended);
     row(out, "Duration", &seconds(d.duration_seconds));
     let named = |r: &super::RevisionRef| match &r.task_definition {
-        Some(td) if !r.revision.contains(crate::model::deploy::short_task_definition(td)) => {
+        Some(td)
+            if !r
+                .revision
+                .contains(crate::model::deploy::short_task_definition(td)) =>
+        {
             cell(&format!("{} (task definition {td})", r.revision))
         }
         _ => cell(&r.revision),
     };
     let from: Vec<String> = d.from.iter().map(named).collect();
-    let from = if from.is_empty() { "unknown".to_owned() } else { from.join("; ") };
+    let from = if from.is_empty() {
+        "unknown".to_owned()
+    } else {
+        from.join("; ")
+    };
     row(out, "From", &from);
-    row(out, "To", &d.to.as_ref().map_or_else(|| "unknown".to_owned(), named));
+    row(
+        out,
+        "To",
+        &d.to.as_ref().map_or_else(|| "unknown".to_owned(), named),
+    );
 }
 
 fn step_rows(out: &mut String, steps: &[Step], first: &str) {
-    let _ = writeln!(out, "| {first} | Status | Start | End | Duration |\n|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| {first} | Status | Start | End | Duration |\n|---|---|---|---|---|"
+    );
     for s in steps {
         let detail = s
             .detail
@@ -227,7 +242,12 @@ fn failure(r: &Report, out: &mut String) {
         let _ = writeln!(out, "\n- {detail}");
     }
     for s in &f.failed_steps {
-        let _ = writeln!(out, "\n### {} failed at {}\n", s.name, time(s.end.or(s.start)));
+        let _ = writeln!(
+            out,
+            "\n### {} failed at {}\n",
+            s.name,
+            time(s.end.or(s.start))
+        );
         if let Some(detail) = &s.detail {
             let _ = writeln!(out, "{detail}\n");
         }
@@ -270,7 +290,8 @@ fn rollback(r: &Report, out: &mut String) {
             out,
             "- From {} to {}",
             time(b.started),
-            b.ended.map_or_else(|| "not yet".to_owned(), Timestamp::rfc3339)
+            b.ended
+                .map_or_else(|| "not yet".to_owned(), Timestamp::rfc3339)
         );
     }
     if let Some(to) = &b.to {
@@ -341,11 +362,10 @@ fn stopped(r: &Report, out: &mut String) {
             "| {} | {} | {} | {} | {} | {} |",
             time(t.stopped_at),
             cell(t.arn.rsplit('/').next().unwrap_or(&t.arn)),
-            t.task_definition
-                .as_deref()
-                .map_or_else(|| "unknown".to_owned(), |td| {
-                    cell(crate::model::deploy::short_task_definition(td))
-                }),
+            t.task_definition.as_deref().map_or_else(
+                || "unknown".to_owned(),
+                |td| { cell(crate::model::deploy::short_task_definition(td)) }
+            ),
             or_unknown(t.stop_code.as_deref()),
             or_unknown(t.stopped_reason.as_deref()),
             cell(&containers.join("; ")),
@@ -365,7 +385,11 @@ fn health(r: &Report, out: &mut String) {
         return;
     }
     for g in &h.target_groups {
-        let _ = writeln!(out, "- {}: {} of {} targets healthy", g.name, g.healthy, g.targets);
+        let _ = writeln!(
+            out,
+            "- {}: {} of {} targets healthy",
+            g.name, g.healthy, g.targets
+        );
     }
     if h.unhealthy.is_empty() {
         return;

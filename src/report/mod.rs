@@ -424,6 +424,20 @@ pub async fn gather(
     gaps.extend(around.gaps);
     let mut notes = found.notes;
     notes.extend(around.notes);
+    let mut traffic = found.traffic;
+    for w in traffic
+        .now
+        .weights
+        .iter_mut()
+        .filter(|w| w.task_definition.is_none())
+    {
+        w.task_definition = around
+            .task_sets
+            .iter()
+            .find(|(id, _)| *id == w.name)
+            .and_then(|(_, td)| td.as_deref())
+            .map(|td| crate::model::deploy::short_task_definition(td).to_owned());
+    }
     let mut nearby = found.nearby;
     nearby.extend(around.nearby);
     let actions = match audit {
@@ -446,7 +460,7 @@ pub async fn gather(
         source: clients.source(),
         deployment: found.about,
         steps: found.steps,
-        traffic: found.traffic,
+        traffic,
         failure: found.failure,
         rollback: found.rollback,
         window,
