@@ -15,17 +15,20 @@ pub(super) fn about(
     keys: &[String],
     nearby: &[String],
     window: &Window,
-) -> Result<Vec<Action>, Gap> {
-    let records = audit.read(None).map_err(|e| Gap {
-        service: "cutover".to_owned(),
-        operation: "audit log".to_owned(),
-        target: Some(audit.path().display().to_string()),
-        kind: "service".to_owned(),
-        code: None,
-        message: e.to_string(),
-        request_id: None,
-        hint: None,
-    })?;
+) -> Result<Vec<Action>, Box<Gap>> {
+    let records = audit
+        .read(None)
+        .map_err(|e| Gap {
+            service: "cutover".to_owned(),
+            operation: "audit log".to_owned(),
+            target: Some(audit.path().display().to_string()),
+            kind: "service".to_owned(),
+            code: None,
+            message: e.to_string(),
+            request_id: None,
+            hint: None,
+        })
+        .map_err(Box::new)?;
     // Records of one action share their id: the first is `requested`, the last its outcome.
     let mut actions: BTreeMap<String, (Record, Option<Record>)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -33,12 +36,11 @@ pub(super) fn about(
         .into_iter()
         .filter(|r| relevant(r, keys, nearby, window))
     {
-        match actions.get_mut(&record.id) {
-            Some((_, outcome)) => *outcome = Some(record),
-            None => {
-                order.push(record.id.clone());
-                actions.insert(record.id.clone(), (record, None));
-            }
+        if let Some((_, outcome)) = actions.get_mut(&record.id) {
+            *outcome = Some(record);
+        } else {
+            order.push(record.id.clone());
+            actions.insert(record.id.clone(), (record, None));
         }
     }
     Ok(order

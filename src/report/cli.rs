@@ -71,16 +71,20 @@ fn run_inner(args: &ReportArgs, global: &GlobalArgs) -> Result<usize, (i32, Stri
         )));
     }
     let config = Config::load(global.aws.config.as_deref()).map_err(|e| invalid(e.to_string()))?;
-    let reach = global.reach(&config).map_err(invalid)?;
+    let source = global
+        .aws
+        .sources(&config)
+        .and_then(|sources| crate::sources::one(sources, "a report reads"))
+        .map_err(invalid)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| (EXIT_FAILED, e.to_string()))?;
     let report = runtime.block_on(async {
         let clients = connect(&ConnectOptions {
-            profile: reach.profile,
-            region: reach.region,
-            endpoint_url: reach.endpoint_url,
+            profile: source.profile,
+            region: source.region,
+            endpoint_url: global.aws.endpoint_url.clone(),
             max_attempts: None,
             concurrency: 4,
             static_credentials: None,
@@ -88,11 +92,11 @@ fn run_inner(args: &ReportArgs, global: &GlobalArgs) -> Result<usize, (i32, Stri
             timeouts: None,
         })
         .await;
-        gather(
+        Box::pin(gather(
             &clients,
             &args.deployment,
             Audit::default_location().as_ref(),
-        )
+        ))
         .await
     });
     let report = report.map_err(|e| match e {

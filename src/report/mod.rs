@@ -408,8 +408,9 @@ pub async fn gather(
 ) -> Result<Report, ReportError> {
     let reference = parse(id)?;
     let found = match &reference {
-        DeploymentRef::CodeDeploy(id) => codedeploy::read(clients, id).await?,
-        DeploymentRef::Ecs(arn) => ecs::read(clients, arn).await?,
+        // Boxed: the reads run side by side and their futures are large.
+        DeploymentRef::CodeDeploy(id) => Box::pin(codedeploy::read(clients, id)).await?,
+        DeploymentRef::Ecs(arn) => Box::pin(ecs::read(clients, arn)).await?,
     };
     let now = clients.server_time().unwrap_or_else(Timestamp::now);
     let window = Window::around(found.span.0, found.span.1, now);
@@ -444,7 +445,7 @@ pub async fn gather(
         Some(audit) => match actions::about(audit, &found.keys, &nearby, &window) {
             Ok(actions) => actions,
             Err(gap) => {
-                gaps.push(gap);
+                gaps.push(*gap);
                 Vec::new()
             }
         },

@@ -303,6 +303,10 @@ async fn a_bad_id_or_an_existing_file_is_refused_before_any_call() {
             ],
             "is not an ECS service deployment ARN",
         ),
+        (
+            vec!["report", "d-AAAAAAAAA", "--profile", "a", "--profile", "b"],
+            "a report reads one source",
+        ),
     ] {
         let out = lab.run(&args).await;
         let stderr = String::from_utf8_lossy(&out.stderr);
