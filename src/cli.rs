@@ -184,7 +184,7 @@ pub enum Command {
     /// One document for a postmortem about a deployment (CodeDeploy id or ECS service
     /// deployment ARN): what it was, its lifecycle and traffic, its failure and rollback, the
     /// service's events and stopped tasks around it, and the actions taken with cutover.
-    Report(crate::report::cli::ReportArgs),
+    Report(report::ReportArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.
@@ -412,3 +412,4 @@ fn rfc3339(text: &str) -> Result<Millis, String> {
 
 #[cfg(test)]
 mod props;
+pub mod report;

@@ -52,6 +52,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // Drawing reads the state; from `ops` only the types of a dialog (see `NARROW`); a
     // release's members as gathered.
     ("ui", &["app", "model", "ops", "release"]),
+    // A deployment's postmortem document: reads through `aws`, the audit log through
+    // `audit`; its command (`report::cli`) takes the parsed arguments and the exit codes of
+    // the command line.
+    (
+        "report",
+        &["audit", "aws", "cli", "config", "model", "ops", "sources"],
+    ),
     // Composes everything: the terminal, the clients, the runtime loop.
     (
         "console",

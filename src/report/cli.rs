@@ -6,39 +6,16 @@
 //! when the input is bad.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::audit::Audit;
 use crate::aws::{ConnectOptions, connect};
 use crate::cli::GlobalArgs;
+pub use crate::cli::report::{Format, ReportArgs};
 use crate::config::Config;
 use crate::ops::cli::{EXIT_FAILED, EXIT_INVALID};
 
 use super::{ReportError, gather, markdown, parse};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Format {
-    /// Markdown, for a postmortem document.
-    #[default]
-    Md,
-    /// One JSON object (fields in the `report` module's documentation).
-    Json,
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ReportArgs {
-    /// A CodeDeploy deployment id (d-XXXXXXXXX) or an ECS service deployment ARN.
-    pub deployment: String,
-    /// Markdown (md) or one JSON object (json).
-    #[arg(long, value_enum, default_value_t = Format::Md)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// With --output: replace FILE if it exists.
-    #[arg(long, requires = "output")]
-    pub force: bool,
-}
 
 /// Runs `cutover report`; the process exit code.
 pub fn run(args: &ReportArgs, global: &GlobalArgs) -> i32 {
