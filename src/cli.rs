@@ -97,6 +97,7 @@ impl Cli {
             Some(Command::Evidence(_)) => {
                 (SCOPE.to_vec(), "it reads the one decision its target names")
             }
+            Some(Command::Report(_)) => (SCOPE.to_vec(), "the deployment names what it reads"),
             Some(Command::Audit { .. }) => (
                 [AWS, SCOPE].concat(),
                 "it prints this machine's audit log, whatever the account",
@@ -288,6 +289,10 @@ pub enum Command {
     /// pause hook): what changes between the task definitions, the source revision, the
     /// health of what was already deployed. It only reads.
     Evidence(crate::evidence::Args),
+    /// One document for a postmortem about a deployment (CodeDeploy id or ECS service
+    /// deployment ARN): what it was, its lifecycle and traffic, its failure and rollback, the
+    /// service's events and stopped tasks around it, and the actions taken with cutover.
+    Report(report::ReportArgs),
     /// Run the AWS-compatible simulator (CodePipeline, CodeDeploy, ECS, ELBv2, STS).
     Sim(SimArgs),
     /// The action commands: one per verb of the registry.
@@ -515,3 +520,4 @@ fn rfc3339(text: &str) -> Result<Millis, String> {
 
 #[cfg(test)]
 mod props;
+pub mod report;

@@ -60,7 +60,12 @@ pub async fn read(
 /// The evidence lines of an action's plan, indented under it; a line saying why when it
 /// cannot be read.
 pub async fn plan_lines(c: &Clients, point: &Point) -> Vec<String> {
-    let lines = match read(c, &TaskDefinitionCache::default(), point).await {
+    plan_lines_in(c, &TaskDefinitionCache::default(), point).await
+}
+
+/// [`plan_lines`] through `cache`: the console's, which reads each task definition once.
+pub async fn plan_lines_in(c: &Clients, cache: &TaskDefinitionCache, point: &Point) -> Vec<String> {
+    let lines = match read(c, cache, point).await {
         Ok(evidence) => evidence.lines(),
         Err(Missing::NotFound(why) | Missing::Unreadable(why)) => {
             vec![format!("evidence unavailable: {why}")]

@@ -12,6 +12,7 @@ pub mod model;
 pub mod ops;
 pub mod paths;
 pub mod release;
+pub mod report;
 pub mod sim;
 pub mod sources;
 pub mod status;

@@ -16,6 +16,9 @@ fn main() -> Result<()> {
         Some(Command::Wait(args)) => std::process::exit(cutover::wait::run(&args, &cli.global)),
         Some(Command::Watch(args)) => std::process::exit(cutover::watch::run(&args, &cli.global)?),
         Some(Command::Evidence(args)) => std::process::exit(run_evidence(&args, &cli.global)),
+        Some(Command::Report(args)) => {
+            std::process::exit(cutover::report::cli::run(&args, &cli.global))
+        }
         None => cutover::console::run(&cli.console, &cli.global),
         Some(Command::Audit { since, json }) => {
             std::process::exit(cutover::ops::cli::audit(since.as_deref(), json))

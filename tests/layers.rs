@@ -52,15 +52,24 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // State and `update`; its runner carries commands out through `aws`, `ops` and `audit`.
     // Releases are gathered from the feeds' snapshots, each feed named as a source.
+    // Its runner also reads the evidence beside a dialog's decision and writes a report.
     (
         "app",
         &[
-            "audit", "aws", "config", "model", "ops", "release", "sources", "sync",
+            "audit", "aws", "config", "evidence", "model", "ops", "paths", "release", "report",
+            "sources", "sync",
         ],
     ),
     // Drawing reads the state; from `ops` only the types of a dialog (see `NARROW`); a
     // release's members as gathered.
     ("ui", &["app", "model", "ops", "release"]),
+    // A deployment's postmortem document: reads through `aws`, the audit log through
+    // `audit`; its command (`report::cli`) takes the parsed arguments and the exit codes of
+    // the command line.
+    (
+        "report",
+        &["audit", "aws", "cli", "config", "model", "ops", "sources"],
+    ),
     // Composes everything: the terminal, the clients, the runtime loop.
     // The bell and desktop notifications are built from the events.
     (

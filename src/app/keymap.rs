@@ -30,6 +30,8 @@ pub enum Action {
     Screen(View),
     /// The notifications: what the refreshes brought that needs a person.
     Notices,
+    /// Write the deployment's postmortem report to a file.
+    Report,
     /// Mark the row for an action on many.
     Mark,
     /// Sort the list by its next column (`o`), or the other way (`O`).
@@ -249,6 +251,12 @@ pub const BINDINGS: &[Binding] = &[
         ("1-6", "the six screens"),
         ("1-6", "screens"),
         Screens::Lists,
+    ),
+    shown(
+        &[(key('P'), Action::Report)],
+        ("P", "postmortem report of the deployment, to a file"),
+        ("P", "report"),
+        Screens::Only(&[View::Deployment]),
     ),
     shown(
         &[(key('N'), Action::Notices)],

@@ -282,6 +282,8 @@ pub enum Msg {
     },
     /// A line from an action still running: its result is unknown and it is read again.
     ActionProgress(String),
+    /// Where a postmortem report was written, or why it was not.
+    ReportWritten(Result<std::path::PathBuf, String>),
     HotRefreshed {
         feed: FeedId,
         at: Mono,
@@ -304,6 +306,8 @@ pub enum Command {
     Prepare(Vec<(FeedId, crate::ops::Op)>),
     /// Send confirmed plans, one call each, in order, each to its source.
     Execute(Vec<(FeedId, crate::ops::prepare::Plan)>),
+    /// Gather the deployment's postmortem report in its source and write it to a file.
+    WriteReport(FeedId, crate::model::DeploymentRef),
 }
 
 impl App {

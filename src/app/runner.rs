@@ -34,6 +34,8 @@ pub struct Runner {
     started: Instant,
     messages: UnboundedSender<Msg>,
     audit: Option<Audit>,
+    /// Task definitions read for the evidence, once each (they never change).
+    task_definitions: crate::aws::task_definitions::TaskDefinitionCache,
 }
 
 impl Runner {
@@ -70,6 +72,7 @@ impl Runner {
             started,
             messages,
             audit: Audit::default_location(),
+            task_definitions: crate::aws::task_definitions::TaskDefinitionCache::default(),
         }
     }
 
@@ -97,7 +100,7 @@ impl Runner {
                     let mut results = Vec::new();
                     for (feed, op) in &ops {
                         let result = match runner.reach(*feed) {
-                            Some(reach) => prepare(&reach.clients, op).await,
+                            Some(reach) => runner.prepare_with_evidence(&reach.clients, op).await,
                             None => Err(crate::ops::OpError::Invalid(format!(
                                 "no source {feed}: nothing was read"
                             ))),
@@ -107,6 +110,9 @@ impl Runner {
                     Some(Msg::Prepared { results })
                 }
                 Command::Execute(plans) => Some(Box::pin(runner.execute(&plans)).await),
+                Command::WriteReport(feed, deployment) => Some(Msg::ReportWritten(
+                    Box::pin(runner.report(feed, &deployment)).await,
+                )),
                 Command::RefreshHot(feed, set) => {
                     // One task a lane: each comes back when its own service answers.
                     let lanes = set.lanes();
@@ -138,6 +144,46 @@ impl Runner {
                 let _ = runner.messages.send(msg);
             }
         });
+    }
+
+    /// The fresh-state check of an action, with the evidence beside its decision (a gate, a
+    /// Ready wait, a pause hook) in its plan, task definitions read once through the
+    /// runner's cache; a line saying why when the evidence cannot be read.
+    async fn prepare_with_evidence(
+        &self,
+        clients: &Clients,
+        op: &crate::ops::Op,
+    ) -> Result<Plan, crate::ops::OpError> {
+        let mut plan = prepare(clients, op).await?;
+        if let Some(point) = crate::ops::cli::evidence_point(&plan.call) {
+            let lines = crate::evidence::plan_lines_in(clients, &self.task_definitions, &point);
+            plan.summary.extend(Box::pin(lines).await);
+        }
+        Ok(plan)
+    }
+
+    /// The postmortem report of `deployment` in source `feed`, as Markdown, written under the
+    /// state directory (`reports/`); its path.
+    async fn report(
+        &self,
+        feed: FeedId,
+        deployment: &crate::model::DeploymentRef,
+    ) -> Result<std::path::PathBuf, String> {
+        let reach = self.reach(feed).ok_or("no such source")?;
+        let id = deployment.to_string();
+        let report = crate::report::gather(&reach.clients, &id, self.audit.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        let dir = crate::paths::state_dir()
+            .ok_or("no state directory (set HOME or XDG_STATE_HOME)")?
+            .join("reports");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = id.rsplit('/').next().unwrap_or(&id);
+        let stamp = crate::model::Timestamp::now().rfc3339().replace(':', "");
+        let path = dir.join(format!("{name}-{stamp}.md"));
+        crate::report::cli::write(&path, &crate::report::markdown(&report), false)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(path)
     }
 
     /// A cold snapshot of source `feed`.

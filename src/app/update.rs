@@ -84,6 +84,14 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             app.dirty = true;
             Vec::new()
         }
+        Msg::ReportWritten(result) => {
+            app.message = Some(match result {
+                Ok(path) => format!("report written to {}", path.display()),
+                Err(why) => format!("no report: {why}"),
+            });
+            app.dirty = true;
+            Vec::new()
+        }
         Msg::ActionProgress(line) => {
             super::actions::progress(app, line);
             app.dirty = true;
@@ -345,6 +353,21 @@ fn act(app: &mut App, action: Action) -> Vec<Command> {
             }
         }
         Action::Help => app.mode = Mode::Help,
+        Action::Report => {
+            let screen = app.screen();
+            let Some(deployment) = screen
+                .subject
+                .as_ref()
+                .and_then(|s| s.deployment())
+                .cloned()
+            else {
+                app.message = Some("open a deployment to write its report".to_owned());
+                return Vec::new();
+            };
+            let feed = screen.feed;
+            app.message = Some(format!("writing the report of {deployment}…"));
+            return vec![Command::WriteReport(feed, deployment)];
+        }
         Action::Notices => {
             app.alerts.read();
             app.mode = Mode::Notices;

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use aws_sdk_codedeploy::operation::batch_get_deployment_targets::BatchGetDeploymentTargetsError;
+use aws_sdk_codedeploy::operation::list_deployment_targets::ListDeploymentTargetsError;
 use aws_sdk_codedeploy::types as sdk;
 
 use super::{AwsError, Clients, ErrorKind, all_pages, revisions, ts};
@@ -422,9 +423,44 @@ pub(super) fn deployment(d: &sdk::DeploymentInfo) -> Deployment {
                 sdk::BlueInstanceTerminationOption::termination_wait_time_in_minutes,
             ),
         revision: revisions::from_sdk(d.revision()),
+        previous_revision: revisions::from_sdk(d.previous_revision()),
         target: None,
         progress: None,
     }
+}
+
+/// The targets of a deployment (ListDeploymentTargets, every page): for ECS exactly one,
+/// `cluster:service`. A deployment not started yet has none
+/// (`DeploymentNotStartedException`).
+pub async fn target_ids(c: &Clients, deployment: &str) -> Result<Vec<String>, AwsError> {
+    all_pages(|token| async move {
+        let _slot = c.codedeploy.slot().await;
+        match c
+            .codedeploy
+            .client
+            .list_deployment_targets()
+            .deployment_id(deployment)
+            .set_next_token(token)
+            .send()
+            .await
+        {
+            Ok(page) => Ok((
+                page.target_ids().to_vec(),
+                page.next_token().map(str::to_owned),
+            )),
+            Err(e)
+                if e.as_service_error().is_some_and(
+                    ListDeploymentTargetsError::is_deployment_not_started_exception,
+                ) =>
+            {
+                Ok((Vec::new(), None))
+            }
+            Err(e) => Err(c
+                .error("codedeploy", "ListDeploymentTargets", &e)
+                .on(deployment)),
+        }
+    })
+    .await
 }
 
 /// The ECS target of a deployment: lifecycle events and task sets with traffic weights;

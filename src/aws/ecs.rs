@@ -5,7 +5,8 @@ use aws_sdk_ecs::types as sdk;
 
 use super::{AwsError, Clients, all_pages, ts};
 use crate::model::ecs::{
-    Cluster, EcsDeployment, LoadBalancerLink, Service, ServiceEvent, StoppedTask, TaskSet,
+    Cluster, EcsDeployment, LoadBalancerLink, Service, ServiceEvent, StoppedContainer, StoppedTask,
+    TaskSet,
 };
 use crate::model::status::{Controller, TaskSetStatus};
 
@@ -80,17 +81,45 @@ pub async fn describe_services(
     cluster: &str,
     services: &[String],
 ) -> Result<Vec<Service>, AwsError> {
+    let out = describe(c, cluster, services).await?;
+    Ok(out.services().iter().map(|s| service(cluster, s)).collect())
+}
+
+/// One service with every event ECS keeps of it (the newest 100, newest first), for a
+/// report that looks back over a deployment; `None` when ECS answers it `MISSING`.
+pub async fn service_with_events(
+    c: &Clients,
+    cluster: &str,
+    name: &str,
+) -> Result<Option<(Service, Vec<ServiceEvent>)>, AwsError> {
+    let out = describe(c, cluster, &[name.to_owned()]).await?;
+    Ok(out
+        .services()
+        .first()
+        .map(|s| (service(cluster, s), s.events().iter().map(event).collect())))
+}
+
+async fn describe(
+    c: &Clients,
+    cluster: &str,
+    services: &[String],
+) -> Result<aws_sdk_ecs::operation::describe_services::DescribeServicesOutput, AwsError> {
     let _slot = c.ecs.slot().await;
-    let out = c
-        .ecs
+    c.ecs
         .client
         .describe_services()
         .cluster(cluster)
         .set_services(Some(services.to_vec()))
         .send()
         .await
-        .map_err(|e| c.error("ecs", "DescribeServices", &e).on(cluster))?;
-    Ok(out.services().iter().map(|s| service(cluster, s)).collect())
+        .map_err(|e| c.error("ecs", "DescribeServices", &e).on(cluster))
+}
+
+fn event(e: &sdk::ServiceEvent) -> ServiceEvent {
+    ServiceEvent {
+        at: e.created_at().map(ts),
+        message: e.message().unwrap_or_default().to_owned(),
+    }
 }
 
 fn cluster_name(arn_or_name: &str) -> &str {
@@ -128,15 +157,7 @@ pub fn service(cluster: &str, s: &sdk::Service) -> Service {
                 rollout_state_reason: d.rollout_state_reason().map(str::to_owned),
             })
             .collect(),
-        events: s
-            .events()
-            .iter()
-            .take(EVENTS_KEPT)
-            .map(|e| ServiceEvent {
-                at: e.created_at().map(ts),
-                message: e.message().unwrap_or_default().to_owned(),
-            })
-            .collect(),
+        events: s.events().iter().take(EVENTS_KEPT).map(event).collect(),
         stopped_tasks: Vec::new(),
     }
 }
@@ -225,6 +246,15 @@ pub async fn stopped_tasks(
             stopped_reason: t.stopped_reason().map(str::to_owned),
             stop_code: t.stop_code().map(|c| c.as_str().to_owned()),
             task_definition: t.task_definition_arn().map(str::to_owned),
+            containers: t
+                .containers()
+                .iter()
+                .map(|k| StoppedContainer {
+                    name: k.name().unwrap_or_default().to_owned(),
+                    exit_code: k.exit_code(),
+                    reason: k.reason().map(str::to_owned),
+                })
+                .collect(),
         })
         .collect();
     tasks.sort_by_key(|t| std::cmp::Reverse(t.stopped_at));

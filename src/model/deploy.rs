@@ -234,6 +234,10 @@ pub struct Deployment {
     /// What the deployment deploys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<Revision>,
+    /// What the group ran before (`previousRevision`: the revision of the group's last
+    /// successful deployment before this one), named as `revision` is, its text unread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_revision: Option<Revision>,
     /// The ECS target, read for deployments in flight and recent failures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<EcsTarget>,
@@ -266,6 +270,7 @@ impl Deployment {
             ready_wait_minutes: 0,
             termination_wait_minutes: 0,
             revision: None,
+            previous_revision: None,
             target: None,
             progress: None,
         }

@@ -89,6 +89,19 @@ pub struct StoppedTask {
     pub stop_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_definition: Option<String>,
+    /// Its containers, with how each ended.
+    pub containers: Vec<StoppedContainer>,
+}
+
+/// A container of a stopped task (DescribeTasks' `containers[]`): its exit code, and the
+/// reason ECS gives when it stopped it or it could not start.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoppedContainer {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

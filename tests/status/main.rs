@@ -22,6 +22,7 @@ mod native;
 mod native_status;
 mod release_act;
 mod release_rev;
+mod report;
 mod sources;
 mod wait;
 mod watch;
