@@ -67,9 +67,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
                 clamp(app);
             }
             if let Some(error) = failed {
-                let when =
-                    super::alerts::data_now(&app.feeds[feed], app.now, app.context.clock_rate);
-                super::alerts::refresh_failed(&mut app.feeds, &mut app.alerts, feed, &error, when);
+                refresh_failed(app, feed, &error);
             }
             app.dirty = true;
             Vec::new()
@@ -104,29 +102,45 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
             server_time,
             budgets,
         } => {
-            let Some(f) = app.feeds.get_mut(feed) else {
-                return Vec::new();
-            };
-            let budgets_changed = f.budgets_read(budgets);
-            let lost = update.errors.iter().find(|e| e.is_fatal()).cloned();
-            let landed = f.hot_refreshed(at, *update, server_time);
-            if budgets_changed || landed.changed || landed.failed {
-                app.dirty = true;
-            }
-            if landed.changed {
-                super::alerts::observe(&mut app.feeds, &mut app.alerts, feed);
-            }
-            if let Some(error) = lost {
-                let when =
-                    super::alerts::data_now(&app.feeds[feed], app.now, app.context.clock_rate);
-                super::alerts::refresh_failed(&mut app.feeds, &mut app.alerts, feed, &error, when);
-            }
-            if landed.arrived {
-                clamp(app);
-            }
+            hot_refreshed(app, feed, at, *update, server_time, budgets);
             Vec::new()
         }
     }
+}
+
+/// A hot refresh of `feed` came back: folded in, with what it brought to the notifications.
+fn hot_refreshed(
+    app: &mut App,
+    feed: FeedId,
+    at: crate::sync::Mono,
+    update: crate::aws::hot::HotUpdate,
+    server_time: Option<crate::model::Timestamp>,
+    budgets: Vec<crate::model::budget::BudgetState>,
+) {
+    let Some(f) = app.feeds.get_mut(feed) else {
+        return;
+    };
+    let budgets_changed = f.budgets_read(budgets);
+    let lost = update.errors.iter().find(|e| e.is_fatal()).cloned();
+    let landed = f.hot_refreshed(at, update, server_time);
+    if budgets_changed || landed.changed || landed.failed {
+        app.dirty = true;
+    }
+    if landed.changed {
+        super::alerts::observe(&mut app.feeds, &mut app.alerts, feed);
+    }
+    if let Some(error) = lost {
+        refresh_failed(app, feed, &error);
+    }
+    if landed.arrived {
+        clamp(app);
+    }
+}
+
+/// A refresh of `feed` failed with `error`: lost credentials join the notifications once.
+fn refresh_failed(app: &mut App, feed: FeedId, error: &crate::aws::AwsError) {
+    let when = super::alerts::data_now(&app.feeds[feed], app.now, app.context.clock_rate);
+    super::alerts::refresh_failed(&mut app.feeds, &mut app.alerts, feed, error, when);
 }
 
 /// Drops what would act in a read-only source: a dialog's plans there are never sent.

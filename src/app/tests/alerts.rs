@@ -87,3 +87,30 @@ fn lost_credentials_are_told_once_while_they_stay_lost() {
         out[0].message
     );
 }
+
+#[test]
+fn p_on_a_deployment_asks_for_its_report_and_elsewhere_says_what_to_open() {
+    use crate::app::{Command, Screen, Subject};
+    use crate::model::DeploymentRef;
+    let mut app = app_with_fleet();
+    assert!(key(&mut app, KeyCode::Char('P')).is_empty());
+    assert_eq!(
+        app.message.as_deref(),
+        Some("open a deployment to write its report")
+    );
+    let deployment = DeploymentRef::CodeDeploy("d-INFLIGHT1".into());
+    app.stack
+        .push(Screen::of(0, Subject::Deployment(deployment.clone())));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('P')),
+        vec![Command::WriteReport(0, deployment)]
+    );
+    update(
+        &mut app,
+        Msg::ReportWritten(Ok("/tmp/reports/d-INFLIGHT1.md".into())),
+    );
+    assert_eq!(
+        app.message.as_deref(),
+        Some("report written to /tmp/reports/d-INFLIGHT1.md")
+    );
+}
