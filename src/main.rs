@@ -14,7 +14,7 @@ fn main() -> Result<()> {
         Some(Command::Status(args)) => run_status(&args, &cli.global),
         Some(Command::Release(args)) => run_release(&args, &cli.global),
         Some(Command::Wait(args)) => std::process::exit(cutover::wait::run(&args, &cli.global)),
-        Some(Command::Watch(args)) => std::process::exit(cutover::watch::run(&args, &cli.global)?),
+        Some(Command::Watch(args)) => std::process::exit(cutover::watch::run(&args, &cli.global)),
         Some(Command::Evidence(args)) => std::process::exit(run_evidence(&args, &cli.global)),
         Some(Command::Report(args)) => {
             std::process::exit(cutover::report::cli::run(&args, &cli.global))

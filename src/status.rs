@@ -335,23 +335,11 @@ fn gaps(s: &Snapshot, out: &mut String) {
     }
     let _ = writeln!(out, "\nNOT READ ({})", s.gaps.len());
     for g in &s.gaps {
-        let on = g
-            .target
-            .as_ref()
-            .map_or_else(String::new, |t| format!(" on {t}"));
-        let code = g
-            .code
-            .as_ref()
-            .map_or_else(String::new, |c| format!("{c}: "));
         let hint = g
             .hint
             .as_ref()
             .map_or_else(String::new, |h| format!("\n      {h}"));
-        let _ = writeln!(
-            out,
-            "  {} {}{on}: {code}{}{hint}",
-            g.service, g.operation, g.message
-        );
+        let _ = writeln!(out, "  {}{hint}", g.line());
     }
 }
 

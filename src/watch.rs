@@ -27,8 +27,19 @@ const TICK: Duration = Duration::from_millis(250);
 /// What each source emitted so far, by its name.
 type State = BTreeMap<String, Tracker>;
 
-/// Runs until interrupted (SIGINT, SIGTERM); the process's exit status.
-pub fn run(args: &WatchArgs, global: &GlobalArgs) -> Result<i32> {
+/// Runs until interrupted (SIGINT, SIGTERM); the process's exit status: 0, or 2 when the
+/// command line, the config file or the state file cannot be used (nothing is read then).
+pub fn run(args: &WatchArgs, global: &GlobalArgs) -> i32 {
+    match follow_sources(args, global) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("cutover watch: {error}");
+            crate::ops::cli::EXIT_INVALID
+        }
+    }
+}
+
+fn follow_sources(args: &WatchArgs, global: &GlobalArgs) -> Result<i32> {
     let config = Config::load(global.aws.config.as_deref())?;
     let sources = global.aws.sources(&config).map_err(|e| eyre!("{e}"))?;
     let kinds = args.kinds().map_err(|e| eyre!("{e}"))?;

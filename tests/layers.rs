@@ -81,7 +81,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     // The console's refresh without a screen: the same app, runner and connections.
     (
         "watch",
-        &["app", "aws", "cli", "config", "console", "model", "paths"],
+        &[
+            "app", "aws", "cli", "config", "console", "model", "ops", "paths",
+        ],
     ),
     // One deployment read until it gets somewhere: reads only, exits as the actions do.
     ("wait", &["aws", "cli", "config", "model", "ops"]),

@@ -254,13 +254,13 @@ pub const BINDINGS: &[Binding] = &[
     ),
     shown(
         &[(key('P'), Action::Report)],
-        ("P", "postmortem report of the deployment, to a file"),
+        ("P", "the deployment's report"),
         ("P", "report"),
         Screens::Only(&[View::Deployment]),
     ),
     shown(
         &[(key('N'), Action::Notices)],
-        ("N", "notifications: gates, failures, pauses"),
+        ("N", "notifications, newest first"),
         ("N", "notices"),
         Screens::Only(&[View::Overview]),
     ),

@@ -179,8 +179,10 @@ pub fn derive(s: &Snapshot) -> Attention {
 /// One row per execution waiting at a gate: in PARALLEL mode several wait at one.
 fn approvals(s: &Snapshot, out: &mut Attention) {
     for p in &s.pipelines {
-        let deploys_to = p.actions().find_map(|(_, a)| a.deploys_to.clone());
         for waiting in p.waiting_approvals() {
+            // What approving lets through: the deploy after the gate, not the pipeline's
+            // first (a test stage before it).
+            let deploys_to = p.deploys_after(&waiting.stage, &waiting.action);
             let source = waiting
                 .execution_id
                 .as_deref()
@@ -194,7 +196,7 @@ fn approvals(s: &Snapshot, out: &mut Attention) {
                 waiting_since: waiting.since,
                 token: waiting.token,
                 source,
-                deploys_to: deploys_to.clone(),
+                deploys_to,
             });
         }
     }

@@ -210,6 +210,26 @@ impl Pipeline {
             .flat_map(|s| s.actions.iter().map(move |a| (s, a)))
     }
 
+    /// Where the pipeline deploys once the action `stage`/`action` is done: the first deploy
+    /// action after it (later in its stage by run order, or in a later stage). `None` when no
+    /// deploy follows it, or it is not in the pipeline.
+    pub fn deploys_after(&self, stage: &str, action: &str) -> Option<DeployTarget> {
+        let at = self.stages.iter().position(|s| s.name == stage)?;
+        let order = self.stages[at]
+            .actions
+            .iter()
+            .find(|a| a.name == action)?
+            .run_order;
+        let later_here = self.stages[at]
+            .actions
+            .iter()
+            .filter(|a| a.run_order > order);
+        let later_stages = self.stages[at + 1..].iter().flat_map(|s| s.actions.iter());
+        later_here
+            .chain(later_stages)
+            .find_map(|a| a.deploys_to.clone())
+    }
+
     pub fn execution(&self, id: &str) -> Option<&ExecutionSummary> {
         self.executions.iter().find(|e| e.id == id)
     }
@@ -270,5 +290,68 @@ impl Pipeline {
         let order = |name: &str| self.stages.iter().position(|s| s.name == name);
         out.sort_by_key(|a| (order(&a.stage), a.since));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn action(name: &str, run_order: i32, to: Option<(&str, &str)>) -> Action {
+        Action {
+            name: name.to_owned(),
+            category: if to.is_some() {
+                ActionCategory::Deploy
+            } else {
+                ActionCategory::Approval
+            },
+            provider: "CodeDeployToECS".to_owned(),
+            run_order,
+            configuration: BTreeMap::new(),
+            deploys_to: to.map(|(a, g)| DeployTarget {
+                application: a.to_owned(),
+                deployment_group: g.to_owned(),
+            }),
+            latest: None,
+        }
+    }
+
+    fn stage(name: &str, actions: Vec<Action>) -> Stage {
+        Stage {
+            name: name.to_owned(),
+            inbound_enabled: true,
+            disabled_reason: None,
+            status: None,
+            execution_id: None,
+            inbound_execution_id: None,
+            inbound_execution_ids: Vec::new(),
+            actions,
+        }
+    }
+
+    #[test]
+    fn a_gate_lets_through_the_deploy_after_it_not_the_test_stage_before() {
+        let pipeline = Pipeline {
+            stages: vec![
+                stage("Test", vec![action("Deploy", 1, Some(("web", "test")))]),
+                stage(
+                    "Prod",
+                    vec![
+                        action("Approve", 1, None),
+                        action("Deploy", 2, Some(("web", "prod"))),
+                    ],
+                ),
+                stage("Last", vec![action("Check", 1, None)]),
+            ],
+            ..Pipeline::example("web-release")
+        };
+        let to = pipeline.deploys_after("Prod", "Approve");
+        assert_eq!(to.map(|t| t.deployment_group).as_deref(), Some("prod"));
+        assert_eq!(
+            pipeline.deploys_after("Last", "Check"),
+            None,
+            "nothing follows"
+        );
+        assert_eq!(pipeline.deploys_after("Prod", "Nope"), None);
     }
 }

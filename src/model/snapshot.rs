@@ -47,6 +47,23 @@ pub struct Gap {
 }
 
 impl Gap {
+    /// `service Operation on target: code: message`: what could not be read, in a line
+    /// (its hint apart).
+    pub fn line(&self) -> String {
+        let on = self
+            .target
+            .as_ref()
+            .map_or_else(String::new, |t| format!(" on {t}"));
+        let code = self
+            .code
+            .as_ref()
+            .map_or_else(String::new, |c| format!("{c}: "));
+        format!(
+            "{} {}{on}: {code}{}",
+            self.service, self.operation, self.message
+        )
+    }
+
     /// Whether only a person can mend it (a permission to grant): a throttle, a timeout or a
     /// 5xx passes on its own.
     pub fn needs_a_person(&self) -> bool {

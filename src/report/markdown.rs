@@ -462,23 +462,11 @@ fn gaps(r: &Report, out: &mut String) {
         "\n## Not read\n\nThese parts could not be read; the report is whole but for them.\n"
     );
     for g in &r.gaps {
-        let on = g
-            .target
-            .as_ref()
-            .map_or_else(String::new, |t| format!(" on {t}"));
-        let code = g
-            .code
-            .as_ref()
-            .map_or_else(String::new, |c| format!("{c}: "));
         let hint = g
             .hint
             .as_ref()
             .map_or_else(String::new, |h| format!(" ({h})"));
-        let _ = writeln!(
-            out,
-            "- {} {}{on}: {code}{}{hint}",
-            g.service, g.operation, g.message
-        );
+        let _ = writeln!(out, "- {}{hint}", g.line());
     }
 }
 

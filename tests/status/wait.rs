@@ -8,22 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use cutover::sim::SimOptions;
 use cutover::sim::world::codedeploy::LifecycleEventName;
 
 use crate::child::Running;
-use crate::common::{Sim, options};
-
-async fn lab() -> Sim {
-    let world = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
-    Sim::start_with(SimOptions {
-        world: Some(world),
-        speed: None,
-        autopilot: Some(false),
-        ..options()
-    })
-    .await
-}
+use crate::common::Sim;
+use crate::watch::lab;
 
 fn scratch(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("cutover-wait-{test}-{}", std::process::id()));

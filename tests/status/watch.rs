@@ -15,7 +15,7 @@ use crate::child::Running;
 use crate::common::{Sim, options};
 
 /// The lab world: one gated pipeline (web-release) deploying lab/web, automatic rollback on.
-async fn lab() -> Sim {
+pub(crate) async fn lab() -> Sim {
     let world = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/worlds/lab.toml");
     Sim::start_with(SimOptions {
         world: Some(world),
@@ -191,4 +191,45 @@ async fn a_gate_and_a_failed_deployment_are_each_told_once_and_not_again_after_a
         "replayed after a restart: {again:?} of {printed:?}"
     );
     assert_eq!(again.len(), 1, "{again:?}");
+}
+
+#[test]
+fn a_bad_kind_or_a_damaged_state_file_is_refused_before_anything_is_read() {
+    let dir = std::env::temp_dir().join(format!("cutover-watch-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let state = dir.join("state.json");
+    std::fs::write(&state, "{not json").expect("a damaged state file");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_cutover"))
+            .args([
+                "watch",
+                "--endpoint-url",
+                "http://127.0.0.1:9",
+                "--region",
+                "us-east-1",
+            ])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "secret")
+            .env("XDG_CONFIG_HOME", crate::sources::CONFIG_HOME)
+            .env("XDG_STATE_HOME", &dir)
+            .output()
+            .expect("cutover runs")
+    };
+    let out = run(&["--on", "gate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("cutover watch: --on gate: not an event; the events are gate_waiting"),
+        "{err}"
+    );
+    let out = run(&["--state", state.to_str().expect("a path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not cutover watch's state"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&state).expect("still there"),
+        "{not json",
+        "left as it was"
+    );
 }
