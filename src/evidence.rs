@@ -9,7 +9,8 @@ use crate::aws::task_definitions::TaskDefinitionCache;
 use crate::aws::{Clients, ConnectOptions, connect};
 use crate::model::evidence::{Evidence, Point};
 
-/// As the action commands exit (`ops::cli`): AWS could not be read; bad input.
+/// As the action commands exit (`ops::cli`, a layer above, which prints evidence in its
+/// plans): AWS could not be read; bad input.
 const EXIT_FAILED: i32 = 1;
 const EXIT_INVALID: i32 = 2;
 

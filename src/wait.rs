@@ -36,18 +36,7 @@ pub const CODEDEPLOY_EVENTS: [&str; 8] = [
 ];
 
 /// ECS `ServiceDeploymentLifecycleStage`, in the order the stages run (ECS API reference).
-pub const ECS_STAGES: [&str; 10] = [
-    "RECONCILE_SERVICE",
-    "PRE_SCALE_UP",
-    "SCALE_UP",
-    "POST_SCALE_UP",
-    "TEST_TRAFFIC_SHIFT",
-    "POST_TEST_TRAFFIC_SHIFT",
-    "PRODUCTION_TRAFFIC_SHIFT",
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-    "BAKE_TIME",
-    "CLEAN_UP",
-];
+const ECS_STAGES: &[&str] = ServiceDeploymentStage::KNOWN;
 
 /// Where to wait for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,7 +216,7 @@ pub fn judge_ecs(d: &ServiceDeployment, goal: &Goal) -> Result<Verdict, String> 
         // A rolling deployment has no stages: it is ready when it is done.
         Goal::Ready => succeeded || at.is_some_and(|i| i >= rank_of("POST_TEST_TRAFFIC_SHIFT")),
         Goal::Stage(name) => {
-            let name = stage_of(name, &ECS_STAGES, "an ECS service deployment")?;
+            let name = stage_of(name, ECS_STAGES, "an ECS service deployment")?;
             succeeded || at.is_some_and(|i| i >= rank_of(name))
         }
     };
@@ -342,12 +331,12 @@ enum Read {
 impl Follow {
     async fn run(&self, clients: &Clients) -> i32 {
         let started = Instant::now();
-        let mut cluster_service = None;
+        let mut target_id = None;
         let mut last = String::new();
         loop {
             let read = match &self.target {
                 Target::CodeDeploy(id) => {
-                    read_codedeploy(clients, id, &mut cluster_service, &self.goal).await
+                    read_codedeploy(clients, id, &mut target_id, &self.goal).await
                 }
                 Target::Ecs(arn) => read_ecs(clients, arn, &self.goal).await,
             };
@@ -447,11 +436,11 @@ impl Follow {
 }
 
 /// The CodeDeploy deployment with its lifecycle events and traffic (BatchGetDeployments,
-/// BatchGetDeploymentGroups once, BatchGetDeploymentTargets), judged.
+/// ListDeploymentTargets once, BatchGetDeploymentTargets), judged.
 async fn read_codedeploy(
     c: &Clients,
     id: &str,
-    cluster_service: &mut Option<String>,
+    target_id: &mut Option<String>,
     goal: &Goal,
 ) -> Read {
     let mut d = match codedeploy::batch_deployments(c, &[id.to_owned()]).await {
@@ -462,24 +451,14 @@ async fn read_codedeploy(
         Err(e) if e.kind.as_str() == "not_found" => return Read::Missing,
         Err(e) => return Read::Unread(e),
     };
-    if cluster_service.is_none() {
-        match codedeploy::groups(c, &d.application, &[d.deployment_group.clone()]).await {
-            Ok(groups) => {
-                *cluster_service = groups.into_iter().find_map(|g| {
-                    Some(format!(
-                        "{}:{}",
-                        g.cluster.as_deref()?,
-                        g.service.as_deref()?
-                    ))
-                });
-            }
+    // The target's id never changes: listed once (ListDeploymentTargets), once it started.
+    if target_id.is_none() && d.status.has_started() {
+        match codedeploy::target_ids(c, &d.id).await {
+            Ok(ids) => *target_id = ids.into_iter().next(),
             Err(e) => return Read::Unread(e),
         }
     }
-    if let Some(target) = cluster_service
-        .as_deref()
-        .filter(|_| d.status.has_started())
-    {
+    if let Some(target) = target_id.as_deref().filter(|_| d.status.has_started()) {
         match codedeploy::target(c, &d.id, target).await {
             Ok(t) => d.target = t,
             Err(e) => return Read::Unread(e),

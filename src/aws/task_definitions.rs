@@ -66,6 +66,7 @@ impl TaskDefinitionCache {
     }
 
     /// How many revisions are kept (read, or being read).
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.inner
             .lock()
@@ -74,6 +75,7 @@ impl TaskDefinitionCache {
             .len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

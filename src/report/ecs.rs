@@ -11,9 +11,7 @@ use crate::model::deploy::short_task_definition;
 use crate::model::service_deployment::{
     HookDetail, RevisionCounts, ServiceDeployment, ServiceRevision, Strategy,
 };
-use crate::model::status::{
-    DeploymentStrategy, HookStatus, MonitorStatus, ServiceDeploymentStatus,
-};
+use crate::model::status::{DeploymentStrategy, MonitorStatus, ServiceDeploymentStatus};
 
 use super::{
     About, Failure, Found, Platform, ReportError, RevisionRef, Rollback, Step, Traffic, Weight,
@@ -30,12 +28,15 @@ pub(super) async fn read(c: &Clients, arn: &str) -> Result<Found, ReportError> {
                 "service deployment {arn} does not exist (ECS DescribeServiceDeployments answers it in failures)"
             ))
         })?;
+    // The rollback's revision is mostly one of the sources: each asked for once.
     let wanted: Vec<String> = d
         .sources
         .iter()
         .chain(&d.target)
         .map(|r| r.arn.clone())
         .chain(d.rollback.iter().filter_map(|r| r.revision.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
         .collect();
     let mut gaps = Vec::new();
     let revisions = if wanted.is_empty() {
@@ -245,12 +246,7 @@ fn failed(d: &ServiceDeployment) -> bool {
 }
 
 fn failure(d: &ServiceDeployment) -> Option<Failure> {
-    let failed_hooks: Vec<Step> = d
-        .hooks
-        .iter()
-        .filter(|h| matches!(h.status, Some(HookStatus::Failed | HookStatus::TimedOut)))
-        .map(hook_step)
-        .collect();
+    let failed_hooks: Vec<Step> = d.failed_hooks().map(hook_step).collect();
     let mut details = Vec::new();
     if let Some(b) = &d.circuit_breaker
         && b.status == Some(MonitorStatus::Triggered)

@@ -120,3 +120,32 @@ async fn every_query_operation_answers_bad_input_with_a_client_error() {
         "still serving"
     );
 }
+
+/// botocore's ECS model: `Secret` requires `name` and `valueFrom`; `KeyValuePair` (an
+/// `environment` entry) requires neither, so a value left out is registered as empty.
+#[tokio::test]
+async fn a_secret_without_value_from_is_refused_an_environment_value_may_be_left_out() {
+    let sim = Sim::start().await;
+    let target = "X-Amz-Target: AmazonEC2ContainerServiceV20141113.RegisterTaskDefinition\r\nContent-Type: application/x-amz-json-1.1\r\n";
+    let body = |container: &str| {
+        format!(
+            r#"{{"family":"probe","containerDefinitions":[{{"name":"app","image":"app:1",{container}}}]}}"#
+        )
+    };
+    let refused = raw(
+        &sim.endpoint(),
+        target,
+        body(r#""secrets":[{"name":"TOKEN"}]"#).as_bytes(),
+    )
+    .await;
+    assert!(refused.starts_with("HTTP/1.1 400"), "{refused}");
+    assert!(refused.contains("valueFrom"), "{refused}");
+    let taken = raw(
+        &sim.endpoint(),
+        target,
+        body(r#""environment":[{"name":"FLAG"}]"#).as_bytes(),
+    )
+    .await;
+    assert!(taken.starts_with("HTTP/1.1 200"), "{taken}");
+    assert!(taken.contains(r#""name":"FLAG""#), "{taken}");
+}

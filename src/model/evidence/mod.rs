@@ -41,23 +41,6 @@ pub enum Point {
 }
 
 impl Point {
-    /// The gate an approval row of the attention list waits at.
-    pub fn of_approval(a: &super::attention::WaitingApproval) -> Self {
-        Self::Gate {
-            pipeline: a.pipeline.clone(),
-            stage: Some(a.stage.clone()),
-            action: Some(a.action.clone()),
-            execution_id: a.execution_id.clone(),
-        }
-    }
-
-    /// The pause hook a hook row of the attention list waits at.
-    pub fn of_hook(h: &super::attention::WaitingHook) -> Self {
-        Self::Hook {
-            deployment_arn: h.deployment_arn.clone(),
-        }
-    }
-
     /// From the command line: `PIPELINE[/STAGE/ACTION]`, a CodeDeploy id (`d-` and nine
     /// letters or digits) or an ECS service deployment ARN.
     pub fn parse(text: &str) -> Result<Self, String> {

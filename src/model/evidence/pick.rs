@@ -77,14 +77,10 @@ pub fn health(s: &Snapshot, service: &Service) -> Health {
         desired: service.desired,
         pending: service.pending,
         targets: read.then_some((healthy, targets.len())),
-        unhealthy: targets
+        unhealthy: groups
             .iter()
-            .filter(|t| {
-                matches!(
-                    t.state,
-                    TargetHealthState::Unhealthy | TargetHealthState::UnhealthyDraining
-                )
-            })
+            .filter_map(|arn| s.target_group(arn))
+            .flat_map(crate::model::elb::TargetGroup::unhealthy)
             .map(|t| SickTarget {
                 id: t.id.clone(),
                 state: t.state.clone(),

@@ -172,15 +172,19 @@ fn container(c: &Input<'_>) -> ApiResult<Container> {
         .and_then(|m| m.first().map(|p| p.int("containerPort")))
         .transpose()?
         .flatten();
-    let pairs = |list: &str, value: &str| -> ApiResult<Vec<(String, String)>> {
+    // A `Secret` requires `name` and `valueFrom`; a `KeyValuePair` (`environment`) requires
+    // neither in botocore's ECS model, and an entry without a name names nothing here.
+    let pairs = |list: &str, value: &str, required: bool| -> ApiResult<Vec<(String, String)>> {
         c.objects(list)?
             .unwrap_or_default()
             .iter()
             .map(|e| {
-                Ok((
-                    e.required_invalid("name")?.to_owned(),
-                    e.str(value)?.unwrap_or_default().to_owned(),
-                ))
+                let v = if required {
+                    e.required_invalid(value)?
+                } else {
+                    e.str(value)?.unwrap_or_default()
+                };
+                Ok((e.required_invalid("name")?.to_owned(), v.to_owned()))
             })
             .collect()
     };
@@ -201,8 +205,8 @@ fn container(c: &Input<'_>) -> ApiResult<Container> {
         cpu: size("cpu")?.unwrap_or(0),
         memory: size("memory")?,
         memory_reservation: size("memoryReservation")?,
-        environment: pairs("environment", "value")?,
-        secrets: pairs("secrets", "valueFrom")?,
+        environment: pairs("environment", "value", false)?,
+        secrets: pairs("secrets", "valueFrom", true)?,
         command: strings("command")?,
         entry_point: strings("entryPoint")?,
         // ECS's default: a container is essential unless registered otherwise.
